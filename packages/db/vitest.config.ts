@@ -1,12 +1,29 @@
 import { defineConfig } from 'vitest/config';
 
-// Integration tests start real servers (embedded Postgres, PgBouncer): generous timeouts, and forks so
-// a crashing native child process cannot take other test files' workers with it.
+// Every integration test file runs three times, once per route from the runtime role to Postgres:
+// straight to the server, and through PgBouncer in session and in transaction mode (I4 must hold in
+// each). One global setup provisions the server, the template database and both PgBouncers.
+const routes = ['direct', 'pgbouncer-session', 'pgbouncer-transaction'] as const;
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    globalSetup: ['test/setup/global-setup.ts'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/rig/**/*.test.ts'] },
+      },
+      ...routes.map((route) => ({
+        extends: true as const,
+        test: {
+          name: route,
+          include: ['test/integration/**/*.test.ts'],
+          env: { TENANTRY_ROUTE: route },
+        },
+      })),
+    ],
   },
 });

@@ -1,0 +1,50 @@
+/**
+ * What the database sees of a tenant context: the `app.*` settings that the RLS policies read.
+ *
+ * Every data statement is sent with all of them, transaction-locally, context or not. With no
+ * context they go as '' so that a value left behind in the session (raw SQL calling
+ * `set_config(..., false)`, or a pooler that hands over a dirty connection) cannot be inherited:
+ * the policies read '' as "no tenant" through `nullif(..., '')`.
+ */
+import type { TenantContext } from '../tenant-context.js';
+
+/** Setting names and values, flattened: `[name1, value1, name2, value2, ...]`. */
+export type RlsSettings = readonly string[];
+
+export const SETTING_NAMES = {
+  tenantId: 'app.tenant_id',
+  workspaceId: 'app.workspace_id',
+  userId: 'app.user_id',
+} as const;
+
+const EMPTY: RlsSettings = Object.freeze([
+  SETTING_NAMES.tenantId, '',
+  SETTING_NAMES.workspaceId, '',
+  SETTING_NAMES.userId, '',
+]);
+
+export function rlsSettingsFor(ctx: TenantContext | undefined): RlsSettings {
+  if (!ctx) return EMPTY;
+  return [
+    SETTING_NAMES.tenantId, ctx.tenantId,
+    SETTING_NAMES.workspaceId, ctx.workspaceId ?? '',
+    SETTING_NAMES.userId, ctx.userId ?? '',
+  ];
+}
+
+const textCache = new Map<number, string>();
+
+/**
+ * `select set_config($1, $2, true), set_config($3, $4, true), ...` for `pairs` settings. Names and
+ * values are bind parameters (I7); only the count shapes the text, so the text is one of a few
+ * constants.
+ */
+export function setConfigSql(pairs: number): string {
+  let text = textCache.get(pairs);
+  if (!text) {
+    const calls = Array.from({ length: pairs }, (_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`);
+    text = `select ${calls.join(', ')}`;
+    textCache.set(pairs, text);
+  }
+  return text;
+}

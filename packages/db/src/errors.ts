@@ -1,0 +1,78 @@
+/**
+ * The library's errors. One base class so callers can `instanceof TenantryError` once; a few
+ * subclasses with `name` set so logs and HTTP filters can tell them apart.
+ *
+ * Messages follow "Cannot <action> because <reason>. <how to fix>." and never contain row data or
+ * parameter values: an error that quotes a value could quote another tenant's data.
+ */
+export class TenantryError extends Error {
+  override name = 'TenantryError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A tenant-scoped operation ran outside `tenantContext.run(...)`. */
+export class MissingTenantContextError extends TenantryError {
+  override name = 'MissingTenantContextError';
+  constructor(action: string) {
+    super(
+      `Cannot ${action} because no tenant context is active. ` +
+        'Wrap the call in tenantContext.run({ tenantId }, fn), and await the query inside fn: ' +
+        'a Prisma query runs when it is awaited, not when it is created.',
+    );
+  }
+}
+
+/** `tenantContext.run` was given something that is not a valid context. */
+export class InvalidTenantContextError extends TenantryError {
+  override name = 'InvalidTenantContextError';
+  /** The offending field, e.g. `tenantId`. Never its value. */
+  readonly field: string;
+  constructor(field: string, reason: string, options?: { cause?: unknown }) {
+    super(
+      `Cannot start a tenant context because ${field} ${reason}. ` +
+        `Pass ${field} as a canonical UUID string (e.g. from your verified session), never raw user input.`,
+      options,
+    );
+    this.field = field;
+  }
+}
+
+/** A query names a tenantId/workspaceId that contradicts the active context. */
+export class TenantMismatchError extends TenantryError {
+  override name = 'TenantMismatchError';
+  readonly model: string;
+  readonly operation: string;
+  readonly field: string;
+  constructor(model: string, operation: string, field: string, path: string) {
+    super(
+      `Cannot run ${model}.${operation} because ${path} sets ${field} to a value other than the active context's. ` +
+        `Remove ${field} from the query (the tenant extension adds it), or run the work inside a context for that ${field === 'workspaceId' ? 'workspace' : 'tenant'}.`,
+    );
+    this.model = model;
+    this.operation = operation;
+    this.field = field;
+  }
+}
+
+/** A workspace-scoped row would be written without knowing its workspace. */
+export class MissingWorkspaceError extends TenantryError {
+  override name = 'MissingWorkspaceError';
+  constructor(model: string, operation: string) {
+    super(
+      `Cannot run ${model}.${operation} because ${model} is workspace-scoped and neither the context nor the data gives a workspaceId. ` +
+        'Run it inside tenantContext.run({ tenantId, workspaceId }, fn), or pass workspaceId in data.',
+    );
+  }
+}
+
+/** The connection layer was asked for something it cannot scope safely. */
+export class UnsupportedQueryError extends TenantryError {
+  override name = 'UnsupportedQueryError';
+}
+
+/** Configuration is missing or wrong (URLs, pool size). */
+export class TenantryConfigError extends TenantryError {
+  override name = 'TenantryConfigError';
+}

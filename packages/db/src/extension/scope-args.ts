@@ -1,0 +1,139 @@
+/**
+ * The tenant extension's logic, as a pure function over Prisma operation arguments: adds the
+ * context's tenantId (and workspaceId) to filters and created data, and rejects arguments that name
+ * another tenant or workspace. Pure so it can be unit-tested without a database.
+ *
+ * This layer gives clear errors and correct results. It is NOT the security boundary: the database's
+ * RLS policies are, and they hold even when this function is bypassed (raw SQL, a bug here).
+ *
+ * @example
+ * scopeArgs(meta, 'Project', 'findMany', { where: { name: 'x' } }, { tenantId: T })
+ * // => { where: { name: 'x', tenantId: T } }
+ */
+import { MissingTenantContextError, MissingWorkspaceError, TenantMismatchError } from '../errors.js';
+import type { TenantContext } from '../tenant-context.js';
+import { TENANT_FIELD, WORKSPACE_FIELD, type ModelScope, type TenantMetadata } from './model-metadata.js';
+
+type Args = Record<string, unknown>;
+
+const FILTER_OPERATIONS = new Set([
+  'findMany', 'findFirst', 'findFirstOrThrow', 'count', 'aggregate', 'groupBy',
+  'updateMany', 'updateManyAndReturn', 'deleteMany',
+]);
+const UNIQUE_OPERATIONS = new Set(['findUnique', 'findUniqueOrThrow', 'update', 'delete', 'upsert']);
+const CREATE_OPERATIONS = new Set(['create', 'createMany', 'createManyAndReturn']);
+
+function isPlainObject(value: unknown): value is Args {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+/**
+ * Walks any argument tree and throws when a `tenantId`/`workspaceId` names a value other than the
+ * context's: in where filters (also inside relation filters and compound keys like `tenantId_id`),
+ * in data, nested writes, include/select. Comparisons are case-insensitive (UUIDs).
+ */
+function rejectConflicts(node: unknown, ctx: TenantContext, model: string, operation: string, path: string): void {
+  if (Array.isArray(node)) {
+    node.forEach((item, i) => rejectConflicts(item, ctx, model, operation, `${path}[${i}]`));
+    return;
+  }
+  if (!isPlainObject(node)) return;
+  for (const [key, value] of Object.entries(node)) {
+    const here = path ? `${path}.${key}` : key;
+    const expected = key === TENANT_FIELD ? ctx.tenantId : key === WORKSPACE_FIELD ? ctx.workspaceId : undefined;
+    if (expected !== undefined && !sameIdentity(value, expected)) {
+      throw new TenantMismatchError(model, operation, key, here);
+    }
+    if (typeof value === 'object' && value !== null) rejectConflicts(value, ctx, model, operation, here);
+  }
+}
+
+/** True when `value` (a literal, `{ equals }` or `{ in }`) can only match `expected`. */
+function sameIdentity(value: unknown, expected: string): boolean {
+  if (typeof value === 'string') return value.toLowerCase() === expected;
+  if (isPlainObject(value)) {
+    if (typeof value.equals === 'string' && value.equals.toLowerCase() !== expected) return false;
+    if (Array.isArray(value.in) && value.in.some((v) => typeof v !== 'string' || v.toLowerCase() !== expected)) return false;
+    if (typeof value.set === 'string' && value.set.toLowerCase() !== expected) return false;
+  }
+  return true;
+}
+
+/** The equality filter for the context, for this model's scoped fields. */
+function scopeFilter(scope: ModelScope, ctx: TenantContext): Args {
+  const filter: Args = { [TENANT_FIELD]: ctx.tenantId };
+  if (scope.workspace && ctx.workspaceId) filter[WORKSPACE_FIELD] = ctx.workspaceId;
+  return filter;
+}
+
+function withFilter(where: unknown, filter: Args): Args {
+  if (!isPlainObject(where)) return { ...filter };
+  const merged: Args = { ...where };
+  const extra: Args[] = [];
+  for (const [field, value] of Object.entries(filter)) {
+    // A literal that passed rejectConflicts equals the context's value; an operator object
+    // (`{ not: ... }`, `{ in: [...] }`) is kept and AND-ed with the scope.
+    if (merged[field] === undefined || typeof merged[field] === 'string') merged[field] = value;
+    else extra.push({ [field]: value });
+  }
+  if (extra.length > 0) merged.AND = [...toArray(merged.AND), ...extra];
+  return merged;
+}
+
+function toArray(value: unknown): unknown[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/**
+ * Fills the scoped fields into one created row. Prisma's "checked" input form (to-one relations
+ * given as `{ connect }`/`{ create }` instead of foreign-key scalars) rejects scalar foreign keys, so
+ * there the row takes tenantId/workspaceId from the relation it connects to, or from the column
+ * default that reads the same transaction-local settings.
+ */
+function withData(row: unknown, scope: ModelScope, ctx: TenantContext, model: string, operation: string): Args {
+  const data: Args = isPlainObject(row) ? { ...row } : {};
+  const relationKeys = Object.keys(data).filter((k) => scope.relations.has(k));
+  const foreignKeyScalars = Object.keys(data).some((k) => k !== 'id' && k.endsWith('Id') && scope.scalars.has(k));
+  const checkedForm = relationKeys.length > 0 && !foreignKeyScalars;
+  if (!checkedForm) {
+    data[TENANT_FIELD] = ctx.tenantId;
+    if (scope.workspace && ctx.workspaceId) data[WORKSPACE_FIELD] = ctx.workspaceId;
+  }
+  if (scope.workspace && !ctx.workspaceId && data[WORKSPACE_FIELD] === undefined && !checkedForm) {
+    throw new MissingWorkspaceError(model, operation);
+  }
+  return data;
+}
+
+export function scopeArgs(
+  meta: TenantMetadata,
+  model: string,
+  operation: string,
+  args: unknown,
+  ctx: TenantContext | undefined,
+): unknown {
+  const scope = meta.get(model);
+  if (!scope?.tenant) {
+    // Global model (Tenant, User). Relation filters into tenant tables stay checked when a context
+    // is active; without one, RLS returns none of their rows.
+    if (ctx) rejectConflicts(args, ctx, model, operation, '');
+    return args;
+  }
+  if (!ctx) throw new MissingTenantContextError(`run ${model}.${operation}`);
+  rejectConflicts(args, ctx, model, operation, '');
+
+  const next: Args = isPlainObject(args) ? { ...args } : {};
+  const filter = scopeFilter(scope, ctx);
+  if (FILTER_OPERATIONS.has(operation) || UNIQUE_OPERATIONS.has(operation)) {
+    // Prisma accepts extra non-unique filters beside a unique key in WhereUniqueInput.
+    next.where = withFilter(next.where, filter);
+  }
+  if (CREATE_OPERATIONS.has(operation)) {
+    next.data = Array.isArray(next.data)
+      ? next.data.map((row) => withData(row, scope, ctx, model, operation))
+      : withData(next.data, scope, ctx, model, operation);
+  }
+  if (operation === 'upsert') next.create = withData(next.create, scope, ctx, model, operation);
+  return next;
+}

@@ -1,0 +1,20 @@
+/**
+ * @tenantry/db: a Prisma 7 client that is tenant-scoped by default. The RLS-bypassing client lives
+ * behind `@tenantry/db/admin`, the isolation test kit behind `@tenantry/db/testing`.
+ */
+export { tenantContext, validateTenantContext, type TenantContext } from './tenant-context.js';
+export { prisma, getPrisma, createTenantPrismaClient } from './client.js';
+export type { TenantPrismaClient, TenantPrismaClientOptions } from './client.js';
+export { TenantPool } from './connection/tenant-pool.js';
+export {
+  TenantryError,
+  MissingTenantContextError,
+  InvalidTenantContextError,
+  TenantMismatchError,
+  MissingWorkspaceError,
+  UnsupportedQueryError,
+  TenantryConfigError,
+} from './errors.js';
+// Prisma's types and runtime namespace for consumers (no `export *` of generated code).
+export { Prisma, MembershipRole } from './generated/prisma/client.js';
+export type { Tenant, User, Membership, Workspace, Project, Task } from './generated/prisma/client.js';

@@ -1,0 +1,74 @@
+/**
+ * The tenant context: which tenant (and optionally workspace and user) the current async call chain
+ * works for. Built on AsyncLocalStorage and only ever entered with `run`, never `enterWith`:
+ * `enterWith` changes the context of the *caller's* whole async continuation, so in a request
+ * handler it leaks one request's tenant into whatever that continuation does next.
+ *
+ * @example
+ * await tenantContext.run({ tenantId, workspaceId }, () => prisma.project.findMany());
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { InvalidTenantContextError } from './errors.js';
+
+export interface TenantContext {
+  /** The tenant whose rows this work may see. A canonical UUID. */
+  readonly tenantId: string;
+  /** Narrow to one workspace of the tenant. Without it, all of the tenant's workspaces. */
+  readonly workspaceId?: string;
+  /** The acting user, for policies and audit. */
+  readonly userId?: string;
+}
+
+// Canonical textual UUID (any version). Anything else is rejected before it can reach SQL (I7).
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ID_FIELDS = ['tenantId', 'workspaceId', 'userId'] as const;
+
+function describe(value: unknown): string {
+  if (value === undefined || value === null) return 'is missing';
+  if (typeof value !== 'string') return `is a ${typeof value}, not a string`;
+  if (value.length === 0) return 'is an empty string';
+  return 'is not a UUID';
+}
+
+/** Validates and freezes a context. Exported for the apps' own guards; `run` calls it too. */
+export function validateTenantContext(input: unknown): TenantContext {
+  if (typeof input !== 'object' || input === null) {
+    throw new InvalidTenantContextError('the context', 'is not an object');
+  }
+  const raw = input as Record<string, unknown>;
+  for (const field of ID_FIELDS) {
+    const value = raw[field];
+    if (field !== 'tenantId' && value === undefined) continue;
+    if (typeof value !== 'string' || !UUID.test(value)) {
+      throw new InvalidTenantContextError(field, describe(value));
+    }
+  }
+  // Lower-case so that the same tenant always compares equal, in JS and in SQL.
+  const ctx: { tenantId: string; workspaceId?: string; userId?: string } = {
+    tenantId: (raw.tenantId as string).toLowerCase(),
+  };
+  if (raw.workspaceId !== undefined) ctx.workspaceId = (raw.workspaceId as string).toLowerCase();
+  if (raw.userId !== undefined) ctx.userId = (raw.userId as string).toLowerCase();
+  return Object.freeze(ctx);
+}
+
+const storage = new AsyncLocalStorage<TenantContext>();
+
+export const tenantContext = {
+  /**
+   * Runs `fn` with `ctx` as the active tenant context; returns what `fn` returns. Nested calls
+   * replace the context for their own callback only.
+   * @throws InvalidTenantContextError when an id is not a UUID.
+   */
+  run<R>(ctx: TenantContext, fn: () => R): R {
+    return storage.run(validateTenantContext(ctx), fn);
+  },
+  /** The active context, or undefined outside `run`. */
+  get(): TenantContext | undefined {
+    return storage.getStore();
+  },
+  /** True inside `run`. */
+  isActive(): boolean {
+    return storage.getStore() !== undefined;
+  },
+};

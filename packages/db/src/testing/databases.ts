@@ -1,0 +1,104 @@
+/**
+ * Databases for tests and local development on a server we own as superuser: the three roles, a
+ * template database migrated once with Prisma's own migrations, and cheap per-test-file copies
+ * (`CREATE DATABASE ... TEMPLATE`, a file copy, ~50 ms instead of re-running migrations).
+ *
+ * Roles (DESIGN.md "Connections and roles"):
+ * - tenantry_owner: owns the schema, runs migrations (DIRECT_URL).
+ * - tenantry_app: the runtime role (DATABASE_URL). NOSUPERUSER, NOBYPASSRLS, owns nothing.
+ * - tenantry_admin: BYPASSRLS, only for @tenantry/db/admin (DATABASE_ADMIN_URL).
+ */
+import pg from 'pg';
+import { migrateDeploy } from '../../scripts/migrate/run.js';
+import type { PostgresServer } from './postgres-server.js';
+
+export const ROLES = { owner: 'tenantry_owner', app: 'tenantry_app', admin: 'tenantry_admin' } as const;
+export type RoleName = (typeof ROLES)[keyof typeof ROLES];
+
+/**
+ * Local-only password for the three roles on throwaway servers (trust auth ignores it). Override
+ * with TENANTRY_DEV_PASSWORD; production roles and passwords are the operator's, never this.
+ */
+export function devPassword(): string {
+  return process.env.TENANTRY_DEV_PASSWORD || 'tenantry-local-dev';
+}
+
+export function roleUrl(server: PostgresServer, role: RoleName, database: string, host = server.host, port = server.port): string {
+  const url = new URL(server.superuserUrl(database));
+  url.username = role;
+  url.password = devPassword();
+  url.hostname = host;
+  url.port = String(port);
+  return url.toString();
+}
+
+async function withSuperuser<T>(server: PostgresServer, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: server.superuserUrl() });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Creates the roles when missing and (re)asserts their attributes. Roles are cluster-wide, so
+ * parallel runs on one server share them; every statement here is idempotent.
+ */
+export async function ensureRoles(server: PostgresServer): Promise<void> {
+  const password = devPassword();
+  await withSuperuser(server, async (client) => {
+    // Serialize concurrent runs: CREATE ROLE races raise 23505 on pg_authid.
+    await client.query('select pg_advisory_lock(74201)');
+    try {
+      const attributes: Record<RoleName, string> = {
+        tenantry_owner: 'LOGIN NOSUPERUSER NOBYPASSRLS CREATEROLE NOCREATEDB',
+        tenantry_app: 'LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB',
+        tenantry_admin: 'LOGIN NOSUPERUSER BYPASSRLS NOCREATEROLE NOCREATEDB',
+      };
+      for (const [role, attrs] of Object.entries(attributes)) {
+        const { rowCount } = await client.query('select 1 from pg_roles where rolname = $1', [role]);
+        const ident = pg.escapeIdentifier(role);
+        const secret = pg.escapeLiteral(password);
+        await client.query(`${rowCount ? 'ALTER' : 'CREATE'} ROLE ${ident} WITH ${attrs} PASSWORD ${secret}`);
+      }
+    } finally {
+      await client.query('select pg_advisory_unlock(74201)');
+    }
+  });
+}
+
+/** Creates `name` owned by tenantry_owner and applies the committed migrations as the owner. */
+export async function createMigratedDatabase(server: PostgresServer, name: string): Promise<void> {
+  await withSuperuser(server, async (client) => {
+    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} OWNER ${ROLES.owner}`);
+    // PG 15 no longer lets every role create in public; the owner needs its schema.
+    const db = new pg.Client({ connectionString: server.superuserUrl(name) });
+    await db.connect();
+    try {
+      await db.query(`ALTER SCHEMA public OWNER TO ${ROLES.owner}`);
+    } finally {
+      await db.end();
+    }
+  });
+  await migrateDeploy({ url: roleUrl(server, ROLES.owner, name) });
+}
+
+/** A fresh copy of `template`. Fails if anything is still connected to the template. */
+export async function createDatabaseFromTemplate(server: PostgresServer, name: string, template: string): Promise<void> {
+  await withSuperuser(server, async (client) => {
+    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)} OWNER ${ROLES.owner}`);
+  });
+}
+
+export async function dropDatabases(server: PostgresServer, names: string[] | { prefix: string }): Promise<void> {
+  await withSuperuser(server, async (client) => {
+    const list = Array.isArray(names)
+      ? names
+      : (await client.query<{ datname: string }>('select datname from pg_database where starts_with(datname, $1)', [names.prefix])).rows.map((r) => r.datname);
+    for (const name of list) await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+  });
+}
