@@ -54,6 +54,26 @@ export function validateTenantContext(input: unknown): TenantContext {
 
 const storage = new AsyncLocalStorage<TenantContext>();
 
+/**
+ * Prisma queries are lazy: `prisma.project.findMany()` does nothing until `.then` is called, and
+ * then runs in the async context of whoever calls it. So `tenantContext.run(ctx, () =>
+ * prisma.project.findMany())` awaited by the caller (outside `run`) would run with no context. A
+ * lazy thenable returned by `fn` is therefore started here, inside the context. Native promises are
+ * already running and pass through untouched.
+ */
+function startLazyThenable<R>(result: R): R {
+  if (
+    typeof result === 'object' &&
+    result !== null &&
+    !(result instanceof Promise) &&
+    typeof (result as { then?: unknown }).then === 'function'
+  ) {
+    const thenable = result as unknown as PromiseLike<unknown>;
+    return new Promise((resolve, reject) => thenable.then(resolve, reject)) as R;
+  }
+  return result;
+}
+
 export const tenantContext = {
   /**
    * Runs `fn` with `ctx` as the active tenant context; returns what `fn` returns. Nested calls
@@ -61,7 +81,7 @@ export const tenantContext = {
    * @throws InvalidTenantContextError when an id is not a UUID.
    */
   run<R>(ctx: TenantContext, fn: () => R): R {
-    return storage.run(validateTenantContext(ctx), fn);
+    return storage.run(validateTenantContext(ctx), () => startLazyThenable(fn()));
   },
   /** The active context, or undefined outside `run`. */
   get(): TenantContext | undefined {

@@ -25,7 +25,27 @@ declare module 'vitest' {
 
 const log = (msg: string) => console.log(`[rig] ${msg}`);
 
+// Vitest runs a root globalSetup once per project (four here), in one process. The rig is shared:
+// the first call provisions it, the others wait for it, and the last teardown stops it.
+type Shared = { ready: Promise<{ info: RigInfo; stop: () => Promise<void> }>; users: number };
+const sharedKey = Symbol.for('tenantry.test.rig');
+
 export default async function setup(project: TestProject) {
+  const g = globalThis as typeof globalThis & { [sharedKey]?: Shared };
+  const shared = (g[sharedKey] ??= { ready: provision(), users: 0 });
+  shared.users += 1;
+  const { info, stop } = await shared.ready;
+  project.provide('rig', info);
+  return async () => {
+    shared.users -= 1;
+    if (shared.users === 0) {
+      delete g[sharedKey];
+      await stop();
+    }
+  };
+}
+
+async function provision(): Promise<{ info: RigInfo; stop: () => Promise<void> }> {
   const prefix = `tenantry_t${process.pid}`;
   const template = `${prefix}_template`;
   const started = Date.now();
@@ -50,17 +70,18 @@ export default async function setup(project: TestProject) {
     throw error;
   }
   log(`ready in ${Date.now() - started} ms: ${server.source} postgres ${server.host}:${server.port}, template ${template}, pgbouncer session :${bouncers[0]!.port} transaction :${bouncers[1]!.port}`);
-  project.provide('rig', {
+  const info: RigInfo = {
     host: server.host,
     port: server.port,
     superuserUrl: server.superuserUrl(),
     template,
     prefix,
     pgbouncer: { session: bouncers[0]!.port, transaction: bouncers[1]!.port },
-  });
-  return async () => {
+  };
+  const stop = async () => {
     await Promise.all(bouncers.map((b) => b.stop()));
     await dropDatabases(server, { prefix });
     await server.stop();
   };
+  return { info, stop };
 }

