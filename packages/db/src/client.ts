@@ -26,10 +26,15 @@ export interface TenantPrismaClientOptions {
   connectionTimeoutMillis?: number;
   /** Server-side statement_timeout for this pool's connections, in ms. */
   statementTimeoutMillis?: number;
+  /**
+   * Bring your own TenantPool (to share it, instrument it, or tune pg options). When given,
+   * connectionString, poolSize and the timeouts above are ignored.
+   */
+  pool?: TenantPool;
 }
 
 export function createTenantPrismaClient(options: TenantPrismaClientOptions = {}) {
-  const pool = new TenantPool({
+  const pool = options.pool ?? new TenantPool({
     connectionString: options.connectionString ?? runtimeDatabaseUrl(),
     max: options.poolSize ?? poolSizeFromEnv(),
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,

@@ -42,10 +42,10 @@ export class TenantClient extends pg.Client {
   override query(config: any, values?: any, callback?: any): any {
     if (config !== null && typeof config === 'object' && typeof config.submit === 'function') {
       if (config instanceof TenantQuery) return super.query(config as never, values, callback);
-      throw new UnsupportedQueryError(
+      return fail(callback ?? values, new UnsupportedQueryError(
         'Cannot run a custom query object (pg-cursor, pg-query-stream) on the tenant pool because it would ' +
           'run without the tenant settings. Use Prisma queries or pool.query(text, values).',
-      );
+      ));
     }
     const text: unknown = typeof config === 'string' ? config : config?.text;
     if (typeof values === 'function') {
@@ -60,10 +60,10 @@ export class TenantClient extends pg.Client {
       return super.query({ ...normalized, queryMode: 'extended' }, callback);
     }
     if (normalized.name || normalized.rows) {
-      throw new UnsupportedQueryError(
+      return fail(callback, new UnsupportedQueryError(
         'Cannot run a named prepared statement or a portal (rows) on the tenant pool because the tenant ' +
           'settings travel in the same unnamed pipeline. Remove `name`/`rows` from the query config.',
-      );
+      ));
     }
     let promise: Promise<unknown> | undefined;
     let cb = callback as Callback | undefined;
@@ -75,6 +75,15 @@ export class TenantClient extends pg.Client {
     super.query(new TenantQuery(normalized, undefined, cb, this[settingsKey]) as never);
     return promise;
   }
+}
+
+/** Reports an error the way pg does: through the callback, or as a rejected promise. */
+function fail(callback: unknown, error: Error): Promise<never> | undefined {
+  if (typeof callback === 'function') {
+    process.nextTick(() => (callback as Callback)(error));
+    return undefined;
+  }
+  return Promise.reject(error);
 }
 
 export class TenantPool extends pg.Pool {

@@ -14,7 +14,11 @@ export interface SeededTenant {
   taskIds: string[];
 }
 
-export async function seedTenants(admin: AdminPrismaClient, labels: string[], perWorkspace = 2): Promise<SeededTenant[]> {
+export async function seedTenants<const L extends readonly string[]>(
+  admin: AdminPrismaClient,
+  labels: L,
+  perWorkspace = 2,
+): Promise<{ -readonly [K in keyof L]: SeededTenant }> {
   const out: SeededTenant[] = [];
   for (const label of labels) {
     const tenantId = randomUUID();
@@ -38,7 +42,7 @@ export async function seedTenants(admin: AdminPrismaClient, labels: string[], pe
     }
     out.push({ label, tenantId, userId, workspaceIds, projectIds, taskIds });
   }
-  return out;
+  return out as { -readonly [K in keyof L]: SeededTenant };
 }
 
 /** Rows (with a tenantId) that do not belong to `tenantId`, described for an assertion message. */

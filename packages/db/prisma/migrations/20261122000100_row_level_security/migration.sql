@@ -1,5 +1,5 @@
 -- Row-Level Security for Tenantry. Hand-written because Prisma's schema language cannot express
--- roles, grants or policies; everything else (tables, keys, indexes) comes from Prisma's own diff.
+-- roles, grants or policies. Everything else (tables, keys, indexes) comes from Prisma's own diff.
 --
 -- Policies read transaction-local settings that the connection layer sends with every statement:
 --   app.tenant_id, app.workspace_id, app.user_id
@@ -28,7 +28,12 @@ $$;
 
 GRANT USAGE ON SCHEMA public TO tenantry_app, tenantry_admin;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO tenantry_admin;
-REVOKE ALL ON "_prisma_migrations" FROM tenantry_admin;
+-- Prisma's bookkeeping table exists when deploying, but not in migrate dev's shadow database.
+DO $$ BEGIN
+  IF to_regclass('_prisma_migrations') IS NOT NULL THEN
+    REVOKE ALL ON "_prisma_migrations" FROM tenantry_admin;
+  END IF;
+END $$;
 -- Tables that later migrations create are reachable by the admin client; the runtime role gets
 -- nothing by default (fail closed) until a migration grants it and adds policies.
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO tenantry_admin;
