@@ -20,7 +20,7 @@ let bBefore: string;
 beforeAll(async () => {
   db = await useTestDatabase();
   admin = db.admin();
-  [a, b] = (await seedTenants(admin, ['alpha', 'bravo'])) as [SeededTenant, SeededTenant];
+  [a, b] = await seedTenants(admin, ['alpha', 'bravo']);
   bBefore = await holdingsOf(b.tenantId);
 });
 

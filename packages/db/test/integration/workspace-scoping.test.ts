@@ -23,7 +23,7 @@ let ws1: { projectIds: string[]; taskIds: string[] };
 beforeAll(async () => {
   db = await useTestDatabase();
   admin = db.admin();
-  [a, b] = (await seedTenants(admin, ['alpha', 'bravo'])) as [SeededTenant, SeededTenant];
+  [a, b] = await seedTenants(admin, ['alpha', 'bravo']);
   inWs0 = { tenantId: a.tenantId, workspaceId: a.workspaceIds[0] };
   // seedTenants writes two projects (one task each) per workspace, workspace 0 first.
   ws0 = { projectIds: a.projectIds.slice(0, 2), taskIds: a.taskIds.slice(0, 2) };
