@@ -6,6 +6,14 @@ import { defineConfig } from 'vitest/config';
 const routes = ['direct', 'pgbouncer-session', 'pgbouncer-transaction'] as const;
 
 export default defineConfig({
+  resolve: {
+    // The README examples import the package by name, as users do.
+    alias: [
+      { find: /^@tenantry\/db\/admin$/, replacement: new URL('./src/admin.ts', import.meta.url).pathname },
+      { find: /^@tenantry\/db\/testing$/, replacement: new URL('./src/testing/index.ts', import.meta.url).pathname },
+      { find: /^@tenantry\/db$/, replacement: new URL('./src/index.ts', import.meta.url).pathname },
+    ],
+  },
   test: {
     pool: 'forks',
     testTimeout: 60_000,

@@ -1,0 +1,35 @@
+/**
+ * Every ```ts block in the README that follows a `<!-- snippet: name -->` marker must equal the
+ * block of the same name in examples/readme-snippets.ts, which `pnpm typecheck` compiles. So the
+ * README's examples cannot drift from code that compiles.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const readme = readFileSync(path.resolve(here, '../../../../README.md'), 'utf8');
+const examples = readFileSync(path.resolve(here, '../../examples/readme-snippets.ts'), 'utf8');
+
+function readmeSnippets(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of readme.matchAll(/<!-- snippet: ([\w-]+) -->\s*```ts\n([\s\S]*?)```/g)) out.set(m[1]!, m[2]!.trim());
+  return out;
+}
+
+function exampleSnippets(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of examples.matchAll(/\/\/ snippet: ([\w-]+)\n([\s\S]*?)\/\/ end-snippet/g)) out.set(m[1]!, m[2]!.trim());
+  return out;
+}
+
+describe('README snippets', () => {
+  it('every README snippet is compiled code from examples/readme-snippets.ts', () => {
+    const fromReadme = readmeSnippets();
+    const fromExamples = exampleSnippets();
+    expect([...fromReadme.keys()].sort()).toEqual([...fromExamples.keys()].sort());
+    expect(fromReadme.size).toBeGreaterThanOrEqual(5);
+    for (const [name, code] of fromReadme) expect(code, `snippet ${name}`).toBe(fromExamples.get(name));
+  });
+});
