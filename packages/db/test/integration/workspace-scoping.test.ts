@@ -153,6 +153,13 @@ describe('workspace scoping', () => {
       await expect(
         prisma.task.create({ data: { title: 'misplaced', workspaceId: other, projectId: ws1.projectIds[0]! } }),
       ).rejects.toBeInstanceOf(TenantMismatchError);
+      // Through the relation the other workspace is named only by its `id`, which the extension does
+      // not inspect; the INSERT then fails RLS's WITH CHECK on workspace_id.
+      await expect(
+        prisma.project.create({
+          data: { name: 'misplaced', workspace: { connect: { tenantId_id: { tenantId: a.tenantId, id: other } } } },
+        }),
+      ).rejects.toMatchObject({ meta: { driverAdapterError: { cause: { originalCode: '42501' } } } });
       // Moving a row of this workspace into the other one.
       await expect(
         prisma.project.update({
