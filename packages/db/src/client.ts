@@ -12,7 +12,7 @@ import { PrismaClient, type Prisma } from './generated/prisma/client.js';
 import { TenantPool } from './connection/tenant-pool.js';
 import { tenantExtension } from './extension/tenant-extension.js';
 import { tenantMetadataOf } from './extension/model-metadata.js';
-import { disableCrossContextBatching } from './extension/unbatched-find-unique.js';
+import { bindRequestsToCallerContext } from './extension/request-context.js';
 import { poolSizeFromEnv, runtimeDatabaseUrl } from './config.js';
 
 export interface TenantPrismaClientOptions {
@@ -44,7 +44,7 @@ export function createTenantPrismaClient(options: TenantPrismaClientOptions = {}
   // the pool drops that client and the next checkout opens a fresh one.
   pool.on('error', () => {});
   const base = new PrismaClient({ adapter: new PrismaPg(pool), log: options.log ?? [] });
-  disableCrossContextBatching(base);
+  bindRequestsToCallerContext(base);
   return base.$extends(tenantExtension(tenantMetadataOf(base)));
 }
 

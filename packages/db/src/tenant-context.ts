@@ -74,6 +74,14 @@ function startLazyThenable<R>(result: R): R {
   return result;
 }
 
+/**
+ * Re-enters a context captured earlier (already validated), or none. Internal: for the places where
+ * a library runs our work from someone else's callback (Prisma's batcher). Not exported publicly.
+ */
+export function runInCapturedContext<R>(ctx: TenantContext | undefined, fn: () => R): R {
+  return storage.run(ctx as TenantContext, fn);
+}
+
 export const tenantContext = {
   /**
    * Runs `fn` with `ctx` as the active tenant context; returns what `fn` returns. Nested calls

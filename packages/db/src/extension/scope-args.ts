@@ -93,14 +93,20 @@ function toArray(value: unknown): unknown[] {
  */
 function withData(row: unknown, scope: ModelScope, ctx: TenantContext, model: string, operation: string): Args {
   const data: Args = isPlainObject(row) ? { ...row } : {};
-  const relationKeys = Object.keys(data).filter((k) => scope.relations.has(k));
-  const foreignKeyScalars = Object.keys(data).some((k) => k !== 'id' && k.endsWith('Id') && scope.scalars.has(k));
-  const checkedForm = relationKeys.length > 0 && !foreignKeyScalars;
+  // Relations this row sets through `{ connect | create | connectOrCreate }` (Prisma's "checked"
+  // input), and the foreign-key scalars they provide.
+  const viaRelations = new Set(
+    Object.keys(data).flatMap((k) => (scope.foreignKeys.get(k) ?? (scope.foreignKeys.size === 0 && scope.relations.has(k) ? [k] : []))),
+  );
+  const checkedForm = viaRelations.size > 0;
   if (!checkedForm) {
     data[TENANT_FIELD] = ctx.tenantId;
     if (scope.workspace && ctx.workspaceId) data[WORKSPACE_FIELD] = ctx.workspaceId;
   }
-  if (scope.workspace && !ctx.workspaceId && data[WORKSPACE_FIELD] === undefined && !checkedForm) {
+  // Checked input cannot take scalar foreign keys: the row then takes tenantId/workspaceId from the
+  // relation it connects to, or from the column defaults that read the same transaction-local settings.
+  const workspaceGiven = ctx.workspaceId !== undefined || data[WORKSPACE_FIELD] !== undefined || viaRelations.has(WORKSPACE_FIELD);
+  if (scope.workspace && !workspaceGiven && (scope.foreignKeys.size > 0 || !checkedForm)) {
     throw new MissingWorkspaceError(model, operation);
   }
   return data;

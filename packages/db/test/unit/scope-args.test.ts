@@ -24,7 +24,18 @@ const meta = tenantMetadataFrom({
       ],
     },
   },
-});
+}, `
+model Workspace {
+  tenantId String
+  id       String
+  projects Project[]
+}
+model Project {
+  tenantId    String
+  workspaceId String
+  workspace   Workspace @relation(fields: [tenantId, workspaceId], references: [tenantId, id]) // owning side
+}
+`);
 const A = '11111111-1111-4111-8111-111111111111';
 const B = '22222222-2222-4222-8222-222222222222';
 const W1 = '33333333-3333-4333-8333-333333333333';
@@ -74,6 +85,15 @@ describe('scopeArgs', () => {
 
   it('requires a workspace for workspace-scoped creates', () => {
     expect(() => scopeArgs(meta, 'Project', 'create', { data: { name: 'p' } }, { tenantId: A })).toThrow(MissingWorkspaceError);
+    // A to-many nested create is still the unchecked form: no workspace from anywhere.
+    expect(() =>
+      scopeArgs(meta, 'Project', 'create', { data: { name: 'p', tasks: { create: [{ title: 't' }] } } }, { tenantId: A }),
+    ).toThrow(MissingWorkspaceError);
+  });
+
+  it('reads foreign keys from the schema text', () => {
+    expect(meta.get('Project')?.foreignKeys.get('workspace')).toEqual(['tenantId', 'workspaceId']);
+    expect(meta.get('Workspace')?.foreignKeys.size).toBe(0);
   });
 
   it.each([

@@ -1,0 +1,60 @@
+/**
+ * Binds every Prisma request to the tenant context of the caller that made it.
+ *
+ * Prisma's request handler queues requests in a batcher and dispatches ALL queued batches from one
+ * `process.nextTick` callback, scheduled by the first request of the tick. That callback runs in the
+ * first caller's async context, so without this:
+ * - two tenants' `$transaction([...])` started in the same tick would both check out their
+ *   connection, and so run every statement, with the FIRST tenant's settings (a real leak for raw
+ *   SQL in the second batch);
+ * - two tenants' findUnique calls in one tick (batched by argument *shape*, not value) would run as
+ *   one statement under the first tenant: the second gets null for its own row.
+ *
+ * So: non-transactional requests skip the batcher (each runs in its caller's context), and every
+ * request that is batched remembers its caller's context, which the batch is then run in. A batch
+ * only ever holds requests of one transaction, so of one caller.
+ *
+ * This touches Prisma internals (`_requestHandler.dataloader.options`, Prisma 7.x). If they move,
+ * construction fails loudly instead of silently mixing contexts; tests cover both cases.
+ */
+import { UnsupportedQueryError } from '../errors.js';
+import { runInCapturedContext, tenantContext, type TenantContext } from '../tenant-context.js';
+
+interface PrismaRequest {
+  transaction?: { kind?: string; id?: unknown };
+}
+interface LoaderOptions {
+  batchBy(request: PrismaRequest): string | undefined;
+  batchLoader(requests: PrismaRequest[]): Promise<unknown>;
+  singleLoader(request: PrismaRequest): Promise<unknown>;
+}
+
+const NO_CONTEXT = Symbol('no tenant context');
+
+export function bindRequestsToCallerContext(client: object): void {
+  const options = (client as { _requestHandler?: { dataloader?: { options?: LoaderOptions } } })._requestHandler?.dataloader
+    ?.options;
+  if (!options || [options.batchBy, options.batchLoader, options.singleLoader].some((f) => typeof f !== 'function')) {
+    throw new UnsupportedQueryError(
+      'Cannot create the tenant client because this Prisma version no longer exposes its request batcher ' +
+        '(_requestHandler.dataloader). Use the Prisma version @tenantry/db is tested with (7.10).',
+    );
+  }
+  const callerContext = new WeakMap<PrismaRequest, TenantContext | typeof NO_CONTEXT>();
+  const { batchBy, batchLoader, singleLoader } = options;
+  const contextOf = (request: PrismaRequest | undefined) => (request ? callerContext.get(request) : undefined);
+
+  // batchBy runs synchronously inside `request()`, in the caller's async context.
+  options.batchBy = (request) => {
+    if (!request.transaction) return undefined;
+    callerContext.set(request, tenantContext.get() ?? NO_CONTEXT);
+    return batchBy(request);
+  };
+  options.batchLoader = (requests) => within(contextOf(requests[0]), () => batchLoader(requests));
+  options.singleLoader = (request) => within(contextOf(request), () => singleLoader(request));
+}
+
+function within<T>(ctx: TenantContext | typeof NO_CONTEXT | undefined, fn: () => T): T {
+  if (ctx === undefined) return fn(); // not batched: already in the caller's context
+  return runInCapturedContext(ctx === NO_CONTEXT ? undefined : ctx, fn);
+}
