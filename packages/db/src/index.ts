@@ -6,6 +6,7 @@ export { tenantContext, validateTenantContext, type TenantContext } from './tena
 export { prisma, getPrisma, createTenantPrismaClient } from './client.js';
 export type { TenantPrismaClient, TenantPrismaClientOptions } from './client.js';
 export { TenantPool } from './connection/tenant-pool.js';
+export { SUPABASE_ROLES, InvalidSupabaseContextError, type SupabaseRole, type JwtClaims } from './supabase/jwt-claims.js';
 export {
   TenantryError,
   MissingTenantContextError,

@@ -9,6 +9,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { InvalidTenantContextError } from './errors.js';
+import { validateSupabaseFields, type JwtClaims, type SupabaseRole } from './supabase/jwt-claims.js';
 
 export interface TenantContext {
   /** The tenant whose rows this work may see. A canonical UUID. */
@@ -17,6 +18,13 @@ export interface TenantContext {
   readonly workspaceId?: string;
   /** The acting user, for policies and audit. */
   readonly userId?: string;
+  /**
+   * Supabase: the role statements run as (`anon` or `authenticated`), switched transaction-locally.
+   * The login role must be a member of it. Never `service_role` (BYPASSRLS).
+   */
+  readonly role?: SupabaseRole;
+  /** Supabase: the verified JWT payload, for `auth.uid()` / `auth.jwt()`. Plain JSON, under 8 KB. */
+  readonly claims?: JwtClaims;
 }
 
 // Canonical textual UUID (any version). Anything else is rejected before it can reach SQL (I7).
@@ -44,11 +52,12 @@ export function validateTenantContext(input: unknown): TenantContext {
     }
   }
   // Lower-case so that the same tenant always compares equal, in JS and in SQL.
-  const ctx: { tenantId: string; workspaceId?: string; userId?: string } = {
+  const ctx: { -readonly [K in keyof TenantContext]: TenantContext[K] } = {
     tenantId: (raw.tenantId as string).toLowerCase(),
   };
   if (raw.workspaceId !== undefined) ctx.workspaceId = (raw.workspaceId as string).toLowerCase();
   if (raw.userId !== undefined) ctx.userId = (raw.userId as string).toLowerCase();
+  Object.assign(ctx, validateSupabaseFields(raw));
   return Object.freeze(ctx);
 }
 

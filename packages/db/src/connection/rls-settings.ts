@@ -5,8 +5,14 @@
  * context they go as '' so that a value left behind in the session (raw SQL calling
  * `set_config(..., false)`, or a pooler that hands over a dirty connection) cannot be inherited:
  * the policies read '' as "no tenant" through `nullif(..., '')`.
+ *
+ * A context with Supabase fields (`role`, `claims`) also carries the JWT settings and, last, the
+ * role switch (see supabase/jwt-settings.ts). Transaction-local like the rest: the role reverts
+ * when the statement's implicit transaction (or the explicit one around it) ends, so the next user
+ * of the connection, through any pooler mode, runs as the login role again with nothing to reset.
  */
 import type { TenantContext } from '../tenant-context.js';
+import { jwtSettingsFor } from '../supabase/jwt-settings.js';
 
 /** Setting names and values, flattened: `[name1, value1, name2, value2, ...]`. */
 export type RlsSettings = readonly string[];
@@ -25,11 +31,13 @@ const EMPTY: RlsSettings = Object.freeze([
 
 export function rlsSettingsFor(ctx: TenantContext | undefined): RlsSettings {
   if (!ctx) return EMPTY;
-  return [
+  const settings = [
     SETTING_NAMES.tenantId, ctx.tenantId,
     SETTING_NAMES.workspaceId, ctx.workspaceId ?? '',
     SETTING_NAMES.userId, ctx.userId ?? '',
   ];
+  if (ctx.role === undefined && ctx.claims === undefined) return settings;
+  return [...settings, ...jwtSettingsFor(ctx)];
 }
 
 const textCache = new Map<number, string>();
