@@ -23,6 +23,8 @@ const FILTER_OPERATIONS = new Set([
 const UNIQUE_OPERATIONS = new Set(['findUnique', 'findUniqueOrThrow', 'update', 'delete', 'upsert']);
 const CREATE_OPERATIONS = new Set(['create', 'createMany', 'createManyAndReturn']);
 
+const NOT_FILTERS = new Set(['orderBy', 'distinct', 'by', '_count', '_sum', '_avg', '_min', '_max', 'omit']);
+
 function isPlainObject(value: unknown): value is Args {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
@@ -39,6 +41,8 @@ function rejectConflicts(node: unknown, ctx: TenantContext, model: string, opera
   }
   if (!isPlainObject(node)) return;
   for (const [key, value] of Object.entries(node)) {
+    // Sorting and aggregate selections name fields as keys with 'asc' | 'desc' | true as values.
+    if (NOT_FILTERS.has(key)) continue;
     const here = path ? `${path}.${key}` : key;
     const expected = key === TENANT_FIELD ? ctx.tenantId : key === WORKSPACE_FIELD ? ctx.workspaceId : undefined;
     if (expected !== undefined && !sameIdentity(value, expected)) {

@@ -15,3 +15,15 @@ export {
   devPassword,
 } from './databases.js';
 export { DEMO, seedDemoData } from './demo-data.js';
+export {
+  runIsolationFuzz,
+  formatIsolationReport,
+  isolationLine,
+  genericReadOperations,
+  tenantModelsOf,
+  tenantryOperations,
+  seedTenantryFuzzData,
+  createRandom,
+  RollbackSignal,
+} from './fuzz/index.js';
+export type { IsolationFuzzOptions, IsolationReport, FaultInjectors, FuzzOperation, FuzzTenant, OperationEnv, Random } from './fuzz/index.js';

@@ -132,6 +132,16 @@ describe('scopeArgs', () => {
     });
   });
 
+  it('does not mistake sorting and aggregate selections for tenant filters', () => {
+    const args = { orderBy: [{ tenantId: 'desc' }, { workspaceId: 'asc' }], _count: { tenantId: true }, _min: { tenantId: true }, distinct: ['tenantId'] };
+    expect(scopeArgs(meta, 'Project', 'findMany', args, { tenantId: A, workspaceId: W1 })).toEqual({
+      ...args,
+      where: { tenantId: A, workspaceId: W1 },
+    });
+    const grouped = { by: ['tenantId'], orderBy: { tenantId: 'asc' }, having: { tenantId: { _count: { gt: 0 } } } };
+    expect(scopeArgs(meta, 'Project', 'groupBy', grouped, { tenantId: A })).toMatchObject({ where: { tenantId: A } });
+  });
+
   it('accepts the context tenant in any letter case', () => {
     expect(scopeArgs(meta, 'Workspace', 'findMany', { where: { tenantId: A.toUpperCase() } }, { tenantId: A })).toEqual({
       where: { tenantId: A },

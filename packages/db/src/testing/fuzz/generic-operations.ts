@@ -1,0 +1,117 @@
+/**
+ * Read operations for ANY schema, derived from the client's data model: for every tenant-scoped
+ * model (one with a `tenantId` field), reads of every kind whose results the oracle checks, and
+ * no-context operations that must throw or see nothing. Write operations need valid data, so they
+ * come from factories (`createOperation`) or from a schema-specific set (tenantry-operations.ts).
+ */
+import { MissingTenantContextError } from '../../errors.js';
+import { isRejection } from './outcomes.js';
+import type { AnyPrismaClient, FuzzOperation, OperationEnv } from './types.js';
+
+export interface ModelInfo {
+  name: string;
+  /** The client property, e.g. `project` for `Project`. */
+  delegate: string;
+  table: string;
+  tenantColumn: string;
+  workspaceColumn?: string;
+  hasId: boolean;
+}
+
+interface RuntimeModel {
+  dbName?: string | null;
+  fields: Array<{ name: string; kind: string; dbName?: string | null }>;
+}
+
+export function tenantModelsOf(client: AnyPrismaClient): ModelInfo[] {
+  const models = (client as { _runtimeDataModel?: { models: Record<string, RuntimeModel> } })._runtimeDataModel?.models;
+  if (!models) throw new Error('Cannot read the data model because the client is not a Prisma 7 client.');
+  return Object.entries(models).flatMap(([name, model]) => {
+    const tenant = model.fields.find((f) => f.name === 'tenantId' && f.kind === 'scalar');
+    if (!tenant) return [];
+    const workspace = model.fields.find((f) => f.name === 'workspaceId' && f.kind === 'scalar');
+    return [{
+      name,
+      delegate: name[0]!.toLowerCase() + name.slice(1),
+      table: model.dbName ?? name,
+      tenantColumn: tenant.dbName ?? 'tenantId',
+      ...(workspace ? { workspaceColumn: workspace.dbName ?? 'workspaceId' } : {}),
+      hasId: model.fields.some((f) => f.name === 'id' && f.kind === 'scalar'),
+    }];
+  });
+}
+
+const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
+
+function foreignIds(env: OperationEnv, model: string): string[] {
+  return env.other.known.get(model)?.slice(0, 5) ?? [];
+}
+
+export function genericReadOperations(models: ModelInfo[]): FuzzOperation[] {
+  const ops: FuzzOperation[] = [];
+  for (const m of models) {
+    const d = (env: OperationEnv) => (env.client as Record<string, AnyPrismaClient>)[m.delegate];
+    ops.push(
+      { name: `${m.name}.findMany`, weight: 3, run: async (env) => env.oracle.checkRows(`${m.name}.findMany`, env.ctx, await d(env).findMany({ take: 20 })) },
+      {
+        name: `${m.name}.findFirst`, weight: 1, run: async (env) => {
+          const row = await d(env).findFirst({ orderBy: { tenantId: 'desc' } });
+          env.oracle.checkRows(`${m.name}.findFirst`, env.ctx, row ? [row] : []);
+        },
+      },
+      {
+        name: `${m.name}.groupBy`, weight: 1, run: async (env) => {
+          const by = m.workspaceColumn ? ['tenantId', 'workspaceId'] : ['tenantId'];
+          env.oracle.checkRows(`${m.name}.groupBy`, env.ctx, await d(env).groupBy({ by, _count: { _all: true } }));
+        },
+      },
+      {
+        name: `${m.name}.rawRead`, weight: 2, run: async (env) => {
+          const cols = [m.tenantColumn, ...(m.workspaceColumn ? [m.workspaceColumn] : [])].map(quote);
+          const rows = await env.client.$queryRawUnsafe(
+            `select ${cols.map((c, i) => `${c}::text as ${i === 0 ? 'tenant_id' : 'workspace_id'}`).join(', ')} from ${quote(m.table)} limit 50`,
+          );
+          env.oracle.checkRows(`${m.name} raw select`, env.ctx, rows as unknown[]);
+        },
+      },
+      {
+        name: `${m.name}.noContext`, weight: 1, noContext: true, run: async (env) => {
+          try {
+            await d(env).findMany({ take: 5 });
+            env.oracle.checkNoContext(`${m.name}.findMany (the extension did not throw)`, 1);
+          } catch (error) {
+            if (!(error instanceof MissingTenantContextError)) throw error;
+          }
+          const rows = (await env.client.$queryRawUnsafe(`select count(*)::int as n from ${quote(m.table)}`)) as Array<{ n: number }>;
+          env.oracle.checkNoContext(`${m.name} raw count`, rows[0]?.n ?? 0);
+        },
+      },
+    );
+    if (m.hasId) {
+      ops.push(
+        {
+          name: `${m.name}.findForeign`, weight: 1, run: async (env) => {
+            const ids = foreignIds(env, m.name);
+            if (ids.length === 0) return;
+            const rows = await d(env).findMany({ where: { id: { in: ids } } });
+            env.oracle.checkRows(`${m.name}.findMany(foreign ids)`, env.ctx, rows);
+            env.oracle.checkForeignCount(`${m.name}.count(foreign ids)`, env.tenant.tenantId, await d(env).count({ where: { id: { in: ids } } }));
+          },
+        },
+        {
+          name: `${m.name}.deleteManyForeign`, weight: 1, run: async (env) => {
+            const ids = foreignIds(env, m.name);
+            if (ids.length === 0) return;
+            try {
+              const { count } = await d(env).deleteMany({ where: { id: { in: ids } } });
+              env.oracle.checkForeignCount(`${m.name}.deleteMany(foreign ids)`, env.tenant.tenantId, count);
+            } catch (error) {
+              if (!isRejection(error)) throw error;
+            }
+          },
+        },
+      );
+    }
+  }
+  return ops;
+}

@@ -1,0 +1,41 @@
+import type { TenantContext } from '../../tenant-context.js';
+import type { Oracle } from './oracle.js';
+import type { Random } from './random.js';
+
+/** Any Prisma 7 client: the fuzzer reaches models by name (`client[model]`), so any schema works. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyPrismaClient = any;
+
+export interface FuzzTenant {
+  tenantId: string;
+  /** Workspaces of this tenant; some operations run inside one of them. */
+  workspaceIds: string[];
+  /** Ids of rows per model known to exist for this tenant (seeded or acknowledged), for targets. */
+  known: Map<string, string[]>;
+}
+
+export interface OperationEnv {
+  client: AnyPrismaClient;
+  rng: Random;
+  oracle: Oracle;
+  tenant: FuzzTenant;
+  /** The context the operation runs in (with a workspace some of the time). */
+  ctx: TenantContext;
+  /** Another tenant, for operations that aim at foreign rows. */
+  other: FuzzTenant;
+}
+
+export interface FuzzOperation {
+  /** A stable name, reported in the per-kind counts. */
+  name: string;
+  weight: number;
+  /** Runs inside `tenantContext.run(env.ctx, ...)`; records expectations in env.oracle. */
+  run(env: OperationEnv): Promise<void>;
+  /** Runs outside any context instead (the no-context operations). */
+  noContext?: boolean;
+}
+
+/** Thrown on purpose inside an interactive transaction to roll it back. */
+export class RollbackSignal extends Error {
+  override name = 'RollbackSignal';
+}
