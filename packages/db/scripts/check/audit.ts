@@ -1,0 +1,184 @@
+// The live RLS audit behind `pnpm db:check`: reads the catalogs of a database and checks, for the
+// runtime role and every table with a tenant_id column, the rules of DESIGN.md I5 and I6 and the
+// policy form of "Policies". Read-only; any role that can connect may run it (the catalogs are
+// readable by all), the owner's DIRECT_URL being the natural one.
+import type pg from 'pg';
+
+export const TABLE_CHECKS = ['enabled', 'forced', 'select', 'insert', 'update', 'delete', 'initplan', 'keys', 'index'] as const;
+export type TableCheck = (typeof TABLE_CHECKS)[number];
+export const ROLE_CHECKS = ['exists', 'nosuperuser', 'nobypassrls', 'owns nothing', 'no bypass membership'] as const;
+export type RoleCheck = (typeof ROLE_CHECKS)[number];
+
+export interface Finding {
+  /** `schema.table` for table checks, `role <name>` for role checks. */
+  subject: string;
+  check: TableCheck | RoleCheck;
+  ok: boolean;
+  /** For a failure: what is wrong and how to fix it. */
+  detail?: string;
+}
+
+export interface AuditOptions {
+  /** The role DATABASE_URL logs in as (default tenantry_app). */
+  runtimeRole: string;
+  /** Schemas whose tables are audited (default ['public']). */
+  schemas: string[];
+}
+
+const COMMANDS = { select: 'SELECT', insert: 'INSERT', update: 'UPDATE', delete: 'DELETE' } as const;
+
+export async function auditDatabase(client: pg.ClientBase, options: AuditOptions): Promise<Finding[]> {
+  return [...(await auditRuntimeRole(client, options.runtimeRole)), ...(await auditTenantTables(client, options))];
+}
+
+async function auditRuntimeRole(client: pg.ClientBase, role: string): Promise<Finding[]> {
+  const subject = `role ${role}`;
+  const { rows } = await client.query<{ rolsuper: boolean; rolbypassrls: boolean; owned: string[]; bypass_roles: string[] }>(
+    `select r.rolsuper, r.rolbypassrls,
+            array(select format('%s.%s', c.relnamespace::regnamespace, c.relname) from pg_class c
+                   where c.relowner = r.oid and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S') order by 1) as owned,
+            array(select o.rolname::text from pg_roles o
+                   where o.oid <> r.oid and (o.rolsuper or o.rolbypassrls) and pg_has_role(r.oid, o.oid, 'MEMBER') order by 1) as bypass_roles
+       from pg_roles r where r.rolname = $1`,
+    [role],
+  );
+  const r = rows[0];
+  if (!r) {
+    return [{ subject, check: 'exists', ok: false, detail: `Role ${role} does not exist. Create it (see the RLS migration) or pass --runtime-role / TENANTRY_RUNTIME_ROLE.` }];
+  }
+  const q = quoteIdent(role);
+  return [
+    { subject, check: 'exists', ok: true },
+    { subject, check: 'nosuperuser', ok: !r.rolsuper, detail: `${role} is SUPERUSER, which ignores RLS. Fix: ALTER ROLE ${q} NOSUPERUSER;` },
+    { subject, check: 'nobypassrls', ok: !r.rolbypassrls, detail: `${role} has BYPASSRLS. Fix: ALTER ROLE ${q} NOBYPASSRLS;` },
+    {
+      subject, check: 'owns nothing', ok: r.owned.length === 0,
+      detail: `${role} owns ${r.owned.join(', ')}; an owner can ALTER its tables' RLS. Fix: ALTER TABLE <table> OWNER TO <owner role>;`,
+    },
+    {
+      subject, check: 'no bypass membership', ok: r.bypass_roles.length === 0,
+      detail: `${role} can SET ROLE to ${r.bypass_roles.join(', ')}, which bypass RLS (on Supabase: service_role). Fix: REVOKE <role> FROM ${q};`,
+    },
+  ].map((f) => (f.ok ? { subject: f.subject, check: f.check as RoleCheck, ok: true } : (f as Finding)));
+}
+
+interface TenantTable {
+  oid: number;
+  name: string;
+  enabled: boolean;
+  forced: boolean;
+  tenant_attnum: number;
+}
+
+async function auditTenantTables(client: pg.ClientBase, options: AuditOptions): Promise<Finding[]> {
+  const { rows: tables } = await client.query<TenantTable>(
+    `select c.oid::int as oid, format('%I.%I', n.nspname, c.relname) as name, c.relrowsecurity as enabled,
+            c.relforcerowsecurity as forced, a.attnum::int as tenant_attnum
+       from pg_class c
+       join pg_namespace n on n.oid = c.relnamespace
+       join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
+      where c.relkind in ('r', 'p') and not c.relispartition and n.nspname = any($1::text[])
+      order by 2`,
+    [options.schemas],
+  );
+  const tenantOids = new Map(tables.map((t) => [t.oid, t]));
+  const findings: Finding[] = [];
+  for (const t of tables) {
+    const f = (check: TableCheck, ok: boolean, detail: string) => findings.push(ok ? { subject: t.name, check, ok } : { subject: t.name, check, ok, detail });
+    f('enabled', t.enabled, `ROW LEVEL SECURITY is not enabled, so no policy applies. Fix: ALTER TABLE ${t.name} ENABLE ROW LEVEL SECURITY;`);
+    f('forced', t.forced, `ROW LEVEL SECURITY is not forced, so the table owner bypasses it. Fix: ALTER TABLE ${t.name} FORCE ROW LEVEL SECURITY;`);
+
+    const { rows: policies } = await client.query<{ name: string; cmd: string; roles: string[]; qual: string | null; with_check: string | null }>(
+      `select p.polname as name,
+              case p.polcmd when 'r' then 'SELECT' when 'a' then 'INSERT' when 'w' then 'UPDATE' when 'd' then 'DELETE' else 'ALL' end as cmd,
+              case when p.polroles = '{0}' then array['public'] else array(select rolname::text from pg_roles where oid = any(p.polroles)) end as roles,
+              pg_get_expr(p.polqual, p.polrelid) as qual, pg_get_expr(p.polwithcheck, p.polrelid) as with_check
+         from pg_policy p where p.polrelid = $1 and p.polpermissive`,
+      [t.oid],
+    );
+    const appliesToRuntime = (roles: string[]) => roles.includes('public') || roles.includes(options.runtimeRole);
+    for (const [check, cmd] of Object.entries(COMMANDS) as Array<[TableCheck, string]>) {
+      const ok = policies.some((p) => (p.cmd === cmd || p.cmd === 'ALL') && appliesToRuntime(p.roles));
+      f(check, ok, `No permissive ${cmd} policy for ${options.runtimeRole}, so it cannot ${cmd.toLowerCase()} any row. Fix: add one in a migration (pnpm db:migrate generates them for new tables).`);
+    }
+    const slow = policies.filter((p) => [p.qual, p.with_check].some((e) => e !== null && !isInitPlanForm(e)));
+    f('initplan', slow.length === 0, `Policies ${slow.map((p) => `"${p.name}"`).join(', ')} call current_setting()/auth.*() outside (SELECT ...), so Postgres evaluates them per row and cannot use the tenant_id index. Fix: wrap each call, e.g. tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid).`);
+
+    const problems = await keyProblems(client, t, tenantOids);
+    f('keys', problems.length === 0, `${problems.join('; ')}. Postgres checks keys and foreign keys without RLS, so these let one tenant reference or probe another's rows (I6). Fix: include tenant_id (@@id([tenantId, id]), @@unique([tenantId, ...]), composite relations).`);
+
+    const { rowCount } = await client.query(`select 1 from pg_index where indrelid = $1 and indkey[0] = $2`, [t.oid, t.tenant_attnum]);
+    f('index', (rowCount ?? 0) > 0, `No index has tenant_id as its leading column, so every policy-filtered query scans the table. Fix: make tenant_id lead the primary key or an index (@@id([tenantId, id]) / @@index([tenantId, ...])).`);
+  }
+  return findings;
+}
+
+async function keyProblems(client: pg.ClientBase, t: TenantTable, tenantTables: Map<number, TenantTable>): Promise<string[]> {
+  const problems: string[] = [];
+  const { rows: keys } = await client.query<{ name: string; kind: 'p' | 'u' | 'x'; attnums: number[] }>(
+    `select c.conname as name, c.contype as kind, c.conkey::int[] as attnums from pg_constraint c where c.conrelid = $1 and c.contype in ('p', 'u')
+     union all
+     select i.indexrelid::regclass::text, 'x', i.indkey::int[] from pg_index i
+      where i.indrelid = $1 and i.indisunique and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid and c.conrelid = i.indrelid and c.contype in ('p', 'u', 'x'))`,
+    [t.oid],
+  );
+  if (!keys.some((k) => k.kind === 'p')) problems.push('no primary key');
+  for (const k of keys) {
+    if (!k.attnums.includes(t.tenant_attnum)) {
+      problems.push(`${k.kind === 'p' ? 'primary key' : 'unique key'} ${k.name} does not include tenant_id`);
+    }
+  }
+  const { rows: fks } = await client.query<{ name: string; target: number; conkey: number[]; confkey: number[] }>(
+    `select conname as name, confrelid::int as target, conkey::int[] as conkey, confkey::int[] as confkey
+       from pg_constraint where conrelid = $1 and contype = 'f'`,
+    [t.oid],
+  );
+  for (const fk of fks) {
+    const target = tenantTables.get(fk.target);
+    if (!target) continue; // a global table (tenants, users): nothing to mix up
+    const i = fk.conkey.indexOf(t.tenant_attnum);
+    if (i === -1 || fk.confkey[i] !== target.tenant_attnum) {
+      problems.push(`foreign key ${fk.name} to ${target.name} does not pair tenant_id with tenant_id`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * True when every call that reads the request (current_setting, auth.uid/jwt/role/email) sits
+ * inside a `( SELECT ...)` sub-select, as Postgres deparses `(SELECT ...)`: then it is an InitPlan,
+ * evaluated once per statement. Works on `pg_get_expr` output, which quotes strings with ''.
+ */
+export function isInitPlanForm(expression: string): boolean {
+  let rest = '';
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < expression.length; i++) {
+    const ch = expression[i]!;
+    // String literals ('' escapes a quote) are skipped: their text is data, not calls.
+    if (inString) {
+      if (ch === "'") inString = false;
+      continue;
+    }
+    if (ch === "'") {
+      inString = true;
+      if (depth === 0) rest += "''";
+      continue;
+    }
+    if (depth === 0 && /^\(\s*SELECT\b/i.test(expression.slice(i, i + 12))) {
+      depth = 1;
+      continue;
+    }
+    if (depth > 0) {
+      if (ch === '(') depth++;
+      else if (ch === ')') depth--;
+      continue;
+    }
+    rest += ch;
+  }
+  return !/\b(current_setting|auth\s*\.\s*(uid|jwt|role|email))\s*\(/i.test(rest);
+}
+
+function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,187 @@
+/**
+ * `pnpm db:check` audits a live database: it passes on the migrated schema and detects each kind of
+ * failure on a copy of it broken in exactly one way. Every change happens inside a throwaway
+ * database; the shared roles tenantry_app/tenantry_admin are never altered (a throwaway role stands
+ * in for a BYPASSRLS runtime role).
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { auditDatabase, isInitPlanForm, type Finding } from '../../scripts/check/audit.js';
+
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const rig = inject('rig');
+const url = (database: string) => Object.assign(new URL(rig.superuserUrl), { pathname: `/${database}` }).toString();
+const scratchDatabases: string[] = [];
+const scratchRoles: string[] = [];
+
+async function superuser<T>(database: string | undefined, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: database ? url(database) : rig.superuserUrl });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+afterAll(async () => {
+  await superuser(undefined, async (c) => {
+    for (const name of scratchDatabases) await c.query(`drop database if exists "${name}" with (force)`);
+    for (const role of scratchRoles) await c.query(`drop role if exists "${role}"`);
+  });
+});
+
+/** A copy of the migrated template with `breakIt` applied as superuser. */
+async function brokenCopy(breakIt: string): Promise<string> {
+  const name = `${rig.prefix}_check_${randomUUID().slice(0, 8)}`;
+  scratchDatabases.push(name);
+  await superuser(undefined, (c) => c.query(`create database "${name}" template "${rig.template}" owner tenantry_owner`));
+  if (breakIt) await superuser(name, (c) => c.query(breakIt));
+  return name;
+}
+
+async function audit(database: string, runtimeRole = 'tenantry_app'): Promise<Finding[]> {
+  return superuser(database, (c) => auditDatabase(c, { runtimeRole, schemas: ['public'] }));
+}
+
+const failures = (findings: Finding[]) => findings.filter((f) => !f.ok).map((f) => `${f.subject} ${f.check}`);
+
+async function runCli(database: string, runtimeRole?: string) {
+  const args = ['-s', 'db:check', '--url', url(database), ...(runtimeRole ? ['--runtime-role', runtimeRole] : [])];
+  return promisify(execFile)('pnpm', args, { cwd: packageRoot, env: { ...process.env, DIRECT_URL: '', DATABASE_URL: '' } }).then(
+    ({ stdout }) => ({ code: 0, stdout }),
+    (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+  );
+}
+
+describe('db:check', () => {
+  it('passes on the migrated schema, printing a table per runtime role and tenant table', async () => {
+    const { code, stdout } = await runCli(await brokenCopy(''));
+    expect(stdout).toMatch(/runtime role\s+exists\s+nosuperuser\s+nobypassrls\s+owns nothing\s+no bypass membership/);
+    for (const table of ['memberships', 'projects', 'tasks', 'workspaces']) {
+      expect(stdout).toMatch(new RegExp(`public\\.${table}\\s+(ok\\s+){8}ok\\n`));
+    }
+    expect(stdout).toMatch(/All \d+ checks passed\./);
+    expect(code, stdout).toBe(0);
+  });
+
+  it('fails, exiting 1, on a table left without FORCE ROW LEVEL SECURITY', async () => {
+    const db = await brokenCopy('alter table projects no force row level security');
+    expect(failures(await audit(db))).toEqual(['public.projects forced']);
+    const { code, stdout } = await runCli(db);
+    expect(code).toBe(1);
+    expect(stdout).toContain('✗ public.projects · forced: ROW LEVEL SECURITY is not forced');
+    expect(stdout).toContain('ALTER TABLE public.projects FORCE ROW LEVEL SECURITY;');
+  });
+
+  it('fails on a table with RLS disabled', async () => {
+    const db = await brokenCopy('alter table tasks disable row level security');
+    expect(failures(await audit(db))).toEqual(['public.tasks enabled']);
+  });
+
+  it('fails on a missing policy', async () => {
+    const db = await brokenCopy('drop policy "tenant deletes only its own tasks in the active workspace" on tasks');
+    expect(failures(await audit(db))).toEqual(['public.tasks delete']);
+  });
+
+  it('fails on a policy for another role only', async () => {
+    const db = await brokenCopy(`
+      drop policy "tenant reads only its own memberships" on memberships;
+      create policy "admin reads memberships" on memberships for select to tenantry_admin using (true);`);
+    expect(failures(await audit(db))).toEqual(['public.memberships select']);
+  });
+
+  it('fails on a policy that calls current_setting outside (SELECT ...)', async () => {
+    const db = await brokenCopy(`
+      drop policy "tenant reads only its own workspaces" on workspaces;
+      create policy "tenant reads only its own workspaces" on workspaces for select to tenantry_app
+        using (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);`);
+    const findings = await audit(db);
+    expect(failures(findings)).toEqual(['public.workspaces initplan']);
+    expect(findings.find((f) => !f.ok)!.detail).toContain('"tenant reads only its own workspaces"');
+  });
+
+  it('fails on a unique key and a foreign key without tenant_id', async () => {
+    const db = await brokenCopy(`
+      alter table workspaces add constraint workspaces_name_key unique (name);
+      create unique index projects_id_key on projects (id);
+      alter table tasks add constraint tasks_project_id_fkey foreign key (project_id) references projects (id);`);
+    const findings = await audit(db);
+    expect(failures(findings).sort()).toEqual(['public.projects keys', 'public.tasks keys', 'public.workspaces keys']);
+    const detail = (s: string) => findings.find((f) => f.subject === s && !f.ok)!.detail;
+    expect(detail('public.workspaces')).toContain('unique key workspaces_name_key does not include tenant_id');
+    expect(detail('public.projects')).toContain('unique key projects_id_key does not include tenant_id');
+    expect(detail('public.tasks')).toContain('foreign key tasks_project_id_fkey to public.projects does not pair tenant_id with tenant_id');
+  });
+
+  it('fails on a tenant table whose keys include tenant_id but no index leads with it', async () => {
+    const db = await brokenCopy(`
+      create table notes (id uuid not null, tenant_id uuid not null, primary key (id, tenant_id));
+      alter table notes enable row level security;
+      alter table notes force row level security;
+      create policy "tenant uses only its own notes" on notes to tenantry_app
+        using (tenant_id = (select nullif(current_setting('app.tenant_id', true), '')::uuid));`);
+    expect(failures(await audit(db))).toEqual(['public.notes index']);
+  });
+
+  it('fails on a tenant table without a primary key', async () => {
+    const db = await brokenCopy(`
+      create table events (tenant_id uuid not null, body text);
+      create index on events (tenant_id);
+      alter table events enable row level security;
+      alter table events force row level security;
+      create policy "tenant uses only its own events" on events to tenantry_app
+        using (tenant_id = (select nullif(current_setting('app.tenant_id', true), '')::uuid));`);
+    const findings = await audit(db);
+    expect(failures(findings)).toEqual(['public.events keys']);
+    expect(findings.find((f) => !f.ok)!.detail).toContain('no primary key');
+  });
+
+  it('fails when the runtime role owns a table', async () => {
+    const db = await brokenCopy('create table app_owned (id int primary key); alter table app_owned owner to tenantry_app;');
+    const findings = await audit(db);
+    expect(failures(findings)).toEqual(['role tenantry_app owns nothing']);
+    expect(findings.find((f) => !f.ok)!.detail).toContain('public.app_owned');
+  });
+
+  it('fails on a BYPASSRLS runtime role, and on one that can become a BYPASSRLS role (exit 1)', async () => {
+    const id = randomUUID().slice(0, 8);
+    const [bypassing, member, serviceRole] = [`tenantry_check_bypass_${id}`, `tenantry_check_member_${id}`, `tenantry_check_service_${id}`];
+    scratchRoles.push(member, bypassing, serviceRole);
+    await superuser(undefined, (c) =>
+      c.query(`create role ${bypassing} nologin bypassrls; create role ${serviceRole} nologin bypassrls;
+               create role ${member} nologin nobypassrls; grant ${serviceRole} to ${member};`),
+    );
+    const db = await brokenCopy('');
+    // The throwaway roles have no policies, so the per-table policy checks fail too; look at the role.
+    const roleFailures = async (role: string) => failures(await audit(db, role)).filter((f) => f.startsWith('role '));
+    expect(await roleFailures(bypassing)).toEqual([`role ${bypassing} nobypassrls`]);
+    expect(await roleFailures(member)).toEqual([`role ${member} no bypass membership`]);
+    const { code, stdout } = await runCli(db, bypassing);
+    expect(code).toBe(1);
+    expect(stdout).toContain(`has BYPASSRLS. Fix: ALTER ROLE ${bypassing} NOBYPASSRLS;`);
+  });
+
+  it('fails on a runtime role that does not exist', async () => {
+    expect(failures(await audit(await brokenCopy(''), 'no_such_role_x'))[0]).toBe('role no_such_role_x exists');
+  });
+});
+
+describe('isInitPlanForm', () => {
+  it.each([
+    ["(tenant_id = ( SELECT (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid AS \"nullif\"))", true],
+    ["(tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)", false],
+    ['(( SELECT auth.uid() AS uid) = owner_id)', true],
+    ['(auth.uid() = owner_id)', false],
+    ["(name = 'current_setting(x)')", true],
+    ["((( SELECT auth.uid() AS uid) = owner_id) OR (auth.jwt() ->> 'role'::text) = 'admin'::text)", false],
+    ['true', true],
+  ])('%s → %s', (expression, expected) => {
+    expect(isInitPlanForm(expression)).toBe(expected);
+  });
+});
