@@ -27,3 +27,4 @@ export {
   RollbackSignal,
 } from './fuzz/index.js';
 export type { IsolationFuzzOptions, IsolationReport, FaultInjectors, FuzzOperation, FuzzTenant, OperationEnv, Random } from './fuzz/index.js';
+export { provisionDevDatabase, type DevDatabase, type ProvisionDevDatabaseOptions } from './dev-database.js';

@@ -1,0 +1,51 @@
+/**
+ * The API's own configuration, read from the environment in one place. Every variable is
+ * documented in the repository's .env.example. The database URLs are read by @tenantry/db itself.
+ */
+export interface ApiConfig {
+  /** API_PORT, default 3001. 0 picks a free port (tests). */
+  port: number;
+  /** API_HOST, default 127.0.0.1 (dev: the token endpoint stays off the network), 0.0.0.0 in production. */
+  host: string;
+  /** NODE_ENV === 'production': disables the dev-only token endpoint and requires a strong secret. */
+  production: boolean;
+  jwt: {
+    /** JWT_SECRET: the HS256 secret (on Supabase, the project's JWT secret). */
+    secret: Uint8Array;
+    /** JWT_AUDIENCE, default `authenticated` (what Supabase puts in `aud`). Empty: not checked. */
+    audience: string | undefined;
+    /** JWT_ISSUER, optional (on Supabase `https://<project>.supabase.co/auth/v1`). */
+    issuer: string | undefined;
+  };
+}
+
+export class ApiConfigError extends Error {
+  override name = 'ApiConfigError';
+}
+
+export const API_CONFIG = Symbol('API_CONFIG');
+
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const production = env.NODE_ENV === 'production';
+  const port = env.API_PORT === undefined || env.API_PORT === '' ? 3001 : Number(env.API_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new ApiConfigError('Cannot start the API because API_PORT is not a port number. Set it to e.g. 3001, or unset it.');
+  }
+  const secret = env.JWT_SECRET ?? '';
+  if (secret === '') {
+    throw new ApiConfigError(
+      'Cannot start the API because JWT_SECRET is not set. Set it to the HS256 secret your tokens are signed with ' +
+        "(on Supabase: the project's JWT secret); `pnpm dev` sets a local one for you.",
+    );
+  }
+  if (production && secret.length < 32) {
+    throw new ApiConfigError('Cannot start the API in production because JWT_SECRET is shorter than 32 characters. Use a long random secret.');
+  }
+  const audience = env.JWT_AUDIENCE === undefined ? 'authenticated' : env.JWT_AUDIENCE || undefined;
+  return {
+    port,
+    host: env.API_HOST || (production ? '0.0.0.0' : '127.0.0.1'),
+    production,
+    jwt: { secret: new TextEncoder().encode(secret), audience, issuer: env.JWT_ISSUER || undefined },
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * One structured line per request: request id, method, route, status, duration, tenant and user.
+ * No bodies, no query strings, no row data: logs are read by people who must not see tenant data.
+ */
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Response } from 'express';
+import type { TenantryRequest } from '../tenancy/tenant-request.js';
+
+export type LogEntry = { level: 'info' | 'warn' | 'error'; msg: string } & Record<string, unknown>;
+export type RequestLog = (entry: LogEntry) => void;
+export const REQUEST_LOG = Symbol('REQUEST_LOG');
+
+export const jsonLinesToStdout: RequestLog = (entry) => {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+};
+
+// Accept a caller's request id only when it is short and plain, so it cannot forge log lines.
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Express middleware, mounted before everything else so 401s and 404s are logged too. */
+export function requestLogger(log: RequestLog) {
+  return (req: TenantryRequest, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    const incoming = req.headers['x-request-id'];
+    req.requestId = typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('x-request-id', req.requestId);
+    res.on('finish', () => {
+      log({
+        level: res.statusCode >= 500 ? 'error' : 'info',
+        msg: 'request completed',
+        requestId: req.requestId,
+        method: req.method,
+        // The route pattern (/projects/:id) once Express matched one, else the path without query.
+        route: req.route?.path ? `${req.baseUrl}${req.route.path}` : req.originalUrl.split('?')[0],
+        status: res.statusCode,
+        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+        tenantId: req.tenancy?.tenantId,
+        userId: req.tenancy?.userId,
+      });
+    });
+    next();
+  };
+}

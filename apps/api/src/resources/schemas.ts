@@ -1,0 +1,41 @@
+/**
+ * Request schemas (zod, validated by RequestValidationPipe). Objects are strict: an unknown key,
+ * `tenantId` included, is a 422, because the tenant comes from the verified token, never the body.
+ */
+import { z } from 'zod';
+
+export const id = z.uuid({ error: 'must be a UUID' });
+export const idParam = z.object({ id });
+
+const name = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+
+export const page = z.object({
+  limit: z.coerce.number().int('must be an integer').min(1, 'must be at least 1').max(100, 'must be at most 100').default(20),
+  cursor: id.optional(),
+});
+
+export const workspaceCreate = z.strictObject({ name });
+export const workspaceUpdate = z.strictObject({ name });
+export const workspaceList = page.strict();
+
+export const projectCreate = z.strictObject({ workspaceId: id, name });
+export const projectUpdate = z.strictObject({ name });
+export const projectList = page.extend({ workspaceId: id.optional() }).strict();
+
+export const taskCreate = z.strictObject({ projectId: id, title: name, done: z.boolean().optional() });
+export const taskUpdate = z
+  .strictObject({ title: name.optional(), done: z.boolean().optional() })
+  .refine((v) => v.title !== undefined || v.done !== undefined, { error: 'send title, done or both' });
+export const taskList = page
+  .extend({ projectId: id.optional(), done: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true').optional() })
+  .strict();
+
+export type Page = z.infer<typeof page>;
+export type WorkspaceCreate = z.infer<typeof workspaceCreate>;
+export type WorkspaceUpdate = z.infer<typeof workspaceUpdate>;
+export type ProjectCreate = z.infer<typeof projectCreate>;
+export type ProjectUpdate = z.infer<typeof projectUpdate>;
+export type ProjectList = z.infer<typeof projectList>;
+export type TaskCreate = z.infer<typeof taskCreate>;
+export type TaskUpdate = z.infer<typeof taskUpdate>;
+export type TaskList = z.infer<typeof taskList>;

@@ -1,0 +1,82 @@
+/**
+ * Resolves the tenant of each request and runs the REST of the request inside
+ * `tenantContext.run({ tenantId, userId }, next)`.
+ *
+ * Why `run` around `next()` works in Nest: Express calls the next layer (guards, pipes, the handler,
+ * interceptors, the exception filter) synchronously from `next()`, and every promise the pipeline
+ * creates from there inherits the AsyncLocalStorage context. Why never `enterWith`: it would set
+ * the context of this middleware's caller too, i.e. of whatever the HTTP server does next with this
+ * socket, leaking one request's tenant into another's work.
+ *
+ * The tenant comes from a verified token only: the `x-tenant-id` header (to switch between the
+ * user's tenants) or the token's `app_metadata.tenant_id`. Either way it is honoured only if the
+ * verified user is a member, checked on the runtime role inside a context for the claimed tenant
+ * (RLS shows exactly that tenant's memberships there): no RLS bypass, and no fallback to an
+ * unscoped query. Not a member → 403.
+ */
+import { BadRequestException, ForbiddenException, Inject, Injectable, type NestMiddleware } from '@nestjs/common';
+import { tenantContext } from '@tenantry/db';
+import type { NextFunction, Response } from 'express';
+import { PrismaService } from '../database/prisma.service.js';
+import { TokenVerifier } from './token-verifier.js';
+import type { TenantryRequest } from './tenant-request.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const TENANT_HEADER = 'x-tenant-id';
+
+@Injectable()
+export class TenantContextMiddleware implements NestMiddleware {
+  /** Routes that can answer without an active tenant (GET /me) use OptionalTenantContextMiddleware. */
+  protected readonly tenantRequired: boolean = true;
+
+  constructor(
+    @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
+    @Inject(PrismaService) private readonly prisma: PrismaService,
+  ) {}
+
+  async use(req: TenantryRequest, _res: Response, next: NextFunction): Promise<void> {
+    const identity = await this.verifier.verify(req.headers.authorization);
+    const tenantId = requestedTenant(req, identity.tenantClaim);
+    req.tenancy = { userId: identity.userId, email: identity.email, tenantId: undefined };
+    if (tenantId === undefined) {
+      if (this.tenantRequired) {
+        throw new BadRequestException(
+          `Cannot pick a tenant because the request names none. Send the ${TENANT_HEADER} header with one of your tenant ids (GET /me lists them), or use a token with app_metadata.tenant_id.`,
+        );
+      }
+      return next();
+    }
+    const ctx = { tenantId, userId: identity.userId };
+    const membership = await tenantContext.run(ctx, () =>
+      this.prisma.db.membership.findUnique({
+        where: { tenantId_userId: { tenantId, userId: identity.userId } },
+        select: { role: true },
+      }),
+    );
+    if (!membership) {
+      // Same answer whether the tenant exists or not: the caller learns nothing about other tenants.
+      throw new ForbiddenException('Cannot use this tenant because you are not a member of it. GET /me lists the tenants you belong to.');
+    }
+    req.tenancy.tenantId = tenantId;
+    tenantContext.run(ctx, () => next());
+  }
+}
+
+@Injectable()
+export class OptionalTenantContextMiddleware extends TenantContextMiddleware {
+  protected override readonly tenantRequired: boolean = false;
+}
+
+function requestedTenant(req: TenantryRequest, claim: string | undefined): string | undefined {
+  const header = req.headers[TENANT_HEADER];
+  if (Array.isArray(header)) {
+    throw new BadRequestException(`Cannot pick a tenant because the ${TENANT_HEADER} header is sent more than once. Send it once.`);
+  }
+  const requested = header ?? claim;
+  if (requested === undefined || requested === '') return undefined;
+  if (!UUID.test(requested)) {
+    const source = header === undefined ? 'the token claim app_metadata.tenant_id' : `the ${TENANT_HEADER} header`;
+    throw new BadRequestException(`Cannot pick a tenant because ${source} is not a UUID. Send a tenant id from GET /me.`);
+  }
+  return requested.toLowerCase();
+}
