@@ -45,7 +45,15 @@ export function createTenantPrismaClient(options: TenantPrismaClientOptions = {}
   pool.on('error', () => {});
   const base = new PrismaClient({ adapter: new PrismaPg(pool), log: options.log ?? [] });
   bindRequestsToCallerContext(base);
-  return base.$extends(tenantExtension(tenantMetadataOf(base)));
+  return base.$extends(tenantExtension(tenantMetadataOf(base))).$extends({
+    client: {
+      /** Disconnects Prisma and ends this client's pool (unless the pool was passed in). */
+      async $disconnect() {
+        await base.$disconnect();
+        if (!options.pool && !pool.ending) await pool.end();
+      },
+    },
+  });
 }
 
 export type TenantPrismaClient = ReturnType<typeof createTenantPrismaClient>;

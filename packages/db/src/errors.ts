@@ -76,3 +76,14 @@ export class UnsupportedQueryError extends TenantryError {
 export class TenantryConfigError extends TenantryError {
   override name = 'TenantryConfigError';
 }
+
+/** A query was issued on a tenant client after `$disconnect()` ended its pool. */
+export class TenantClientClosedError extends TenantryError {
+  override name = 'TenantClientClosedError';
+  constructor() {
+    super(
+      'Cannot run a query because this tenant client was disconnected, which ended its connection pool. ' +
+        'Create a new client with createTenantPrismaClient(), or keep the shared `prisma` client connected for the life of the process.',
+    );
+  }
+}

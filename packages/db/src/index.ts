@@ -15,6 +15,7 @@ export {
   MissingWorkspaceError,
   UnsupportedQueryError,
   TenantryConfigError,
+  TenantClientClosedError,
 } from './errors.js';
 // Prisma's types and runtime namespace for consumers (no `export *` of generated code).
 export { Prisma, MembershipRole } from './generated/prisma/client.js';

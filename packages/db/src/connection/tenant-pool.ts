@@ -16,7 +16,7 @@
 import { createRequire } from 'node:module';
 import pg from 'pg';
 import { tenantContext } from '../tenant-context.js';
-import { UnsupportedQueryError } from '../errors.js';
+import { TenantClientClosedError, UnsupportedQueryError } from '../errors.js';
 import { rlsSettingsFor, type RlsSettings } from './rls-settings.js';
 import { TenantQuery } from './tenant-query.js';
 
@@ -98,6 +98,11 @@ export class TenantPool extends pg.Pool {
   ): void;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override connect(callback?: any): any {
+    if (this.ending) {
+      const error = new TenantClientClosedError();
+      if (typeof callback === 'function') return void process.nextTick(() => callback(error));
+      return Promise.reject(error);
+    }
     // Read the context NOW, synchronously, in the caller's async context (I3).
     const settings = rlsSettingsFor(tenantContext.get());
     const bind = (client: unknown) => {
