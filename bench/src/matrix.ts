@@ -1,0 +1,41 @@
+/**
+ * The main matrix: every workload at every concurrency under every strategy, interleaved
+ * (A B C … A B C …) for `rounds` rounds in one process, so that drift on the machine (other
+ * processes, thermal, autovacuum) lands on every strategy alike.
+ */
+import { picker } from './dataset.js';
+import { keyOf, type Samples } from './results.js';
+import { measureCell, type CellTiming } from './runner.js';
+import type { Strategy } from './strategies/index.js';
+import type { WorkloadName } from './workloads.js';
+
+export interface MatrixPlan {
+  strategies: Strategy[];
+  workloads: readonly WorkloadName[];
+  concurrencies: readonly number[];
+  rounds: number;
+  tenants: number;
+  timing: CellTiming;
+  log: (m: string) => void;
+}
+
+export async function runMatrix(plan: MatrixPlan): Promise<Samples> {
+  const samples: Samples = new Map();
+  const pick = picker(plan.tenants);
+  for (let round = 1; round <= plan.rounds; round++) {
+    for (const workload of plan.workloads) {
+      for (const concurrency of plan.concurrencies) {
+        const line: string[] = [];
+        for (const strategy of plan.strategies) {
+          const sample = await measureCell(workload, strategy.ops[workload], concurrency, plan.timing, pick);
+          const key = keyOf(workload, concurrency, strategy.name);
+          samples.set(key, [...(samples.get(key) ?? []), sample]);
+          line.push(`${strategy.name} ${Math.round(sample.rps)}/s`);
+          if (sample.wrongTenantRows > 0) line.push(`(${sample.wrongTenantRows} WRONG-TENANT ROWS)`);
+        }
+        plan.log(`round ${round}/${plan.rounds} ${workload} c=${concurrency}: ${line.join(', ')}`);
+      }
+    }
+  }
+  return samples;
+}

@@ -1,0 +1,98 @@
+/**
+ * Renders results as Markdown tables with padded columns, readable both in a terminal (what
+ * `pnpm bench` prints) and rendered (`bench/results/latest.md`).
+ */
+import type { ResultRecord } from '../results.js';
+import type { SoakReport } from '../soak.js';
+import type { SweepRecord } from '../sweep.js';
+import type { TargetCheck } from '../targets.js';
+import { WORKLOADS, type WorkloadName } from '../workloads.js';
+
+const TITLES: Record<WorkloadName, string> = {
+  findMany: 'findMany (take 20) by tenant',
+  findUnique: 'findUnique by composite key',
+  create: 'create (one project)',
+  nestedCreate: 'nested create (project + 5 tasks)',
+  transaction: 'interactive transaction (3 statements)',
+};
+
+export function markdownTable(header: string[], rows: Array<Array<string | number>>, align: Array<'l' | 'r'> = []): string {
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, i) => Math.max(3, ...cells.map((r) => r[i]!.length)));
+  const pad = (s: string, i: number) => ((align[i] ?? 'r') === 'l' ? s.padEnd(widths[i]!) : s.padStart(widths[i]!));
+  const line = (r: string[]) => `| ${r.map(pad).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => ((align[i] ?? 'r') === 'l' ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [line(cells[0]!), rule, ...cells.slice(1).map(line)].join('\n');
+}
+
+const fixed = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+
+export function workloadTables(results: ResultRecord[]): string {
+  const parts: string[] = [];
+  for (const workload of WORKLOADS) {
+    const rows = results.filter((r) => r.workload === workload);
+    if (rows.length === 0) continue;
+    const body = rows.map((r) => {
+      const peer = results.find((p) => p.workload === r.workload && p.concurrency === r.concurrency && p.strategy === 'prisma-example');
+      return [
+        r.strategy,
+        r.concurrency,
+        Math.round(r.rps),
+        fixed(r.p50Ms, 3),
+        fixed(r.p99Ms, 3),
+        fixed(r.throughputVsBaseline),
+        fixed(r.p50VsBaseline),
+        peer ? fixed(r.rps / peer.rps) : 'n/a',
+        peer ? fixed(r.p50Ms / peer.p50Ms) : 'n/a',
+        fixed(r.roundTrips),
+        r.wrongTenantRows,
+      ];
+    });
+    parts.push(
+      `### ${TITLES[workload]}\n\n` +
+        markdownTable(
+          ['strategy', 'c', 'req/s', 'p50 ms', 'p99 ms', 'thr ×base', 'p50 ×base', 'thr ×prisma-ex', 'p50 ×prisma-ex', 'round trips/op', 'wrong-tenant rows'],
+          body,
+          ['l'],
+        ),
+    );
+  }
+  return parts.join('\n\n');
+}
+
+export function targetsTable(checks: TargetCheck[]): string {
+  return markdownTable(
+    ['target', 'strategy', 'workload', 'c', 'value', 'met'],
+    checks.map((c) => [c.target, c.strategy, c.workload, c.concurrency, fixed(c.value), c.pass ? 'yes' : 'NO']),
+    ['l', 'l', 'l'],
+  );
+}
+
+export function sweepTable(records: SweepRecord[]): string {
+  const rows = records
+    .filter((r) => r.strategy !== 'baseline')
+    .map((r) => {
+      const base = records.find((b) => b.tenants === r.tenants && b.workload === r.workload && b.strategy === 'baseline');
+      return [r.tenants, r.workload, r.concurrency, Math.round(base?.rps ?? Number.NaN), Math.round(r.rps), fixed(r.throughputVsBaseline), fixed(r.p50VsBaseline), r.wrongTenantRows];
+    });
+  return markdownTable(['tenants', 'workload', 'c', 'baseline req/s', 'tenantry-direct req/s', 'thr ×base', 'p50 ×base', 'wrong-tenant rows'], rows, ['r', 'l']);
+}
+
+export function soakTable(soak: SoakReport): string {
+  return markdownTable(
+    ['strategy', 'c', 'operations', 'seconds', 'op/s', 'RSS after warm-up MB', 'RSS min–max MB', 'max deviation', 'within ±10%', 'wrong-tenant rows'],
+    [[
+      soak.strategy,
+      soak.concurrency,
+      soak.operations,
+      soak.seconds,
+      Math.round(soak.rps),
+      soak.referenceRssMb,
+      `${Math.min(...soak.rssMb.map((s) => s.rssMb))}–${Math.max(...soak.rssMb.map((s) => s.rssMb))}`,
+      `${(soak.maxDeviation * 100).toFixed(1)}%`,
+      soak.withinTenPercent ? 'yes' : 'NO',
+      soak.wrongTenantRows,
+    ]],
+    ['l'],
+  );
+}

@@ -1,0 +1,61 @@
+/**
+ * Turns per-round samples into the records `bench/results/*.json` holds: one per (workload,
+ * concurrency, strategy), every field the median over the rounds. Ratios are taken per round
+ * (strategy and baseline measured minutes apart at most, interleaved) and then the median of those.
+ */
+import type { Sample } from './runner.js';
+import { median, round } from './stats.js';
+import type { StrategyName } from './strategies/index.js';
+import type { WorkloadName } from './workloads.js';
+
+export interface ResultRecord {
+  workload: WorkloadName;
+  concurrency: number;
+  strategy: StrategyName;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  roundTrips: number;
+  wrongTenantRows: number;
+  throughputVsBaseline: number;
+  p50VsBaseline: number;
+}
+
+export type SampleKey = `${WorkloadName}|${number}|${StrategyName}`;
+export const keyOf = (workload: WorkloadName, concurrency: number, strategy: StrategyName): SampleKey =>
+  `${workload}|${concurrency}|${strategy}`;
+
+/** Samples per cell, one per round, in round order. */
+export type Samples = Map<SampleKey, Sample[]>;
+
+export function aggregate(
+  samples: Samples,
+  workloads: readonly WorkloadName[],
+  concurrencies: readonly number[],
+  strategies: readonly StrategyName[],
+  reference: StrategyName = 'baseline',
+): ResultRecord[] {
+  const out: ResultRecord[] = [];
+  for (const workload of workloads) {
+    for (const concurrency of concurrencies) {
+      const base = samples.get(keyOf(workload, concurrency, reference)) ?? [];
+      for (const strategy of strategies) {
+        const own = samples.get(keyOf(workload, concurrency, strategy)) ?? [];
+        out.push({
+          workload,
+          concurrency,
+          strategy,
+          rps: round(median(own.map((s) => s.rps)), 1),
+          p50Ms: round(median(own.map((s) => s.p50Ms))),
+          p99Ms: round(median(own.map((s) => s.p99Ms))),
+          roundTrips: round(median(own.map((s) => s.roundTrips)), 2),
+          // Not a median: a single wrong row in any round must show.
+          wrongTenantRows: own.reduce((n, s) => n + s.wrongTenantRows, 0),
+          throughputVsBaseline: round(median(own.map((s, i) => s.rps / (base[i]?.rps ?? Number.NaN)))),
+          p50VsBaseline: round(median(own.map((s, i) => s.p50Ms / (base[i]?.p50Ms ?? Number.NaN)))),
+        });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,93 @@
+/**
+ * raw-pg: the floor. The SQL Prisma generates for the same workloads (copied from its query log),
+ * run on node-postgres with no Prisma at all, with the same tenant settings: the TenantPool is used
+ * directly (`pool.query(text, values)` inside `tenantContext.run`), so each statement carries
+ * `set_config(..., true)` under the same Sync, one round trip, exactly as under Prisma. The
+ * difference between this and tenantry-direct is what Prisma itself costs.
+ *
+ * Multi-statement workloads mirror Prisma's statement sequence: a nested create is BEGIN, INSERT
+ * project, INSERT tasks (one multi-row statement), SELECT project, SELECT tasks, COMMIT.
+ */
+import { randomUUID } from 'node:crypto';
+import { TenantPool, tenantContext } from '@tenantry/db';
+import type pg from 'pg';
+import { NESTED_TASKS, type Row } from '../workloads.js';
+import type { Strategy, StrategyOptions } from './types.js';
+
+const TASK_COLUMNS = `"tenant_id", "id", "workspace_id", "project_id", "title", "done", "created_at", "updated_at"`;
+const PROJECT_COLUMNS = `"tenant_id", "id", "workspace_id", "name", "created_at", "updated_at"`;
+
+const SQL = {
+  findMany: `SELECT ${TASK_COLUMNS} FROM "public"."tasks" WHERE "tenant_id" = $1 ORDER BY "tenant_id" ASC, "id" ASC LIMIT $2 OFFSET $3`,
+  findUnique: `SELECT ${TASK_COLUMNS} FROM "public"."tasks" WHERE ("tenant_id" = $1 AND "id" = $2) LIMIT $3 OFFSET $4`,
+  insertProject: `INSERT INTO "public"."projects" ("tenant_id","workspace_id","id","name","created_at","updated_at") VALUES ($1,$2,$3,$4,$5,$6) RETURNING ${PROJECT_COLUMNS}`,
+  selectProject: `SELECT ${PROJECT_COLUMNS} FROM "public"."projects" WHERE ("tenant_id" = $1 AND "id" = $2) LIMIT $3 OFFSET $4`,
+  selectProjectTasks: `SELECT ${TASK_COLUMNS} FROM "public"."tasks" WHERE ("tenant_id" = $1 AND "workspace_id" = $2 AND "project_id" = $3) OFFSET $4`,
+  countTasks: `SELECT COUNT(*) AS "_count$_all" FROM (SELECT "tenant_id", "id" FROM "public"."tasks" WHERE ("project_id" = $1 AND "tenant_id" = $2 AND "workspace_id" = $3) OFFSET $4) AS "sub"`,
+  renameProject: `UPDATE "public"."projects" SET "name" = $1, "updated_at" = $2 WHERE (("tenant_id" = $3 AND "id" = $4) AND ("tenant_id" = $5 AND "workspace_id" = $6)) RETURNING ${PROJECT_COLUMNS}`,
+};
+
+const NESTED_INSERT = (() => {
+  const rows = Array.from({ length: NESTED_TASKS }, (_, i) => `(${Array.from({ length: 8 }, (_, j) => `$${i * 8 + j + 1}`).join(',')})`);
+  return `INSERT INTO "public"."tasks" ("tenant_id","workspace_id","id","project_id","title","done","created_at","updated_at") VALUES ${rows.join(', ')}`;
+})();
+
+export function rawPgStrategy(url: string, options: StrategyOptions): Strategy {
+  const pool = new TenantPool({ connectionString: url, max: options.poolSize });
+  pool.on('error', () => {});
+  const rows = async (text: string, values: unknown[]): Promise<Row[]> => (await pool.query(text, values)).rows;
+
+  /** BEGIN … COMMIT on one checked-out connection; ROLLBACK and rethrow on failure. */
+  async function inTransaction<R>(work: (client: pg.PoolClient) => Promise<R>): Promise<R> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  return {
+    name: 'raw-pg',
+    ops: {
+      findMany: (p) => tenantContext.run({ tenantId: p.tenantId }, () => rows(SQL.findMany, [p.tenantId, 20, 0])),
+      findUnique: (p) => tenantContext.run({ tenantId: p.tenantId }, () => rows(SQL.findUnique, [p.tenantId, p.taskId, 1, 0])),
+      create: (p) =>
+        tenantContext.run({ tenantId: p.tenantId, workspaceId: p.workspaceId }, () => {
+          const now = new Date();
+          return rows(SQL.insertProject, [p.tenantId, p.workspaceId, randomUUID(), `bench ${p.seq}`, now, now]);
+        }),
+      nestedCreate: (p) =>
+        tenantContext.run({ tenantId: p.tenantId, workspaceId: p.workspaceId }, () =>
+          inTransaction(async (client) => {
+            const now = new Date();
+            const projectId = randomUUID();
+            await client.query(SQL.insertProject, [p.tenantId, p.workspaceId, projectId, `bench nested ${p.seq}`, now, now]);
+            const values = Array.from({ length: NESTED_TASKS }, (_, i) => [p.tenantId, p.workspaceId, randomUUID(), projectId, `bench task ${i}`, false, now, now]).flat();
+            await client.query(NESTED_INSERT, values);
+            const project = await client.query(SQL.selectProject, [p.tenantId, projectId, 1, 0]);
+            const tasks = await client.query(SQL.selectProjectTasks, [p.tenantId, p.workspaceId, projectId, 0]);
+            return [...project.rows, ...tasks.rows] as Row[];
+          }),
+        ),
+      transaction: (p) =>
+        tenantContext.run({ tenantId: p.tenantId, workspaceId: p.workspaceId }, () =>
+          inTransaction(async (client) => {
+            const project = await client.query(SQL.selectProject, [p.tenantId, p.projectId, 1, 0]);
+            await client.query(SQL.countTasks, [p.projectId, p.tenantId, p.workspaceId, 0]);
+            const renamed = await client.query(SQL.renameProject, [`renamed ${p.seq}`, new Date(), p.tenantId, p.projectId, p.tenantId, p.workspaceId]);
+            return project.rowCount ? ([...project.rows, ...renamed.rows] as Row[]) : [];
+          }),
+        ),
+    },
+    async close() {
+      if (!pool.ending) await pool.end();
+    },
+  };
+}
