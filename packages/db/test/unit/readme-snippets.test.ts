@@ -1,6 +1,6 @@
 /**
  * Every ```ts block in the README that follows a `<!-- snippet: name -->` marker must equal the
- * block of the same name in examples/readme-snippets.ts, which `pnpm typecheck` compiles. So the
+ * block of the same name in examples/*.ts, which `pnpm typecheck` compiles. So the
  * README's examples cannot drift from code that compiles.
  */
 import { readFileSync } from 'node:fs';
@@ -10,7 +10,9 @@ import { describe, expect, it } from 'vitest';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const readme = readFileSync(path.resolve(here, '../../../../README.md'), 'utf8');
-const examples = readFileSync(path.resolve(here, '../../examples/readme-snippets.ts'), 'utf8');
+const examples = ['readme-snippets.ts', 'isolation-kit.ts']
+  .map((file) => readFileSync(path.resolve(here, '../../examples', file), 'utf8'))
+  .join('\n');
 
 function readmeSnippets(): Map<string, string> {
   const out = new Map<string, string>();
