@@ -16,7 +16,9 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { hasNativeSchemaEngine, runPrismaCli } from './migrate/native-engine.js';
+import { addRlsToMigrationFile, withPolicyGeneration, type TenantTable } from './migrate/policies.js';
 import {
   checkDrift,
   migrateDeploy,
@@ -82,7 +84,9 @@ async function main(argv: string[]): Promise<number> {
     if (values.migrations) {
       return print('--migrations needs --engine wasm: the prisma CLI reads the path from prisma.config.ts.', 1);
     }
-    return runPrismaCli(prismaArgs, { ...env, DIRECT_URL: target.url });
+    const cliEnv = { ...env, DIRECT_URL: target.url };
+    if (command !== 'dev') return runPrismaCli(prismaArgs, cliEnv);
+    return nativeDevWithPolicies(prismaArgs, cliEnv, values['create-only'], target.migrationsDir);
   }
 
   if (command === 'dev') {
@@ -93,9 +97,44 @@ async function main(argv: string[]): Promise<number> {
     const { appliedMigrationNames } = await migrateDeploy(target);
     for (const name of appliedMigrationNames) process.stdout.write(`Applied pending migration ${name}\n`);
   }
-  const message = await runOfflineCommand(command as 'deploy' | 'dev' | 'status', prismaArgs.slice(2), target);
+  const run = () => runOfflineCommand(command as 'deploy' | 'dev' | 'status', prismaArgs.slice(2), target);
+  // dev: the RLS of every new tenant table goes into the migration before it is applied.
+  const message = command === 'dev' ? await withPolicyGeneration(run, reportPolicies) : await run();
   if (message) process.stdout.write(`${message}\n`);
   return 0;
+}
+
+function reportPolicies(tables: TenantTable[], migration: string): void {
+  const names = tables.map((t) => t.name).join(', ');
+  process.stdout.write(`Added Row-Level Security (grants, ENABLE/FORCE, 4 policies) for ${names} to ${migration}/migration.sql\n`);
+}
+
+/**
+ * The native CLI runs in its own process, so its file write cannot be hooked: create the migration
+ * without applying it, append the RLS, then (unless --create-only) let `migrate dev` apply it.
+ */
+async function nativeDevWithPolicies(prismaArgs: string[], env: NodeJS.ProcessEnv, createOnly: boolean, migrationsDir?: string): Promise<number> {
+  const dir = path.resolve(migrationsDir ?? path.join(packageRoot, 'prisma', 'migrations'));
+  const list = async () => new Set((await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name));
+  const before = await list();
+  const withoutCreateOnly = prismaArgs.filter((a) => a !== '--create-only');
+  const created = await runPrismaCli([...withoutCreateOnly, '--create-only'], env);
+  if (created !== 0) return created;
+  for (const name of [...(await list())].filter((n) => !before.has(n))) {
+    const migrationDir = path.join(dir, name);
+    // --create-only writes a migration even without a schema change; plain `migrate dev` would not.
+    const sql = await readFile(path.join(migrationDir, 'migration.sql'), 'utf8');
+    if (!createOnly && sql.replace(/^\s*--.*$/gm, '').trim() === '') {
+      await rm(migrationDir, { recursive: true, force: true });
+      continue;
+    }
+    const tables = await addRlsToMigrationFile(migrationDir);
+    if (tables.length > 0) reportPolicies(tables, name);
+  }
+  if (createOnly) return 0;
+  const nameAt = withoutCreateOnly.indexOf('--name');
+  const applyArgs = nameAt === -1 ? withoutCreateOnly : withoutCreateOnly.filter((_, i) => i !== nameAt && i !== nameAt + 1);
+  return runPrismaCli(applyArgs, env);
 }
 
 async function useNativeEngine(engine: string | undefined): Promise<boolean> {

@@ -1,0 +1,172 @@
+/**
+ * Policy generation: adding a tenant-scoped model to schema.prisma and running `pnpm db:migrate`
+ * produces a migration that already holds the model's RLS (grants, ENABLE/FORCE, four policies in
+ * the form of the hand-written RLS migration), applied with the table, and `db:check` passes on the
+ * result. Runs on a temporary copy of the schema and migrations.
+ */
+import { execFile } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { auditDatabase } from '../../scripts/check/audit.js';
+import { addRlsToMigration, tenantTablesCreatedIn } from '../../scripts/migrate/policies.js';
+
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const rig = inject('rig');
+const url = (database: string) => Object.assign(new URL(rig.superuserUrl), { pathname: `/${database}` }).toString();
+const database = `${rig.prefix}_policies_${randomUUID().slice(0, 8)}`;
+const TENANT_DEFAULT = `@default(dbgenerated("(NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid")) @map("tenant_id") @db.Uuid`;
+const WORKSPACE_DEFAULT = `@default(dbgenerated("(NULLIF(current_setting('app.workspace_id'::text, true), ''::text))::uuid")) @map("workspace_id") @db.Uuid`;
+const NEW_MODELS = `
+model Comment {
+  tenantId    String  ${TENANT_DEFAULT}
+  workspaceId String  ${WORKSPACE_DEFAULT}
+  id          String  @default(uuid()) @db.Uuid
+  projectId   String  @map("project_id") @db.Uuid
+  body        String
+  project     Project @relation(fields: [tenantId, workspaceId, projectId], references: [tenantId, workspaceId, id], onDelete: Cascade)
+
+  @@id([tenantId, id])
+  @@index([tenantId, projectId])
+  @@map("comments")
+}
+
+model Label {
+  tenantId String @${TENANT_DEFAULT.slice(1)}
+  id       String @default(uuid()) @db.Uuid
+  name     String
+
+  @@id([tenantId, id])
+  @@unique([tenantId, name])
+  @@map("labels")
+}
+
+model AuditEvent {
+  id   String @id @default(uuid()) @db.Uuid
+  body String
+
+  @@map("audit_events")
+}
+`;
+
+let dir: string;
+let migrationSql: string;
+let migrationName: string;
+let stdout: string;
+let client: pg.Client;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'tenantry-policies-test-'));
+  await cp(path.join(packageRoot, 'prisma', 'migrations'), path.join(dir, 'migrations'), { recursive: true });
+  const schema = (await readFile(path.join(packageRoot, 'prisma', 'schema.prisma'), 'utf8')).replace(
+    /(model Project \{[\s\S]*?\n  tasks +Task\[\]\n)/,
+    '$1  comments    Comment[]\n',
+  );
+  expect(schema).toContain('comments    Comment[]');
+  await writeFile(path.join(dir, 'schema.prisma'), schema + NEW_MODELS);
+  ({ stdout } = await promisify(execFile)(
+    'pnpm',
+    ['-s', 'db:migrate', '--name', 'add_comments', '--url', url(database), '--schema', path.join(dir, 'schema.prisma'), '--migrations', path.join(dir, 'migrations')],
+    { cwd: packageRoot, env: { ...process.env, DIRECT_URL: '', TENANTRY_RUNTIME_ROLE: '' } },
+  ));
+  const created = (await readdir(path.join(dir, 'migrations'))).filter((n) => n.endsWith('_add_comments'));
+  expect(created, stdout).toHaveLength(1);
+  migrationName = created[0]!;
+  migrationSql = await readFile(path.join(dir, 'migrations', migrationName, 'migration.sql'), 'utf8');
+  client = new pg.Client({ connectionString: url(database) });
+  await client.connect();
+});
+
+afterAll(async () => {
+  await client?.end();
+  await rm(dir, { recursive: true, force: true });
+  const su = new pg.Client({ connectionString: rig.superuserUrl });
+  await su.connect();
+  await su.query(`drop database if exists "${database}" with (force)`);
+  await su.end();
+});
+
+describe('policy generation in db:migrate', () => {
+  it('appends RLS for each new tenant table, and none for a global one, to the new migration', () => {
+    expect(stdout).toContain(`Added Row-Level Security (grants, ENABLE/FORCE, 4 policies) for comments, labels to ${migrationName}/migration.sql`);
+    for (const table of ['comments', 'labels']) {
+      expect(migrationSql).toContain(`GRANT SELECT, INSERT, UPDATE, DELETE ON "${table}" TO tenantry_app;`);
+      expect(migrationSql).toContain(`ALTER TABLE "${table}" ENABLE ROW LEVEL SECURITY;`);
+      expect(migrationSql).toContain(`ALTER TABLE "${table}" FORCE ROW LEVEL SECURITY;`);
+    }
+    expect(migrationSql).toContain('CREATE POLICY "tenant reads only its own comments in the active workspace" ON "comments"');
+    expect(migrationSql).toContain('CREATE POLICY "tenant deletes only its own labels" ON "labels"');
+    expect(migrationSql).not.toMatch(/audit_events" (ENABLE|FORCE)|ON "audit_events"/);
+    // The RLS follows the table it secures, in the same migration.
+    expect(migrationSql.indexOf('CREATE TABLE "comments"')).toBeLessThan(migrationSql.indexOf('ALTER TABLE "comments" ENABLE ROW LEVEL SECURITY'));
+  });
+
+  it('applies the amended migration: _prisma_migrations holds its checksum', async () => {
+    const { rows } = await client.query('select migration_name, checksum from _prisma_migrations order by 1');
+    expect(rows.at(-1)).toEqual({ migration_name: migrationName, checksum: createHash('sha256').update(migrationSql).digest('hex') });
+  });
+
+  it('generates policies identical to the hand-written ones for a table of the same shape', async () => {
+    const { rows } = await client.query<{ table: string; cmd: string; roles: string[]; qual: string | null; with_check: string | null }>(
+      `select tablename as table, cmd, roles::text[] as roles, qual, with_check from pg_policies
+        where tablename in ('projects', 'comments', 'workspaces', 'labels') order by cmd`,
+    );
+    const policiesOf = (table: string) => rows.filter((r) => r.table === table).map(({ table: _t, ...p }) => p);
+    expect(policiesOf('comments')).toEqual(policiesOf('projects'));
+    expect(policiesOf('labels')).toEqual(policiesOf('workspaces'));
+    expect(policiesOf('comments')).toHaveLength(4);
+  });
+
+  it('db:check passes on the result', async () => {
+    const findings = await auditDatabase(client, { runtimeRole: 'tenantry_app', schemas: ['public'] });
+    expect(findings.filter((f) => !f.ok)).toEqual([]);
+    expect(new Set(findings.map((f) => f.subject))).toEqual(
+      new Set(['role tenantry_app', 'public.comments', 'public.labels', 'public.memberships', 'public.projects', 'public.tasks', 'public.workspaces']),
+    );
+  });
+
+  it('the runtime role reads and writes only its own tenant in the new table', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    await client.query(`insert into tenants (id, name, slug) values ($1, 'A', $3), ($2, 'B', $4)`, [a, b, a, b]);
+    await client.query(`insert into labels (tenant_id, id, name) values ($1, gen_random_uuid(), 'a-label'), ($2, gen_random_uuid(), 'b-label')`, [a, b]);
+    await client.query('begin');
+    try {
+      await client.query(`set local role tenantry_app`);
+      await client.query(`select set_config('app.tenant_id', $1, true)`, [a]);
+      expect((await client.query('select name from labels')).rows).toEqual([{ name: 'a-label' }]);
+      await expect(client.query(`insert into labels (tenant_id, id, name) values ($1, gen_random_uuid(), 'forged')`, [b])).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      await client.query('rollback');
+    }
+  });
+});
+
+describe('addRlsToMigration', () => {
+  it('finds tenant tables, schema-qualified or not, and leaves a table it already secures alone', () => {
+    const sql = [
+      'CREATE TABLE "a" (\n    "tenant_id" UUID NOT NULL,\n    "workspace_id" UUID NOT NULL\n);',
+      'CREATE TABLE "billing"."b" (\n    "tenant_id" UUID NOT NULL,\n    "note" TEXT\n);',
+      'CREATE TABLE "c" (\n    "id" UUID NOT NULL,\n    "tenant_idx" UUID\n);',
+    ].join('\n\n');
+    expect(tenantTablesCreatedIn(sql)).toEqual([
+      { name: 'a', workspaceScoped: true },
+      { schema: 'billing', name: 'b', workspaceScoped: false },
+    ]);
+    const once = addRlsToMigration(sql, 'tenantry_app');
+    expect(once.sql).toContain('ALTER TABLE "billing"."b" FORCE ROW LEVEL SECURITY;');
+    expect(addRlsToMigration(once.sql, 'tenantry_app')).toEqual({ sql: once.sql, tables: [] });
+  });
+
+  it('keeps long policy names within 63 bytes, as sentences', () => {
+    const table = 'customer_subscription_line_items';
+    const { sql } = addRlsToMigration(`CREATE TABLE "${table}" (\n    "tenant_id" UUID NOT NULL,\n    "workspace_id" UUID NOT NULL\n);`, 'tenantry_app');
+    const names = [...sql.matchAll(/CREATE POLICY "([^"]+)"/g)].map((m) => m[1]!);
+    expect(names).toEqual([`tenant reads only its own ${table}`, `tenant inserts only its own ${table}`, `tenant updates only its own ${table}`, `tenant deletes only its own ${table}`]);
+    for (const name of names) expect(Buffer.byteLength(name)).toBeLessThanOrEqual(63);
+  });
+});
