@@ -27,13 +27,13 @@ export function markdownTable(header: string[], rows: Array<Array<string | numbe
 
 const fixed = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
-export function workloadTables(results: ResultRecord[]): string {
+export function workloadTables(results: ResultRecord[], vsPrismaExample: ResultRecord[]): string {
   const parts: string[] = [];
   for (const workload of WORKLOADS) {
     const rows = results.filter((r) => r.workload === workload);
     if (rows.length === 0) continue;
     const body = rows.map((r) => {
-      const peer = results.find((p) => p.workload === r.workload && p.concurrency === r.concurrency && p.strategy === 'prisma-example');
+      const peer = vsPrismaExample.find((p) => p.workload === r.workload && p.concurrency === r.concurrency && p.strategy === r.strategy);
       return [
         r.strategy,
         r.concurrency,
@@ -42,8 +42,8 @@ export function workloadTables(results: ResultRecord[]): string {
         fixed(r.p99Ms, 3),
         fixed(r.throughputVsBaseline),
         fixed(r.p50VsBaseline),
-        peer ? fixed(r.rps / peer.rps) : 'n/a',
-        peer ? fixed(r.p50Ms / peer.p50Ms) : 'n/a',
+        peer ? fixed(peer.throughputVsBaseline) : 'n/a',
+        peer ? fixed(peer.p50VsBaseline) : 'n/a',
         fixed(r.roundTrips),
         r.wrongTenantRows,
       ];
