@@ -90,6 +90,13 @@ export class TenantPool extends pg.Pool {
   constructor(config: pg.PoolConfig = {}) {
     assertSupportedPg();
     super({ ...config, Client: TenantClient } as pg.PoolConfig);
+    // pg-pool and adapter-pg attach their own 'error' listeners while a client is idle or in use,
+    // but a backend terminated (57P01) in the gap between theirs would emit an unhandled 'error'
+    // and crash the process. This listener only closes that gap: the client is unusable after such
+    // an error (`_queryable` is false), so pg-pool discards it when it is released.
+    this.on('connect', (client) => {
+      client.on('error', () => {});
+    });
   }
 
   override connect(): Promise<pg.PoolClient>;
