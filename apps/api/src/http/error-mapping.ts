@@ -34,7 +34,7 @@ export interface MappedError {
 interface PrismaKnownError {
   code: string;
   clientVersion: string;
-  meta?: { modelName?: string; target?: unknown; driverAdapterError?: { cause?: { constraint?: { fields?: string[] }; originalCode?: string } } };
+  meta?: { modelName?: string; driverAdapterError?: { cause?: { constraint?: { fields?: string[]; index?: string }; table?: string; originalCode?: string } } };
 }
 
 function isPrismaKnownError(error: unknown): error is PrismaKnownError {
@@ -53,14 +53,25 @@ const known = (status: number, message: string, extra?: Record<string, unknown>)
   unexpected: false,
 });
 
-/** Names of the unique fields in a P2002, from Prisma's meta (column names, never values). */
+/**
+ * The client-facing fields of a P2002's unique key, from the constraint's name (never from values).
+ * Through adapter-pg Prisma reports only the index name, which Prisma Migrate writes as
+ * `<table>_<columns>_key`; tenant_id leads every tenant unique key (I6) and is not the client's to
+ * change, so it is dropped: `workspaces_tenant_id_name_key` → ['name'].
+ */
 function conflictFields(error: PrismaKnownError): string[] {
-  const fields = error.meta?.driverAdapterError?.cause?.constraint?.fields ?? (Array.isArray(error.meta?.target) ? (error.meta.target as string[]) : []);
-  // tenant_id is part of every tenant unique key (I6); it is not what the client can change.
-  return fields.map(String).map((f) => f.replaceAll('"', '')).filter((f) => f !== 'tenant_id' && f !== 'tenantId');
+  const cause = error.meta?.driverAdapterError?.cause;
+  if (cause?.constraint?.fields?.length) return cause.constraint.fields.map((f) => f.replaceAll('"', '')).filter((f) => f !== 'tenant_id');
+  const index = cause?.constraint?.index;
+  if (!index || !cause?.table || !index.startsWith(`${cause.table}_`) || !index.endsWith('_key')) return [];
+  const columns = index.slice(cause.table.length + 1, -'_key'.length).replace(/^tenant_id_?/, '');
+  return columns ? [columns] : [];
 }
 
 export function mapError(error: unknown): MappedError {
+  if (error instanceof HttpException && error.cause instanceof SyntaxError && error.getStatus() === 400) {
+    return known(400, 'Cannot read the request body because it is not valid JSON. Send a JSON object.');
+  }
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const response = error.getResponse();
@@ -88,12 +99,6 @@ export function mapError(error: unknown): MappedError {
     if (error instanceof TenantMismatchError) return known(403, 'Cannot run this request because it names a tenant or workspace other than the active one. Remove tenantId/workspaceId from the request.');
     if (error instanceof MissingWorkspaceError) return known(422, 'Cannot save because the record needs a workspace. Send workspaceId in the request body.');
     if (error instanceof MissingTenantContextError) return { status: 500, body: body(500, 'Internal server error.'), unexpected: true };
-  }
-  // Express's body parser: malformed JSON, payload too large, wrong charset.
-  const parserError = error as { type?: string; status?: number; expose?: boolean };
-  if (typeof parserError?.status === 'number' && parserError.expose && parserError.status >= 400 && parserError.status < 500) {
-    const message = parserError.type === 'entity.parse.failed' ? 'Cannot read the request body because it is not valid JSON. Send a JSON object.' : 'Cannot read the request body. Send a JSON object.';
-    return known(parserError.status, message);
   }
   return { status: 500, body: body(500, 'Internal server error.'), unexpected: true };
 }

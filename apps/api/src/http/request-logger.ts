@@ -21,6 +21,8 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 export function requestLogger(log: RequestLog) {
   return (req: TenantryRequest, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
+    // Captured now: routers rewrite req.url/originalUrl for middleware mounted on a path.
+    const path = req.originalUrl.split('?')[0];
     const incoming = req.headers['x-request-id'];
     req.requestId = typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', req.requestId);
@@ -31,7 +33,7 @@ export function requestLogger(log: RequestLog) {
         requestId: req.requestId,
         method: req.method,
         // The route pattern (/projects/:id) once Express matched one, else the path without query.
-        route: req.route?.path ? `${req.baseUrl}${req.route.path}` : req.originalUrl.split('?')[0],
+        route: (req.route?.path ? `${req.baseUrl}${req.route.path}` : path).replace(/(.)\/$/, '$1'),
         status: res.statusCode,
         durationMs: Number(process.hrtime.bigint() - started) / 1e6,
         tenantId: req.tenancy?.tenantId,
