@@ -14,6 +14,7 @@ import { tenantExtension } from './extension/tenant-extension.js';
 import { tenantMetadataOf } from './extension/model-metadata.js';
 import { bindRequestsToCallerContext } from './extension/request-context.js';
 import { poolSizeFromEnv, runtimeDatabaseUrl } from './config.js';
+import { TenantryConfigError } from './errors.js';
 
 export interface TenantPrismaClientOptions {
   /** Runtime role URL; defaults to DATABASE_URL. */
@@ -43,7 +44,16 @@ export function createTenantPrismaClient(options: TenantPrismaClientOptions = {}
   // A pool error on an idle client (server restart, pooler restart) must not crash the process;
   // the pool drops that client and the next checkout opens a fresh one.
   pool.on('error', () => {});
-  const base = new PrismaClient({ adapter: new PrismaPg(pool), log: options.log ?? [] });
+  const adapter = new PrismaPg(pool);
+  // adapter-pg takes our pool only if it passes `instanceof pg.Pool` for ITS copy of pg; otherwise
+  // it silently builds its own, unscoped pool from the options. Refuse instead.
+  if ((adapter as unknown as { externalPool?: unknown }).externalPool !== pool) {
+    throw new TenantryConfigError(
+      'Cannot create the tenant client because @prisma/adapter-pg resolved a different copy of the pg package than @tenantry/db, ' +
+        'so it would ignore the tenant pool. Make both resolve one pg (e.g. dedupe with your package manager, pin pg 8.23).',
+    );
+  }
+  const base = new PrismaClient({ adapter, log: options.log ?? [] });
   bindRequestsToCallerContext(base);
   return base.$extends(tenantExtension(tenantMetadataOf(base))).$extends({
     client: {

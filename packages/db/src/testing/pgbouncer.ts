@@ -28,6 +28,8 @@ export interface StartPgBouncerOptions {
   mode: PoolMode;
   port?: number;
   poolSize?: number;
+  /** Upstream connections per database, all users (max_db_connections). Default 30. */
+  maxServerConnections?: number;
   /** Every user a client will log in as must be listed in auth_file, even with auth_type = trust. */
   users?: string[];
   /**
@@ -176,6 +178,10 @@ ignore_startup_parameters = extra_float_digits,options
 ; Retry an upstream login after 1 s, not 15: fault-injection tests restart things on purpose.
 server_login_retry = 1
 server_connect_timeout = 5
+; Tests create many short-lived databases: close idle server connections after 10 s (the default
+; is 600 s), and cap each pooler's upstream connections, so suites stay under max_connections.
+server_idle_timeout = 10
+max_db_connections = ${options.maxServerConnections ?? 30}
 log_connections = 0
 log_disconnections = 0
 logfile = ${path.join(dir, 'pgbouncer.log')}
