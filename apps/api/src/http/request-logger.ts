@@ -22,7 +22,7 @@ export function requestLogger(log: RequestLog) {
   return (req: TenantryRequest, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
     // Captured now: routers rewrite req.url/originalUrl for middleware mounted on a path.
-    const path = req.originalUrl.split('?')[0];
+    const path = req.originalUrl.split('?')[0] ?? req.originalUrl;
     const incoming = req.headers['x-request-id'];
     req.requestId = typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', req.requestId);
