@@ -12,8 +12,8 @@ export interface ApiConfig {
   jwt: {
     /** JWT_SECRET: the HS256 secret (on Supabase, the project's JWT secret). */
     secret: Uint8Array;
-    /** JWT_AUDIENCE, default `authenticated` (what Supabase puts in `aud`). Empty: not checked. */
-    audience: string | undefined;
+    /** JWT_AUDIENCE, default `authenticated` (what Supabase puts in `aud`). Always checked. */
+    audience: string;
     /** JWT_ISSUER, optional (on Supabase `https://<project>.supabase.co/auth/v1`). */
     issuer: string | undefined;
   };
@@ -41,7 +41,8 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   if (production && secret.length < 32) {
     throw new ApiConfigError('Cannot start the API in production because JWT_SECRET is shorter than 32 characters. Use a long random secret.');
   }
-  const audience = env.JWT_AUDIENCE === undefined ? 'authenticated' : env.JWT_AUDIENCE || undefined;
+  // Empty counts as unset: a copied .env.example must not switch the audience check off.
+  const audience = env.JWT_AUDIENCE || 'authenticated';
   return {
     port,
     host: env.API_HOST || (production ? '0.0.0.0' : '127.0.0.1'),

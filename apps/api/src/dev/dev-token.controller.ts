@@ -34,7 +34,7 @@ export class DevTokenController {
       .setSubject(user.id)
       .setIssuedAt()
       .setExpirationTime(`${body.expiresInSeconds}s`);
-    if (this.config.jwt.audience) jwt.setAudience(this.config.jwt.audience);
+    jwt.setAudience(this.config.jwt.audience);
     if (this.config.jwt.issuer) jwt.setIssuer(this.config.jwt.issuer);
     return { token: await jwt.sign(this.config.jwt.secret), userId: user.id, tenantIds: user.tenantIds, tenantClaim: tenantId ?? null, expiresInSeconds: body.expiresInSeconds };
   }

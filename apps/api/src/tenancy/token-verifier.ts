@@ -34,7 +34,7 @@ export class TokenVerifier {
     try {
       ({ payload } = await jwtVerify(token, this.config.jwt.secret, {
         algorithms: ['HS256'], // pinned: never accept `none` or an algorithm the token picks
-        ...(this.config.jwt.audience ? { audience: this.config.jwt.audience } : {}),
+        audience: this.config.jwt.audience,
         ...(this.config.jwt.issuer ? { issuer: this.config.jwt.issuer } : {}),
         requiredClaims: ['sub', 'exp'],
       }));
