@@ -1,0 +1,8 @@
+/** GET /api/workspaces: the active tenant's workspaces. */
+import { prisma } from '@tenantry/db';
+import { withTenant } from '@/server/with-tenant';
+
+export const GET = withTenant(async () => {
+  const workspaces = await prisma.workspace.findMany({ orderBy: [{ createdAt: 'asc' }, { name: 'asc' }] });
+  return Response.json({ items: workspaces });
+});

@@ -1,0 +1,151 @@
+/**
+ * What every test file shares, once per run: PostgreSQL with the Tenantry roles, one migrated
+ * database with the demo data, PgBouncer in session mode in front of it (the route `pnpm dev` uses),
+ * a production build of the app (`next build`) and `next start` on a random loopback port, with the
+ * runtime role's URL as DATABASE_URL. WEB_TEST_SKIP_BUILD=1 reuses an existing build (local loops).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { ROLES, createMigratedDatabase, dropDatabases, ensureRoles, provisionPostgres, roleUrl, seedDemoData, startPgBouncer } from '@tenantry/db/testing';
+import { createAdminPrismaClient } from '@tenantry/db/admin';
+
+export const TEST_JWT_SECRET = 'web-e2e-test-secret-at-least-32-characters';
+
+export interface WebRig {
+  baseUrl: string;
+  /** tenantry_app, through PgBouncer when installed (what the server uses). */
+  runtimeUrl: string;
+  /** tenantry_app, straight to Postgres (connection counting). */
+  directRuntimeUrl: string;
+  /** tenantry_admin, direct: seeding and checking behind the app's back. */
+  adminUrl: string;
+  /** postgres superuser on the same server (pg_stat_activity sees every backend). */
+  superuserUrl: string;
+  database: string;
+  jwtSecret: string;
+  route: 'pgbouncer-session' | 'direct';
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    webRig: WebRig;
+  }
+}
+
+const appDir = path.resolve(import.meta.dirname, '../..');
+const resultsDir = path.join(appDir, 'test-results');
+const log = (m: string) => console.log(`[web-rig] ${m}`);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const out = createWriteStream(logFile);
+    const child = spawn(command, args, { cwd: appDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pipe(out);
+    child.stderr.pipe(out);
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`Cannot build the web app: \`${command} ${args.join(' ')}\` exited with ${code}. See ${logFile}.`)),
+    );
+  });
+}
+
+async function waitForHealth(url: string, child: ChildProcess, logFile: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Cannot start the web app: next start exited with ${child.exitCode}. See ${logFile}.`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`Cannot start the web app: ${url} did not answer within 60 s. See ${logFile}.`);
+}
+
+export default async function setup(project: TestProject) {
+  mkdirSync(resultsDir, { recursive: true });
+  const nextBin = path.join(appDir, 'node_modules', 'next', 'dist', 'bin', 'next');
+  const baseEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+  // Build while the database is being provisioned: both take a while, the build most.
+  const build =
+    process.env.WEB_TEST_SKIP_BUILD === '1' && existsSync(path.join(appDir, '.next', 'BUILD_ID'))
+      ? Promise.resolve(log('reusing the existing .next build (WEB_TEST_SKIP_BUILD=1)'))
+      : (log('next build --webpack ...'), run(process.execPath, [nextBin, 'build', '--webpack'], { ...baseEnv, NODE_ENV: 'production' }, path.join(resultsDir, 'next-build.log')));
+  build.catch(() => {}); // awaited below; do not let it surface as an unhandled rejection first
+
+  const server = await provisionPostgres({ log });
+  const database = `tenantry_web_t${process.pid}`;
+  let bouncer: Awaited<ReturnType<typeof startPgBouncer>>;
+  let next: ChildProcess | undefined;
+  const cleanup = async () => {
+    if (next && next.exitCode === null) {
+      next.kill('SIGTERM');
+      await new Promise((r) => next!.once('exit', r));
+    }
+    await bouncer?.stop();
+    await dropDatabases(server, [database]).catch(() => {});
+    await server.stop();
+  };
+  try {
+    await ensureRoles(server);
+    await createMigratedDatabase(server, database);
+    const admin = createAdminPrismaClient({ connectionString: roleUrl(server, ROLES.admin, database) });
+    await seedDemoData(admin).finally(() => admin.$disconnect());
+    bouncer = await startPgBouncer({ upstreamHost: server.host, upstreamPort: server.port, mode: 'session', poolSize: 20, log });
+    if (!bouncer) log('pgbouncer is not installed: the app goes straight to Postgres (apt-get install pgbouncer to test the pooled route)');
+    const runtimeUrl = bouncer ? roleUrl(server, ROLES.app, database, bouncer.host, bouncer.port) : roleUrl(server, ROLES.app, database);
+    const adminUrl = roleUrl(server, ROLES.admin, database);
+
+    await build;
+    const port = await freePort();
+    const logFile = path.join(resultsDir, 'next-start.log');
+    const out = createWriteStream(logFile);
+    next = spawn(process.execPath, [nextBin, 'start', '--hostname', '127.0.0.1', '--port', String(port)], {
+      cwd: appDir,
+      env: {
+        ...baseEnv,
+        NODE_ENV: 'production',
+        DATABASE_URL: runtimeUrl,
+        DATABASE_ADMIN_URL: adminUrl,
+        DATABASE_POOL_SIZE: '8',
+        JWT_SECRET: TEST_JWT_SECRET,
+        WEB_DEV_SIGN_IN: '1', // the dev sign-in, on a throwaway database only
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    next.stdout!.pipe(out);
+    next.stderr!.pipe(out);
+    const baseUrl = `http://127.0.0.1:${port}`;
+    await waitForHealth(`${baseUrl}/api/health`, next, logFile);
+    log(`next start on ${baseUrl} (log: ${path.relative(process.cwd(), logFile)})`);
+    project.provide('webRig', {
+      baseUrl,
+      runtimeUrl,
+      directRuntimeUrl: roleUrl(server, ROLES.app, database),
+      adminUrl,
+      superuserUrl: server.superuserUrl(database),
+      database,
+      jwtSecret: TEST_JWT_SECRET,
+      route: bouncer ? 'pgbouncer-session' : 'direct',
+    });
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+  return cleanup;
+}

@@ -1,0 +1,90 @@
+/**
+ * Talking to the running app as a given user: session cookies minted like the dev sign-in does
+ * (HS256, the server's JWT_SECRET), HTTP requests with those cookies, and tenants seeded through the
+ * admin client (the only RLS bypass) with random ids, so test files never collide.
+ */
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { inject } from 'vitest';
+import { createAdminPrismaClient, type AdminPrismaClient } from '@tenantry/db/admin';
+
+export const rig = () => inject('webRig');
+
+export interface SessionOptions {
+  /** `app_metadata.tenant_id`. */
+  tenantId?: string;
+  tenantIds?: string[];
+  /** Seconds from now; negative for an expired session. */
+  expiresIn?: number;
+  secret?: string;
+  audience?: string;
+}
+
+export async function sessionToken(userId: string, options: SessionOptions = {}): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const tenantIds = options.tenantIds ?? (options.tenantId ? [options.tenantId] : []);
+  return new SignJWT({ role: 'authenticated', email: `${userId.slice(0, 8)}@e2e.test`, app_metadata: { ...(options.tenantId ? { tenant_id: options.tenantId } : {}), tenant_ids: tenantIds } })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(userId)
+    .setAudience(options.audience ?? 'authenticated')
+    .setIssuedAt(now - 60)
+    .setExpirationTime(now + (options.expiresIn ?? 600))
+    .sign(new TextEncoder().encode(options.secret ?? rig().jwtSecret));
+}
+
+export interface WebResponse<T = any> {
+  status: number;
+  body: T;
+}
+
+/** A request to the app with the given cookies (`tenantry_session`, `tenantry_tenant`). */
+export async function request<T = any>(method: string, path: string, cookies: { session?: string; tenant?: string } = {}, body?: unknown): Promise<WebResponse<T>> {
+  const cookie = [cookies.session && `tenantry_session=${cookies.session}`, cookies.tenant && `tenantry_tenant=${cookies.tenant}`].filter(Boolean).join('; ');
+  const headers: Record<string, string> = cookie ? { cookie } : {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${rig().baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual' });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON */
+  }
+  return { status: response.status, body: parsed as T };
+}
+
+export function adminClient(): AdminPrismaClient {
+  return createAdminPrismaClient({ connectionString: rig().adminUrl, poolSize: 2 });
+}
+
+export interface SeededTenant {
+  label: string;
+  tenantId: string;
+  userId: string;
+  workspaceIds: string[];
+  projectIds: string[];
+  taskIds: string[];
+}
+
+/** A tenant with one owner, two workspaces, two projects each and a task per project; names start with `label`. */
+export async function seedTenant(admin: AdminPrismaClient, label: string, userId: string = randomUUID()): Promise<SeededTenant> {
+  const tenantId = randomUUID();
+  const tenant: SeededTenant = { label, tenantId, userId, workspaceIds: [], projectIds: [], taskIds: [] };
+  await admin.tenant.create({ data: { id: tenantId, name: `${label} Inc`, slug: `${label}-${tenantId.slice(0, 8)}` } });
+  await admin.user.upsert({ where: { id: userId }, create: { id: userId, email: `${label}-${userId.slice(0, 8)}@e2e.test`, name: `${label} user` }, update: {} });
+  await admin.membership.create({ data: { tenantId, userId, role: 'owner' } });
+  for (let w = 0; w < 2; w++) {
+    const workspaceId = randomUUID();
+    tenant.workspaceIds.push(workspaceId);
+    await admin.workspace.create({ data: { tenantId, id: workspaceId, name: `${label} ws${w}` } });
+    for (let p = 0; p < 2; p++) {
+      const projectId = randomUUID();
+      tenant.projectIds.push(projectId);
+      await admin.project.create({ data: { tenantId, workspaceId, id: projectId, name: `${label} ws${w} p${p}` } });
+      const taskId = randomUUID();
+      tenant.taskIds.push(taskId);
+      await admin.task.create({ data: { tenantId, workspaceId, projectId, id: taskId, title: `${label} ws${w} p${p} t0` } });
+    }
+  }
+  return tenant;
+}
