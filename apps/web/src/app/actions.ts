@@ -7,7 +7,7 @@
 import { cookies } from 'next/headers';
 import { revalidatePath } from 'next/cache';
 import { redirect, unstable_rethrow } from 'next/navigation';
-import { prisma } from '@tenantry/db';
+import { prisma } from '@/server/db';
 import { InputError, idFrom, nameFrom, type ActionState } from '@/server/action-state';
 import { webConfig } from '@/server/config';
 import { userForDevSignIn } from '@/server/dev-sign-in-lookup';

@@ -3,7 +3,10 @@
  * Another tenant's id is a 404, exactly like a missing one: RLS makes the row invisible, so Prisma
  * reports P2025 (or a find returns null) either way. Messages never quote row data or input values.
  */
-import { InvalidTenantContextError, MissingTenantContextError, MissingWorkspaceError, TenantMismatchError } from '@tenantry/db';
+
+// By `name`, not `instanceof`: under `next dev` the library can be loaded more than once (see db.ts),
+// and an error thrown by one copy is not an instance of another copy's class.
+const errorName = (error: unknown) => (error instanceof Error ? error.name : undefined);
 
 export interface MappedError {
   status: number;
@@ -27,9 +30,9 @@ export function mapError(error: unknown, what = 'item'): MappedError {
     case 'P2003':
       return { status: 422, message: `Cannot save this ${what} because what it belongs to does not exist (any more).`, unexpected: false };
   }
-  if (error instanceof InvalidTenantContextError) return { status: 400, message: 'Cannot use this id because it is not a valid id.', unexpected: false };
-  if (error instanceof TenantMismatchError || error instanceof MissingWorkspaceError) return { status: 422, message: error.message, unexpected: false };
-  if (error instanceof MissingTenantContextError) return { status: 500, message: 'Something went wrong on our side (a query ran outside its tenant context).', unexpected: true };
+  if (errorName(error) === 'InvalidTenantContextError') return { status: 400, message: 'Cannot use this id because it is not a valid id.', unexpected: false };
+  if (errorName(error) === 'TenantMismatchError' || errorName(error) === 'MissingWorkspaceError') return { status: 422, message: (error as Error).message, unexpected: false };
+  if (errorName(error) === 'MissingTenantContextError') return { status: 500, message: 'Something went wrong on our side (a query ran outside its tenant context).', unexpected: true };
   return { status: 500, message: 'Something went wrong on our side. Try again in a moment.', unexpected: true };
 }
 

@@ -5,7 +5,8 @@
  * where RLS shows exactly the claimed tenant's memberships. No RLS bypass, no unscoped fallback: a
  * claimed tenant the user does not belong to looks exactly like one that does not exist.
  */
-import { prisma, tenantContext, type MembershipRole, type TenantContext } from '@tenantry/db';
+import type { MembershipRole, TenantContext } from '@tenantry/db';
+import { prisma, tenantContext } from './db';
 import { SESSION_COOKIE, TENANT_COOKIE, isUuid, verifySessionToken, type Session } from './session';
 
 export interface Tenancy {

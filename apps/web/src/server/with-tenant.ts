@@ -25,7 +25,7 @@
 import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { cache } from 'react';
-import { tenantContext } from '@tenantry/db';
+import { tenantContext } from '@/server/db';
 import { logUnexpected, mapError } from './errors';
 import { contextOf, resolveTenancy, type Tenancy, type TenancyResult } from './tenancy';
 

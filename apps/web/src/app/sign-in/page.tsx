@@ -8,7 +8,7 @@ export const metadata: Metadata = { title: 'Sign in' };
 export const dynamic = 'force-dynamic';
 
 const REASONS: Record<string, string> = {
-  'signed-out': 'Your session has ended. Sign in again.',
+  'signed-out': 'Sign in to continue. (A session that expired or was not valid ends here too.)',
   tenant: 'Your session does not name a tenant you belong to. Sign in again to pick one.',
 };
 

@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { prisma } from '@tenantry/db';
+import { prisma } from '@/server/db';
 import { createWorkspace, deleteWorkspace, renameWorkspace } from '@/app/actions';
 import { ActionForm, RenameForm, SubmitButton } from '@/components/forms';
 import { tenantQuery } from '@/server/with-tenant';

@@ -1,5 +1,5 @@
 /** GET /api/me: the verified user, the active tenant, and the tenant context the handler runs in. */
-import { tenantContext } from '@tenantry/db';
+import { tenantContext } from '@/server/db';
 import { withTenant } from '@/server/with-tenant';
 
 export const GET = withTenant(async (_request, { tenancy }) => {

@@ -1,5 +1,5 @@
 /** GET /api/projects[?workspaceId=]: the active tenant's projects. */
-import { prisma } from '@tenantry/db';
+import { prisma } from '@/server/db';
 import { isUuid } from '@/server/session';
 import { problem, withTenant } from '@/server/with-tenant';
 

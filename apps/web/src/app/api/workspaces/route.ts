@@ -1,5 +1,5 @@
 /** GET /api/workspaces: the active tenant's workspaces. */
-import { prisma } from '@tenantry/db';
+import { prisma } from '@/server/db';
 import { withTenant } from '@/server/with-tenant';
 
 export const GET = withTenant(async () => {

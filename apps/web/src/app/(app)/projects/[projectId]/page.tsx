@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { cache } from 'react';
-import { prisma } from '@tenantry/db';
+import { prisma } from '@/server/db';
 import { createTask, deleteTask, renameTask, setTaskDone } from '@/app/actions';
 import { ActionForm, RenameForm, SubmitButton } from '@/components/forms';
 import { isUuid } from '@/server/session';

@@ -3,7 +3,7 @@
  * an id that does not exist: inside the tenant context RLS shows no such row (and the delete fails
  * with P2025 without touching it).
  */
-import { prisma } from '@tenantry/db';
+import { prisma } from '@/server/db';
 import { isUuid } from '@/server/session';
 import { problem, withTenant } from '@/server/with-tenant';
 

@@ -2,7 +2,7 @@
  * GET and PATCH /api/tasks/:id ({ "title"?: string, "done"?: boolean }). Another tenant's id: 404,
  * and nothing is written. PATCH takes JSON only, which a cross-site form cannot send.
  */
-import { prisma } from '@tenantry/db';
+import { prisma } from '@/server/db';
 import { isUuid } from '@/server/session';
 import { problem, withTenant } from '@/server/with-tenant';
 
