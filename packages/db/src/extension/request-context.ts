@@ -10,9 +10,9 @@
  * - two tenants' findUnique calls in one tick (batched by argument *shape*, not value) would run as
  *   one statement under the first tenant: the second gets null for its own row.
  *
- * So: non-transactional requests skip the batcher (each runs in its caller's context), and every
- * request that is batched remembers its caller's context, which the batch is then run in. A batch
- * only ever holds requests of one transaction, so of one caller.
+ * So every batched request remembers its caller's context, a batch key includes that context (so a
+ * batch only ever holds requests of one context: findUnique calls of one request still coalesce,
+ * two tenants' never do), and each batch runs inside the context its requests share.
  *
  * This touches Prisma internals (`_requestHandler.dataloader.options`, Prisma 7.x). If they move,
  * construction fails loudly instead of silently mixing contexts; tests cover both cases.
@@ -45,10 +45,17 @@ export function bindRequestsToCallerContext(client: object): void {
   const contextOf = (request: PrismaRequest | undefined) => (request ? callerContext.get(request) : undefined);
 
   // batchBy runs synchronously inside `request()`, in the caller's async context.
+  const contextIds = new WeakMap<WeakKey, number>();
+  let nextContextId = 0;
   options.batchBy = (request) => {
-    if (!request.transaction) return undefined;
-    callerContext.set(request, tenantContext.get() ?? NO_CONTEXT);
-    return batchBy(request);
+    const key = batchBy(request);
+    if (key === undefined) return undefined; // not batchable: runs now, in the caller's context
+    const ctx = tenantContext.get() ?? NO_CONTEXT;
+    callerContext.set(request, ctx);
+    if (request.transaction) return key; // one transaction, one caller
+    let id = contextIds.get(ctx);
+    if (id === undefined) contextIds.set(ctx, (id = nextContextId++));
+    return `${key}@context${id}`;
   };
   options.batchLoader = (requests) => within(contextOf(requests[0]), () => batchLoader(requests));
   options.singleLoader = (request) => within(contextOf(request), () => singleLoader(request));

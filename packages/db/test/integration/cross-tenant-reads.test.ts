@@ -99,3 +99,25 @@ describe('cross-tenant reads', () => {
     });
   });
 });
+
+describe('findUnique batching', () => {
+  it('still coalesces findUnique calls made in one context, and answers each', async () => {
+    const prisma = db.client();
+    const ids = [...a.projectIds];
+    const rows = await tenantContext.run({ tenantId: a.tenantId }, () =>
+      Promise.all(ids.map((id) => prisma.project.findUnique({ where: { tenantId_id: { tenantId: a.tenantId, id } } }))),
+    );
+    expect(rows.map((r) => r?.id)).toEqual(ids);
+  });
+
+  it('many tenants interleaved in one tick each get exactly their own rows', async () => {
+    const prisma = db.client();
+    const calls = [a, b, a, b, b, a].map((t, i) =>
+      tenantContext.run({ tenantId: t.tenantId }, () =>
+        prisma.project.findUnique({ where: { tenantId_id: { tenantId: t.tenantId, id: t.projectIds[i % t.projectIds.length]! } } }),
+      ).then((row) => ({ expected: t.projectIds[i % t.projectIds.length], got: row?.id, tenant: row?.tenantId, want: t.tenantId })),
+    );
+    const results = await Promise.all(calls);
+    expect(results.filter((r) => r.got !== r.expected || r.tenant !== r.want)).toEqual([]);
+  });
+});
