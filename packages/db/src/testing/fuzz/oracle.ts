@@ -62,6 +62,14 @@ export class Oracle {
     this.rows.set(id, { model, tenantId, state: 'pending' });
   }
 
+  /** A write or delete of these rows was cut mid-flight: whether it committed is unknowable. */
+  uncertain(ids: readonly string[]): void {
+    for (const id of ids) {
+      const row = this.rows.get(id);
+      if (row) row.state = 'indeterminate';
+    }
+  }
+
   settle(ids: readonly string[], state: WriteState): void {
     for (const id of ids) {
       const row = this.rows.get(id);

@@ -167,6 +167,8 @@ export function tenantryOperations(): FuzzOperation[] {
           if (row.count === 1) env.oracle.settle([id], 'deleted');
         } catch (error) {
           if (isConclusiveFailure(error)) return;
+          // Cut mid-flight: the delete may have committed before the answer was lost.
+          env.oracle.uncertain([id]);
           throw error;
         }
       },
