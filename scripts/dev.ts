@@ -39,6 +39,7 @@ const apiPort = Number(process.env.API_PORT || 3001);
 /** The apps `pnpm dev` starts. Adding one is one entry here. */
 const APPS: DevApp[] = [
   { filter: '@tenantry/api', port: apiPort, env: { API_PORT: String(apiPort) }, healthPath: '/health', hints: apiHints },
+  { filter: '@tenantry/web', port: Number(process.env.WEB_PORT || 3000), env: { WEB_PORT: process.env.WEB_PORT || '3000' }, healthPath: '/api/health', hints: (url) => [`  web:      ${url}  (Next.js; dev sign-in at ${url}/sign-in as alice@acme.test, bob@globex.test or carol@both.test)`] },
 ];
 
 const log = (message: string) => console.log(`[dev] ${message}`);
