@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { AdminPrismaClient } from '@tenantry/db/admin';
 import { DEMO } from '@tenantry/db/testing';
-import { launchChromium, newUserContext, screenshot, signIn } from '../support/browser';
+import { goto, launchChromium, newUserContext, screenshot, signIn } from '../support/browser';
 import { adminClient } from '../support/web';
 
 const [ACME, GLOBEX] = DEMO.tenants;
@@ -47,7 +47,7 @@ describe('the web app in a browser', () => {
     const context = await newUserContext(browser!);
     contexts.push(context);
     const page = await context.newPage();
-    await page.goto('/workspaces'); // no session: sent to sign in
+    await goto(page, '/workspaces'); // no session: sent to sign in
     await page.waitForURL('**/sign-in**');
     await expectTitle(page);
     expect(await page.getByTestId('dev-banner').textContent()).toContain('Development only');
@@ -75,9 +75,9 @@ describe('the web app in a browser', () => {
       // What the user can see (the page's HTML also carries framework payloads, e.g. the sign-in page's).
       expect(await page.locator('body').innerText()).not.toContain(other.name);
     }
-    await alice.goto('/workspaces');
+    await goto(alice, '/workspaces');
     await screenshot(alice, '02-workspaces-alice');
-    await bob.goto('/workspaces');
+    await goto(bob, '/workspaces');
     await screenshot(bob, '03-workspaces-bob');
     await alice.getByRole('link', { name: /Engineering/ }).click();
     await alice.waitForURL('**/workspaces/*');
@@ -123,16 +123,16 @@ describe('the web app in a browser', () => {
     expect(row).toMatchObject({ tenantId: ACME.id, done: true });
 
     // Bob (Globex) cannot see any of it: not in lists, not by URL, not through a route handler.
-    await bob.goto('/workspaces');
+    await goto(bob, '/workspaces');
     expect(await texts(bob, 'workspace-list')).not.toContain(workspace);
-    await bob.goto(`/projects/${projectId}`);
+    await goto(bob, `/projects/${projectId}`);
     expect(await bob.getByRole('heading', { level: 1 }).textContent()).toBe('Nothing here');
     await expectTitle(bob);
     expect((await bob.request.get(`/api/projects/${projectId}`)).status()).toBe(404);
 
     await alice.getByTestId('task').filter({ hasText: 'Publish the release notes' }).getByRole('button', { name: 'Delete' }).click();
     await alice.getByTestId('empty-state').waitFor();
-    await alice.goto('/workspaces');
+    await goto(alice, '/workspaces');
     await alice.getByTestId('workspace').filter({ hasText: workspace }).getByRole('button', { name: 'Delete' }).click();
     await alice.getByTestId('workspace').filter({ hasText: workspace }).waitFor({ state: 'detached' });
     expect(await admin.workspace.count({ where: { name: workspace } })).toBe(0);
@@ -180,7 +180,7 @@ describe('the web app in a browser', () => {
     // A forged tenant cookie is refused: membership is checked on every request.
     await alice.context().addCookies([{ name: 'tenantry_tenant', value: GLOBEX.id, url: alice.url() }]);
     expect((await alice.request.get('/api/workspaces')).status()).toBe(403);
-    await alice.goto('/workspaces');
+    await goto(alice, '/workspaces');
     await alice.waitForURL('**/sign-in?reason=tenant');
     await expectTitle(alice);
   });

@@ -34,12 +34,23 @@ export async function newUserContext(browser: Browser): Promise<BrowserContext> 
   return context;
 }
 
+/** Loads `url` and waits until React has hydrated it (forms and the switcher need JavaScript). */
+export async function goto(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await hydrated(page);
+}
+
+export async function hydrated(page: Page): Promise<void> {
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+}
+
 /** Signs in through the dev sign-in page, as a person would. */
 export async function signIn(context: BrowserContext, email: string): Promise<Page> {
   const page = await context.newPage();
-  await page.goto('/sign-in');
+  await goto(page, '/sign-in');
   await page.getByRole('form', { name: `Sign in as ${email}` }).getByRole('button').click();
   await page.waitForURL('**/workspaces');
+  await hydrated(page);
   return page;
 }
 
