@@ -13,7 +13,7 @@ import { TenantPool } from './connection/tenant-pool.js';
 import { tenantExtension } from './extension/tenant-extension.js';
 import { tenantMetadataOf } from './extension/model-metadata.js';
 import { bindRequestsToCallerContext } from './extension/request-context.js';
-import { poolSizeFromEnv, runtimeDatabaseUrl } from './config.js';
+import { poolSizeFromEnv, poolerFromEnv, runtimeDatabaseUrl } from './config.js';
 import { TenantryConfigError } from './errors.js';
 
 export interface TenantPrismaClientOptions {
@@ -25,6 +25,12 @@ export interface TenantPrismaClientOptions {
   log?: Prisma.LogLevel[];
   /** Milliseconds to wait for a free connection before failing; 0 waits forever. Default 10000. */
   connectionTimeoutMillis?: number;
+  /**
+   * The pooling mode between this client and Postgres: 'transaction' (default; safe behind any
+   * pooler), 'session' (a session-mode pooler) or 'none' (direct). The latter two let the settings
+   * statement be prepared once per connection. Defaults to DATABASE_POOLER.
+   */
+  pooler?: 'transaction' | 'session' | 'none';
   /** Server-side statement_timeout for this pool's connections, in ms. */
   statementTimeoutMillis?: number;
   /**
@@ -39,6 +45,7 @@ export function createTenantPrismaClient(options: TenantPrismaClientOptions = {}
     connectionString: options.connectionString ?? runtimeDatabaseUrl(),
     max: options.poolSize ?? poolSizeFromEnv(),
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
+    pooler: options.pooler ?? poolerFromEnv(),
     ...(options.statementTimeoutMillis ? { statement_timeout: options.statementTimeoutMillis } : {}),
   });
   // A pool error on an idle client (server restart, pooler restart) must not crash the process;

@@ -27,6 +27,17 @@ export function poolSizeFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   return size;
 }
 
+/** What sits between the runtime and Postgres: DATABASE_POOLER, default 'transaction' (safe everywhere). */
+export function poolerFromEnv(env: NodeJS.ProcessEnv = process.env): 'transaction' | 'session' | 'none' {
+  const raw = env.DATABASE_POOLER;
+  if (raw === undefined || raw === '') return 'transaction';
+  if (raw === 'transaction' || raw === 'session' || raw === 'none') return raw;
+  throw new TenantryConfigError(
+    "Cannot configure the connection pool because DATABASE_POOLER is not 'transaction', 'session' or 'none'. " +
+      "Set it to the pooling mode of DATABASE_URL's pooler ('none' for a direct connection), or leave it unset.",
+  );
+}
+
 function required(env: NodeJS.ProcessEnv, name: string, what: string): string {
   const value = env[name];
   if (!value) {

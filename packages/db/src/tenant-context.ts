@@ -61,7 +61,12 @@ export function validateTenantContext(input: unknown): TenantContext {
   return Object.freeze(ctx);
 }
 
-const storage = new AsyncLocalStorage<TenantContext>();
+// One storage per process, even when a bundler or dev server loads this module more than once
+// (Next.js dev loads a package per route): two copies with two storages would not see each other's
+// contexts, and the client of one copy would run with no context inside the other's `run`.
+const storageKey = Symbol.for('tenantry.db.tenantContext');
+const storage: AsyncLocalStorage<TenantContext> = ((globalThis as Record<symbol, unknown>)[storageKey] ??=
+  new AsyncLocalStorage<TenantContext>()) as AsyncLocalStorage<TenantContext>;
 
 /**
  * Prisma queries are lazy: `prisma.project.findMany()` does nothing until `.then` is called, and

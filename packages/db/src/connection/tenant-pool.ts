@@ -16,7 +16,7 @@
 import { createRequire } from 'node:module';
 import pg from 'pg';
 import { tenantContext } from '../tenant-context.js';
-import { TenantClientClosedError, UnsupportedQueryError } from '../errors.js';
+import { TenantClientClosedError, TenantryConfigError, UnsupportedQueryError } from '../errors.js';
 import { rlsSettingsFor, type RlsSettings } from './rls-settings.js';
 import { TenantQuery } from './tenant-query.js';
 
@@ -33,8 +33,24 @@ const TRANSACTION_CONTROL =
 
 type Callback = (err: Error | null, res?: unknown) => void;
 
+export interface TenantPoolConfig extends pg.PoolConfig {
+  /**
+   * What sits between this pool and Postgres. `'transaction'` (default, safe everywhere) sends the
+   * settings as an unnamed statement with every query. `'session'` or `'none'` (direct) may use a
+   * named prepared statement, parsed once per connection, which saves re-parsing it each time; do
+   * not use them behind a transaction-mode pooler (PgBouncer < 1.21 or Supavisor 6543).
+   */
+  pooler?: 'transaction' | 'session' | 'none';
+}
+
 export class TenantClient extends pg.Client {
   [settingsKey]: RlsSettings = rlsSettingsFor(undefined);
+  private readonly preparedSettings: boolean;
+
+  constructor(config?: TenantPoolConfig) {
+    super(config);
+    this.preparedSettings = config?.pooler === 'session' || config?.pooler === 'none';
+  }
 
   // pg's typings model query() as a family of overloads; this override keeps its runtime contract
   // (callback when given, promise otherwise) and routes every data statement through TenantQuery.
@@ -72,7 +88,7 @@ export class TenantClient extends pg.Client {
         cb = (err, res) => (err ? reject(err) : resolve(res));
       });
     }
-    super.query(new TenantQuery(normalized, undefined, cb, this[settingsKey]) as never);
+    super.query(new TenantQuery(normalized, undefined, cb, this[settingsKey], this.preparedSettings) as never);
     return promise;
   }
 }
@@ -87,7 +103,12 @@ function fail(callback: unknown, error: Error): Promise<never> | undefined {
 }
 
 export class TenantPool extends pg.Pool {
-  constructor(config: pg.PoolConfig = {}) {
+  constructor(config: TenantPoolConfig = {}) {
+    if (config.pooler !== undefined && !['transaction', 'session', 'none'].includes(config.pooler)) {
+      throw new TenantryConfigError(
+        `Cannot create the tenant pool because pooler must be 'transaction', 'session' or 'none'. Use 'transaction' when unsure.`,
+      );
+    }
     assertSupportedPg();
     super({ ...config, Client: TenantClient } as pg.PoolConfig);
     // pg-pool and adapter-pg attach their own 'error' listeners while a client is idle or in use,

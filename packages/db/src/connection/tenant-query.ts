@@ -24,6 +24,8 @@ import { setConfigSql, type RlsSettings } from './rls-settings.js';
 
 type Connection = {
   parse(msg: { text: string; name?: string; types?: unknown[] }): void;
+  close(msg: { type: 'S' | 'P'; name?: string }): void;
+  [preparedKey]?: Set<number>;
   bind(msg: { portal?: string; statement?: string; values?: unknown[]; binary?: boolean; valueMapper?: unknown }): void;
   describe(msg: { type: 'P' | 'S'; name?: string }): void;
   execute(msg: { portal?: string; rows?: number }): void;
@@ -32,6 +34,9 @@ type Connection = {
 };
 
 // pg exports its utils on the main object (pg >= 8.15); prepareValue is what pg's own Query uses.
+/** Per connection: the settings statements (by pair count) this connection has prepared. */
+const preparedKey = Symbol('tenantry.preparedSettings');
+
 const prepareValue = (pg as unknown as { utils: { prepareValue(v: unknown): unknown } }).utils.prepareValue;
 const BaseQuery = pg.Query as unknown as new (config: unknown, values?: unknown, callback?: unknown) => PgQueryInternals;
 
@@ -42,6 +47,7 @@ interface PgQueryInternals {
   types?: unknown;
   callback?: (err: Error | null, res?: unknown) => void;
   handleDataRow(msg: unknown): void;
+  handleError(err: unknown, connection: Connection): void;
   handleCommandComplete(msg: unknown, connection: Connection): void;
   submit(connection: Connection): Error | null;
 }
@@ -50,10 +56,17 @@ export class TenantQuery extends BaseQuery {
   /** True until the set_config statement's CommandComplete has been seen. */
   private settingsPending = true;
   private readonly settings: RlsSettings;
+  private readonly prepared: boolean;
 
-  constructor(config: unknown, values: unknown, callback: unknown, settings: RlsSettings) {
+  /**
+   * @param prepared Use a named prepared statement for the settings, parsed once per connection.
+   *   Only where a connection keeps its server session (direct, or a session-mode pooler): behind a
+   *   transaction-mode pooler the next transaction may land on a server that never saw the Parse.
+   */
+  constructor(config: unknown, values: unknown, callback: unknown, settings: RlsSettings, prepared = false) {
     super(config, values, callback);
     this.settings = settings;
+    this.prepared = prepared;
   }
 
   override submit(connection: Connection): Error | null {
@@ -69,11 +82,24 @@ export class TenantQuery extends BaseQuery {
     } catch (err) {
       return err instanceof Error ? err : new Error(String(err));
     }
-    const settingsText = setConfigSql(this.settings.length / 2);
+    const pairs = this.settings.length / 2;
     connection.stream.cork?.();
     try {
-      connection.parse({ text: settingsText });
-      connection.bind({ values: this.settings as unknown[] });
+      if (this.prepared) {
+        const name = `tenantry_set_config_${pairs}`;
+        const known = (connection[preparedKey] ??= new Set());
+        if (!known.has(pairs)) {
+          // Close first: after an error we no longer know whether the server kept the statement,
+          // and closing a statement that does not exist is not an error.
+          connection.close({ type: 'S', name });
+          connection.parse({ text: setConfigSql(pairs), name });
+          known.add(pairs);
+        }
+        connection.bind({ statement: name, values: this.settings as unknown[] });
+      } else {
+        connection.parse({ text: setConfigSql(pairs) });
+        connection.bind({ values: this.settings as unknown[] });
+      }
       connection.execute({ portal: '' });
       connection.parse({ text: this.text, types: this.types as unknown[] | undefined });
       connection.bind({ values: mapped, binary: this.binary });
@@ -84,6 +110,13 @@ export class TenantQuery extends BaseQuery {
       connection.stream.uncork?.();
     }
     return null;
+  }
+
+  override handleError(err: unknown, connection: Connection): void {
+    // The pipeline failed somewhere. We cannot tell whether the named statement survives (its Parse
+    // may have failed, or raw SQL may have run DEALLOCATE): forget it, the next query re-prepares.
+    if (this.prepared) connection[preparedKey]?.delete(this.settings.length / 2);
+    super.handleError(err, connection);
   }
 
   override handleDataRow(msg: unknown): void {

@@ -89,7 +89,10 @@ export async function useTestDatabase(): Promise<TestDatabase> {
     superuserUrl: server.superuserUrl(name),
     client(options = {}) {
       const { route: r = route, ...rest } = options;
-      const client = createTenantPrismaClient({ connectionString: via(ROLES.app, r), poolSize: 5, ...rest });
+      // Each route uses the pooler mode it really has, so the prepared-settings path (direct,
+      // session) and the unnamed one (transaction) are both exercised by every file.
+      const pooler = r === 'direct' ? 'none' : r === 'pgbouncer-session' ? 'session' : 'transaction';
+      const client = createTenantPrismaClient({ connectionString: via(ROLES.app, r), poolSize: 5, pooler, ...rest });
       closers.push(() => client.$disconnect());
       return client;
     },
