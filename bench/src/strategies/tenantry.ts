@@ -9,7 +9,10 @@ import { NESTED_TASKS } from '../workloads.js';
 import type { Strategy, StrategyName, StrategyOptions } from './types.js';
 
 export function tenantryStrategy(name: StrategyName, url: string, options: StrategyOptions): Strategy {
-  const pool = new TenantPool({ connectionString: url, max: options.poolSize });
+  // Each route declares the pooling mode it really has: direct and PgBouncer session mode let the
+  // settings statement be prepared once per connection; transaction mode sends it unnamed.
+  const pooler = name === 'tenantry-direct' ? 'none' : name === 'tenantry-pgbouncer-session' ? 'session' : 'transaction';
+  const pool = new TenantPool({ connectionString: url, max: options.poolSize, pooler });
   const db = createTenantPrismaClient({ pool });
   const inTenant = <R>(tenantId: string, fn: () => Promise<R>) => tenantContext.run({ tenantId }, fn);
   const inWorkspace = <R>(tenantId: string, workspaceId: string, fn: () => Promise<R>) =>

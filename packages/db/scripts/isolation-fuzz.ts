@@ -57,13 +57,13 @@ try {
   log(`seeded ${tenants.length} tenants; seed ${seed}; ${ops} operations at concurrency ${concurrency}, pool ${poolSize}`);
 
   const routes = [
-    { name: 'direct', url: roleUrl(server, ROLES.app, database), bouncer: undefined },
-    { name: 'pgbouncer-session', url: roleUrl(server, ROLES.app, database, '127.0.0.1', bouncers[0]!.port), bouncer: bouncers[0] },
-    { name: 'pgbouncer-transaction', url: roleUrl(server, ROLES.app, database, '127.0.0.1', bouncers[1]!.port), bouncer: bouncers[1] },
+    { name: 'direct', url: roleUrl(server, ROLES.app, database), bouncer: undefined, pooler: 'none' as const },
+    { name: 'pgbouncer-session', url: roleUrl(server, ROLES.app, database, '127.0.0.1', bouncers[0]!.port), bouncer: bouncers[0], pooler: 'session' as const },
+    { name: 'pgbouncer-transaction', url: roleUrl(server, ROLES.app, database, '127.0.0.1', bouncers[1]!.port), bouncer: bouncers[1], pooler: 'transaction' as const },
   ];
   const reports: IsolationReport[] = [];
   for (const [i, route] of routes.entries()) {
-    const client = createTenantPrismaClient({ connectionString: route.url, poolSize, connectionTimeoutMillis: 30_000 });
+    const client = createTenantPrismaClient({ connectionString: route.url, poolSize, pooler: route.pooler, connectionTimeoutMillis: 30_000 });
     const report = await runIsolationFuzz({
       client,
       admin,
