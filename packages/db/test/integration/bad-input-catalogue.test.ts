@@ -92,7 +92,14 @@ const cases: Case[] = [
   ['raw SQL: SET ROLE to the admin role', () => inA(() => prisma.$executeRawUnsafe('set role tenantry_admin')), Error, /permission denied to set role/],
   ['raw SQL: multi-statement smuggling past the settings', () => inA(() => prisma.$executeRawUnsafe("select 1; update projects set name = 'x'")), Error, /cannot insert multiple commands/],
   // Connection layer misuse and configuration.
-  ['named prepared statement on the tenant pool', () => inA(() => db.client().$disconnect().then(() => new TenantPool({ connectionString: db.runtimeUrl, max: 1 }).query({ name: 's', text: 'select 1' }))), UnsupportedQueryError, /Remove `name`\/`rows`/],
+  ['named prepared statement on the tenant pool', async () => {
+    const pool = new TenantPool({ connectionString: db.runtimeUrl, max: 1 });
+    try {
+      return await inA(() => pool.query({ name: 's', text: 'select 1' }));
+    } finally {
+      await pool.end();
+    }
+  }, UnsupportedQueryError, /Remove `name`\/`rows`/],
   ['missing DATABASE_URL', () => { const saved = process.env.DATABASE_URL; delete process.env.DATABASE_URL; try { return createTenantPrismaClient(); } finally { if (saved !== undefined) process.env.DATABASE_URL = saved; } }, TenantryConfigError, /Set DATABASE_URL to/],
   ['pool size not a number', () => { process.env.DATABASE_POOL_SIZE = 'lots'; try { return createTenantPrismaClient({ connectionString: db.runtimeUrl }); } finally { delete process.env.DATABASE_POOL_SIZE; } }, TenantryConfigError, /Set it to the number of connections/],
   ['query after the client was disconnected', async () => { const c = db.client(); await inA(() => c.project.count()); await c.$disconnect(); return inA(() => c.project.count()); }, TenantClientClosedError, /Create a new client with createTenantPrismaClient/],

@@ -73,6 +73,7 @@ export async function useTestDatabase(): Promise<TestDatabase> {
       : roleUrl(server, role, name, '127.0.0.1', route === 'pgbouncer-session' ? rig.pgbouncer.session : rig.pgbouncer.transaction);
   const route = currentRoute();
   const closers: Array<() => Promise<void>> = [];
+  let adminClient: AdminPrismaClient | undefined;
 
   afterAll(async () => {
     for (const close of closers.reverse()) await close().catch(() => {});
@@ -97,9 +98,14 @@ export async function useTestDatabase(): Promise<TestDatabase> {
       return client;
     },
     admin() {
-      const client = createAdminPrismaClient({ connectionString: via(ROLES.admin, 'direct') });
-      closers.push(() => client.$disconnect());
-      return client;
+      // One per file: tests call admin() freely to check what was written, and a client per call
+      // would hold a pool each until the file ends (enough of them exhaust max_connections).
+      if (!adminClient) {
+        const client = createAdminPrismaClient({ connectionString: via(ROLES.admin, 'direct'), poolSize: 3 });
+        closers.push(() => client.$disconnect());
+        adminClient = client;
+      }
+      return adminClient;
     },
     pgPool(role, options = {}) {
       const url = role === 'superuser' ? server.superuserUrl(name) : via(role, options.route ?? 'direct');
