@@ -50,7 +50,9 @@ async function texts(page: Page, testId: string, inner = '.tile-title, .row-titl
 }
 
 async function expectTitle(page: Page): Promise<void> {
-  expect(await page.title()).toContain('Tenantry');
+  // After a client-side navigation Next.js sets document.title once the new page has rendered,
+  // a moment after the URL changes: poll instead of reading it once.
+  await expect.poll(() => page.title(), { timeout: 5_000 }).toContain('Tenantry');
 }
 
 describe('the web app in a browser', () => {
