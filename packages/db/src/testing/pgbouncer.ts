@@ -69,6 +69,11 @@ export async function startPgBouncer(options: StartPgBouncerOptions): Promise<Pg
     const proc = spawn(binary!, [iniFile], { stdio: ['ignore', 'ignore', 'pipe'], ...(owner ?? {}) });
     proc.stderr?.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString()).slice(-4_000)));
     child = proc;
+    // A PgBouncer outlives a parent that crashes (it is not our process group's job to reap it):
+    // kill it when this process exits, however it exits, so no orphan keeps server connections.
+    const killOnExit = () => proc.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    proc.once('exit', () => process.removeListener('exit', killOnExit));
     const exited = new Promise<string>((resolve) => proc.once('exit', (code, signal) => resolve(`exited (${signal ?? code})`)));
     const deadline = Date.now() + READY_TIMEOUT_MS;
     let lastError: unknown;
