@@ -26,13 +26,21 @@ export interface TenantPrismaClientOptions {
   /** Milliseconds to wait for a free connection before failing; 0 waits forever. Default 10000. */
   connectionTimeoutMillis?: number;
   /**
-   * The pooling mode between this client and Postgres: 'transaction' (default; safe behind any
-   * pooler), 'session' (a session-mode pooler) or 'none' (direct). The latter two let the settings
-   * statement be prepared once per connection. Defaults to DATABASE_POOLER.
+   * The pooling mode between this client and Postgres: 'transaction', 'session' or 'none' (direct).
+   * Defaults to DATABASE_POOLER.
+   * @deprecated Every route now gets the same pipeline; the value is validated but changes nothing.
    */
   pooler?: 'transaction' | 'session' | 'none';
-  /** Server-side statement_timeout for this pool's connections, in ms. */
+  /**
+   * Server-side `statement_timeout` for every statement of this client, in ms. Sent
+   * transaction-locally with the tenant settings (never as a startup parameter, which PgBouncer
+   * refuses), so it works on every route.
+   */
   statementTimeoutMillis?: number;
+  /** Server-side `lock_timeout` for every statement, in ms; sent like statementTimeoutMillis. */
+  lockTimeoutMillis?: number;
+  /** Server-side `idle_in_transaction_session_timeout` inside transactions, in ms; sent the same way. */
+  idleInTransactionTimeoutMillis?: number;
   /**
    * Bring your own TenantPool (to share it, instrument it, or tune pg options). When given,
    * connectionString, poolSize and the timeouts above are ignored.
@@ -46,7 +54,9 @@ export function createTenantPrismaClient(options: TenantPrismaClientOptions = {}
     max: options.poolSize ?? poolSizeFromEnv(),
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
     pooler: options.pooler ?? poolerFromEnv(),
-    ...(options.statementTimeoutMillis ? { statement_timeout: options.statementTimeoutMillis } : {}),
+    statementTimeoutMillis: options.statementTimeoutMillis,
+    lockTimeoutMillis: options.lockTimeoutMillis,
+    idleInTransactionTimeoutMillis: options.idleInTransactionTimeoutMillis,
   });
   // A pool error on an idle client (server restart, pooler restart) must not crash the process;
   // the pool drops that client and the next checkout opens a fresh one.

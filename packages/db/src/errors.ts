@@ -29,10 +29,10 @@ export class InvalidTenantContextError extends TenantryError {
   override name = 'InvalidTenantContextError';
   /** The offending field, e.g. `tenantId`. Never its value. */
   readonly field: string;
-  constructor(field: string, reason: string, options?: { cause?: unknown }) {
+  constructor(field: string, reason: string, options?: { cause?: unknown; fix?: string }) {
     super(
       `Cannot start a tenant context because ${field} ${reason}. ` +
-        `Pass ${field} as a canonical UUID string (e.g. from your verified session), never raw user input.`,
+        (options?.fix ?? `Pass ${field} as a canonical UUID string (e.g. from your verified session), never raw user input.`),
       options,
     );
     this.field = field;
@@ -85,5 +85,26 @@ export class TenantClientClosedError extends TenantryError {
       'Cannot run a query because this tenant client was disconnected, which ended its connection pool. ' +
         'Create a new client with createTenantPrismaClient(), or keep the shared `prisma` client connected for the life of the process.',
     );
+  }
+}
+
+/**
+ * A connection checked out for one context (an interactive transaction's client, a pool client) was
+ * used inside another. Its statements would carry the context it was checked out for while the
+ * tenant extension filters by the active one: raw SQL would act for the first, model queries would
+ * silently find nothing.
+ */
+export class TenantContextMismatchError extends TenantryError {
+  override name = 'TenantContextMismatchError';
+  /** The context fields that differ (e.g. `tenantId`), never their values. */
+  readonly fields: readonly string[];
+  constructor(fields: readonly string[]) {
+    super(
+      `Cannot run this statement because its connection was checked out for another tenant context ` +
+        `(${fields.join(', ')} differ${fields.length === 1 ? 's' : ''} from the active context's). ` +
+        'Use a transaction client only inside the tenantContext.run call that started the transaction, ' +
+        'and check out a new connection (or start a new transaction) inside the other context.',
+    );
+    this.fields = fields;
   }
 }

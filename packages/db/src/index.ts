@@ -16,6 +16,7 @@ export {
   UnsupportedQueryError,
   TenantryConfigError,
   TenantClientClosedError,
+  TenantContextMismatchError,
 } from './errors.js';
 // Prisma's types and runtime namespace for consumers (no `export *` of generated code).
 export { Prisma, MembershipRole } from './generated/prisma/client.js';

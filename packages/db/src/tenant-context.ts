@@ -38,14 +38,25 @@ function describe(value: unknown): string {
   return 'is not a UUID';
 }
 
-/** Validates and freezes a context. Exported for the apps' own guards; `run` calls it too. */
+/**
+ * Validates a context and returns a frozen copy; `run` calls it too. Each field of the input is read
+ * exactly ONCE, into a snapshot, and only the snapshot is checked and copied: an input whose fields
+ * are getters (or a Proxy) cannot pass validation with one value and hand the connection layer
+ * another.
+ */
 export function validateTenantContext(input: unknown): TenantContext {
   if (typeof input !== 'object' || input === null) {
     throw new InvalidTenantContextError('the context', 'is not an object');
   }
-  const raw = input as Record<string, unknown>;
+  let snapshot: Record<(typeof SNAPSHOT_FIELDS)[number], unknown>;
+  try {
+    const raw = input as Record<string, unknown>;
+    snapshot = Object.fromEntries(SNAPSHOT_FIELDS.map((field) => [field, raw[field]])) as typeof snapshot;
+  } catch (error) {
+    throw new InvalidTenantContextError('the context', 'threw while its fields were read', { cause: error });
+  }
   for (const field of ID_FIELDS) {
-    const value = raw[field];
+    const value = snapshot[field];
     if (field !== 'tenantId' && value === undefined) continue;
     if (typeof value !== 'string' || !UUID.test(value)) {
       throw new InvalidTenantContextError(field, describe(value));
@@ -53,13 +64,17 @@ export function validateTenantContext(input: unknown): TenantContext {
   }
   // Lower-case so that the same tenant always compares equal, in JS and in SQL.
   const ctx: { -readonly [K in keyof TenantContext]: TenantContext[K] } = {
-    tenantId: (raw.tenantId as string).toLowerCase(),
+    tenantId: (snapshot.tenantId as string).toLowerCase(),
   };
-  if (raw.workspaceId !== undefined) ctx.workspaceId = (raw.workspaceId as string).toLowerCase();
-  if (raw.userId !== undefined) ctx.userId = (raw.userId as string).toLowerCase();
-  Object.assign(ctx, validateSupabaseFields(raw));
-  return Object.freeze(ctx);
+  if (snapshot.workspaceId !== undefined) ctx.workspaceId = (snapshot.workspaceId as string).toLowerCase();
+  if (snapshot.userId !== undefined) ctx.userId = (snapshot.userId as string).toLowerCase();
+  Object.assign(ctx, validateSupabaseFields(snapshot));
+  const frozen = Object.freeze(ctx);
+  validated.add(frozen);
+  return frozen;
 }
+
+const SNAPSHOT_FIELDS = ['tenantId', 'workspaceId', 'userId', 'role', 'claims'] as const;
 
 // One storage per process, even when a bundler or dev server loads this module more than once
 // (Next.js dev loads a package per route): two copies with two storages would not see each other's
@@ -67,6 +82,13 @@ export function validateTenantContext(input: unknown): TenantContext {
 const storageKey = Symbol.for('tenantry.db.tenantContext');
 const storage: AsyncLocalStorage<TenantContext> = ((globalThis as Record<symbol, unknown>)[storageKey] ??=
   new AsyncLocalStorage<TenantContext>()) as AsyncLocalStorage<TenantContext>;
+
+// The contexts `validateTenantContext` produced (frozen copies), process-wide for the same reason.
+// Whatever else sits in the storage (put there with `enterWith` on the shared storage, or by a
+// second copy of an older version) is refused by `get()` instead of reaching the settings.
+const validatedKey = Symbol.for('tenantry.db.validatedContexts');
+const validated: WeakSet<TenantContext> = ((globalThis as Record<symbol, unknown>)[validatedKey] ??=
+  new WeakSet<TenantContext>()) as WeakSet<TenantContext>;
 
 /**
  * Prisma queries are lazy: `prisma.project.findMany()` does nothing until `.then` is called, and
@@ -105,9 +127,18 @@ export const tenantContext = {
   run<R>(ctx: TenantContext, fn: () => R): R {
     return storage.run(validateTenantContext(ctx), () => startLazyThenable(fn()));
   },
-  /** The active context, or undefined outside `run`. */
+  /**
+   * The active context, or undefined outside `run`.
+   * @throws InvalidTenantContextError when the storage holds something `run` did not validate.
+   */
   get(): TenantContext | undefined {
-    return storage.getStore();
+    const store = storage.getStore();
+    if (store === undefined || validated.has(store)) return store;
+    throw new InvalidTenantContextError(
+      'the active context',
+      'was not entered with tenantContext.run (it is not a validated, frozen context)',
+      { fix: 'Enter contexts only with tenantContext.run(ctx, fn); never put a context into the async storage by other means (enterWith).' },
+    );
   },
   /** True inside `run`. */
   isActive(): boolean {

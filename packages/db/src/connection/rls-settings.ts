@@ -40,6 +40,35 @@ export function rlsSettingsFor(ctx: TenantContext | undefined): RlsSettings {
   return [...settings, ...jwtSettingsFor(ctx)];
 }
 
+/**
+ * Server timeouts a pool applies to every statement, as transaction-local settings sent with the
+ * tenant settings. Never as startup parameters: PgBouncer refuses unknown ones ("unsupported startup
+ * parameter"), so a `statement_timeout` in the startup packet fails every query behind it.
+ */
+export interface TimeoutSettings {
+  statementTimeoutMillis?: number;
+  lockTimeoutMillis?: number;
+  idleInTransactionTimeoutMillis?: number;
+}
+
+const TIMEOUT_SETTINGS = [
+  ['statementTimeoutMillis', 'statement_timeout'],
+  ['lockTimeoutMillis', 'lock_timeout'],
+  ['idleInTransactionTimeoutMillis', 'idle_in_transaction_session_timeout'],
+] as const;
+
+/** Flattened pairs for the timeouts that are set; validated by the pool's constructor. */
+export function timeoutSettingsFor(timeouts: TimeoutSettings): RlsSettings {
+  const settings: string[] = [];
+  for (const [option, name] of TIMEOUT_SETTINGS) {
+    const value = timeouts[option];
+    if (value !== undefined) settings.push(name, String(value));
+  }
+  return Object.freeze(settings);
+}
+
+export const TIMEOUT_OPTIONS = TIMEOUT_SETTINGS;
+
 const textCache = new Map<number, string>();
 
 /**

@@ -15,45 +15,89 @@
  */
 import { createRequire } from 'node:module';
 import pg from 'pg';
-import { tenantContext } from '../tenant-context.js';
-import { TenantClientClosedError, TenantryConfigError, UnsupportedQueryError } from '../errors.js';
-import { rlsSettingsFor, type RlsSettings } from './rls-settings.js';
-import { TenantQuery } from './tenant-query.js';
+import { runInCapturedContext, tenantContext, type TenantContext } from '../tenant-context.js';
+import {
+  TenantClientClosedError,
+  TenantContextMismatchError,
+  TenantryConfigError,
+  UnsupportedQueryError,
+} from '../errors.js';
+import { TIMEOUT_OPTIONS, rlsSettingsFor, timeoutSettingsFor, type RlsSettings, type TimeoutSettings } from './rls-settings.js';
+import { TenantQuery, resetFailedKey, statusKey, type Connection, type TransactionStatus } from './tenant-query.js';
 
-const settingsKey = Symbol('tenantry.rlsSettings');
+const boundKey = Symbol('tenantry.boundContext');
+const timeoutsKey = Symbol('tenantry.timeoutSettings');
 
 /**
- * Transaction control passes through untouched: a set_config in front of ROLLBACK inside an aborted
- * transaction would fail (25P02) and the ROLLBACK would never run; in front of SET TRANSACTION it
- * would make the isolation level fail (25001). Inside a transaction the settings travel with each
- * data statement instead, so ROLLBACK TO SAVEPOINT cannot undo them.
+ * Transaction control passes through without settings: a set_config in front of ROLLBACK inside an
+ * aborted transaction would fail (25P02) and the ROLLBACK would never run; in front of SET
+ * TRANSACTION it would make the isolation level fail (25001). Inside a transaction the settings
+ * travel with each data statement instead, so ROLLBACK TO SAVEPOINT cannot undo them.
  */
 const TRANSACTION_CONTROL =
   /^\s*(BEGIN|START\s+TRANSACTION|SET\s+TRANSACTION|SAVEPOINT|RELEASE|ROLLBACK|ABORT|COMMIT|END)\b[^;]*;?\s*$/i;
 
+/** pg's own timeout options, which it sends as startup parameters; taken over, see below. */
+const PG_STARTUP_TIMEOUTS = [
+  ['statement_timeout', 'statementTimeoutMillis'],
+  ['lock_timeout', 'lockTimeoutMillis'],
+  ['idle_in_transaction_session_timeout', 'idleInTransactionTimeoutMillis'],
+] as const;
+
 type Callback = (err: Error | null, res?: unknown) => void;
 
-export interface TenantPoolConfig extends pg.PoolConfig {
+export interface TenantPoolConfig extends pg.PoolConfig, TimeoutSettings {
   /**
-   * What sits between this pool and Postgres. `'transaction'` (default, safe everywhere) sends the
-   * settings as an unnamed statement with every query. `'session'` or `'none'` (direct) may use a
-   * named prepared statement, parsed once per connection, which saves re-parsing it each time; do
-   * not use them behind a transaction-mode pooler (PgBouncer < 1.21 or Supavisor 6543).
+   * What sits between this pool and Postgres: `'transaction'`, `'session'` or `'none'` (direct).
+   * @deprecated Since every route now gets the same pipeline (an unnamed settings statement and a
+   * session reset), the value no longer changes what is sent. Still validated, so a typo in
+   * DATABASE_POOLER fails loudly; safe to remove.
    */
   pooler?: 'transaction' | 'session' | 'none';
+  /**
+   * `statementTimeoutMillis`, `lockTimeoutMillis`, `idleInTransactionTimeoutMillis` (and pg's own
+   * `statement_timeout`, `lock_timeout`, `idle_in_transaction_session_timeout`, which are mapped to
+   * them) travel transaction-locally with every statement, never as startup parameters: PgBouncer
+   * refuses those.
+   */
 }
 
-export class TenantClient extends pg.Client {
-  [settingsKey]: RlsSettings = rlsSettingsFor(undefined);
-  private readonly preparedSettings: boolean;
+interface Bound {
+  readonly ctx: TenantContext | undefined;
+  readonly settings: RlsSettings;
+}
 
-  constructor(config?: TenantPoolConfig) {
+const UNBOUND: Bound = Object.freeze({ ctx: undefined, settings: rlsSettingsFor(undefined) });
+
+export class TenantClient extends pg.Client {
+  [boundKey]: Bound = UNBOUND;
+  [timeoutsKey]: RlsSettings;
+
+  constructor(config?: TenantPoolConfig & { [timeoutsKey]?: RlsSettings }) {
     super(config);
-    this.preparedSettings = config?.pooler === 'session' || config?.pooler === 'none';
+    this[timeoutsKey] = config?.[timeoutsKey] ?? [];
+    // The session's transaction status, from every ReadyForQuery. Registered before pg's own
+    // handler (which pulses the next query), so a query's submit always sees the status its
+    // predecessor left: the reset may only run outside a transaction block.
+    const connection = (this as unknown as { connection: Connection }).connection;
+    connection.on('readyForQuery', (msg) => {
+      connection[statusKey] = (msg.status ?? 'I') as TransactionStatus;
+    });
+  }
+
+  /** 'I' when the server session is outside a transaction, 'T' inside one, 'E' in a failed one. */
+  get transactionStatus(): TransactionStatus {
+    return (this as unknown as { connection: Connection }).connection[statusKey] ?? 'I';
+  }
+
+  /** True when the session may hold state that a reset could not clear; the pool then drops it. */
+  get mustNotBeReused(): boolean {
+    const connection = (this as unknown as { connection: Connection }).connection;
+    return this.transactionStatus !== 'I' || connection[resetFailedKey] === true;
   }
 
   // pg's typings model query() as a family of overloads; this override keeps its runtime contract
-  // (callback when given, promise otherwise) and routes every data statement through TenantQuery.
+  // (callback when given, promise otherwise) and routes every statement through TenantQuery.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override query(config: any, values?: any, callback?: any): any {
     if (config !== null && typeof config === 'object' && typeof config.submit === 'function') {
@@ -70,16 +114,29 @@ export class TenantClient extends pg.Client {
     }
     const normalized = typeof config === 'string' ? { text: config } : { ...config };
     if (values !== undefined) normalized.values = values;
-    if (typeof text === 'string' && TRANSACTION_CONTROL.test(text) && !normalized.values?.length) {
-      // Extended protocol even without parameters: it refuses multi-statement strings, so
-      // "COMMIT; <data statement>" cannot smuggle a statement past the settings.
-      return super.query({ ...normalized, queryMode: 'extended' }, callback);
-    }
+    const control = typeof text === 'string' && TRANSACTION_CONTROL.test(text) && !normalized.values?.length;
     if (normalized.name || normalized.rows) {
       return fail(callback, new UnsupportedQueryError(
         'Cannot run a named prepared statement or a portal (rows) on the tenant pool because the tenant ' +
           'settings travel in the same unnamed pipeline. Remove `name`/`rows` from the query config.',
       ));
+    }
+    const bound = this[boundKey];
+    if (!control) {
+      // A client checked out in one context and used in another would act for the first (raw SQL)
+      // while the extension filters by the second. Transaction control is exempt: a ROLLBACK must
+      // always be able to end what was started.
+      let active: TenantContext | undefined;
+      try {
+        active = tenantContext.get();
+      } catch (error) {
+        return fail(callback, error as Error);
+      }
+      // No active context (a callback Prisma or pg runs outside any request, or a client used
+      // after its `run` returned) keeps the checkout's context: that was bound when the operation
+      // started (I3). An active context that differs from it is refused.
+      const differing = active === undefined || active === bound.ctx ? [] : differingFields(active, bound.ctx);
+      if (differing.length > 0) return fail(callback, new TenantContextMismatchError(differing));
     }
     let promise: Promise<unknown> | undefined;
     let cb = callback as Callback | undefined;
@@ -88,9 +145,20 @@ export class TenantClient extends pg.Client {
         cb = (err, res) => (err ? reject(err) : resolve(res));
       });
     }
-    super.query(new TenantQuery(normalized, undefined, cb, this[settingsKey], this.preparedSettings) as never);
+    const settings = control ? null : this[timeoutsKey].length ? [...this[timeoutsKey], ...bound.settings] : bound.settings;
+    super.query(new TenantQuery(normalized, undefined, cb, settings) as never);
     return promise;
   }
+}
+
+const CONTEXT_FIELDS = ['tenantId', 'workspaceId', 'userId', 'role'] as const;
+
+/** The fields in which two contexts differ (no context differs from any context in tenantId). */
+function differingFields(a: TenantContext | undefined, b: TenantContext | undefined): string[] {
+  if (!a || !b) return ['tenantId'];
+  const fields: string[] = CONTEXT_FIELDS.filter((f) => a[f] !== b[f]);
+  if (JSON.stringify(a.claims) !== JSON.stringify(b.claims)) fields.push('claims');
+  return fields;
 }
 
 /** Reports an error the way pg does: through the callback, or as a rejected promise. */
@@ -102,6 +170,35 @@ function fail(callback: unknown, error: Error): Promise<never> | undefined {
   return Promise.reject(error);
 }
 
+function validTimeout(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 2_147_483_647) {
+    throw new TenantryConfigError(
+      `Cannot create the tenant pool because ${name} is not a whole number of milliseconds. ` +
+        `Pass an integer from 0 (no limit) to 2147483647, e.g. ${name}: 5000.`,
+    );
+  }
+  return value;
+}
+
+/** Takes the timeouts out of the pg config (no startup parameters) and validates them. */
+function takeTimeouts(config: TenantPoolConfig): { rest: pg.PoolConfig; timeouts: TimeoutSettings } {
+  const rest: Record<string, unknown> = { ...config };
+  const timeouts: Record<string, number> = {};
+  for (const [pgName, option] of PG_STARTUP_TIMEOUTS) {
+    const value = rest[pgName];
+    delete rest[pgName];
+    // pg accepts `false` for "not set".
+    if (value !== undefined && value !== false && rest[option] === undefined) rest[option] = value;
+  }
+  for (const [option] of TIMEOUT_OPTIONS) {
+    const value = rest[option];
+    delete rest[option];
+    if (value !== undefined) timeouts[option] = validTimeout(option, value);
+  }
+  delete rest.pooler;
+  return { rest: rest as pg.PoolConfig, timeouts };
+}
+
 export class TenantPool extends pg.Pool {
   constructor(config: TenantPoolConfig = {}) {
     if (config.pooler !== undefined && !['transaction', 'session', 'none'].includes(config.pooler)) {
@@ -110,7 +207,8 @@ export class TenantPool extends pg.Pool {
       );
     }
     assertSupportedPg();
-    super({ ...config, Client: TenantClient } as pg.PoolConfig);
+    const { rest, timeouts } = takeTimeouts(config);
+    super({ ...rest, Client: TenantClient, [timeoutsKey]: timeoutSettingsFor(timeouts) } as pg.PoolConfig);
     // pg-pool and adapter-pg attach their own 'error' listeners while a client is idle or in use,
     // but a backend terminated (57P01) in the gap between theirs would emit an unhandled 'error'
     // and crash the process. This listener only closes that gap: the client is unusable after such
@@ -126,26 +224,44 @@ export class TenantPool extends pg.Pool {
   ): void;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override connect(callback?: any): any {
-    if (this.ending) {
-      const error = new TenantClientClosedError();
+    const refuse = (error: Error) => {
       if (typeof callback === 'function') return void process.nextTick(() => callback(error));
       return Promise.reject(error);
+    };
+    if (this.ending) return refuse(new TenantClientClosedError());
+    // Read the context NOW, synchronously, in the caller's async context (I3). A storage that holds
+    // anything but a validated context fails this checkout, closed, with a typed error.
+    let bound: Bound;
+    try {
+      const ctx = tenantContext.get();
+      bound = ctx === undefined ? UNBOUND : { ctx, settings: rlsSettingsFor(ctx) };
+    } catch (error) {
+      return refuse(error as Error);
     }
-    // Read the context NOW, synchronously, in the caller's async context (I3).
-    const settings = rlsSettingsFor(tenantContext.get());
-    const bind = (client: unknown) => {
-      if (client) (client as TenantClient)[settingsKey] = settings;
+    const bind = (client: pg.PoolClient | undefined) => {
+      if (!client) return client;
+      (client as unknown as TenantClient)[boundKey] = bound;
+      const release = client.release;
+      // A client given back inside a transaction (raw BEGIN without COMMIT) holds that caller's
+      // transaction, locks and state, and the reset cannot run inside a transaction block: destroy
+      // it instead of handing it to the next caller. The same when its last reset failed.
+      const guarded = (err?: Error | boolean) =>
+        release.call(client, err || ((client as unknown as TenantClient).mustNotBeReused ? new Error(
+          'Cannot reuse this connection because it was released inside a transaction or its session reset failed; it is closed instead.',
+        ) : undefined));
+      client.release = guarded as typeof client.release;
+      return client;
     };
     if (typeof callback === 'function') {
+      // pg-pool may run this callback from inside the request that released the connection; run it
+      // in the captured context instead, so that the statement pg-pool's query() issues here is
+      // checked against the context it was bound to, not the releasing request's.
       return super.connect((err, client, done) => {
-        bind(client);
-        callback(err, client, done);
+        const bound_ = bind(client);
+        runInCapturedContext(bound.ctx, () => callback(err, bound_, bound_ ? bound_.release : done));
       });
     }
-    return super.connect().then((client) => {
-      bind(client);
-      return client;
-    });
+    return super.connect().then((client) => bind(client)!);
   }
 }
 

@@ -2,41 +2,65 @@
  * A node-postgres query that carries the RLS settings with it, in the same round trip.
  *
  * On the wire it writes, under ONE Sync:
- *   Parse/Bind/Execute  select set_config('app.tenant_id', $1, true), ...
+ *   Parse/Bind/Execute  DISCARD ALL                                  (only when the session is idle)
+ *   Parse/Bind/Execute  select set_config('app.tenant_id', $1, true), ...   (not for BEGIN/COMMIT/...)
  *   Parse/Bind/Describe/Execute  <the statement Prisma compiled>
  *   Sync
  * The extended protocol runs everything up to a Sync as one implicit transaction, so the settings
  * are transaction-local to exactly this statement (or to the explicit transaction around it) and
  * nothing survives on the connection afterwards (I4), behind any pooler mode.
  *
+ * Why `DISCARD ALL` first: transaction-local settings protect nothing a session can HOLD. Raw SQL
+ * can leave temp tables (which shadow tenant tables through `pg_temp`), `WITH HOLD` cursors holding
+ * another tenant's rows, session `SET`s (role, search_path, row_security, statement_timeout,
+ * default_transaction_read_only), prepared statements, `LISTEN`s and advisory locks; behind PgBouncer
+ * on a server connection that other processes share. Whatever the previous user of the server
+ * connection left, this statement starts from a clean session: `DISCARD ALL` is Postgres's own reset
+ * (what PgBouncer runs between session-mode clients), it costs a few microseconds of server time and
+ * no round trip. It runs only when the session is idle (ReadyForQuery 'I'): Postgres refuses it
+ * inside a transaction block, and within one transaction every statement belongs to the same caller.
+ *
+ * Why the settings statement is always UNNAMED: a named prepared statement shares its namespace with
+ * SQL `PREPARE`/`DEALLOCATE`, so one raw statement could replace it and choose the settings of every
+ * later request on the connection. The unnamed statement is re-parsed inside this pipeline every
+ * time; SQL cannot name it.
+ *
  * It subclasses pg's own `Query` so that results, type parsers, errors and callbacks behave exactly
  * like an ordinary query. What it changes:
- * - `submit` writes the pipeline above. Parameter values are mapped before anything is written, so
- *   a throwing `toPostgres()` fails the query with nothing half-sent.
- * - The backend answers the set_config statement with a DataRow and a CommandComplete that would
+ * - `submit` writes the pipeline above. Everything that can throw (parameter values' `toPostgres()`,
+ *   settings that are not strings) is checked before anything is written: nothing is half-sent, and
+ *   the error reaches the caller instead of escaping from pg's event handlers.
+ * - The backend answers the leading statements with DataRows and CommandCompletes that would
  *   otherwise land on this query's result (wrong `rowCount`/`command`): they are skipped.
  * - After an ErrorResponse the client itself consumes the trailing ReadyForQuery; no second Sync.
  * - `name` stays undefined: the client records a named statement on the first ParseComplete, which
- *   would be set_config's. Named statements and `rows` (portals) are refused, see the pool.
+ *   would be a leading statement's. Named statements and `rows` (portals) are refused, see the pool.
  */
 import pg from 'pg';
+import { UnsupportedQueryError } from '../errors.js';
 import { setConfigSql, type RlsSettings } from './rls-settings.js';
 
-type Connection = {
+/** Transaction status of the server session, from the last ReadyForQuery: idle, in a transaction, failed. */
+export type TransactionStatus = 'I' | 'T' | 'E';
+
+export const statusKey = Symbol('tenantry.transactionStatus');
+export const resetFailedKey = Symbol('tenantry.resetFailed');
+
+export type Connection = {
   parse(msg: { text: string; name?: string; types?: unknown[] }): void;
-  close(msg: { type: 'S' | 'P'; name?: string }): void;
-  [preparedKey]?: Set<number>;
   bind(msg: { portal?: string; statement?: string; values?: unknown[]; binary?: boolean; valueMapper?: unknown }): void;
   describe(msg: { type: 'P' | 'S'; name?: string }): void;
   execute(msg: { portal?: string; rows?: number }): void;
   sync(): void;
   stream: { cork?: () => void; uncork?: () => void };
+  on(event: 'readyForQuery', listener: (msg: { status?: string }) => void): void;
+  [statusKey]?: TransactionStatus;
+  [resetFailedKey]?: boolean;
 };
 
-// pg exports its utils on the main object (pg >= 8.15); prepareValue is what pg's own Query uses.
-/** Per connection: the settings statements (by pair count) this connection has prepared. */
-const preparedKey = Symbol('tenantry.preparedSettings');
+const RESET_SQL = 'DISCARD ALL';
 
+// pg exports its utils on the main object (pg >= 8.15); prepareValue is what pg's own Query uses.
 const prepareValue = (pg as unknown as { utils: { prepareValue(v: unknown): unknown } }).utils.prepareValue;
 const BaseQuery = pg.Query as unknown as new (config: unknown, values?: unknown, callback?: unknown) => PgQueryInternals;
 
@@ -53,20 +77,20 @@ interface PgQueryInternals {
 }
 
 export class TenantQuery extends BaseQuery {
-  /** True until the set_config statement's CommandComplete has been seen. */
-  private settingsPending = true;
-  private readonly settings: RlsSettings;
-  private readonly prepared: boolean;
+  /** Leading statements (reset, settings) whose answers are still to be skipped. */
+  private leadingPending = 0;
+  /** True while the reset statement's answer is outstanding: an error now is the reset's. */
+  private resetPending = false;
+  private readonly settings: RlsSettings | null;
 
   /**
-   * @param prepared Use a named prepared statement for the settings, parsed once per connection.
-   *   Only where a connection keeps its server session (direct, or a session-mode pooler): behind a
-   *   transaction-mode pooler the next transaction may land on a server that never saw the Parse.
+   * @param settings The flattened `[name, value, ...]` settings to send, or null for transaction
+   *   control (BEGIN, COMMIT, ...), which must pass untouched: a set_config in front of ROLLBACK in
+   *   an aborted transaction would fail (25P02) and the ROLLBACK would never run.
    */
-  constructor(config: unknown, values: unknown, callback: unknown, settings: RlsSettings, prepared = false) {
+  constructor(config: unknown, values: unknown, callback: unknown, settings: RlsSettings | null) {
     super(config, values, callback);
     this.settings = settings;
-    this.prepared = prepared;
   }
 
   override submit(connection: Connection): Error | null {
@@ -82,25 +106,32 @@ export class TenantQuery extends BaseQuery {
     } catch (err) {
       return err instanceof Error ? err : new Error(String(err));
     }
-    const pairs = this.settings.length / 2;
+    const settings = this.settings;
+    if (settings !== null && (settings.length % 2 !== 0 || settings.some((v) => typeof v !== 'string'))) {
+      // Unreachable through tenantContext.run (contexts are validated, frozen copies); checked here
+      // anyway because this is the last point before the values reach Postgres. Fail closed.
+      return new UnsupportedQueryError(
+        'Cannot send the tenant settings because one of them is not a string. ' +
+          'Enter tenant contexts only with tenantContext.run(ctx, fn).',
+      );
+    }
+    // Unknown status (a client we did not watch connect) counts as idle: the reset then fails loudly
+    // inside a transaction rather than being skipped outside one.
+    const reset = (connection[statusKey] ?? 'I') === 'I';
+    this.resetPending = reset;
+    this.leadingPending = (reset ? 1 : 0) + (settings !== null ? 1 : 0);
     connection.stream.cork?.();
     try {
-      if (this.prepared) {
-        const name = `tenantry_set_config_${pairs}`;
-        const known = (connection[preparedKey] ??= new Set());
-        if (!known.has(pairs)) {
-          // Close first: after an error we no longer know whether the server kept the statement,
-          // and closing a statement that does not exist is not an error.
-          connection.close({ type: 'S', name });
-          connection.parse({ text: setConfigSql(pairs), name });
-          known.add(pairs);
-        }
-        connection.bind({ statement: name, values: this.settings as unknown[] });
-      } else {
-        connection.parse({ text: setConfigSql(pairs) });
-        connection.bind({ values: this.settings as unknown[] });
+      if (reset) {
+        connection.parse({ text: RESET_SQL });
+        connection.bind({ values: [] });
+        connection.execute({ portal: '' });
       }
-      connection.execute({ portal: '' });
+      if (settings !== null) {
+        connection.parse({ text: setConfigSql(settings.length / 2) });
+        connection.bind({ values: settings as unknown[] });
+        connection.execute({ portal: '' });
+      }
       connection.parse({ text: this.text, types: this.types as unknown[] | undefined });
       connection.bind({ values: mapped, binary: this.binary });
       connection.describe({ type: 'P', name: '' });
@@ -113,20 +144,21 @@ export class TenantQuery extends BaseQuery {
   }
 
   override handleError(err: unknown, connection: Connection): void {
-    // The pipeline failed somewhere. We cannot tell whether the named statement survives (its Parse
-    // may have failed, or raw SQL may have run DEALLOCATE): forget it, the next query re-prepares.
-    if (this.prepared) connection[preparedKey]?.delete(this.settings.length / 2);
+    // The reset itself failed (e.g. a session statement_timeout left by raw SQL cancelled it): the
+    // session's state is unknown, so the pool must not hand this connection out again.
+    if (this.resetPending) connection[resetFailedKey] = true;
     super.handleError(err, connection);
   }
 
   override handleDataRow(msg: unknown): void {
-    if (this.settingsPending) return;
+    if (this.leadingPending > 0) return;
     super.handleDataRow(msg);
   }
 
   override handleCommandComplete(msg: unknown, connection: Connection): void {
-    if (this.settingsPending) {
-      this.settingsPending = false;
+    if (this.leadingPending > 0) {
+      this.leadingPending--;
+      this.resetPending = false;
       return;
     }
     super.handleCommandComplete(msg, connection);

@@ -6,7 +6,7 @@
  * and that the connection carries nothing to its next user (I4).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tenantContext } from '../../src/index.js';
+import { TenantContextMismatchError, tenantContext } from '../../src/index.js';
 import type { AdminPrismaClient } from '../../src/admin.js';
 import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { foreignRows, seedTenants, type SeededTenant } from '../support/fixtures.js';
@@ -177,17 +177,21 @@ describe('interactive transactions', () => {
     expect(await admin.workspace.findMany({ where: { name: 'alpha tx rls' } })).toEqual([]);
   });
 
-  it('switching the context inside a transaction cannot reach the other tenant rows', async () => {
+  it('a transaction client used inside another context is refused with TenantContextMismatchError', async () => {
     const prisma = db.client();
+    // The connection was bound to A at checkout. Under a nested run for B, raw SQL would act for A
+    // while the extension filtered by B (model queries silently empty): both are refused instead.
     await tenantContext.run({ tenantId: a.tenantId }, () =>
       prisma.$transaction(async (tx) => {
-        // The connection was bound to A at checkout; a nested run for B changes what the extension
-        // filters by, not what the database lets this transaction see.
         await tenantContext.run({ tenantId: b.tenantId }, async () => {
-          expect(await tx.project.findMany()).toEqual([]);
-          const raw = await tx.$queryRaw<RawRow[]>`select tenant_id::text as "tenantId", id::text from projects`;
-          expect(foreignRows(raw, a.tenantId, 'tx $queryRaw under a nested context for B')).toEqual([]);
+          const raw = tx.$queryRaw<RawRow[]>`select tenant_id::text as "tenantId", id::text from projects`;
+          await expect(raw).rejects.toThrow(TenantContextMismatchError);
+          await expect(tx.project.findMany()).rejects.toThrow(TenantContextMismatchError);
         });
+        // Back in A, the same transaction works and sees A.
+        const own = await tx.$queryRaw<RawRow[]>`select tenant_id::text as "tenantId", id::text from projects`;
+        expect(own.length).toBeGreaterThan(0);
+        expect(foreignRows(own, a.tenantId, 'tx $queryRaw back in its own context')).toEqual([]);
       }),
     );
     await expect(
@@ -196,8 +200,36 @@ describe('interactive transactions', () => {
           await tenantContext.run({ tenantId: b.tenantId }, () => tx.workspace.create({ data: { name: 'bravo via alpha tx' } }));
         }),
       ),
-    ).rejects.toThrow();
+    ).rejects.toThrow(TenantContextMismatchError);
+    // Same workspace id, other field: a narrowed context is a different context too.
+    await expect(
+      tenantContext.run({ tenantId: a.tenantId }, () =>
+        prisma.$transaction(async (tx) => {
+          await tenantContext.run({ tenantId: a.tenantId, workspaceId: a.workspaceIds[0]! }, () => tx.$executeRaw`select 1`);
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'TenantContextMismatchError', fields: ['workspaceId'] });
     expect(await admin.workspace.findMany({ where: { name: 'bravo via alpha tx' } })).toEqual([]);
+  });
+
+  it('a transaction client leaked out of its transaction callback cannot be used inside another context', async () => {
+    const prisma = db.client();
+    let leaked: { $queryRaw: typeof prisma.$queryRaw } | undefined;
+    let finish!: () => void;
+    const held = new Promise<void>((resolve) => (finish = resolve));
+    const tx = tenantContext.run({ tenantId: a.tenantId }, () =>
+      prisma.$transaction(async (t) => {
+        leaked = t;
+        await held;
+      }),
+    );
+    while (!leaked) await new Promise((r) => setTimeout(r, 5));
+    const leakedTx = leaked;
+    await expect(
+      tenantContext.run({ tenantId: b.tenantId }, () => leakedTx.$queryRaw`select count(*)::int as n from projects`),
+    ).rejects.toThrow(TenantContextMismatchError);
+    finish();
+    await tx;
   });
 
   it('after a transaction the pooled connection carries no tenant to its next user', async () => {
