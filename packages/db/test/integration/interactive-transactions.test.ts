@@ -178,7 +178,9 @@ describe('interactive transactions', () => {
   });
 
   it('a transaction client used inside another context is refused with TenantContextMismatchError', async () => {
-    const prisma = db.client();
+    // Small and closed at the end: behind a session-mode PgBouncer every open connection holds a
+    // server connection, and the file's clients share a pool of 10.
+    const prisma = db.client({ poolSize: 1 });
     // The connection was bound to A at checkout. Under a nested run for B, raw SQL would act for A
     // while the extension filtered by B (model queries silently empty): both are refused instead.
     await tenantContext.run({ tenantId: a.tenantId }, () =>
@@ -210,10 +212,11 @@ describe('interactive transactions', () => {
       ),
     ).rejects.toMatchObject({ name: 'TenantContextMismatchError', fields: ['workspaceId'] });
     expect(await admin.workspace.findMany({ where: { name: 'bravo via alpha tx' } })).toEqual([]);
+    await prisma.$disconnect();
   });
 
   it('a transaction client leaked out of its transaction callback cannot be used inside another context', async () => {
-    const prisma = db.client();
+    const prisma = db.client({ poolSize: 1 });
     let leaked: { $queryRaw: typeof prisma.$queryRaw } | undefined;
     let finish!: () => void;
     const held = new Promise<void>((resolve) => (finish = resolve));
@@ -230,6 +233,7 @@ describe('interactive transactions', () => {
     ).rejects.toThrow(TenantContextMismatchError);
     finish();
     await tx;
+    await prisma.$disconnect();
   });
 
   it('after a transaction the pooled connection carries no tenant to its next user', async () => {
