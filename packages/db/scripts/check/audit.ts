@@ -1,12 +1,16 @@
 // The live RLS audit behind `pnpm db:check`: reads the catalogs of a database and checks, for the
 // runtime role and every table with a tenant_id column, the rules of DESIGN.md I5 and I6 and the
-// policy form of "Policies". Read-only; any role that can connect may run it (the catalogs are
-// readable by all), the owner's DIRECT_URL being the natural one.
+// policy form of "Policies", and that the runtime role can create nothing: no temporary objects
+// (TEMPORARY on the database), no schemas (CREATE on the database), nothing in any schema. Read-only;
+// any role that can connect may run it (the catalogs are readable by all), the owner's DIRECT_URL
+// being the natural one.
 import type pg from 'pg';
 
 export const TABLE_CHECKS = ['enabled', 'forced', 'select', 'insert', 'update', 'delete', 'initplan', 'keys', 'index'] as const;
 export type TableCheck = (typeof TABLE_CHECKS)[number];
-export const ROLE_CHECKS = ['exists', 'nosuperuser', 'nobypassrls', 'owns nothing', 'no bypass membership'] as const;
+export const ROLE_CHECKS = [
+  'exists', 'nosuperuser', 'nobypassrls', 'owns nothing', 'no bypass membership', 'no temporary', 'no create on database', 'no create on schemas',
+] as const;
 export type RoleCheck = (typeof ROLE_CHECKS)[number];
 
 export interface Finding {
@@ -33,13 +37,26 @@ export async function auditDatabase(client: pg.ClientBase, options: AuditOptions
 
 async function auditRuntimeRole(client: pg.ClientBase, role: string): Promise<Finding[]> {
   const subject = `role ${role}`;
-  const { rows } = await client.query<{ rolsuper: boolean; rolbypassrls: boolean; owned: string[]; bypass_roles: string[] }>(
+  // Database privileges: who gives them (PUBLIC, the role itself, a role it inherits from), read
+  // from the ACL the way has_database_privilege does, so the fix can name them.
+  const grantedBy = (privilege: string) =>
+    `array(select case when a.grantee = 0 then 'PUBLIC' else quote_ident(pg_get_userbyid(a.grantee)) end
+             from aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
+            where a.privilege_type = '${privilege}' and (a.grantee = 0 or pg_has_role(r.oid, a.grantee, 'USAGE')) order by 1)`;
+  const { rows } = await client.query<{
+    rolsuper: boolean; rolbypassrls: boolean; owned: string[]; bypass_roles: string[]; database: string;
+    temporary: boolean; temporary_from: string[]; create_db: boolean; create_db_from: string[]; create_schemas: string[];
+  }>(
     `select r.rolsuper, r.rolbypassrls,
             array(select format('%s.%s', c.relnamespace::regnamespace, c.relname) from pg_class c
                    where c.relowner = r.oid and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S') order by 1) as owned,
             array(select o.rolname::text from pg_roles o
-                   where o.oid <> r.oid and (o.rolsuper or o.rolbypassrls) and pg_has_role(r.oid, o.oid, 'MEMBER') order by 1) as bypass_roles
-       from pg_roles r where r.rolname = $1`,
+                   where o.oid <> r.oid and (o.rolsuper or o.rolbypassrls) and pg_has_role(r.oid, o.oid, 'MEMBER') order by 1) as bypass_roles,
+            quote_ident(d.datname) as database,
+            has_database_privilege(r.oid, d.oid, 'TEMPORARY') as temporary, ${grantedBy('TEMPORARY')} as temporary_from,
+            has_database_privilege(r.oid, d.oid, 'CREATE') as create_db, ${grantedBy('CREATE')} as create_db_from,
+            array(select quote_ident(n.nspname) from pg_namespace n where has_schema_privilege(r.oid, n.oid, 'CREATE') order by 1) as create_schemas
+       from pg_roles r, pg_database d where r.rolname = $1 and d.datname = current_database()`,
     [role],
   );
   const r = rows[0];
@@ -59,8 +76,28 @@ async function auditRuntimeRole(client: pg.ClientBase, role: string): Promise<Fi
       subject, check: 'no bypass membership', ok: r.bypass_roles.length === 0,
       detail: `${role} can SET ROLE to ${r.bypass_roles.join(', ')}, which bypass RLS (on Supabase: service_role). Fix: REVOKE <role> FROM ${q};`,
     },
+    {
+      subject, check: 'no temporary', ok: !r.temporary,
+      detail: `${role} can create temporary tables in database ${r.database} (TEMPORARY${from(r.temporary_from)}); one outlives the request on a pooled connection and shadows tenant tables through search_path. ` +
+        `Fix, as the database owner: REVOKE TEMPORARY ON DATABASE ${r.database} FROM ${revokeFrom(r.temporary_from, q)}; (a database created from a template needs it again).`,
+    },
+    {
+      subject, check: 'no create on database', ok: !r.create_db,
+      detail: `${role} can create schemas in database ${r.database} (CREATE${from(r.create_db_from)}), and owns what it creates. ` +
+        `Fix, as the database owner: REVOKE CREATE ON DATABASE ${r.database} FROM ${revokeFrom(r.create_db_from, q)};`,
+    },
+    {
+      subject, check: 'no create on schemas', ok: r.create_schemas.length === 0,
+      detail: `${role} can create tables, views and functions in schema ${r.create_schemas.join(', ')}, and would own them (and their RLS). ` +
+        `Fix, as each schema's owner: REVOKE CREATE ON SCHEMA ${r.create_schemas.join(', ')} FROM PUBLIC, ${q};`,
+    },
   ].map((f) => (f.ok ? { subject: f.subject, check: f.check as RoleCheck, ok: true } : (f as Finding)));
 }
+
+/** ` through PUBLIC, x` for a finding's detail; empty when the grant's source is unknown (superuser, ownership). */
+const from = (sources: string[]) => (sources.length > 0 ? ` through ${sources.join(', ')}` : '');
+/** Whom to REVOKE from: the sources that grant it, always including PUBLIC's and the role's own grants. */
+const revokeFrom = (sources: string[], role: string) => [...new Set(['PUBLIC', role, ...sources])].join(', ');
 
 interface TenantTable {
   oid: number;

@@ -86,12 +86,39 @@ export async function createMigratedDatabase(server: PostgresServer, name: strin
   await migrateDeploy({ url: roleUrl(server, ROLES.owner, name) });
 }
 
-/** A fresh copy of `template`. Fails if anything is still connected to the template. */
+/**
+ * A fresh copy of `template`, with the runtime role's database privileges revoked again (see
+ * {@link restrictDatabasePrivileges}). Fails if anything is still connected to the template.
+ */
 export async function createDatabaseFromTemplate(server: PostgresServer, name: string, template: string): Promise<void> {
   await withSuperuser(server, async (client) => {
     await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
     await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)} OWNER ${ROLES.owner}`);
+    await restrictDatabasePrivileges(client, name);
   });
+}
+
+/**
+ * Revokes TEMPORARY and CREATE on `database` from PUBLIC and the runtime role, as the migration
+ * `20261201000000_runtime_role_creates_nothing` does where it runs. Database privileges live in
+ * pg_database, which `CREATE DATABASE ... TEMPLATE` does not copy: every copy of a migrated
+ * template starts with PUBLIC's default TEMPORARY (and the migration, recorded as applied in the
+ * copy's `_prisma_migrations`, never runs there again). Call this after every such copy; `client`
+ * must be connected as a superuser or the database owner (any database of the server).
+ */
+export async function restrictDatabasePrivileges(client: pg.ClientBase, database: string, runtimeRole: string = ROLES.app): Promise<void> {
+  const db = pg.escapeIdentifier(database);
+  await client.query(`REVOKE TEMPORARY, CREATE ON DATABASE ${db} FROM PUBLIC, ${pg.escapeIdentifier(runtimeRole)}`);
+  const { rows } = await client.query<{ temporary: boolean; create: boolean }>(
+    `select has_database_privilege($1, $2, 'TEMPORARY') as temporary, has_database_privilege($1, $2, 'CREATE') as create`,
+    [runtimeRole, database],
+  );
+  if (rows[0]!.temporary || rows[0]!.create) {
+    throw new Error(
+      `Cannot restrict database ${database} because ${runtimeRole} still has TEMPORARY or CREATE on it after the REVOKE (granted by another role, or inherited). ` +
+        `Connect as the owner or a superuser and run REVOKE TEMPORARY, CREATE ON DATABASE ${db} FROM PUBLIC, ${runtimeRole}; for every grantor and inherited role.`,
+    );
+  }
 }
 
 export async function dropDatabases(server: PostgresServer, names: string[] | { prefix: string }): Promise<void> {

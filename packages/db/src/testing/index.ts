@@ -11,6 +11,7 @@ export {
   ensureRoles,
   createMigratedDatabase,
   createDatabaseFromTemplate,
+  restrictDatabasePrivileges,
   dropDatabases,
   devPassword,
 } from './databases.js';

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { auditDatabase, isInitPlanForm, type Finding } from '../../scripts/check/audit.js';
+import { restrictDatabasePrivileges } from '../../src/testing/databases.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const rig = inject('rig');
@@ -36,12 +37,19 @@ afterAll(async () => {
   });
 });
 
-/** A copy of the migrated template with `breakIt` applied as superuser. */
-async function brokenCopy(breakIt: string): Promise<string> {
+/**
+ * A copy of the migrated template (with the database privileges a copy loses re-applied, as the
+ * rig's copies are) and `breakIt` applied as superuser; `breakIt` may use the copy's name.
+ */
+async function brokenCopy(breakIt: string | ((database: string) => string)): Promise<string> {
   const name = `${rig.prefix}_check_${randomUUID().slice(0, 8)}`;
   scratchDatabases.push(name);
-  await superuser(undefined, (c) => c.query(`create database "${name}" template "${rig.template}" owner tenantry_owner`));
-  if (breakIt) await superuser(name, (c) => c.query(breakIt));
+  await superuser(undefined, async (c) => {
+    await c.query(`create database "${name}" template "${rig.template}" owner tenantry_owner`);
+    await restrictDatabasePrivileges(c, name);
+  });
+  const sql = typeof breakIt === 'function' ? breakIt(name) : breakIt;
+  if (sql) await superuser(name, (c) => c.query(sql));
   return name;
 }
 
@@ -62,7 +70,10 @@ async function runCli(database: string, runtimeRole?: string) {
 describe('db:check', () => {
   it('passes on the migrated schema, printing a table per runtime role and tenant table', async () => {
     const { code, stdout } = await runCli(await brokenCopy(''));
-    expect(stdout).toMatch(/runtime role\s+exists\s+nosuperuser\s+nobypassrls\s+owns nothing\s+no bypass membership/);
+    expect(stdout).toMatch(
+      /runtime role\s+exists\s+nosuperuser\s+nobypassrls\s+owns nothing\s+no bypass membership\s+no temporary\s+no create on database\s+no create on schemas\n/,
+    );
+    expect(stdout).toMatch(/tenantry_app\s+(ok\s+){7}ok\n/);
     for (const table of ['memberships', 'projects', 'tasks', 'workspaces']) {
       expect(stdout).toMatch(new RegExp(`public\\.${table}\\s+(ok\\s+){8}ok\\n`));
     }
@@ -165,6 +176,40 @@ describe('db:check', () => {
     const { code, stdout } = await runCli(db, bypassing);
     expect(code).toBe(1);
     expect(stdout).toContain(`has BYPASSRLS. Fix: ALTER ROLE ${bypassing} NOBYPASSRLS;`);
+  });
+
+  it('fails, exiting 1, when the runtime role can create temporary tables (a copy without the revoke, or a grant to PUBLIC)', async () => {
+    const db = await brokenCopy((name) => `grant temporary on database "${name}" to public`);
+    const findings = await audit(db);
+    expect(failures(findings)).toEqual(['role tenantry_app no temporary']);
+    expect(findings.find((f) => !f.ok)!.detail).toContain(`REVOKE TEMPORARY ON DATABASE ${db} FROM PUBLIC, tenantry_app;`);
+    const { code, stdout } = await runCli(db);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/tenantry_app\s+(ok\s+){5}FAIL\s+ok\s+ok\n/);
+    expect(stdout).toContain('✗ role tenantry_app · no temporary: tenantry_app can create temporary tables in database');
+    expect(stdout).toContain('(TEMPORARY through PUBLIC)');
+
+    // A raw TEMPLATE copy, without restrictDatabasePrivileges, is such a database.
+    const raw = `${rig.prefix}_check_${randomUUID().slice(0, 8)}`;
+    scratchDatabases.push(raw);
+    await superuser(undefined, (c) => c.query(`create database "${raw}" template "${rig.template}" owner tenantry_owner`));
+    expect(failures(await audit(raw))).toEqual(['role tenantry_app no temporary']);
+  });
+
+  it('fails when the runtime role can create schemas in the database', async () => {
+    const db = await brokenCopy((name) => `grant create on database "${name}" to tenantry_app`);
+    const findings = await audit(db);
+    expect(failures(findings)).toEqual(['role tenantry_app no create on database']);
+    expect(findings.find((f) => !f.ok)!.detail).toContain(`(CREATE through tenantry_app)`);
+    expect(findings.find((f) => !f.ok)!.detail).toContain(`REVOKE CREATE ON DATABASE ${db} FROM PUBLIC, tenantry_app;`);
+  });
+
+  it('fails when the runtime role can create objects in a schema, naming the schemas', async () => {
+    const db = await brokenCopy('create schema scratch; grant usage, create on schema scratch to public; grant create on schema public to tenantry_app;');
+    const findings = await audit(db);
+    expect(failures(findings)).toEqual(['role tenantry_app no create on schemas']);
+    expect(findings.find((f) => !f.ok)!.detail).toContain('in schema public, scratch');
+    expect(findings.find((f) => !f.ok)!.detail).toContain('REVOKE CREATE ON SCHEMA public, scratch FROM PUBLIC, tenantry_app;');
   });
 
   it('fails on a runtime role that does not exist', async () => {
