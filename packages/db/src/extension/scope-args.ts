@@ -23,7 +23,10 @@ const FILTER_OPERATIONS = new Set([
 const UNIQUE_OPERATIONS = new Set(['findUnique', 'findUniqueOrThrow', 'update', 'delete', 'upsert']);
 const CREATE_OPERATIONS = new Set(['create', 'createMany', 'createManyAndReturn']);
 
-const NOT_FILTERS = new Set(['orderBy', 'distinct', 'by', '_count', '_sum', '_avg', '_min', '_max', 'omit']);
+// Keys whose subtrees name fields with 'asc' | 'desc' | true as values, never tenant values.
+// `_count` is NOT among them: besides `{ _count: { tenantId: true } }` (booleans, harmless) it takes
+// `{ _count: { select: { tasks: { where: { tenantId } } } } }`, a filter that must be checked.
+const NOT_FILTERS = new Set(['orderBy', 'distinct', 'by', '_sum', '_avg', '_min', '_max', 'omit']);
 
 function isPlainObject(value: unknown): value is Args {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);

@@ -142,6 +142,21 @@ describe('scopeArgs', () => {
     expect(scopeArgs(meta, 'Project', 'groupBy', grouped, { tenantId: A })).toMatchObject({ where: { tenantId: A } });
   });
 
+  it('rejects another tenant or workspace inside _count subtrees (include, select, nested)', () => {
+    const ctx = { tenantId: A, workspaceId: W1 };
+    const foreign = [
+      { include: { _count: { select: { tasks: { where: { tenantId: B } } } } } },
+      { select: { id: true, _count: { select: { tasks: { where: { workspaceId: W2 } } } } } },
+      { include: { workspace: { include: { _count: { select: { projects: { where: { tenantId: { in: [A, B] } } } } } } } } },
+      { include: { _count: { select: { tasks: { where: { AND: [{ tenantId: { equals: B } }] } } } } } },
+    ];
+    for (const args of foreign) {
+      expect(() => scopeArgs(meta, 'Project', 'findMany', args, ctx), JSON.stringify(args)).toThrow(TenantMismatchError);
+    }
+    const own = { include: { _count: { select: { tasks: { where: { tenantId: A } } } } }, _count: { tenantId: true } };
+    expect(scopeArgs(meta, 'Project', 'findMany', own, ctx)).toMatchObject({ where: { tenantId: A, workspaceId: W1 } });
+  });
+
   it('accepts the context tenant in any letter case', () => {
     expect(scopeArgs(meta, 'Workspace', 'findMany', { where: { tenantId: A.toUpperCase() } }, { tenantId: A })).toEqual({
       where: { tenantId: A },
