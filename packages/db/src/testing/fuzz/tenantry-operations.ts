@@ -5,7 +5,7 @@
  * and operations the caller abandons mid-flight. Every id is drawn from the seeded stream before the
  * write, so the oracle knows what each attempt would create even when its answer never arrives.
  */
-import { isConclusiveFailure, isRejection } from './outcomes.js';
+import { inheritedStateError, isConclusiveFailure, isRejection } from './outcomes.js';
 import { RollbackSignal, type FuzzOperation, type OperationEnv } from './types.js';
 
 const remember = (env: OperationEnv, model: string, id: string) => {
@@ -166,7 +166,9 @@ export function tenantryOperations(): FuzzOperation[] {
           const row = await env.client.task.deleteMany({ where: { id } });
           if (row.count === 1) env.oracle.settle([id], 'deleted');
         } catch (error) {
-          if (isConclusiveFailure(error)) return;
+          // Conclusive: nothing was deleted. Still reported when an earlier operation's session state caused it.
+          if (isConclusiveFailure(error) && !inheritedStateError(error)) return;
+          if (isConclusiveFailure(error)) throw error;
           // Cut mid-flight: the delete may have committed before the answer was lost.
           env.oracle.uncertain([id]);
           throw error;
@@ -230,7 +232,7 @@ export function tenantryOperations(): FuzzOperation[] {
       },
     },
     {
-      name: 'tx.statementTimeout', weight: 1, run: async (env) => {
+      name: 'tx.statementTimeout', weight: 1, expectedSqlstates: ['57014'], run: async (env) => {
         const id = env.rng.uuid();
         const workspaceId = workspaceOf(env);
         try {
@@ -242,7 +244,7 @@ export function tenantryOperations(): FuzzOperation[] {
             }),
           );
         } catch (error) {
-          if (!isConclusiveFailure(error)) throw error;
+          if (!isConclusiveFailure(error) || inheritedStateError(error, ['57014'])) throw error;
         }
       },
     },

@@ -33,6 +33,21 @@ export interface FuzzOperation {
   run(env: OperationEnv): Promise<void>;
   /** Runs outside any context instead (the no-context operations). */
   noContext?: boolean;
+  /**
+   * SQLSTATEs this operation provokes on purpose (e.g. 57014 for one that sets a statement_timeout):
+   * not counted as signs of state inherited from an earlier operation.
+   */
+  expectedSqlstates?: readonly string[];
+  /** Runs once before the first operation (e.g. to sample what a clean connection looks like). */
+  before?(env: BeforeRunEnv): Promise<void>;
+}
+
+export interface BeforeRunEnv {
+  client: AnyPrismaClient;
+  oracle: Oracle;
+  tenants: FuzzTenant[];
+  /** Runs `fn` inside the first tenant's context. */
+  runInContext<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 /** Thrown on purpose inside an interactive transaction to roll it back. */
