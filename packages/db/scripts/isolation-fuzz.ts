@@ -4,7 +4,9 @@
 // PgBouncer in session mode and in transaction mode (a third of the operations each), with backends
 // terminated and PgBouncer restarted while it runs. Prints the figure block per route and, last,
 // one line for tools: `isolation: ops=N tenants=N faults=N crossTenantRows=N ... seed=S`.
-// Exits 1 when any of the four counters is not 0 or too few operations succeeded.
+// Exits 1 when any of the five counters is not 0 (inheritedSessionState: session state such as temp
+// tables, cursors, SETs, prepared statements, LISTENs or advisory locks that one operation left and a
+// later one found) or too few operations succeeded.
 import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -102,12 +104,13 @@ try {
       noContextRows: acc.noContextRows + r.noContextRows,
       lostWrites: acc.lostWrites + r.lostWrites,
       phantomWrites: acc.phantomWrites + r.phantomWrites,
+      inheritedSessionState: acc.inheritedSessionState + r.inheritedSessionState,
     }),
-    { ops: 0, succeeded: 0, faults: 0, crossTenantRows: 0, noContextRows: 0, lostWrites: 0, phantomWrites: 0 },
+    { ops: 0, succeeded: 0, faults: 0, crossTenantRows: 0, noContextRows: 0, lostWrites: 0, phantomWrites: 0, inheritedSessionState: 0 },
   );
   const successRate = total.succeeded / total.ops;
   console.log(`\ntotal: ${total.ops} operations (${(successRate * 100).toFixed(1)}% succeeded, the rest rejected as designed or cut by faults) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  failed = total.crossTenantRows + total.noContextRows + total.lostWrites + total.phantomWrites > 0 || successRate < 0.5;
+  failed = total.crossTenantRows + total.noContextRows + total.lostWrites + total.phantomWrites + total.inheritedSessionState > 0 || successRate < 0.5;
   if (successRate < 0.5) console.log('FAILED: fewer than half of the operations succeeded, so the run proves too little.');
   console.log(isolationLine({ ...total, tenants: tenants.length, seed }));
 } finally {

@@ -7,6 +7,8 @@
  * was committed). When a fault cut the connection mid-flight the client cannot know whether the
  * server committed: such writes are "indeterminate" and counted apart, never as lost or phantom.
  */
+import type { SessionStateRow } from './session-state-operations.js';
+
 export type WriteState = 'pending' | 'acked' | 'absent' | 'indeterminate' | 'deleted';
 
 interface TrackedRow {
@@ -16,7 +18,7 @@ interface TrackedRow {
 }
 
 export interface Violation {
-  kind: 'crossTenantRow' | 'noContextRow' | 'lostWrite' | 'phantomWrite';
+  kind: 'crossTenantRow' | 'noContextRow' | 'lostWrite' | 'phantomWrite' | 'inheritedSessionState';
   detail: string;
 }
 
@@ -26,14 +28,56 @@ export class Oracle {
   noContextRows = 0;
   lostWrites = 0;
   phantomWrites = 0;
+  /** Session state (temp table, cursor, setting, ...) an operation found left by an earlier one. */
+  inheritedSessionState = 0;
+  readonly inheritedByKind: Record<string, number> = {};
+  /** Session-state statements refused as designed, by operation and error. */
+  readonly refusedByKind: Record<string, number> = {};
   readonly violations: Violation[] = [];
+  private readonly violationsByKind = new Map<Violation['kind'], number>();
+  /** Who left which session state last (`tempTable:projects` -> `tenant ...`), for the details. */
+  private readonly leftBy = new Map<string, string>();
 
   private violate(kind: Violation['kind'], detail: string, count = 1): void {
     if (kind === 'crossTenantRow') this.crossTenantRows += count;
     if (kind === 'noContextRow') this.noContextRows += count;
     if (kind === 'lostWrite') this.lostWrites += count;
     if (kind === 'phantomWrite') this.phantomWrites += count;
-    if (this.violations.length < 50) this.violations.push({ kind, detail });
+    if (kind === 'inheritedSessionState') this.inheritedSessionState += count;
+    // Up to 50 of each kind, so that one noisy kind cannot hide the others.
+    const listed = this.violationsByKind.get(kind) ?? 0;
+    if (listed < 50) {
+      this.violationsByKind.set(kind, listed + 1);
+      this.violations.push({ kind, detail });
+    }
+  }
+
+  /** A writer left `key` (e.g. `cursor:c_1a2b`, `setting:search_path`) on its session. */
+  leftSessionState(key: string, by: string): void {
+    if (this.leftBy.size > 10_000) this.leftBy.clear();
+    this.leftBy.set(key, by);
+  }
+
+  refused(kind: string): void {
+    this.refusedByKind[kind] = (this.refusedByKind[kind] ?? 0) + 1;
+  }
+
+  /** Every row of a session-state check is state the operation inherited: one finding each. */
+  checkInherited(operation: string, by: string, rows: readonly SessionStateRow[]): void {
+    for (const r of rows) {
+      const kind = r.kind === 'setting' ? `setting ${r.name}` : r.kind;
+      this.inheritedByKind[kind] = (this.inheritedByKind[kind] ?? 0) + 1;
+      const origin = this.leftBy.get(`${r.kind}:${r.name}`);
+      const what = r.kind === 'setting' ? `${r.name} = ${JSON.stringify(r.value)}` : `${r.kind} ${r.name}`;
+      this.violate('inheritedSessionState', `${by} ${operation} inherited ${what}${origin ? ` (last left by ${origin})` : ''}`);
+    }
+  }
+
+  /** An operation failed because of state an earlier one left on its connection. */
+  inheritedError(operation: string, by: string, kind: string): void {
+    const key = `error ${kind}`;
+    this.inheritedByKind[key] = (this.inheritedByKind[key] ?? 0) + 1;
+    this.violate('inheritedSessionState', `${by} ${operation} failed: ${kind}`);
   }
 
   /** Every row a read returned must belong to the context's tenant (and workspace, when set). */

@@ -2,13 +2,17 @@
  * The isolation fuzzer's runner: draws a seeded stream of operations (each op's choices come from
  * its own stream, so the plan replays whatever the interleaving), runs them `concurrency` at a time
  * inside random tenants' contexts (some with a workspace, some with no context at all), injects
- * faults while they run, and reconciles the oracle with the database at the end.
+ * faults while they run, and reconciles the oracle with the database at the end. Some operations
+ * leave session state behind (temp tables, cursors, SETs, ...) and others probe for what they
+ * inherit (session-state-operations.ts): what they find, and every error that only an earlier
+ * operation's state explains, counts in `inheritedSessionState`.
  */
 import { tenantContext, type TenantContext } from '../../tenant-context.js';
 import { genericReadOperations, tenantModelsOf } from './generic-operations.js';
 import { Oracle, type Violation } from './oracle.js';
-import { isConclusiveFailure } from './outcomes.js';
+import { inheritedStateError, isConclusiveFailure } from './outcomes.js';
 import { createRandom, type Random } from './random.js';
+import { sessionStateOperations } from './session-state-operations.js';
 import { tenantryOperations } from './tenantry-operations.js';
 import type { AnyPrismaClient, FuzzOperation, FuzzTenant } from './types.js';
 
@@ -31,7 +35,10 @@ export interface IsolationFuzzOptions {
   ops: number;
   seed: number;
   concurrency?: number;
-  /** Operations to draw from. Default: generic reads for every tenant-scoped model + `extraOperations`. */
+  /**
+   * Operations to draw from. Default: generic reads for every tenant-scoped model, the session-state
+   * writers and probes (unless `sessionState: false`) + `extraOperations`.
+   */
   operations?: FuzzOperation[];
   /** Added to the default operations, e.g. Tenantry's write set or factories for your models. */
   extraOperations?: FuzzOperation[];
@@ -40,6 +47,8 @@ export interface IsolationFuzzOptions {
   abandonRate?: number;
   /** Share of operations that run inside a workspace. Default 0.4. */
   workspaceRate?: number;
+  /** Include the session-state writers and probes in the default operations. Default true. */
+  sessionState?: boolean;
 }
 
 export interface IsolationReport {
@@ -53,6 +62,11 @@ export interface IsolationReport {
   noContextRows: number;
   lostWrites: number;
   phantomWrites: number;
+  /** Session state found left by an earlier operation, plus errors only such state explains. */
+  inheritedSessionState: number;
+  inheritedByKind: Record<string, number>;
+  /** Session-state statements refused as designed (privileges, the connection layer). */
+  refusedByKind: Record<string, number>;
   writes: Record<string, number>;
   errorsByKind: Record<string, number>;
   violations: Violation[];
@@ -66,13 +80,23 @@ export async function runIsolationFuzz(options: IsolationFuzzOptions): Promise<I
   const started = Date.now();
   const { client, admin, tenants, ops, seed } = options;
   if (tenants.length < 2) throw new Error('Cannot fuzz isolation because fewer than 2 tenants were given. Seed at least 2.');
-  const operations = options.operations ?? [...genericReadOperations(tenantModelsOf(client)), ...(options.extraOperations ?? [])];
+  const models = options.operations ? [] : tenantModelsOf(client);
+  const operations = options.operations ?? [
+    ...genericReadOperations(models),
+    ...(options.sessionState === false ? [] : sessionStateOperations(models)),
+    ...(options.extraOperations ?? []),
+  ];
   const totalWeight = operations.reduce((sum, op) => sum + op.weight, 0);
   const oracle = new Oracle();
   const report: IsolationReport = {
     ops: 0, opsSucceeded: 0, opsByKind: {}, tenants: tenants.length, faults: 0, faultsByKind: {}, crossTenantRows: 0,
-    noContextRows: 0, lostWrites: 0, phantomWrites: 0, writes: {}, errorsByKind: {}, violations: [], seed, durationMs: 0,
+    noContextRows: 0, lostWrites: 0, phantomWrites: 0, inheritedSessionState: 0, inheritedByKind: {}, refusedByKind: {}, writes: {},
+    errorsByKind: {}, violations: [], seed, durationMs: 0,
   };
+  const firstContext: TenantContext = { tenantId: tenants[0]!.tenantId };
+  for (const op of new Set(operations)) {
+    await op.before?.({ client, oracle, tenants, runInContext: (fn) => tenantContext.run(firstContext, fn) });
+  }
   const abandoned: Promise<unknown>[] = [];
   let next = 0;
   let done = false;
@@ -97,7 +121,11 @@ export async function runIsolationFuzz(options: IsolationFuzzOptions): Promise<I
     const work = op.noContext ? op.run(env) : tenantContext.run(ctx, () => op.run(env));
     const settled = work.then(
       () => void report.opsSucceeded++,
-      (error: unknown) => bump(report.errorsByKind, `${op.name} ${errorKind(error)}`),
+      (error: unknown) => {
+        const inherited = inheritedStateError(error, op.expectedSqlstates);
+        if (inherited) oracle.inheritedError(op.name, op.noContext ? 'no-context operation' : `tenant ${ctx.tenantId}`, inherited);
+        bump(report.errorsByKind, `${op.name} ${inherited ? `inherited session state: ${inherited}` : errorKind(error)}`);
+      },
     );
     if (rng.chance(options.abandonRate ?? 0.02)) {
       // The caller stops waiting; the operation still runs to its end and the oracle still judges it.
@@ -149,6 +177,9 @@ export async function runIsolationFuzz(options: IsolationFuzzOptions): Promise<I
     noContextRows: oracle.noContextRows,
     lostWrites: oracle.lostWrites,
     phantomWrites: oracle.phantomWrites,
+    inheritedSessionState: oracle.inheritedSessionState,
+    inheritedByKind: oracle.inheritedByKind,
+    refusedByKind: oracle.refusedByKind,
     writes: oracle.counts(),
     violations: oracle.violations,
   });
@@ -197,15 +228,28 @@ export function formatIsolationReport(r: IsolationReport, label = ''): string {
     kinds(r.faultsByKind),
     `  outcomes by error kind:`,
     kinds(r.errorsByKind) || '    (none)',
+    `  session-state statements refused as designed:`,
+    kinds(r.refusedByKind) || '    (none)',
+    `  inherited session state by kind (${r.inheritedSessionState}):`,
+    kinds(r.inheritedByKind) || '    (none)',
     `  writes tracked by the oracle: ${JSON.stringify(r.writes)}`,
-    `  cross-tenant rows ${r.crossTenantRows}, no-context rows ${r.noContextRows}, lost writes ${r.lostWrites}, phantom writes ${r.phantomWrites}`,
-    ...r.violations.slice(0, 20).map((v) => `  VIOLATION ${v.kind}: ${v.detail}`),
+    `  cross-tenant rows ${r.crossTenantRows}, no-context rows ${r.noContextRows}, lost writes ${r.lostWrites}, phantom writes ${r.phantomWrites}, inherited session state ${r.inheritedSessionState}`,
+    ...violationSample(r.violations).map((v) => `  VIOLATION ${v.kind}: ${v.detail}`),
     isolationLine(r),
   ].join('\n');
 }
 
-export function isolationLine(r: Pick<IsolationReport, 'ops' | 'tenants' | 'faults' | 'crossTenantRows' | 'noContextRows' | 'lostWrites' | 'phantomWrites' | 'seed'>): string {
-  return `isolation: ops=${r.ops} tenants=${r.tenants} faults=${r.faults} crossTenantRows=${r.crossTenantRows} noContextRows=${r.noContextRows} lostWrites=${r.lostWrites} phantomWrites=${r.phantomWrites} seed=${r.seed}`;
+/** Up to 20 violations, the first few of each kind. */
+function violationSample(violations: readonly Violation[]): Violation[] {
+  const kinds = [...new Set(violations.map((v) => v.kind))];
+  const per = Math.max(1, Math.floor(20 / Math.max(1, kinds.length)));
+  return kinds.flatMap((k) => violations.filter((v) => v.kind === k).slice(0, per)).slice(0, 20);
 }
 
-export { tenantryOperations };
+export function isolationLine(
+  r: Pick<IsolationReport, 'ops' | 'tenants' | 'faults' | 'crossTenantRows' | 'noContextRows' | 'lostWrites' | 'phantomWrites' | 'inheritedSessionState' | 'seed'>,
+): string {
+  return `isolation: ops=${r.ops} tenants=${r.tenants} faults=${r.faults} crossTenantRows=${r.crossTenantRows} noContextRows=${r.noContextRows} lostWrites=${r.lostWrites} phantomWrites=${r.phantomWrites} inheritedSessionState=${r.inheritedSessionState} seed=${r.seed}`;
+}
+
+export { tenantryOperations, sessionStateOperations };
