@@ -28,11 +28,13 @@ select is((select count(*)::int from pg_policies where schemaname = 'public'), 1
 select policies_are('public', 'tenants', array['tenant sees only its own tenant row'], 'tenants has only its read policy');
 select policies_are('public', 'users', array['tenant sees only its members and the acting user'], 'users has only its read policy');
 select policies_are('public', 'memberships', array[
-  'tenant reads only its own memberships', 'tenant inserts only its own memberships',
-  'tenant updates only its own memberships', 'tenant deletes only its own memberships'], 'memberships has one policy per command');
+  'tenant reads only its own memberships', 'tenant inserts only its own memberships outside a workspace',
+  'tenant updates only its own memberships outside a workspace', 'tenant deletes only its own memberships outside a workspace'],
+  'memberships has one policy per command');
 select policies_are('public', 'workspaces', array[
-  'tenant reads only its own workspaces', 'tenant inserts only its own workspaces',
-  'tenant updates only its own workspaces', 'tenant deletes only its own workspaces'], 'workspaces has one policy per command');
+  'tenant reads only its own workspaces', 'tenant inserts only its own workspaces outside a workspace',
+  'tenant updates its own workspaces (narrowed: the active one)', 'tenant deletes its own workspaces (narrowed: the active one)'],
+  'workspaces has one policy per command');
 select policies_are('public', 'projects', array[
   'tenant reads only its own projects in the active workspace', 'tenant inserts only its own projects in the active workspace',
   'tenant updates only its own projects in the active workspace', 'tenant deletes only its own projects in the active workspace'],

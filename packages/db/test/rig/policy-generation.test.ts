@@ -100,7 +100,8 @@ describe('policy generation in db:migrate', () => {
       expect(migrationSql).toContain(`ALTER TABLE "${table}" FORCE ROW LEVEL SECURITY;`);
     }
     expect(migrationSql).toContain('CREATE POLICY "tenant reads only its own comments in the active workspace" ON "comments"');
-    expect(migrationSql).toContain('CREATE POLICY "tenant deletes only its own labels" ON "labels"');
+    expect(migrationSql).toContain('CREATE POLICY "tenant reads only its own labels" ON "labels"');
+    expect(migrationSql).toContain('CREATE POLICY "tenant deletes only its own labels outside a workspace" ON "labels"');
     expect(migrationSql).not.toMatch(/audit_events" (ENABLE|FORCE)|ON "audit_events"/);
     // The RLS follows the table it secures, in the same migration.
     expect(migrationSql.indexOf('CREATE TABLE "comments"')).toBeLessThan(migrationSql.indexOf('ALTER TABLE "comments" ENABLE ROW LEVEL SECURITY'));
@@ -118,8 +119,33 @@ describe('policy generation in db:migrate', () => {
     );
     const policiesOf = (table: string) => rows.filter((r) => r.table === table).map(({ table: _t, ...p }) => p);
     expect(policiesOf('comments')).toEqual(policiesOf('projects'));
-    expect(policiesOf('labels')).toEqual(policiesOf('workspaces'));
     expect(policiesOf('comments')).toHaveLength(4);
+    // A tenant-wide table: read from any context of the tenant, written only outside a workspace, as
+    // the workspaces table's INSERT is.
+    const labels = Object.fromEntries(policiesOf('labels').map((p) => [p.cmd, p]));
+    const workspaceInsert = policiesOf('workspaces').find((p) => p.cmd === 'INSERT')!.with_check;
+    expect(labels.SELECT!.qual).toBe(policiesOf('workspaces').find((p) => p.cmd === 'SELECT')!.qual);
+    expect(labels.INSERT!.with_check).toBe(workspaceInsert);
+    expect([labels.UPDATE!.qual, labels.UPDATE!.with_check, labels.DELETE!.qual]).toEqual([workspaceInsert, workspaceInsert, workspaceInsert]);
+    expect(workspaceInsert).toMatch(/\( SELECT \(NULLIF\(current_setting\('app\.workspace_id'::text, true\), ''::text\)\)::uuid AS "nullif"\) IS NULL\)\)$/);
+  });
+
+  it('a workspace-narrowed context reads the new tenant-wide table but cannot write it', async () => {
+    const t = randomUUID();
+    await client.query(`insert into tenants (id, name, slug) values ($1, 'T', $2)`, [t, t]);
+    await client.query(`insert into workspaces (tenant_id, id, name) values ($1, $2, 'T ws')`, [t, t]);
+    await client.query(`insert into labels (tenant_id, id, name) values ($1, gen_random_uuid(), 't-label')`, [t]);
+    await client.query('begin');
+    try {
+      await client.query(`set local role tenantry_app`);
+      await client.query(`select set_config('app.tenant_id', $1, true), set_config('app.workspace_id', $2, true)`, [t, t]);
+      expect((await client.query('select name from labels')).rows).toEqual([{ name: 't-label' }]);
+      expect((await client.query(`update labels set name = 'renamed'`)).rowCount).toBe(0);
+      expect((await client.query('delete from labels')).rowCount).toBe(0);
+      await expect(client.query(`insert into labels (id, name) values (gen_random_uuid(), 'narrowed')`)).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      await client.query('rollback');
+    }
   });
 
   it('db:check passes on the result', async () => {
