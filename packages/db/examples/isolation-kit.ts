@@ -29,7 +29,7 @@ describe('tenant isolation of my schema', () => {
     };
     const report = await runIsolationFuzz({ client, admin, tenants, ops: 5_000, seed: 1, extraOperations: [createInvoice] });
     console.log(formatIsolationReport(report));
-    expect([report.crossTenantRows, report.noContextRows, report.lostWrites, report.phantomWrites]).toEqual([0, 0, 0, 0]);
+    expect([report.crossTenantRows, report.noContextRows, report.lostWrites, report.phantomWrites, report.inheritedSessionState]).toEqual([0, 0, 0, 0, 0]);
     await Promise.all([client.$disconnect(), admin.$disconnect()]);
   }, 120_000);
 });

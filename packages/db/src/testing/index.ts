@@ -23,9 +23,10 @@ export {
   genericReadOperations,
   tenantModelsOf,
   tenantryOperations,
+  sessionStateOperations,
   seedTenantryFuzzData,
   createRandom,
   RollbackSignal,
 } from './fuzz/index.js';
-export type { IsolationFuzzOptions, IsolationReport, FaultInjectors, FuzzOperation, FuzzTenant, OperationEnv, Random } from './fuzz/index.js';
+export type { IsolationFuzzOptions, IsolationReport, FaultInjectors, FuzzOperation, FuzzTenant, OperationEnv, BeforeRunEnv, Random } from './fuzz/index.js';
 export { provisionDevDatabase, type DevDatabase, type ProvisionDevDatabaseOptions } from './dev-database.js';
