@@ -1,5 +1,5 @@
 // Prisma CLI configuration. Migrations run as the schema owner straight to Postgres (DIRECT_URL),
-// never through the pooler and never as the runtime role: see DESIGN.md "Connections and roles".
+// never through the pooler and never as the runtime role: see docs/DESIGN.md "Connections and roles".
 import 'dotenv/config';
 import { defineConfig } from 'prisma/config';
 

@@ -10,7 +10,7 @@
 //
 // With the native schema engine installed (online machines) deploy/dev/status run the real
 // `prisma` CLI. Without it they run the same command classes in-process on Prisma's wasm schema
-// engine over @prisma/adapter-pg (see scripts/migrate/wasm-engine.ts and DESIGN.md "Migrations").
+// engine over @prisma/adapter-pg (see scripts/migrate/wasm-engine.ts and docs/DESIGN.md "Migrations").
 // check-drift always runs in-process: it creates and drops its own shadow database, where the CLI
 // would need a `shadowDatabaseUrl` in prisma.config.ts.
 import path from 'node:path';

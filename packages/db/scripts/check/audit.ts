@@ -1,5 +1,5 @@
 // The live RLS audit behind `pnpm db:check`: reads the catalogs of a database and checks, for the
-// runtime role and every table with a tenant_id column, the rules of DESIGN.md I5 and I6 and the
+// runtime role and every table with a tenant_id column, the rules of docs/DESIGN.md I5 and I6 and the
 // policy form of "Policies", and that the runtime role can create nothing: no temporary objects
 // (TEMPORARY on the database), no schemas (CREATE on the database), nothing in any schema. Read-only;
 // any role that can connect may run it (the catalogs are readable by all), the owner's DIRECT_URL

@@ -3,7 +3,7 @@
  * template database migrated once with Prisma's own migrations, and cheap per-test-file copies
  * (`CREATE DATABASE ... TEMPLATE`, a file copy, ~50 ms instead of re-running migrations).
  *
- * Roles (DESIGN.md "Connections and roles"):
+ * Roles (docs/DESIGN.md "Connections and roles"):
  * - tenantry_owner: owns the schema, runs migrations (DIRECT_URL).
  * - tenantry_app: the runtime role (DATABASE_URL). NOSUPERUSER, NOBYPASSRLS, owns nothing.
  * - tenantry_admin: BYPASSRLS, only for @tenantry/db/admin (DATABASE_ADMIN_URL).

