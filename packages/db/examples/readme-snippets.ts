@@ -74,3 +74,20 @@ export async function countAllTenants() {
   }
 }
 // end-snippet
+
+// snippet: invitations
+/** An admin of the tenant invites an address, from a tenant-wide context (no workspaceId). */
+export async function invite(tenantId: string, email: string) {
+  return tenantContext.run({ tenantId }, () => prisma.invitation.create({ data: { email, role: 'member' } }));
+}
+
+/** The invited user accepts, acting as itself: userId comes from the verified session, never the request. */
+export async function acceptInvitation(tenantId: string, invitationId: string, userId: string) {
+  return tenantContext.run({ tenantId, userId }, async () => {
+    const invitation = await prisma.invitation.findUniqueOrThrow({ where: { tenantId_id: { tenantId, id: invitationId } } });
+    // RLS admits this insert only for userId's own email, with the invitation's role, before it
+    // expires; the insert uses the invitation up.
+    return prisma.membership.create({ data: { userId, role: invitation.role } });
+  });
+}
+// end-snippet

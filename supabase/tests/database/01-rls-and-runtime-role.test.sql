@@ -2,7 +2,7 @@
 -- forced with exactly the policies the RLS migration defines, all for tenantry_app (I5).
 -- Run with pg_prove as a superuser against a migrated database (see .ci/run).
 begin;
-select plan(44);
+select plan(51);
 
 -- The runtime role (DATABASE_URL).
 select ok(not rolsuper, 'tenantry_app is not a superuser') from pg_roles where rolname = 'tenantry_app';
@@ -18,19 +18,25 @@ select ok(rolbypassrls, 'tenantry_admin, the one explicit bypass (@tenantry/db/a
 -- RLS enabled and forced on every table.
 select ok(relrowsecurity, format('%s has row level security enabled', relname)) from pg_class
  where oid in ('public.tenants'::regclass, 'public.users'::regclass, 'public.memberships'::regclass,
-               'public.workspaces'::regclass, 'public.projects'::regclass, 'public.tasks'::regclass) order by relname;
+               'public.workspaces'::regclass, 'public.projects'::regclass, 'public.tasks'::regclass,
+               'public.invitations'::regclass) order by relname;
 select ok(relforcerowsecurity, format('%s forces row level security, so its owner is subject to it too', relname)) from pg_class
  where oid in ('public.tenants'::regclass, 'public.users'::regclass, 'public.memberships'::regclass,
-               'public.workspaces'::regclass, 'public.projects'::regclass, 'public.tasks'::regclass) order by relname;
+               'public.workspaces'::regclass, 'public.projects'::regclass, 'public.tasks'::regclass,
+               'public.invitations'::regclass) order by relname;
 
 -- Exactly these policies, each for the runtime role only.
-select is((select count(*)::int from pg_policies where schemaname = 'public'), 18, 'the migrations create 18 policies');
+select is((select count(*)::int from pg_policies where schemaname = 'public'), 22, 'the migrations create 22 policies');
 select policies_are('public', 'tenants', array['tenant sees only its own tenant row'], 'tenants has only its read policy');
 select policies_are('public', 'users', array['tenant sees only its members and the acting user'], 'users has only its read policy');
 select policies_are('public', 'memberships', array[
-  'tenant reads only its own memberships', 'tenant inserts only its own memberships outside a workspace',
+  'tenant reads only its own memberships', 'user joins a tenant only by accepting its invitation',
   'tenant updates only its own memberships outside a workspace', 'tenant deletes only its own memberships outside a workspace'],
   'memberships has one policy per command');
+select policies_are('public', 'invitations', array[
+  'tenant reads only its own invitations', 'tenant inserts only its own invitations outside a workspace',
+  'tenant updates only its own invitations outside a workspace', 'tenant deletes only its own invitations outside a workspace'],
+  'invitations has one policy per command');
 select policies_are('public', 'workspaces', array[
   'tenant reads only its own workspaces', 'tenant inserts only its own workspaces outside a workspace',
   'tenant updates its own workspaces (narrowed: the active one)', 'tenant deletes its own workspaces (narrowed: the active one)'],

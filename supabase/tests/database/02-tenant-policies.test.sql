@@ -39,8 +39,8 @@ select set_config('app.user_id', '', true);
 -- memberships
 select results_eq('select tenant_id::text from memberships', $$values ('aaaaaaaa-0000-4000-8000-000000000001')$$,
   'tenant reads only its own memberships');
-select lives_ok($$insert into memberships (tenant_id, user_id) values ('aaaaaaaa-0000-4000-8000-000000000001', 'bbbbbbbb-0000-4000-8000-0000000000b1')$$,
-  'tenant inserts a membership of its own');
+select throws_ok($$insert into memberships (tenant_id, user_id) values ('aaaaaaaa-0000-4000-8000-000000000001', 'bbbbbbbb-0000-4000-8000-0000000000b1')$$,
+  '42501', null, 'tenant cannot add a user to itself: only the invited user can join (06-memberships-by-invitation)');
 select throws_ok($$insert into memberships (tenant_id, user_id) values ('bbbbbbbb-0000-4000-8000-000000000002', 'aaaaaaaa-0000-4000-8000-0000000000a1')$$,
   '42501', null, 'tenant inserts only its own memberships');
 select results_eq($q$with u as (update memberships set role = 'admin' where tenant_id = 'bbbbbbbb-0000-4000-8000-000000000002' returning 1) select count(*)::int from u$q$,
@@ -49,7 +49,7 @@ select throws_ok($$update memberships set tenant_id = 'bbbbbbbb-0000-4000-8000-0
   '42501', null, 'tenant updates only its own memberships: a row cannot be moved to another tenant');
 select results_eq($q$with d as (delete from memberships where tenant_id = 'bbbbbbbb-0000-4000-8000-000000000002' returning 1) select count(*)::int from d$q$,
   $q$values (0)$q$, 'tenant deletes only its own memberships: another tenant''s rows survive');
-select results_eq($q$with d as (delete from memberships where user_id = 'bbbbbbbb-0000-4000-8000-0000000000b1' returning 1) select count(*)::int from d$q$,
+select results_eq($q$with d as (delete from memberships where user_id = 'aaaaaaaa-0000-4000-8000-0000000000a1' returning 1) select count(*)::int from d$q$,
   $q$values (1)$q$, 'tenant deletes its own membership');
 
 -- workspaces

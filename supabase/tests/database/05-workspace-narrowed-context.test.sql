@@ -3,7 +3,7 @@
 -- id), so ON DELETE/UPDATE CASCADE, which RLS does not check, cannot reach a sibling workspace's
 -- projects and tasks. Tenant-wide tables (memberships, invitations) are read-only in it.
 begin;
-select plan(13);
+select plan(14);
 
 insert into tenants (id, name, slug) values ('aaaaaaaa-0000-4000-8000-000000000001', 'Tenant A', 'tenant-a');
 insert into workspaces (tenant_id, id, name) values
@@ -37,6 +37,8 @@ select throws_ok($$update workspaces set id = 'aaaaaaaa-0000-4000-8000-00000000a
   'a narrowed context re-keying its workspace to a sibling id fails like any other id (RLS before the unique check)');
 select results_eq($q$with d as (delete from memberships returning 1) select count(*)::int from d$q$,
   $q$values (0)$q$, 'memberships are read-only in a narrowed context');
+select throws_ok($$insert into invitations (email) values ('narrowed@example.test')$$, '42501', null,
+  'invitations are read-only in a narrowed context');
 
 reset role;
 select results_eq($q$select count(*)::int from projects where workspace_id = 'aaaaaaaa-0000-4000-8000-00000000a002'$q$, $q$values (1)$q$,

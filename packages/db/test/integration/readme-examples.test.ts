@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { seedTenants, type SeededTenant } from '../support/fixtures.js';
+import { postgresCode } from '../support/errors.js';
 
 let db: TestDatabase;
 let a: SeededTenant;
@@ -53,6 +54,19 @@ describe('README examples', () => {
     }
     expect(logged[0]).toMatch(/^Cannot run Project\.findMany because no tenant context is active/);
     expect(logged.slice(1)).toEqual(['tenantId', 'TenantMismatchError']);
+  });
+
+  it('invite then acceptInvitation: the invited user joins with the invitation role, once', async () => {
+    const admin = db.admin();
+    const user = await admin.user.create({ data: { email: `invitee-${a.tenantId.slice(0, 8)}@example.test`, name: 'Invitee' } });
+    const invitation = await examples.invite(a.tenantId, user.email);
+    expect(await examples.acceptInvitation(a.tenantId, invitation.id, user.id)).toMatchObject({ tenantId: a.tenantId, userId: user.id, role: 'member' });
+    await expect(examples.acceptInvitation(a.tenantId, invitation.id, user.id)).rejects.toMatchObject({ code: 'P2025' });
+    // Someone else cannot use an invitation that is not theirs.
+    const other = await examples.invite(a.tenantId, `someone-else-${a.tenantId.slice(0, 8)}@example.test`);
+    const refused = await examples.acceptInvitation(a.tenantId, other.id, b.userId).then(() => undefined, (error: unknown) => error);
+    expect(postgresCode(refused)).toBe('42501');
+    expect(await admin.membership.count({ where: { tenantId: a.tenantId, userId: b.userId } })).toBe(0);
   });
 
   it('countAllTenants sees every tenant through the admin client', async () => {

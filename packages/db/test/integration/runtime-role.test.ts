@@ -54,7 +54,7 @@ describe('runtime role and table security', () => {
          from pg_class c join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
         where c.relnamespace = 'public'::regnamespace and c.relkind = 'r' order by 1`,
     );
-    expect(tables.map((t) => t.table)).toEqual(['memberships', 'projects', 'tasks', 'workspaces']);
+    expect(tables.map((t) => t.table)).toEqual(['invitations', 'memberships', 'projects', 'tasks', 'workspaces']);
     for (const t of tables) {
       expect(t, t.table).toMatchObject({ enabled: true, forced: true, owner: 'tenantry_owner' });
       const { rows: policies } = await owner.query<{ cmd: string; roles: string[]; qual: string | null; with_check: string | null }>(

@@ -121,14 +121,16 @@ describe('a workspace-narrowed context and the workspaces table', () => {
     });
   });
 
-  it('writes no tenant-wide rows: memberships are read-only in it', async () => {
+  it('writes no tenant-wide rows: memberships and invitations are read-only in it', async () => {
     const memberships = await admin.membership.findMany({ where: { tenantId: a.tenantId } });
     await tenantContext.run(inWs0, async () => {
       expect(await prisma.membership.findMany()).toHaveLength(memberships.length);
       expect(await prisma.membership.updateMany({ data: { role: 'member' } })).toEqual({ count: 0 });
       expect(await prisma.membership.deleteMany()).toEqual({ count: 0 });
+      expect(await sqlstate(prisma.invitation.create({ data: { email: `narrowed-${randomUUID().slice(0, 8)}@example.test` } }))).toBe('42501');
     });
     expect(await admin.membership.findMany({ where: { tenantId: a.tenantId } })).toEqual(memberships);
+    expect(await admin.invitation.count({ where: { tenantId: a.tenantId } })).toBe(0);
   });
 
   it('a tenant-wide context still creates, renames and deletes any workspace of its tenant', async () => {

@@ -74,7 +74,7 @@ describe('db:check', () => {
       /runtime role\s+exists\s+nosuperuser\s+nobypassrls\s+owns nothing\s+no bypass membership\s+no temporary\s+no create on database\s+no create on schemas\n/,
     );
     expect(stdout).toMatch(/tenantry_app\s+(ok\s+){7}ok\n/);
-    for (const table of ['memberships', 'projects', 'tasks', 'workspaces']) {
+    for (const table of ['invitations', 'memberships', 'projects', 'tasks', 'workspaces']) {
       expect(stdout).toMatch(new RegExp(`public\\.${table}\\s+(ok\\s+){8}ok\\n`));
     }
     expect(stdout).toMatch(/All \d+ checks passed\./);

@@ -115,10 +115,11 @@ describe('policy generation in db:migrate', () => {
   it('generates policies identical to the hand-written ones for a table of the same shape', async () => {
     const { rows } = await client.query<{ table: string; cmd: string; roles: string[]; qual: string | null; with_check: string | null }>(
       `select tablename as table, cmd, roles::text[] as roles, qual, with_check from pg_policies
-        where tablename in ('projects', 'comments', 'workspaces', 'labels') order by cmd`,
+        where tablename in ('projects', 'comments', 'workspaces', 'labels', 'invitations') order by cmd`,
     );
     const policiesOf = (table: string) => rows.filter((r) => r.table === table).map(({ table: _t, ...p }) => p);
     expect(policiesOf('comments')).toEqual(policiesOf('projects'));
+    expect(policiesOf('labels')).toEqual(policiesOf('invitations'));
     expect(policiesOf('comments')).toHaveLength(4);
     // A tenant-wide table: read from any context of the tenant, written only outside a workspace, as
     // the workspaces table's INSERT is.
@@ -152,7 +153,7 @@ describe('policy generation in db:migrate', () => {
     const findings = await auditDatabase(client, { runtimeRole: 'tenantry_app', schemas: ['public'] });
     expect(findings.filter((f) => !f.ok)).toEqual([]);
     expect(new Set(findings.map((f) => f.subject))).toEqual(
-      new Set(['role tenantry_app', 'public.comments', 'public.labels', 'public.memberships', 'public.projects', 'public.tasks', 'public.workspaces']),
+      new Set(['role tenantry_app', 'public.comments', 'public.invitations', 'public.labels', 'public.memberships', 'public.projects', 'public.tasks', 'public.workspaces']),
     );
   });
 
