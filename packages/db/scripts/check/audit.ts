@@ -1,12 +1,14 @@
 // The live RLS audit behind `pnpm db:check`: reads the catalogs of a database and checks, for the
 // runtime role and every table with a tenant_id column, the rules of docs/DESIGN.md I5 and I6 and the
-// policy form of "Policies", and that the runtime role can create nothing: no temporary objects
+// policy form of "Policies", the workspace rule of docs/schema-rules.md (`ws-keys`: a foreign key
+// between two workspace-scoped tables includes workspace_id, and no tenant-wide table references a
+// workspace-scoped one), and that the runtime role can create nothing: no temporary objects
 // (TEMPORARY on the database), no schemas (CREATE on the database), nothing in any schema. Read-only;
 // any role that can connect may run it (the catalogs are readable by all), the owner's DIRECT_URL
 // being the natural one.
 import type pg from 'pg';
 
-export const TABLE_CHECKS = ['enabled', 'forced', 'select', 'insert', 'update', 'delete', 'initplan', 'keys', 'index'] as const;
+export const TABLE_CHECKS = ['enabled', 'forced', 'select', 'insert', 'update', 'delete', 'initplan', 'keys', 'ws-keys', 'index'] as const;
 export type TableCheck = (typeof TABLE_CHECKS)[number];
 export const ROLE_CHECKS = [
   'exists', 'nosuperuser', 'nobypassrls', 'owns nothing', 'no bypass membership', 'no temporary', 'no create on database', 'no create on schemas',
@@ -105,15 +107,18 @@ interface TenantTable {
   enabled: boolean;
   forced: boolean;
   tenant_attnum: number;
+  /** The workspace_id column's number; null for a tenant-wide table. */
+  workspace_attnum: number | null;
 }
 
 async function auditTenantTables(client: pg.ClientBase, options: AuditOptions): Promise<Finding[]> {
   const { rows: tables } = await client.query<TenantTable>(
     `select c.oid::int as oid, format('%I.%I', n.nspname, c.relname) as name, c.relrowsecurity as enabled,
-            c.relforcerowsecurity as forced, a.attnum::int as tenant_attnum
+            c.relforcerowsecurity as forced, a.attnum::int as tenant_attnum, w.attnum::int as workspace_attnum
        from pg_class c
        join pg_namespace n on n.oid = c.relnamespace
        join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
+       left join pg_attribute w on w.attrelid = c.oid and w.attname = 'workspace_id' and not w.attisdropped
       where c.relkind in ('r', 'p') and not c.relispartition and n.nspname = any($1::text[])
       order by 2`,
     [options.schemas],
@@ -143,6 +148,9 @@ async function auditTenantTables(client: pg.ClientBase, options: AuditOptions): 
 
     const problems = await keyProblems(client, t, tenantOids);
     f('keys', problems.length === 0, `${problems.join('; ')}. Postgres checks keys and foreign keys without RLS, so these let one tenant reference or probe another's rows (I6). Fix: include tenant_id (@@id([tenantId, id]), @@unique([tenantId, ...]), composite relations).`);
+
+    const workspaceProblems = await workspaceKeyProblems(client, t, tenantOids);
+    f('ws-keys', workspaceProblems.length === 0, workspaceProblems.join(' '));
 
     const { rowCount } = await client.query(`select 1 from pg_index where indrelid = $1 and indkey[0] = $2`, [t.oid, t.tenant_attnum]);
     f('index', (rowCount ?? 0) > 0, `No index has tenant_id as its leading column, so every policy-filtered query scans the table. Fix: make tenant_id lead the primary key or an index (@@id([tenantId, id]) / @@index([tenantId, ...])).`);
@@ -177,6 +185,66 @@ async function keyProblems(client: pg.ClientBase, t: TenantTable, tenantTables: 
     if (i === -1 || fk.confkey[i] !== target.tenant_attnum) {
       problems.push(`foreign key ${fk.name} to ${target.name} does not pair tenant_id with tenant_id`);
     }
+  }
+  return problems;
+}
+
+/**
+ * The workspace rule (docs/schema-rules.md): `t`'s foreign keys to workspace-scoped tables. A
+ * workspace-scoped child must pair its workspace_id with the parent's, or a row's workspace can
+ * differ from its parent's: the policies check each row's own workspace_id only, and Postgres checks
+ * the foreign key without RLS, so a task of workspace A could hang under a project of workspace B. A
+ * tenant-wide child (no workspace_id) of a workspace-scoped parent fails too: every context of the
+ * tenant, narrowed ones included, reads a tenant-wide table, so its rows expose the parent rows of
+ * every workspace, and a cascade from the parent writes it from a narrowed context. A
+ * workspace-scoped child of a tenant-wide parent (projects → workspaces) is fine. Each problem is a
+ * sentence with its fix.
+ */
+async function workspaceKeyProblems(client: pg.ClientBase, t: TenantTable, tenantTables: Map<number, TenantTable>): Promise<string[]> {
+  const { rows: fks } = await client.query<{ name: string; target: number; conkey: number[]; confkey: number[]; columns: string[]; references: string[]; parent_unique: boolean }>(
+    `select k.conname as name, k.confrelid::int as target, k.conkey::int[] as conkey, k.confkey::int[] as confkey,
+            array(select a.attname::text from unnest(k.conkey) with ordinality u(n, i)
+                    join pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.n order by u.i) as columns,
+            array(select a.attname::text from unnest(k.confkey) with ordinality u(n, i)
+                    join pg_attribute a on a.attrelid = k.confrelid and a.attnum = u.n order by u.i) as references,
+            exists (select 1 from pg_index i where i.indrelid = k.confrelid and i.indisunique and i.indpred is null
+                       and (select array_agg(x order by x) from unnest(i.indkey::int2[]) x)
+                         = (select array_agg(x order by x) from (select unnest(k.confkey) union
+                             select attnum from pg_attribute where attrelid = k.confrelid and attname = 'workspace_id') s(x))) as parent_unique
+       from pg_constraint k where k.conrelid = $1 and k.contype = 'f' order by k.conname`,
+    [t.oid],
+  );
+  const problems: string[] = [];
+  for (const fk of fks) {
+    const parent = tenantTables.get(fk.target);
+    if (!parent || parent.workspace_attnum === null) continue; // global or tenant-wide parent: fine
+    const list = (names: string[]) => names.join(', ');
+    const camel = (names: string[]) => names.map((n) => n.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())).join(', ');
+    if (t.workspace_attnum === null) {
+      problems.push(
+        `Tenant-wide ${t.name} (no workspace_id) references workspace-scoped ${parent.name} by foreign key ${fk.name} (${list(fk.columns)}): ` +
+          `every context of the tenant, narrowed to a workspace or not, reads a tenant-wide table, so its rows expose every workspace's ${parent.name} ` +
+          `(and a cascade from ${parent.name} writes it from a narrowed context). Fix: add workspace_id to ${t.name} and to the foreign key ` +
+          `(workspaceId String @map("workspace_id") @db.Uuid with the app.workspace_id default; @relation(fields: [tenantId, workspaceId, ...], references: [tenantId, workspaceId, ...])), making it workspace-scoped.`,
+      );
+      continue;
+    }
+    const i = fk.conkey.indexOf(t.workspace_attnum);
+    if (i !== -1 && fk.confkey[i] === parent.workspace_attnum) continue;
+    // The corrected key: each side without workspace_id, then workspace_id right after tenant_id.
+    const withWorkspace = (names: string[]) => {
+      const rest = names.filter((n) => n !== 'workspace_id');
+      rest.splice(rest.indexOf('tenant_id') + 1, 0, 'workspace_id');
+      return rest;
+    };
+    const [columns, references] = [withWorkspace(fk.columns), withWorkspace(fk.references)];
+    problems.push(
+      `Foreign key ${fk.name} (${list(fk.columns)}) → ${parent.name} (${list(fk.references)}) does not pair workspace_id with workspace_id, ` +
+        `so a row of ${t.name} can sit in another workspace than its ${parent.name} row, and workspace scoping leaks across it. ` +
+        `Fix: FOREIGN KEY (${list(columns)}) REFERENCES ${parent.name} (${list(references)}); in schema.prisma ` +
+        `@relation(fields: [${camel(columns)}], references: [${camel(references)}])` +
+        (fk.parent_unique ? '.' : `, which needs @@unique([${camel(references)}]) on the parent model.`),
+    );
   }
   return problems;
 }

@@ -57,6 +57,13 @@ async function audit(database: string, runtimeRole = 'tenantry_app'): Promise<Fi
   return superuser(database, (c) => auditDatabase(c, { runtimeRole, schemas: ['public'] }));
 }
 
+/** ENABLE/FORCE and one InitPlan policy for every command, so that only a table's keys can fail. */
+const TENANT_POLICY = (table: string) => `
+  alter table ${table} enable row level security;
+  alter table ${table} force row level security;
+  create policy "tenant uses only its own ${table}" on ${table} to tenantry_app
+    using (tenant_id = (select nullif(current_setting('app.tenant_id', true), '')::uuid));`;
+
 const failures = (findings: Finding[]) => findings.filter((f) => !f.ok).map((f) => `${f.subject} ${f.check}`);
 
 async function runCli(database: string, runtimeRole?: string) {
@@ -75,7 +82,7 @@ describe('db:check', () => {
     );
     expect(stdout).toMatch(/tenantry_app\s+(ok\s+){7}ok\n/);
     for (const table of ['invitations', 'memberships', 'projects', 'tasks', 'workspaces']) {
-      expect(stdout).toMatch(new RegExp(`public\\.${table}\\s+(ok\\s+){8}ok\\n`));
+      expect(stdout).toMatch(new RegExp(`public\\.${table}\\s+(ok\\s+){9}ok\\n`));
     }
     expect(stdout).toMatch(/All \d+ checks passed\./);
     expect(code, stdout).toBe(0);
@@ -123,11 +130,84 @@ describe('db:check', () => {
       create unique index projects_id_key on projects (id);
       alter table tasks add constraint tasks_project_id_fkey foreign key (project_id) references projects (id);`);
     const findings = await audit(db);
-    expect(failures(findings).sort()).toEqual(['public.projects keys', 'public.tasks keys', 'public.workspaces keys']);
+    // tasks_project_id_fkey omits workspace_id too, which ws-keys reports on its own.
+    expect(failures(findings).sort()).toEqual(['public.projects keys', 'public.tasks keys', 'public.tasks ws-keys', 'public.workspaces keys']);
     const detail = (s: string) => findings.find((f) => f.subject === s && !f.ok)!.detail;
     expect(detail('public.workspaces')).toContain('unique key workspaces_name_key does not include tenant_id');
     expect(detail('public.projects')).toContain('unique key projects_id_key does not include tenant_id');
     expect(detail('public.tasks')).toContain('foreign key tasks_project_id_fkey to public.projects does not pair tenant_id with tenant_id');
+  });
+
+  it('fails ws-keys, exiting 1, on a workspace-scoped child whose foreign key to a workspace-scoped parent omits workspace_id', async () => {
+    // The issue's Comment on Task: FK (tenant_id, task_id) → tasks (tenant_id, id). Everything else is right.
+    const db = await brokenCopy(`
+      create table comments (
+        tenant_id uuid not null, workspace_id uuid not null, id uuid not null, task_id uuid not null, body text not null,
+        primary key (tenant_id, id),
+        constraint comments_tenant_id_task_id_fkey foreign key (tenant_id, task_id) references tasks (tenant_id, id) on delete cascade);
+      ${TENANT_POLICY('comments')}`);
+    const findings = await audit(db);
+    expect(failures(findings)).toEqual(['public.comments ws-keys']);
+    const detail = findings.find((f) => !f.ok)!.detail!;
+    expect(detail).toContain('Foreign key comments_tenant_id_task_id_fkey (tenant_id, task_id) → public.tasks (tenant_id, id) does not pair workspace_id with workspace_id');
+    expect(detail).toContain('Fix: FOREIGN KEY (tenant_id, workspace_id, task_id) REFERENCES public.tasks (tenant_id, workspace_id, id)');
+    // tasks has no unique key (tenant_id, workspace_id, id) yet, so the fix names it.
+    expect(detail).toContain('@relation(fields: [tenantId, workspaceId, taskId], references: [tenantId, workspaceId, id]), which needs @@unique([tenantId, workspaceId, id]) on the parent model.');
+
+    // Why it matters: Postgres accepts a comment in workspace A2 on a task of workspace A1.
+    await superuser(db, async (c) => {
+      const [t, w1, w2, p, task] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+      await c.query(`insert into tenants (id, name, slug) values ($1, 'T', $2)`, [t, t]);
+      await c.query(`insert into workspaces (tenant_id, id, name) values ($1, $2, 'one'), ($1, $3, 'two')`, [t, w1, w2]);
+      await c.query(`insert into projects (tenant_id, workspace_id, id, name, updated_at) values ($1, $2, $3, 'P', now())`, [t, w1, p]);
+      await c.query(`insert into tasks (tenant_id, workspace_id, id, project_id, title, updated_at) values ($1, $2, $3, $4, 'T', now())`, [t, w1, task, p]);
+      await expect(c.query(`insert into comments (tenant_id, workspace_id, id, task_id, body) values ($1, $2, gen_random_uuid(), $3, 'x')`, [t, w2, task])).resolves.toBeDefined();
+    });
+
+    const { code, stdout } = await runCli(db);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/public\.comments\s+(ok\s+){8}FAIL\s+ok\n/);
+    expect(stdout).toContain('✗ public.comments · ws-keys: Foreign key comments_tenant_id_task_id_fkey');
+  });
+
+  it('fails ws-keys on an existing foreign key rebuilt without workspace_id, and on one that pairs workspace_id with another column', async () => {
+    const db = await brokenCopy(`
+      alter table tasks drop constraint tasks_tenant_id_workspace_id_project_id_fkey;
+      alter table tasks add constraint tasks_project_fkey foreign key (tenant_id, project_id) references projects (tenant_id, id);
+      create table notes (
+        tenant_id uuid not null, workspace_id uuid not null, id uuid not null, project_id uuid not null,
+        primary key (tenant_id, id),
+        constraint notes_project_fkey foreign key (tenant_id, project_id, workspace_id) references projects (tenant_id, workspace_id, id));
+      ${TENANT_POLICY('notes')}`);
+    const findings = await audit(db);
+    expect(failures(findings).sort()).toEqual(['public.notes ws-keys', 'public.tasks ws-keys']);
+    const detail = (s: string) => findings.find((f) => f.subject === s && !f.ok)!.detail!;
+    // projects has @@unique([tenantId, workspaceId, id]), so the fix is the relation alone.
+    expect(detail('public.tasks')).toContain(
+      'Fix: FOREIGN KEY (tenant_id, workspace_id, project_id) REFERENCES public.projects (tenant_id, workspace_id, id); in schema.prisma @relation(fields: [tenantId, workspaceId, projectId], references: [tenantId, workspaceId, id]).',
+    );
+    expect(detail('public.notes')).toContain('Foreign key notes_project_fkey (tenant_id, project_id, workspace_id) → public.projects (tenant_id, workspace_id, id) does not pair workspace_id with workspace_id');
+    expect(detail('public.notes')).toContain('Fix: FOREIGN KEY (tenant_id, workspace_id, project_id) REFERENCES public.projects (tenant_id, workspace_id, id)');
+  });
+
+  it('fails ws-keys on a tenant-wide table referencing a workspace-scoped one; a workspace-scoped table referencing a tenant-wide one passes', async () => {
+    const db = await brokenCopy(`
+      create table task_links (
+        tenant_id uuid not null, id uuid not null, task_id uuid not null, url text not null,
+        primary key (tenant_id, id),
+        constraint task_links_task_fkey foreign key (tenant_id, task_id) references tasks (tenant_id, id));
+      ${TENANT_POLICY('task_links')}
+      create table invitation_notes (
+        tenant_id uuid not null, workspace_id uuid not null, id uuid not null, invitation_id uuid not null,
+        primary key (tenant_id, id),
+        foreign key (tenant_id, workspace_id) references workspaces (tenant_id, id),
+        foreign key (tenant_id, invitation_id) references invitations (tenant_id, id));
+      ${TENANT_POLICY('invitation_notes')}`);
+    const findings = await audit(db);
+    expect(failures(findings)).toEqual(['public.task_links ws-keys']);
+    const detail = findings.find((f) => !f.ok)!.detail!;
+    expect(detail).toContain('Tenant-wide public.task_links (no workspace_id) references workspace-scoped public.tasks by foreign key task_links_task_fkey (tenant_id, task_id)');
+    expect(detail).toContain('Fix: add workspace_id to public.task_links and to the foreign key');
   });
 
   it('fails on a tenant table whose keys include tenant_id but no index leads with it', async () => {
