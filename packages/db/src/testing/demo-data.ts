@@ -1,7 +1,18 @@
 /**
  * The demo data `pnpm db:seed` and `pnpm dev` load: two tenants (Acme, Globex) with a user each and
- * one user who belongs to both, workspaces, projects and tasks. Fixed ids and upserts make it
- * idempotent, so running it twice changes nothing.
+ * one user who belongs to both, workspaces, projects and tasks, all with fixed ids.
+ *
+ * The seed never overwrites and never fails because of what a user did in the apps:
+ *
+ * - `pnpm dev` (`seedDemoData(admin)`, mode `once`): loads the demo data when no demo tenant exists
+ *   yet, and otherwise touches nothing, so a demo project you deleted stays deleted and a workspace
+ *   you renamed keeps its name across restarts.
+ * - `pnpm db:seed` (`loadDemoData(admin, { mode: 'fill' })`): creates every demo row that is
+ *   missing and leaves every existing row as it is (no update). A demo row whose unique key a row of
+ *   yours now holds (you deleted the demo "Marketing" and created your own "Marketing") is skipped,
+ *   with the rows below it, and the report says so.
+ *
+ * Everything runs in one transaction: a seed interrupted half-way leaves nothing behind.
  */
 import type { AdminPrismaClient } from '../admin.js';
 
@@ -19,57 +30,183 @@ export const DEMO = {
   ],
 } as const;
 
-export async function seedDemoData(admin: AdminPrismaClient): Promise<Record<string, number>> {
-  let workspaces = 0;
-  let projects = 0;
-  let tasks = 0;
-  await admin.$transaction(async (tx) => {
-    for (const t of DEMO.tenants) {
-      await tx.tenant.upsert({ where: { id: t.id }, create: t, update: { name: t.name, slug: t.slug } });
-    }
-    for (const u of DEMO.users) {
-      const { tenants, ...user } = u;
-      await tx.user.upsert({ where: { id: user.id }, create: user, update: { email: user.email, name: user.name } });
-      for (const tenantId of tenants) {
-        await tx.membership.upsert({
-          where: { tenantId_userId: { tenantId, userId: user.id } },
-          create: { tenantId, userId: user.id, role: tenants.length > 1 ? 'member' : 'owner' },
-          update: {},
-        });
-      }
-    }
-    for (const [ti, t] of DEMO.tenants.entries()) {
-      for (let w = 0; w < 2; w++) {
-        const workspaceId = id(1000 + ti * 100 + w);
-        const name = w === 0 ? 'Engineering' : 'Marketing';
-        await tx.workspace.upsert({
-          where: { tenantId_id: { tenantId: t.id, id: workspaceId } },
-          create: { tenantId: t.id, id: workspaceId, name },
-          update: { name },
-        });
-        workspaces++;
-        for (let p = 0; p < 2; p++) {
-          const projectId = id(10000 + ti * 1000 + w * 100 + p);
-          const projectName = `${t.name} ${name} project ${p + 1}`;
-          await tx.project.upsert({
-            where: { tenantId_id: { tenantId: t.id, id: projectId } },
-            create: { tenantId: t.id, workspaceId, id: projectId, name: projectName },
-            update: { name: projectName },
-          });
-          projects++;
-          for (let k = 0; k < 3; k++) {
-            const taskId = id(100000 + ti * 10000 + w * 1000 + p * 100 + k);
-            const title = `${projectName}: task ${k + 1}`;
-            await tx.task.upsert({
-              where: { tenantId_id: { tenantId: t.id, id: taskId } },
-              create: { tenantId: t.id, workspaceId, projectId, id: taskId, title, done: k === 0 },
-              update: { title },
-            });
-            tasks++;
-          }
+/** Rows per table (a type alias, so it is also a `Record<string, number>`). */
+export type DemoCounts = { tenants: number; users: number; memberships: number; workspaces: number; projects: number; tasks: number };
+
+export interface DemoSeedReport {
+  /** `skipped-present`: mode `once` found a demo tenant and changed nothing. */
+  outcome: 'loaded' | 'skipped-present';
+  /** Demo rows this call inserted. */
+  created: DemoCounts;
+  /** Demo rows that were there already and were left exactly as they are. */
+  kept: DemoCounts;
+  /** Demo rows not created because a row of yours holds their unique key, one sentence each. */
+  skipped: string[];
+}
+
+export interface LoadDemoDataOptions {
+  /**
+   * `once` (what `pnpm dev` does on every start): only when no demo tenant exists yet.
+   * `fill` (`pnpm db:seed`): create whatever demo rows are missing, keep the rest.
+   */
+  mode: 'once' | 'fill';
+}
+
+/** The demo rows, in insertion order (parents first). */
+function demoRows() {
+  const workspaces: Array<{ tenantId: string; id: string; name: string }> = [];
+  const projects: Array<{ tenantId: string; workspaceId: string; id: string; name: string }> = [];
+  const tasks: Array<{ tenantId: string; workspaceId: string; projectId: string; id: string; title: string; done: boolean }> = [];
+  for (const [ti, t] of DEMO.tenants.entries()) {
+    for (let w = 0; w < 2; w++) {
+      const workspaceId = id(1000 + ti * 100 + w);
+      const name = w === 0 ? 'Engineering' : 'Marketing';
+      workspaces.push({ tenantId: t.id, id: workspaceId, name });
+      for (let p = 0; p < 2; p++) {
+        const projectId = id(10000 + ti * 1000 + w * 100 + p);
+        const projectName = `${t.name} ${name} project ${p + 1}`;
+        projects.push({ tenantId: t.id, workspaceId, id: projectId, name: projectName });
+        for (let k = 0; k < 3; k++) {
+          const taskId = id(100000 + ti * 10000 + w * 1000 + p * 100 + k);
+          tasks.push({ tenantId: t.id, workspaceId, projectId, id: taskId, title: `${projectName}: task ${k + 1}`, done: k === 0 });
         }
       }
     }
+  }
+  const memberships = DEMO.users.flatMap((u) =>
+    u.tenants.map((tenantId) => ({ tenantId, userId: u.id, role: u.tenants.length > 1 ? ('member' as const) : ('owner' as const) })),
+  );
+  return { memberships, workspaces, projects, tasks };
+}
+
+const zero = (): DemoCounts => ({ tenants: 0, users: 0, memberships: 0, workspaces: 0, projects: 0, tasks: 0 });
+
+/** `pnpm dev`'s seed: the demo data when no demo tenant exists yet, else nothing. Returns the rows it created. */
+export async function seedDemoData(admin: AdminPrismaClient): Promise<DemoCounts> {
+  return (await loadDemoData(admin, { mode: 'once' })).created;
+}
+
+export async function loadDemoData(admin: AdminPrismaClient, options: LoadDemoDataOptions): Promise<DemoSeedReport> {
+  const rows = demoRows();
+  const created = zero();
+  const kept = zero();
+  const skipped: string[] = [];
+  const tenantIds = DEMO.tenants.map((t) => t.id);
+
+  const outcome = await admin.$transaction(async (tx) => {
+    // Two `pnpm dev` or `db:seed` runs at once must not both decide the data is missing.
+    await tx.$executeRaw`select pg_advisory_xact_lock(hashtext('tenantry demo data'))`;
+    if (options.mode === 'once' && (await tx.tenant.count({ where: { id: { in: tenantIds } } })) > 0) return 'skipped-present' as const;
+
+    // What exists, read once: nothing below updates an existing row.
+    const [tenants, tenantSlugs, users, userEmails, memberships, workspaces, projects, tasks] = await Promise.all([
+      tx.tenant.findMany({ where: { id: { in: tenantIds } }, select: { id: true } }),
+      tx.tenant.findMany({ where: { slug: { in: DEMO.tenants.map((t) => t.slug) } }, select: { id: true, slug: true } }),
+      tx.user.findMany({ where: { id: { in: DEMO.users.map((u) => u.id) } }, select: { id: true } }),
+      tx.user.findMany({ where: { email: { in: DEMO.users.map((u) => u.email) } }, select: { id: true, email: true } }),
+      tx.membership.findMany({ where: { tenantId: { in: tenantIds } }, select: { tenantId: true, userId: true } }),
+      tx.workspace.findMany({ where: { tenantId: { in: tenantIds } }, select: { tenantId: true, id: true, name: true } }),
+      tx.project.findMany({ where: { tenantId: { in: tenantIds } }, select: { tenantId: true, id: true, workspaceId: true } }),
+      tx.task.findMany({ where: { tenantId: { in: tenantIds } }, select: { tenantId: true, id: true } }),
+    ]);
+    const key = (...parts: string[]) => parts.join('/');
+    const tenantName = new Map<string, string>(DEMO.tenants.map((t) => [t.id, t.name]));
+    const haveTenant = new Set(tenants.map((t) => t.id));
+    const haveUser = new Set(users.map((u) => u.id));
+    const haveMembership = new Set(memberships.map((m) => key(m.tenantId, m.userId)));
+    const haveWorkspace = new Set(workspaces.map((w) => key(w.tenantId, w.id)));
+    const takenWorkspaceName = new Set(workspaces.map((w) => key(w.tenantId, w.name)));
+    const projectWorkspace = new Map(projects.map((p) => [key(p.tenantId, p.id), p.workspaceId]));
+    const haveTask = new Set(tasks.map((t) => key(t.tenantId, t.id)));
+    // Rows that exist after this call (kept or created): children need their parent there.
+    const usableTenant = new Set<string>();
+    const usableUser = new Set<string>();
+    const usableWorkspace = new Set<string>();
+    const usableProject = new Set<string>();
+
+    for (const t of DEMO.tenants) {
+      if (haveTenant.has(t.id)) {
+        kept.tenants++;
+      } else if (tenantSlugs.some((s) => s.slug === t.slug)) {
+        skipped.push(`tenant "${t.name}": another tenant has the slug "${t.slug}", so its demo rows were skipped`);
+        continue;
+      } else {
+        await tx.tenant.create({ data: { id: t.id, slug: t.slug, name: t.name } });
+        created.tenants++;
+      }
+      usableTenant.add(t.id);
+    }
+    for (const { tenants: _, ...u } of DEMO.users) {
+      if (haveUser.has(u.id)) {
+        kept.users++;
+      } else if (userEmails.some((e) => e.email === u.email)) {
+        skipped.push(`user ${u.email}: another user has this email, so the demo user and its memberships were skipped`);
+        continue;
+      } else {
+        await tx.user.create({ data: u });
+        created.users++;
+      }
+      usableUser.add(u.id);
+    }
+    for (const m of rows.memberships) {
+      if (haveMembership.has(key(m.tenantId, m.userId))) kept.memberships++;
+      else if (usableTenant.has(m.tenantId) && usableUser.has(m.userId)) {
+        await tx.membership.create({ data: m });
+        created.memberships++;
+      }
+    }
+    for (const w of rows.workspaces) {
+      const k = key(w.tenantId, w.id);
+      if (haveWorkspace.has(k)) {
+        kept.workspaces++;
+      } else if (!usableTenant.has(w.tenantId)) {
+        continue;
+      } else if (takenWorkspaceName.has(key(w.tenantId, w.name))) {
+        skipped.push(`workspace "${w.name}" of ${tenantName.get(w.tenantId)}: a workspace of yours has that name, so the demo one and its projects and tasks were skipped`);
+        continue;
+      } else {
+        await tx.workspace.create({ data: w });
+        takenWorkspaceName.add(key(w.tenantId, w.name));
+        created.workspaces++;
+      }
+      usableWorkspace.add(k);
+    }
+    for (const p of rows.projects) {
+      const k = key(p.tenantId, p.id);
+      const workspaceId = projectWorkspace.get(k);
+      if (workspaceId !== undefined) {
+        kept.projects++;
+        // Moved to another workspace by the user: its demo tasks (keyed by the demo workspace) stay out.
+        if (workspaceId === p.workspaceId) usableProject.add(k);
+      } else if (usableWorkspace.has(key(p.tenantId, p.workspaceId))) {
+        await tx.project.create({ data: p });
+        created.projects++;
+        usableProject.add(k);
+      }
+    }
+    for (const t of rows.tasks) {
+      if (haveTask.has(key(t.tenantId, t.id))) kept.tasks++;
+      else if (usableProject.has(key(t.tenantId, t.projectId))) {
+        await tx.task.create({ data: t });
+        created.tasks++;
+      }
+    }
+    return 'loaded' as const;
   });
-  return { tenants: DEMO.tenants.length, users: DEMO.users.length, workspaces, projects, tasks };
+  return { outcome, created, kept, skipped };
+}
+
+/** One line for people: what a load did. */
+export function describeDemoSeed(report: DemoSeedReport): string {
+  if (report.outcome === 'skipped-present') {
+    return 'demo data: the demo tenants exist, left as they are (`pnpm db:seed` adds demo rows that are missing)';
+  }
+  const list = (counts: DemoCounts) =>
+    Object.entries(counts)
+      .filter(([, n]) => n > 0)
+      .map(([table, n]) => `${n} ${table}`)
+      .join(', ') || 'nothing';
+  const lines = [`demo data: created ${list(report.created)}; kept ${list(report.kept)} as they were`];
+  for (const reason of report.skipped) lines.push(`  skipped ${reason}`);
+  return lines.join('\n');
 }

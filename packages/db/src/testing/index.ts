@@ -15,7 +15,7 @@ export {
   dropDatabases,
   devPassword,
 } from './databases.js';
-export { DEMO, seedDemoData } from './demo-data.js';
+export { DEMO, seedDemoData, loadDemoData, describeDemoSeed, type DemoCounts, type DemoSeedReport, type LoadDemoDataOptions } from './demo-data.js';
 export {
   runIsolationFuzz,
   formatIsolationReport,
