@@ -2,16 +2,15 @@
 //
 //   tsx scripts/db-check.ts [--url <postgres url>] [--runtime-role <role>] [--schema <name> ...]
 //
-// --url defaults to DIRECT_URL, then DATABASE_URL (loaded from .env like prisma.config.ts); any
-// role that can connect can read the catalogs. --runtime-role defaults to TENANTRY_RUNTIME_ROLE,
+// --url defaults to DIRECT_URL, then DATABASE_URL (environment or .env), else the dev database
+// (src/testing/dev-env.ts; the first line printed says which); any role that can connect can read
+// the catalogs. --runtime-role defaults to TENANTRY_RUNTIME_ROLE,
 // then tenantry_app. --schema defaults to public.
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import dotenv from 'dotenv';
 import pg from 'pg';
+import { resolveDatabase } from '../src/testing/dev-env.js';
 import { auditDatabase } from './check/audit.js';
 import { formatReport } from './check/report.js';
-import { packageRoot } from './migrate/run.js';
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -27,12 +26,16 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write('Usage: tsx scripts/db-check.ts [--url <url>] [--runtime-role <role>] [--schema <name> ...]\n');
     return 0;
   }
-  dotenv.config({ path: [path.resolve('.env'), path.join(packageRoot, '.env')], quiet: true });
-  const url = values.url ?? (process.env.DIRECT_URL || process.env.DATABASE_URL);
-  if (!url) {
-    process.stderr.write('Cannot audit the database because neither --url, DIRECT_URL nor DATABASE_URL is set. Pass --url <postgres url>.\n');
-    return 2;
+  const db = await resolveDatabase({ need: 'DIRECT_URL', orElse: ['DATABASE_URL'], action: 'audit the database', flagUrl: values.url });
+  process.stdout.write(`${db.banner}\n`);
+  try {
+    return await audit(db.urls.DIRECT_URL ?? db.urls.DATABASE_URL!, values);
+  } finally {
+    await db.release();
   }
+}
+
+async function audit(url: string, values: { 'runtime-role'?: string; schema?: string[] }): Promise<number> {
   const runtimeRole = values['runtime-role'] ?? (process.env.TENANTRY_RUNTIME_ROLE || 'tenantry_app');
   const schemas = values.schema?.length ? values.schema : ['public'];
   const client = new pg.Client({ connectionString: url });

@@ -1,41 +1,55 @@
 // `pnpm db:migrate | db:deploy | db:status | db:drift`: Prisma Migrate, online or offline.
 //
 //   tsx scripts/prisma-migrate.ts deploy                       = prisma migrate deploy
-//   tsx scripts/prisma-migrate.ts dev [--name x] [--create-only] = prisma migrate dev (never prompts)
+//   tsx scripts/prisma-migrate.ts dev [--name x] [--create-only] [--force] = prisma migrate dev
 //   tsx scripts/prisma-migrate.ts status                       = prisma migrate status
 //   tsx scripts/prisma-migrate.ts check-drift                  exits 1 when schema.prisma and the
 //                                                              migrations disagree
-// Options for every command: --url <postgres url> (default: DIRECT_URL, loaded from .env),
-// --schema <path>, --migrations <dir>, --engine auto|native|wasm.
+// Options for every command: --url <postgres url> (default: DIRECT_URL from the environment or
+// .env, else the dev database, see src/testing/dev-env.ts), --schema <path>, --migrations <dir>
+// (defaults TENANTRY_SCHEMA_PATH / TENANTRY_MIGRATIONS_DIR, else prisma/), --engine auto|native|wasm.
+// The first line printed says which database is used. `dev` regenerates the client afterwards.
 //
 // With the native schema engine installed (online machines) deploy/dev/status run the real
 // `prisma` CLI. Without it they run the same command classes in-process on Prisma's wasm schema
 // engine over @prisma/adapter-pg (see scripts/migrate/wasm-engine.ts and docs/DESIGN.md "Migrations").
 // check-drift always runs in-process: it creates and drops its own shadow database, where the CLI
 // would need a `shadowDatabaseUrl` in prisma.config.ts.
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import dotenv from 'dotenv';
 import { readFile, readdir, rm } from 'node:fs/promises';
-import { hasNativeSchemaEngine, runPrismaCli } from './migrate/native-engine.js';
+import { resolveDatabase } from '../src/testing/dev-env.js';
+import { translateMigrationError } from './migrate/errors.js';
+import { engineStandIn, hasNativeSchemaEngine, runPrismaCli } from './migrate/native-engine.js';
 import { addRlsToMigrationFile, withPolicyGeneration, type TenantTable } from './migrate/policies.js';
 import {
   checkDrift,
   migrateDeploy,
   MigrationRunnerError,
-  packageRoot,
-  resolveDatabaseUrl,
+  migrationsDirFromEnv,
   runOfflineCommand,
+  schemaPathFromEnv,
   type MigrationTarget,
 } from './migrate/run.js';
 
 const usage = `Usage: tsx scripts/prisma-migrate.ts <deploy|dev|status|check-drift> [options]
-  --url <url>          Postgres URL of the owner role (default: DIRECT_URL)
-  --schema <path>      Prisma schema (default: prisma/schema.prisma)
-  --migrations <dir>   Migrations directory (default: prisma/migrations)
+  --url <url>          Postgres URL of the owner role (default: DIRECT_URL, else the dev database)
+  --schema <path>      Prisma schema (default: TENANTRY_SCHEMA_PATH, else prisma/schema.prisma)
+  --migrations <dir>   Migrations directory (default: TENANTRY_MIGRATIONS_DIR, else prisma/migrations)
   --engine <kind>      auto (default), native (prisma CLI) or wasm (in-process)
   --name <name>        dev: name of the new migration
-  --create-only        dev: create the migration without applying it`;
+  --create-only        dev: create the migration without applying it
+  --force              dev: accept Prisma's warnings (e.g. "a unique constraint will be added")
+                       without the prompt it shows in a terminal
+  --skip-generate      dev: do not run \`prisma generate\` afterwards`;
+
+const actions: Record<string, string> = {
+  deploy: 'apply the migrations',
+  dev: 'create and apply the migration',
+  status: 'read the migration status',
+  'check-drift': 'check for drift',
+};
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -48,6 +62,8 @@ async function main(argv: string[]): Promise<number> {
       engine: { type: 'string', default: 'auto' },
       name: { type: 'string', short: 'n' },
       'create-only': { type: 'boolean', default: false },
+      'skip-generate': { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -57,18 +73,39 @@ async function main(argv: string[]): Promise<number> {
   if (!['deploy', 'dev', 'status', 'check-drift'].includes(command)) {
     return print(`Unknown command "${command}".\n${usage}`, 1);
   }
-  if ((values.name !== undefined || values['create-only']) && command !== 'dev') {
-    return print('--name and --create-only only apply to the dev command.', 1);
+  if ((values.name !== undefined || values['create-only'] || values.force || values['skip-generate']) && command !== 'dev') {
+    return print('--name, --create-only, --force and --skip-generate only apply to the dev command.', 1);
   }
 
-  // Same files as prisma.config.ts's `import 'dotenv/config'`, whatever the working directory.
-  dotenv.config({ path: [path.resolve('.env'), path.join(packageRoot, '.env')], quiet: true });
+  const db = await resolveDatabase({ need: 'DIRECT_URL', action: actions[command]!, flagUrl: values.url });
+  process.stdout.write(`${db.banner}\n`);
   const target: MigrationTarget = {
-    url: resolveDatabaseUrl(values.url),
-    schemaPath: values.schema,
-    migrationsDir: values.migrations,
+    url: db.urls.DIRECT_URL!,
+    shadowDatabaseUrl: db.urls.SHADOW_DATABASE_URL,
+    schemaPath: values.schema ?? schemaPathFromEnv(),
+    migrationsDir: values.migrations ?? migrationsDirFromEnv(),
   };
+  try {
+    const code = await run(command, values, target);
+    if (code === 0 && command === 'dev' && !values['create-only'] && !values['skip-generate']) return await generateClient(target.schemaPath!);
+    return code;
+  } catch (error) {
+    throw translateMigrationError(error, { action: actions[command]!, url: target.url, shadowUrl: target.shadowDatabaseUrl });
+  } finally {
+    await db.release();
+  }
+}
 
+interface Flags {
+  schema?: string;
+  migrations?: string;
+  engine?: string;
+  name?: string;
+  'create-only'?: boolean;
+  force?: boolean;
+}
+
+async function run(command: string, values: Flags, target: MigrationTarget): Promise<number> {
   if (command === 'check-drift') return reportDrift(target);
 
   // Prisma's own flags for the command; our --url/--migrations are passed another way.
@@ -76,31 +113,71 @@ async function main(argv: string[]): Promise<number> {
   if (values.schema) prismaArgs.push('--schema', path.resolve(values.schema));
   if (values.name !== undefined) prismaArgs.push('--name', values.name);
   if (values['create-only']) prismaArgs.push('--create-only');
-  // `migrate dev` prompts for a name and before data loss unless it sees CI; CI has no stdin, and
-  // a script must behave the same everywhere. With CI set, Prisma refuses data loss with an error.
-  const env = command === 'dev' ? { ...process.env, CI: process.env.CI || '1' } : process.env;
+  // `migrate dev` prompts (for a name, and to confirm warnings) when it sees a terminal, as the
+  // prisma CLI does. Without one (scripts, CI, tests) it must not hang: CI set makes Prisma refuse
+  // instead, and translateMigrationError says to pass --name / --force.
+  const interactive = command === 'dev' && process.stdin.isTTY === true && !process.env.CI;
+  const env = command === 'dev' && !interactive ? { ...process.env, CI: process.env.CI || '1' } : process.env;
 
   if (await useNativeEngine(values.engine)) {
     if (values.migrations) {
-      return print('--migrations needs --engine wasm: the prisma CLI reads the path from prisma.config.ts.', 1);
+      return print('--migrations needs --engine wasm: the prisma CLI reads the path from prisma.config.ts (TENANTRY_MIGRATIONS_DIR).', 1);
     }
-    const cliEnv = { ...env, DIRECT_URL: target.url };
+    const cliEnv = {
+      ...env,
+      DIRECT_URL: target.url,
+      ...(target.shadowDatabaseUrl ? { SHADOW_DATABASE_URL: target.shadowDatabaseUrl } : {}),
+      TENANTRY_SCHEMA_PATH: target.schemaPath,
+      TENANTRY_MIGRATIONS_DIR: target.migrationsDir,
+    };
+    if (values.force) return print('--force needs --engine wasm: the prisma CLI asks in a terminal instead (run it there).', 1);
     if (command !== 'dev') return runPrismaCli(prismaArgs, cliEnv);
-    return nativeDevWithPolicies(prismaArgs, cliEnv, values['create-only'], target.migrationsDir);
+    return nativeDevWithPolicies(prismaArgs, cliEnv, values['create-only'] ?? false, target.migrationsDir);
   }
 
   if (command === 'dev') {
-    process.env.CI = env.CI;
+    if (env.CI) process.env.CI = env.CI;
     // Pitfall: when `migrate dev` itself applies pending migrations on the wasm engine, its next
     // step (evaluateDataLoss) fails with "PostgreSQL shadow DB must be provided through an external
     // factory". Applying them first with a separate engine (= `deploy`) avoids that path.
     const { appliedMigrationNames } = await migrateDeploy(target);
     for (const name of appliedMigrationNames) process.stdout.write(`Applied pending migration ${name}\n`);
   }
-  const run = () => runOfflineCommand(command as 'deploy' | 'dev' | 'status', prismaArgs.slice(2), target);
+  const offline = () => runOfflineCommand(command as 'deploy' | 'dev' | 'status', prismaArgs.slice(2), target);
   // dev: the RLS of every new tenant table goes into the migration before it is applied.
-  const message = command === 'dev' ? await withPolicyGeneration(run, reportPolicies) : await run();
+  const message = command === 'dev' ? await withPolicyGeneration(() => (values.force ? acceptingWarnings(offline) : offline()), reportPolicies) : await offline();
   if (message) process.stdout.write(`${message}\n`);
+  return 0;
+}
+
+/**
+ * --force: answers "yes" to the one confirmation `migrate dev` asks when it has warnings. Prisma
+ * asks through the `prompts` package, whose injected answers also make Prisma's canPrompt() true
+ * without a terminal; leftovers are cleared so no later prompt can consume them.
+ */
+async function acceptingWarnings<T>(fn: () => Promise<T>): Promise<T> {
+  const requireFromMigrate = createRequire(createRequire(import.meta.url).resolve('@prisma/migrate'));
+  const prompts = requireFromMigrate('prompts') as { inject(answers: unknown[]): void; _injected?: unknown[] };
+  prompts.inject([true]);
+  try {
+    return await fn();
+  } finally {
+    prompts._injected = undefined;
+  }
+}
+
+/**
+ * `prisma generate` for the schema just migrated, so the new model is usable at once (Prisma 7's
+ * `migrate dev` no longer generates). Works offline: code generation needs no native engine.
+ */
+async function generateClient(schemaPath: string): Promise<number> {
+  const env: NodeJS.ProcessEnv = { ...process.env, TENANTRY_SCHEMA_PATH: schemaPath };
+  if (!env.PRISMA_SCHEMA_ENGINE_BINARY && !(await hasNativeSchemaEngine())) env.PRISMA_SCHEMA_ENGINE_BINARY = engineStandIn();
+  process.stdout.write('Regenerating the Prisma client (prisma generate)...\n');
+  const code = await runPrismaCli(['generate', '--schema', schemaPath], env);
+  if (code !== 0) {
+    return print('Cannot regenerate the Prisma client because `prisma generate` failed (its output is above). The migration is applied; fix the error and run `pnpm db:generate`.', code);
+  }
   return 0;
 }
 
@@ -114,7 +191,7 @@ function reportPolicies(tables: TenantTable[], migration: string): void {
  * without applying it, append the RLS, then (unless --create-only) let `migrate dev` apply it.
  */
 async function nativeDevWithPolicies(prismaArgs: string[], env: NodeJS.ProcessEnv, createOnly: boolean, migrationsDir?: string): Promise<number> {
-  const dir = path.resolve(migrationsDir ?? path.join(packageRoot, 'prisma', 'migrations'));
+  const dir = path.resolve(migrationsDir ?? migrationsDirFromEnv());
   const list = async () => new Set((await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name));
   const before = await list();
   const withoutCreateOnly = prismaArgs.filter((a) => a !== '--create-only');

@@ -63,12 +63,19 @@ export class MigrationAdapterFactory implements MigrationAwareAdapterFactory {
   readonly provider = 'postgres' as const;
   readonly adapterName: string;
   readonly #url: string;
+  readonly #shadowUrl: string | undefined;
   readonly #pools = new Set<pg.Pool>();
   readonly #shadowDatabases = new Set<string>();
   #closed = false;
 
-  constructor(url: string) {
+  /**
+   * @param shadowUrl An existing, dedicated shadow database (SHADOW_DATABASE_URL, Prisma's
+   *   `shadowDatabaseUrl`): emptied and used instead of creating one, for roles without CREATEDB
+   *   (the owner role has none). Without it, a database is created and dropped per command.
+   */
+  constructor(url: string, shadowUrl?: string) {
     this.#url = url;
+    this.#shadowUrl = shadowUrl || undefined;
     this.adapterName = new PrismaPg(url).adapterName;
   }
 
@@ -84,8 +91,23 @@ export class MigrationAdapterFactory implements MigrationAwareAdapterFactory {
    * URL at it, and on dispose end that pool before dropping it (`WITH (FORCE)` for stragglers).
    */
   async connectToShadowDb(): Promise<SqlDriverAdapter> {
+    if (this.#shadowUrl) {
+      const shadowUrl = this.#shadowUrl;
+      await emptyShadowDatabase(this.#url, shadowUrl);
+      const adapter = await this.#adapterFor(shadowUrl);
+      const dispose = adapter.dispose.bind(adapter);
+      adapter.dispose = async () => {
+        await dispose();
+        await emptyShadowDatabase(this.#url, shadowUrl).catch(() => {});
+      };
+      return adapter;
+    }
     const name = shadowDatabaseName(databaseNameOf(this.#url));
-    await this.#admin(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+    try {
+      await this.#admin(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+    } catch (error) {
+      throw shadowCreateError(this.#url, error);
+    }
     this.#shadowDatabases.add(name);
     const adapter = await this.#adapterFor(withDatabase(this.#url, name));
     const dispose = adapter.dispose.bind(adapter);
@@ -143,6 +165,67 @@ export class MigrationAdapterFactory implements MigrationAwareAdapterFactory {
     } finally {
       await client.end();
     }
+  }
+}
+
+/** Thrown (and recognised by translateMigrationError) when no shadow database can be had. */
+export class ShadowDatabaseError extends Error {
+  override name = 'ShadowDatabaseError';
+}
+
+function shadowCreateError(url: string, error: unknown): Error {
+  const role = decodeURIComponent(new URL(url).username) || 'this role';
+  if ((error as { code?: string }).code === '42501') {
+    return new ShadowDatabaseError(
+      `Cannot create Prisma Migrate's shadow database because ${role} may not create databases (it has no CREATEDB, as an owner role should not). ` +
+        `Set SHADOW_DATABASE_URL to an empty database owned by ${role} (the dev database has one, tenantry_shadow; docker/postgres-init.sh creates it for docker-compose), ` +
+        `e.g. as a superuser: CREATE DATABASE tenantry_shadow OWNER ${role};`,
+      { cause: error },
+    );
+  }
+  return new ShadowDatabaseError(`Cannot create Prisma Migrate's shadow database because ${(error as Error).message}. Set SHADOW_DATABASE_URL to an empty database owned by ${role}.`, { cause: error });
+}
+
+/**
+ * Empties a dedicated shadow database, as Prisma's engine resets one: drops every schema the
+ * connecting role owns there (public included) and recreates public. Refuses the main database.
+ */
+async function emptyShadowDatabase(mainUrl: string, shadowUrl: string): Promise<void> {
+  const main = new URL(mainUrl);
+  const shadow = new URL(shadowUrl);
+  if (main.hostname === shadow.hostname && (main.port || '5432') === (shadow.port || '5432') && databaseNameOf(mainUrl) === databaseNameOf(shadowUrl)) {
+    throw new ShadowDatabaseError(
+      `Cannot use SHADOW_DATABASE_URL because it points at the database being migrated (${databaseNameOf(mainUrl)}): Prisma empties the shadow database on every run. ` +
+        'Point it at a separate, empty database owned by the same role (e.g. tenantry_shadow).',
+    );
+  }
+  const client = new pg.Client({ connectionString: shadowUrl });
+  try {
+    await client.connect();
+  } catch (error) {
+    const role = decodeURIComponent(shadow.username) || 'the role';
+    const missing = (error as { code?: string }).code === '3D000';
+    throw new ShadowDatabaseError(
+      `Cannot connect to the shadow database ${databaseNameOf(shadowUrl)} (SHADOW_DATABASE_URL) because ${missing ? 'it does not exist' : (error as Error).message}. ` +
+        `Create it as a superuser: CREATE DATABASE ${databaseNameOf(shadowUrl)} OWNER ${role}; or fix SHADOW_DATABASE_URL.`,
+      { cause: error },
+    );
+  }
+  try {
+    const { rows } = await client.query<{ nspname: string }>(
+      `select nspname from pg_namespace where pg_get_userbyid(nspowner) = current_user or nspname = 'public'`,
+    );
+    const statements = rows.map((r) => `DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(r.nspname)} CASCADE;`);
+    await client.query(`${statements.join('\n')}\nCREATE SCHEMA public;`);
+  } catch (error) {
+    const role = decodeURIComponent(shadow.username) || 'the role';
+    throw new ShadowDatabaseError(
+      `Cannot empty the shadow database ${databaseNameOf(shadowUrl)} because ${role} does not own it or its schema public (${(error as Error).message}). ` +
+        `As a superuser: ALTER DATABASE ${databaseNameOf(shadowUrl)} OWNER TO ${role}; and, connected to it, ALTER SCHEMA public OWNER TO ${role};`,
+      { cause: error },
+    );
+  } finally {
+    await client.end().catch(() => {});
   }
 }
 

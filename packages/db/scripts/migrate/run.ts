@@ -23,6 +23,18 @@ export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
 export const defaultSchemaPath = path.join(packageRoot, 'prisma', 'schema.prisma');
 export const defaultMigrationsDir = path.join(packageRoot, 'prisma', 'migrations');
 
+/**
+ * The schema and migrations every command uses unless told otherwise: TENANTRY_SCHEMA_PATH and
+ * TENANTRY_MIGRATIONS_DIR (a scratch copy, e.g. in tests), else packages/db/prisma. prisma.config.ts
+ * reads the same variables, so `prisma generate` follows.
+ */
+export function schemaPathFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.TENANTRY_SCHEMA_PATH || defaultSchemaPath);
+}
+export function migrationsDirFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.TENANTRY_MIGRATIONS_DIR || defaultMigrationsDir);
+}
+
 export class MigrationRunnerError extends Error {
   override name = 'MigrationRunnerError';
 }
@@ -34,6 +46,11 @@ export interface MigrationTarget {
   schemaPath?: string;
   /** Defaults to `packages/db/prisma/migrations`. */
   migrationsDir?: string;
+  /**
+   * An existing empty database the owner owns, for the commands that need a shadow database
+   * (`migrate dev`, drift). Without it one is created per command, which needs CREATEDB.
+   */
+  shadowDatabaseUrl?: string;
 }
 
 /** `--url` if given, else `DIRECT_URL` (which the caller loads from `.env`, as prisma.config.ts does). */
@@ -81,8 +98,8 @@ export async function ensureDatabaseExists(url: string, { create = true } = {}):
 function resolveTarget(target: MigrationTarget) {
   return {
     url: target.url,
-    schemaPath: path.resolve(target.schemaPath ?? defaultSchemaPath),
-    migrationsDir: path.resolve(target.migrationsDir ?? defaultMigrationsDir),
+    schemaPath: target.schemaPath ? path.resolve(target.schemaPath) : schemaPathFromEnv(),
+    migrationsDir: target.migrationsDir ? path.resolve(target.migrationsDir) : migrationsDirFromEnv(),
   };
 }
 
@@ -122,7 +139,11 @@ export async function migrateDeploy(target: MigrationTarget): Promise<MigrateDep
 /** The Prisma config the command classes expect, built like prisma.config.ts but for `target`. */
 function prismaConfig(target: MigrationTarget) {
   const { url, schemaPath, migrationsDir } = resolveTarget(target);
-  return defineConfig({ schema: schemaPath, migrations: { path: migrationsDir }, datasource: { url } });
+  return defineConfig({
+    schema: schemaPath,
+    migrations: { path: migrationsDir },
+    datasource: { url, ...(target.shadowDatabaseUrl ? { shadowDatabaseUrl: target.shadowDatabaseUrl } : {}) },
+  });
 }
 
 export type OfflineCommand = 'deploy' | 'dev' | 'status' | 'diff';
@@ -147,8 +168,10 @@ export async function runOfflineCommand(
   const previousBinary = process.env.PRISMA_SCHEMA_ENGINE_BINARY;
   process.env.PRISMA_SCHEMA_ENGINE_BINARY = engineStandIn();
   try {
-    const result = await withWasmEngine(target.url, () =>
-      commandClasses[command].new('prisma').parse(argv, prismaConfig(target), packageRoot),
+    const result = await withWasmEngine(
+      target.url,
+      () => commandClasses[command].new('prisma').parse(argv, prismaConfig(target), packageRoot),
+      target.shadowDatabaseUrl,
     );
     if (result instanceof Error) throw result;
     return result;

@@ -100,9 +100,9 @@ const debugLog = (message: string) => {
 };
 
 /** Builds a `Migrate` on the wasm engine, connected to `url` through `@prisma/adapter-pg`. */
-export async function setupWasmMigrate(url: string, input: MigrateSetupInput): Promise<Migrate> {
+export async function setupWasmMigrate(url: string, input: MigrateSetupInput, shadowUrl?: string): Promise<Migrate> {
   const { schemaContext, schemaEngineConfig: _config, baseDir: _baseDir, ...rest } = input;
-  const factory = new MigrationAdapterFactory(url);
+  const factory = new MigrationAdapterFactory(url, shadowUrl);
   const adapter = driverAdapterUtils.bindMigrationAwareSqlAdapterFactory(factory);
   let engine: WasmSchemaEngine;
   retainEventLoop();
@@ -141,6 +141,7 @@ export async function setupWasmMigrate(url: string, input: MigrateSetupInput): P
 
 interface WasmScope {
   url: string;
+  shadowUrl: string | undefined;
   started: Migrate[];
 }
 const wasmScope = new AsyncLocalStorage<WasmScope>();
@@ -153,20 +154,20 @@ let setupSwapped = false;
  * outside `run` still gets Prisma's own setup. Engines a command forgot to stop (some paths throw
  * between `Migrate.setup` and their `try`) are stopped when `run` settles.
  */
-export async function withWasmEngine<T>(url: string, run: () => Promise<T>): Promise<T> {
+export async function withWasmEngine<T>(url: string, run: () => Promise<T>, shadowUrl?: string): Promise<T> {
   if (!setupSwapped) {
     const MigrateClass = prismaMigrate.Migrate;
     const originalSetup = MigrateClass.setup.bind(MigrateClass);
     MigrateClass.setup = async (input) => {
       const scope = wasmScope.getStore();
       if (scope === undefined) return originalSetup(input);
-      const migrate = await setupWasmMigrate(scope.url, input);
+      const migrate = await setupWasmMigrate(scope.url, input, scope.shadowUrl);
       scope.started.push(migrate);
       return migrate;
     };
     setupSwapped = true;
   }
-  const scope: WasmScope = { url, started: [] };
+  const scope: WasmScope = { url, shadowUrl, started: [] };
   try {
     return await wasmScope.run(scope, run);
   } finally {

@@ -3,11 +3,17 @@
  *
  * - `DATABASE_URL` set (docker-compose, Supabase, your own server): those URLs as given. Migrations
  *   run when `DIRECT_URL` is set; demo data is seeded when `DATABASE_ADMIN_URL` is set.
- * - Unset: a persistent embedded PostgreSQL whose data lives in `dataDir` (survives restarts), on
- *   `EMBEDDED_PG_PORT` or a free port (never 5432, so it cannot collide with a server already
- *   there), with the three roles, the `tenantry` database migrated as the owner, the demo data
+ * - Unset: a persistent embedded PostgreSQL whose data lives in `dataDir` (default
+ *   `.tenantry/dev-db`, see dev-env.ts; survives restarts), on `EMBEDDED_PG_PORT`, else the port it
+ *   had last time (recorded in `.tenantry/dev.env`) when that is free, else a free port (never
+ *   5432), with the three roles, the `tenantry` database migrated as the owner, an empty
+ *   `tenantry_shadow` database owned by the owner (Prisma Migrate's shadow database), the demo data
  *   (idempotent), and PgBouncer in session mode in front when the binary is installed (else the
- *   runtime URL goes straight to Postgres, and `pooler` says so).
+ *   runtime URL goes straight to Postgres, and `route` says so). The URLs it serves are written to
+ *   `.tenantry/dev.env`, and the log says where.
+ *
+ * `startDevPostgres` is the same server without migrations, seed or PgBouncer, for the `pnpm db:*`
+ * commands (see resolveDatabase in dev-env.ts).
  *
  * @example
  * const db = await provisionDevDatabase({ dataDir: '.tenantry/dev-db', log: console.log });
@@ -15,14 +21,26 @@
  * // ... run the apps, then:
  * await db.stop();
  */
-import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { migrateDeploy } from '../../scripts/migrate/run.js';
 import { createAdminPrismaClient } from '../admin.js';
 import { ROLES, ensureRoles, roleUrl } from './databases.js';
 import { seedDemoData } from './demo-data.js';
+import {
+  DEV_DATABASE,
+  DEV_SHADOW_DATABASE,
+  DevDatabaseError,
+  devPaths,
+  displayPath,
+  envFileFor,
+  lastPorts,
+  runningDevServer,
+  writeDevEnvFile,
+  type DevUrls,
+} from './dev-env.js';
 import { startPgBouncer } from './pgbouncer.js';
 import { freeLocalPort, provisionPersistentEmbeddedPostgres, type PostgresServer } from './postgres-server.js';
 
@@ -40,14 +58,18 @@ export interface DevDatabase {
   appliedMigrations: string[];
   /** Row counts of the demo data, when it was seeded. */
   seeded: Record<string, number> | undefined;
+  /** Owner role on the empty shadow database Prisma Migrate uses (embedded only). */
+  shadowUrl?: string;
+  /** Where the URLs were written (embedded only): `<dev dir>/dev.env`. */
+  envFile?: string;
   /** Stops what this call started (PgBouncer, the embedded server); the data stays. */
   stop(): Promise<void>;
 }
 
 export interface ProvisionDevDatabaseOptions {
-  /** Where the embedded server keeps its data, e.g. `<repo>/.tenantry/dev-db`. */
-  dataDir: string;
-  /** Embedded server port; default EMBEDDED_PG_PORT, else a free one. */
+  /** Where the embedded server keeps its data; default `TENANTRY_DEV_DIR/dev-db` (`<repo>/.tenantry/dev-db`). */
+  dataDir?: string;
+  /** Embedded server port; default EMBEDDED_PG_PORT, else last run's port when free, else a free one. */
   port?: number;
   /** Database name on the embedded server; default `tenantry`. */
   database?: string;
@@ -63,31 +85,40 @@ export async function provisionDevDatabase(options: ProvisionDevDatabaseOptions)
   const seed = options.seed ?? true;
   if (env.DATABASE_URL) return useConfiguredDatabase(env, seed, log);
 
-  const database = options.database ?? 'tenantry';
-  const dataDir = path.resolve(options.dataDir);
-  // Running as root, the server runs as the `postgres` OS user, which must traverse every parent.
-  await fs.mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 });
-  const server = (await runningServer(dataDir)) ?? (await startServer(dataDir, options, env, log));
+  const database = options.database ?? DEV_DATABASE;
+  const dataDir = path.resolve(options.dataDir ?? devPaths(env).dataDir);
+  const envFile = envFileFor(dataDir);
+  const { server } = await ensureDevServer(dataDir, options.port, env, log);
   let bouncer: Awaited<ReturnType<typeof startPgBouncer>>;
   try {
-    await ensureRoles(server);
-    await ensureDatabase(server, database);
-    const directUrl = roleUrl(server, ROLES.owner, database);
-    const adminUrl = roleUrl(server, ROLES.admin, database);
-    const { appliedMigrationNames } = await migrateDeploy({ url: directUrl });
-    const seeded = seed ? await seedWith(adminUrl) : undefined;
-    bouncer = await startPgBouncer({ upstreamHost: server.host, upstreamPort: server.port, mode: 'session', poolSize: 20, log });
+    const urls = await prepareDevDatabases(server, database);
+    const { appliedMigrationNames } = await migrateDeploy({ url: urls.DIRECT_URL });
+    const seeded = seed ? await seedWith(urls.DATABASE_ADMIN_URL) : undefined;
+    // PgBouncer keeps its port too, so DATABASE_URL stays the same across restarts.
+    const lastBouncer = lastPorts(envFile).pgbouncer;
+    const bouncerPort = lastBouncer && (await portIsFree(lastBouncer)) ? lastBouncer : undefined;
+    bouncer = await startPgBouncer({ upstreamHost: server.host, upstreamPort: server.port, mode: 'session', poolSize: 20, port: bouncerPort, log });
     const databaseUrl = bouncer
       ? roleUrl(server, ROLES.app, database, bouncer.host, bouncer.port)
       : roleUrl(server, ROLES.app, database);
     const route = bouncer
       ? `pgbouncer session mode on 127.0.0.1:${bouncer.port} → postgres 127.0.0.1:${server.port}`
       : `direct to postgres 127.0.0.1:${server.port} (pgbouncer is not installed: apt-get install pgbouncer)`;
+    await writeDevEnvFile(
+      envFile,
+      { ...urls, DATABASE_URL: databaseUrl },
+      bouncer
+        ? `DATABASE_URL goes through PgBouncer (port ${bouncer.port}), which runs only while \`pnpm dev\` does; the others go straight to Postgres (port ${server.port}).`
+        : `PgBouncer is not installed: DATABASE_URL goes straight to Postgres (port ${server.port}).`,
+    );
+    log(`URLs written to ${displayPath(envFile)} (DATABASE_URL, DIRECT_URL, DATABASE_ADMIN_URL, SHADOW_DATABASE_URL)`);
     return {
       source: 'embedded',
       databaseUrl,
-      directUrl,
-      adminUrl,
+      directUrl: urls.DIRECT_URL,
+      adminUrl: urls.DATABASE_ADMIN_URL,
+      shadowUrl: urls.SHADOW_DATABASE_URL,
+      envFile,
       route,
       appliedMigrations: appliedMigrationNames,
       seeded,
@@ -100,6 +131,60 @@ export async function provisionDevDatabase(options: ProvisionDevDatabaseOptions)
     await server.stop();
     throw error;
   }
+}
+
+export interface DevPostgres {
+  server: PostgresServer;
+  /** Owner, admin and shadow URLs straight to Postgres; DATABASE_URL too (direct, no PgBouncer). */
+  urls: DevUrls;
+  /** True when this call started the server (it was stopped). */
+  startedHere: boolean;
+  /** Stops the server if this call started it; leaves one started by `pnpm dev` running. */
+  release(): Promise<void>;
+}
+
+/**
+ * The dev server for a `pnpm db:*` command: the running one, else started (Postgres only) on the
+ * last port when free. Roles, the `tenantry` database and its shadow database exist afterwards;
+ * nothing is migrated or seeded. dev.env is (re)written when it is missing or names another port.
+ */
+export async function startDevPostgres(options: { dataDir?: string; port?: number; env?: NodeJS.ProcessEnv; log?: (m: string) => void } = {}): Promise<DevPostgres> {
+  const env = options.env ?? process.env;
+  const dataDir = path.resolve(options.dataDir ?? devPaths(env).dataDir);
+  const envFile = envFileFor(dataDir);
+  const { server, startedHere } = await ensureDevServer(dataDir, options.port, env, options.log ?? (() => {}));
+  try {
+    const urls = await prepareDevDatabases(server, DEV_DATABASE);
+    if (lastPorts(envFile).postgres !== server.port) {
+      await writeDevEnvFile(envFile, urls, `Written by a \`pnpm db:*\` command: DATABASE_URL goes straight to Postgres (port ${server.port}); \`pnpm dev\` rewrites it to go through PgBouncer.`);
+    }
+    return { server, urls, startedHere, release: async () => void (startedHere ? await server.stop() : undefined) };
+  } catch (error) {
+    if (startedHere) await server.stop();
+    throw error;
+  }
+}
+
+async function ensureDevServer(dataDir: string, port: number | undefined, env: NodeJS.ProcessEnv, log: (m: string) => void): Promise<{ server: PostgresServer; startedHere: boolean }> {
+  // Running as root, the server runs as the `postgres` OS user, which must traverse every parent.
+  await fs.mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 });
+  const running = await runningDevServer(dataDir);
+  if (running) return { server: running, startedHere: false };
+  return { server: await startServer(dataDir, port, env, log), startedHere: true };
+}
+
+/** Roles, the database and its shadow database, owned by the owner; the URLs of each role. */
+async function prepareDevDatabases(server: PostgresServer, database: string): Promise<DevUrls> {
+  await ensureRoles(server);
+  await ensureDatabase(server, database);
+  const shadow = database === DEV_DATABASE ? DEV_SHADOW_DATABASE : `${database}_shadow`;
+  await ensureDatabase(server, shadow);
+  return {
+    DATABASE_URL: roleUrl(server, ROLES.app, database),
+    DIRECT_URL: roleUrl(server, ROLES.owner, database),
+    DATABASE_ADMIN_URL: roleUrl(server, ROLES.admin, database),
+    SHADOW_DATABASE_URL: roleUrl(server, ROLES.owner, shadow),
+  };
 }
 
 async function useConfiguredDatabase(env: NodeJS.ProcessEnv, seed: boolean, log: (m: string) => void): Promise<DevDatabase> {
@@ -132,58 +217,32 @@ async function seedWith(adminUrl: string): Promise<Record<string, number>> {
   }
 }
 
-async function startServer(dataDir: string, options: ProvisionDevDatabaseOptions, env: NodeJS.ProcessEnv, log: (m: string) => void): Promise<PostgresServer> {
-  const port = options.port ?? (env.EMBEDDED_PG_PORT ? Number(env.EMBEDDED_PG_PORT) : await freeLocalPort());
+async function startServer(dataDir: string, fixedPort: number | undefined, env: NodeJS.ProcessEnv, log: (m: string) => void): Promise<PostgresServer> {
+  const port = fixedPort ?? (env.EMBEDDED_PG_PORT ? Number(env.EMBEDDED_PG_PORT) : await stablePort(envFileFor(dataDir), log));
   if (!Number.isInteger(port) || port <= 0 || port > 65_535 || port === 5432) {
-    throw new Error('Cannot start the dev database because EMBEDDED_PG_PORT is not a port other than 5432. Unset it to pick a free port.');
+    throw new DevDatabaseError('Cannot start the dev database because EMBEDDED_PG_PORT is not a port other than 5432. Unset it to pick a free port.');
   }
   const server = await provisionPersistentEmbeddedPostgres(dataDir, port, log);
   log(`postgres: embedded, data in ${dataDir}, port ${server.port}`);
   return server;
 }
 
-/**
- * A server left running on `dataDir` by an earlier run that did not stop it (killed with -9, say):
- * reuse it rather than fail on its lock file. Its postmaster.pid holds the pid and the port.
- */
-async function runningServer(dataDir: string): Promise<PostgresServer | undefined> {
-  const pidFile = path.join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return undefined;
-  const [pidLine, , , portLine] = readFileSync(pidFile, 'utf8').split('\n');
-  const pid = Number(pidLine);
-  const port = Number(portLine);
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return undefined; // stale: postgres removes it itself on start
-  }
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  const probe = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  try {
-    await probe.connect();
-  } catch {
-    return undefined;
-  } finally {
-    await probe.end().catch(() => {});
-  }
-  return {
-    source: 'embedded',
-    host: '127.0.0.1',
-    port,
-    superuserUrl(database) {
-      const u = new URL(url);
-      if (database !== undefined) u.pathname = `/${encodeURIComponent(database)}`;
-      return u.href;
-    },
-    // Started by someone else: stop it the way it would have been stopped.
-    async stop() {
-      try {
-        process.kill(pid, 'SIGINT');
-      } catch {
-        /* already gone */
-      }
-    },
-  };
+/** Last run's port (from dev.env) when it is free, else a free one; says when the port changes. */
+async function stablePort(envFile: string, log: (m: string) => void): Promise<number> {
+  const last = lastPorts(envFile).postgres;
+  if (last === undefined) return freeLocalPort();
+  if (await portIsFree(last)) return last;
+  const port = await freeLocalPort();
+  log(`postgres: port ${last} (last run) is taken, using ${port}; ${displayPath(envFile)} is updated`);
+  return port;
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
 }
 
 /** Creates `name` owned by tenantry_owner when it does not exist; never drops anything. */
