@@ -1,9 +1,11 @@
-// `pnpm db:seed`: demo tenants, users, memberships and data, idempotent (fixed ids, upserts).
-// Seeding writes across tenants, so it is one of the few legitimate users of @tenantry/db/admin.
+// `pnpm db:seed`: creates the demo tenants, users, memberships and data that are missing (fixed ids),
+// never changes a row that exists, and skips a demo row whose unique key one of yours holds; it
+// prints what it did. Seeding writes across tenants, so it is one of the few legitimate users of
+// @tenantry/db/admin.
 // DATABASE_ADMIN_URL from the environment or .env, else the dev database (src/testing/dev-env.ts);
 // the first line printed says which.
 import { createAdminPrismaClient } from '../src/admin.js';
-import { DEMO, seedDemoData } from '../src/testing/demo-data.js';
+import { describeDemoSeed, loadDemoData } from '../src/testing/demo-data.js';
 import { resolveDatabase } from '../src/testing/dev-env.js';
 
 async function main(): Promise<void> {
@@ -12,8 +14,7 @@ async function main(): Promise<void> {
   try {
     const admin = createAdminPrismaClient({ connectionString: db.urls.DATABASE_ADMIN_URL!, poolSize: 1 });
     try {
-      const counts = await seedDemoData(admin);
-      console.log(`Seeded ${DEMO.tenants.length} demo tenants: ${JSON.stringify(counts)}`);
+      console.log(describeDemoSeed(await loadDemoData(admin, { mode: 'fill' })));
     } catch (error) {
       throw seedError(error);
     } finally {
