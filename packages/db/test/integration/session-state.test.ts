@@ -182,6 +182,25 @@ describe('session state left by raw SQL does not reach the next request', () => 
     }
   });
 
+  it('after a session SET, the very next request of B may be a write, raw or model (no read first)', async () => {
+    const sets = [
+      'set default_transaction_read_only = on',
+      'set session characteristics as transaction read only',
+      'set search_path = pg_catalog',
+      'set statement_timeout = 50',
+    ];
+    for (const statement of sets) {
+      for (const write of [
+        () => prisma.workspace.create({ data: { name: `first write after ${statement} ${Math.random()}` } }),
+        () => prisma.$executeRawUnsafe(`insert into workspaces (id, name) values (gen_random_uuid(), 'raw after ${statement} ' || random())`),
+        () => prisma.$executeRawUnsafe("update projects set name = name where pg_sleep(0.06) is not null"),
+      ]) {
+        await inA(() => prisma.$executeRawUnsafe(statement));
+        await expect(inB(write), `B's first write after A ran "${statement}"`).resolves.toBeDefined();
+      }
+    }
+  });
+
   it('LISTEN and session advisory locks are released before the next request runs', async () => {
     const observer = db.pgPool('superuser', { max: 1 });
     await leaveThenProbe(
