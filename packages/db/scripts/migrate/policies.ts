@@ -12,9 +12,14 @@
 // could cascade (ON DELETE/UPDATE CASCADE, unchecked by RLS) into other workspaces' rows. Composite keys stay the schema's job (`@@id([tenantId, id])`):
 // Prisma generates them, and db:check fails a tenant table without them.
 //
+// Workspace keys (docs/schema-rules.md): a foreign key the migration adds from a workspace-scoped
+// table to a workspace-scoped one must include workspace_id on both sides, and a tenant-wide table
+// must not reference a workspace-scoped one. Generation cannot fix the schema, so it prints a warning
+// naming the foreign key and the @relation to write; `pnpm db:check` fails it (ws-keys).
+//
 // Policies are plain data (drizzle's words: `for`, `to`, `using`, `withCheck`) rendered to SQL.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { prismaMigrate } from './prisma-modules.js';
 
@@ -122,11 +127,139 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Appends RLS to `<dir>/migration.sql` in place; returns the tables it secured. */
-export async function addRlsToMigrationFile(migrationDir: string): Promise<TenantTable[]> {
+/** What the migrations so far say about a table: its columns and the column sets of its unique keys. */
+interface KnownTable {
+  columns: Set<string>;
+  uniques: string[][];
+}
+
+const QUOTED = /"((?:[^"]|"")+)"/g;
+const names = (list: string) => [...list.matchAll(QUOTED)].map((m) => m[1]!.replaceAll('""', '"'));
+const TABLE_REF = String.raw`(?:"(?:[^"]|"")+"\.)?"((?:[^"]|"")+)"`;
+
+/**
+ * Replays Prisma-generated migrations (oldest first) far enough to know, per table name, its columns
+ * and unique keys: CREATE TABLE, ALTER TABLE ... ADD/DROP COLUMN, DROP TABLE, PRIMARY KEY and
+ * CREATE UNIQUE INDEX. Hand-written SQL in other forms is ignored (db:check reads the real catalog).
+ */
+export function replayTables(migrations: string[]): Map<string, KnownTable> {
+  const tables = new Map<string, KnownTable>();
+  const statement = new RegExp(
+    [
+      String.raw`^CREATE TABLE ${TABLE_REF} \(
+([\s\S]*?)
+\);$`,
+      String.raw`^ALTER TABLE ${TABLE_REF} ((?:ADD|DROP) COLUMN[\s\S]*?);$`,
+      String.raw`^DROP TABLE ${TABLE_REF};$`,
+      String.raw`^CREATE UNIQUE INDEX "(?:[^"]|"")+" ON ${TABLE_REF}\(([^)]*)\);$`,
+    ].join('|'),
+    'gm',
+  );
+  for (const sql of migrations) {
+    for (const m of sql.matchAll(statement)) {
+      const [, created, body, altered, change, dropped, indexed, indexColumns] = m;
+      if (created !== undefined) {
+        const name = created.replaceAll('""', '"');
+        const columns = new Set([...body!.matchAll(/^\s+"((?:[^"]|"")+)" /gm)].map((c) => c[1]!.replaceAll('""', '"')));
+        const pk = /CONSTRAINT "(?:[^"]|"")+" PRIMARY KEY \(([^)]*)\)/.exec(body!);
+        tables.set(name, { columns, uniques: pk ? [names(pk[1]!)] : [] });
+      } else if (altered !== undefined) {
+        const table = tables.get(altered.replaceAll('""', '"'));
+        if (!table) continue;
+        for (const c of change!.matchAll(/(ADD|DROP) COLUMN\s+"((?:[^"]|"")+)"/g)) {
+          const column = c[2]!.replaceAll('""', '"');
+          if (c[1] === 'ADD') table.columns.add(column);
+          else table.columns.delete(column);
+        }
+      } else if (dropped !== undefined) {
+        tables.delete(dropped.replaceAll('""', '"'));
+      } else if (indexed !== undefined) {
+        tables.get(indexed.replaceAll('""', '"'))?.uniques.push(names(indexColumns!));
+      }
+    }
+  }
+  return tables;
+}
+
+export interface WorkspaceKeyWarning {
+  constraint: string;
+  table: string;
+  parent: string;
+  message: string;
+}
+
+const camel = (columns: string[]) => columns.map((n) => n.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())).join(', ');
+const withWorkspace = (columns: string[]) => {
+  const rest = columns.filter((n) => n !== 'workspace_id');
+  rest.splice(rest.indexOf('tenant_id') + 1, 0, 'workspace_id');
+  return rest;
+};
+
+/**
+ * The foreign keys `sql` adds that break the workspace rule, given the migrations before it
+ * (oldest first): a workspace-scoped table's key to a workspace-scoped parent without workspace_id
+ * paired on both sides, and any tenant-wide table's key to a workspace-scoped parent.
+ */
+export function workspaceKeyWarnings(sql: string, earlier: string[] = []): WorkspaceKeyWarning[] {
+  const tables = replayTables([...earlier, sql]);
+  const workspaceScoped = (t: KnownTable | undefined) => !!t && t.columns.has('tenant_id') && t.columns.has('workspace_id');
+  const fk = new RegExp(String.raw`^ALTER TABLE ${TABLE_REF} ADD CONSTRAINT "((?:[^"]|"")+)" FOREIGN KEY \(([^)]*)\) REFERENCES ${TABLE_REF}\s*\(([^)]*)\)`, 'gm');
+  const warnings: WorkspaceKeyWarning[] = [];
+  for (const [, childName, constraintName, columnList, parentName, referenceList] of sql.matchAll(fk)) {
+    const [table, constraint, parent] = [childName!, constraintName!, parentName!].map((n) => n.replaceAll('""', '"')) as [string, string, string];
+    const [child, target] = [tables.get(table), tables.get(parent)];
+    if (!child?.columns.has('tenant_id') || !workspaceScoped(target)) continue;
+    const [columns, references] = [names(columnList!), names(referenceList!)];
+    const see = 'db:check fails it as ws-keys; see docs/schema-rules.md';
+    if (!child.columns.has('workspace_id')) {
+      warnings.push({
+        constraint, table, parent,
+        message:
+          `Warning: tenant-wide table ${table} (no workspace_id) references workspace-scoped ${parent} by foreign key ${constraint}, so every context of the tenant, ` +
+          `narrowed to a workspace or not, reads rows that expose every workspace's ${parent} (${see}). ` +
+          `Fix: give the model a workspaceId (@map("workspace_id"), defaulting from app.workspace_id) and put it in the relation: ` +
+          `@relation(fields: [${camel(withWorkspace(columns))}], references: [${camel(withWorkspace(references))}]); then run pnpm db:migrate again.`,
+      });
+      continue;
+    }
+    const i = columns.indexOf('workspace_id');
+    if (i !== -1 && references[i] === 'workspace_id') continue;
+    const [fixedColumns, fixedReferences] = [withWorkspace(columns), withWorkspace(references)];
+    const unique = target!.uniques.some((u) => u.length === fixedReferences.length && fixedReferences.every((c) => u.includes(c)));
+    warnings.push({
+      constraint, table, parent,
+      message:
+        `Warning: foreign key ${constraint} (${columns.join(', ')}) of workspace-scoped ${table} references workspace-scoped ${parent} (${references.join(', ')}) without pairing workspace_id, ` +
+        `so a ${table} row can sit in another workspace than its ${parent} row and workspace scoping leaks (${see}). ` +
+        `Fix in schema.prisma: @relation(fields: [${camel(fixedColumns)}], references: [${camel(fixedReferences)}])` +
+        (unique ? '' : `, and @@unique([${camel(fixedReferences)}]) on the parent model`) +
+        '; then run pnpm db:migrate again.',
+    });
+  }
+  return warnings;
+}
+
+/** The migration.sql of every migration in `migrationsDir` named before `name`, oldest first. */
+async function migrationsBefore(migrationsDir: string, name: string): Promise<string[]> {
+  const entries = await readdir(migrationsDir, { withFileTypes: true }).catch(() => []);
+  const earlier = entries.filter((e) => e.isDirectory() && e.name < name).map((e) => e.name).sort();
+  return Promise.all(earlier.map((n) => readFile(path.join(migrationsDir, n, 'migration.sql'), 'utf8').catch(() => '')));
+}
+
+/**
+ * Appends RLS to `<dir>/migration.sql` in place; returns the tables it secured. Prints (to `warn`,
+ * default stderr) a warning for each foreign key the migration adds that breaks the workspace rule.
+ */
+export async function addRlsToMigrationFile(
+  migrationDir: string,
+  warn: (message: string) => void = (message) => void process.stderr.write(`${message}\n`),
+): Promise<TenantTable[]> {
   const file = path.join(migrationDir, 'migration.sql');
-  const { sql, tables } = addRlsToMigration(await readFile(file, 'utf8'));
+  const original = await readFile(file, 'utf8');
+  const { sql, tables } = addRlsToMigration(original);
   if (tables.length > 0) await writeFile(file, sql);
+  const earlier = await migrationsBefore(path.dirname(migrationDir), path.basename(migrationDir));
+  for (const w of workspaceKeyWarnings(original, earlier)) warn(`${w.message} (${path.basename(migrationDir)}/migration.sql)`);
   return tables;
 }
 

@@ -2,11 +2,13 @@
  * Policy generation: adding a tenant-scoped model to schema.prisma and running `pnpm db:migrate`
  * produces a migration that already holds the model's RLS (grants, ENABLE/FORCE, four policies in
  * the form of the hand-written RLS migration), applied with the table, and `db:check` passes on the
- * result. Runs on a temporary copy of the schema and migrations.
+ * result. Runs on a temporary copy of the schema and migrations. The Comment model and the lines it
+ * adds to Task are the documented example of docs/schema-rules.md, read from there; a second
+ * migration adds relations that break the workspace rule, and db:migrate warns about each.
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +16,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { auditDatabase } from '../../scripts/check/audit.js';
-import { addRlsToMigration, tenantTablesCreatedIn } from '../../scripts/migrate/policies.js';
+import { addRlsToMigration, tenantTablesCreatedIn, workspaceKeyWarnings } from '../../scripts/migrate/policies.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const rig = inject('rig');
@@ -22,20 +24,27 @@ const url = (database: string) => Object.assign(new URL(rig.superuserUrl), { pat
 const database = `${rig.prefix}_policies_${randomUUID().slice(0, 8)}`;
 const TENANT_DEFAULT = `@default(dbgenerated("(NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid")) @map("tenant_id") @db.Uuid`;
 const WORKSPACE_DEFAULT = `@default(dbgenerated("(NULLIF(current_setting('app.workspace_id'::text, true), ''::text))::uuid")) @map("workspace_id") @db.Uuid`;
-const NEW_MODELS = `
-model Comment {
-  tenantId    String  ${TENANT_DEFAULT}
-  workspaceId String  ${WORKSPACE_DEFAULT}
-  id          String  @default(uuid()) @db.Uuid
-  projectId   String  @map("project_id") @db.Uuid
-  body        String
-  project     Project @relation(fields: [tenantId, workspaceId, projectId], references: [tenantId, workspaceId, id], onDelete: Cascade)
-
-  @@id([tenantId, id])
-  @@index([tenantId, projectId])
-  @@map("comments")
+const TASK_KEY_MIGRATION = '20261201000201_tasks_workspace_key'; // after the shipped migrations, before the generated ones
+/** The ```prisma (or ```sql) block after `<!-- prisma-snippet: name -->` in docs/schema-rules.md. */
+async function docSnippet(name: string, language = 'prisma'): Promise<string> {
+  const doc = await readFile(path.join(packageRoot, '../../docs/schema-rules.md'), 'utf8');
+  const m = new RegExp(`<!-- prisma-snippet: ${name} -->\\s*\`\`\`${language}\\n([\\s\\S]*?)\`\`\``).exec(doc);
+  if (!m) throw new Error(`docs/schema-rules.md has no prisma-snippet ${name}`);
+  return m[1]!;
 }
 
+/** `schema` with a `model X { // ... }` fragment's fields added after X's fields and its @@ attributes after X's. */
+function addToModel(schema: string, fragment: string): string {
+  const [, name, body] = /^model (\w+) \{\n([\s\S]*?)^\}/m.exec(fragment)!;
+  const lines = body!.split('\n').filter((l) => l.trim() !== '' && !/^\s*\/\/ \.\.\./.test(l));
+  const [fields, attributes] = [lines.filter((l) => !l.trim().startsWith('@@')), lines.filter((l) => l.trim().startsWith('@@'))];
+  const model = new RegExp(`^model ${name} \\{\\n([\\s\\S]*?)\\n\\n((?:  @@.*\\n)+)\\}`, 'm');
+  expect(schema).toMatch(model);
+  return schema.replace(model, (_, own: string, ownAttributes: string) =>
+    `model ${name} {\n${[own, ...fields].join('\n')}\n\n${ownAttributes}${attributes.map((l) => `${l}\n`).join('')}}`);
+}
+
+const NEW_MODELS = `
 model Label {
   tenantId String @${TENANT_DEFAULT.slice(1)}
   id       String @default(uuid()) @db.Uuid
@@ -58,18 +67,23 @@ let dir: string;
 let migrationSql: string;
 let migrationName: string;
 let stdout: string;
+let stderr: string;
+let schema: string;
 let client: pg.Client;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'tenantry-policies-test-'));
   await cp(path.join(packageRoot, 'prisma', 'migrations'), path.join(dir, 'migrations'), { recursive: true });
-  const schema = (await readFile(path.join(packageRoot, 'prisma', 'schema.prisma'), 'utf8')).replace(
-    /(model Project \{[\s\S]*?\n  tasks +Task\[\]\n)/,
-    '$1  comments    Comment[]\n',
-  );
-  expect(schema).toContain('comments    Comment[]');
-  await writeFile(path.join(dir, 'schema.prisma'), schema + NEW_MODELS);
-  ({ stdout } = await promisify(execFile)(
+  // Task's new key, written as its own migration the way docs/schema-rules.md says to: Prisma's
+  // `migrate dev` asks to confirm adding a unique constraint to an existing table, and the
+  // non-interactive `pnpm db:migrate` refuses that prompt.
+  await mkdir(path.join(dir, 'migrations', TASK_KEY_MIGRATION));
+  await writeFile(path.join(dir, 'migrations', TASK_KEY_MIGRATION, 'migration.sql'), await docSnippet('task-key-migration', 'sql'));
+  schema = addToModel(await readFile(path.join(packageRoot, 'prisma', 'schema.prisma'), 'utf8'), await docSnippet('task-additions'));
+  expect(schema).toMatch(/  comments +Comment\[\]\n\n  @@id\(\[tenantId, id\]\)\n[\s\S]*  @@map\("tasks"\)\n  @@unique\(\[tenantId, workspaceId, id\]\)\n\}/);
+  schema += `\n${await docSnippet('comment-model')}${NEW_MODELS}`;
+  await writeFile(path.join(dir, 'schema.prisma'), schema);
+  ({ stdout, stderr } = await promisify(execFile)(
     'pnpm',
     ['-s', 'db:migrate', '--name', 'add_comments', '--url', url(database), '--schema', path.join(dir, 'schema.prisma'), '--migrations', path.join(dir, 'migrations')],
     { cwd: packageRoot, env: { ...process.env, DIRECT_URL: '', TENANTRY_RUNTIME_ROLE: '' } },
@@ -94,6 +108,8 @@ afterAll(async () => {
 describe('policy generation in db:migrate', () => {
   it('appends RLS for each new tenant table, and none for a global one, to the new migration', () => {
     expect(stdout).toContain(`Added Row-Level Security (grants, ENABLE/FORCE, 4 policies) for comments, labels to ${migrationName}/migration.sql`);
+    // The documented Comment keeps the workspace rule: no warning.
+    expect(stderr).not.toContain('Warning:');
     for (const table of ['comments', 'labels']) {
       expect(migrationSql).toContain(`GRANT SELECT, INSERT, UPDATE, DELETE ON "${table}" TO tenantry_app;`);
       expect(migrationSql).toContain(`ALTER TABLE "${table}" ENABLE ROW LEVEL SECURITY;`);
@@ -170,6 +186,92 @@ describe('policy generation in db:migrate', () => {
     } finally {
       await client.query('rollback');
     }
+  });
+});
+
+describe('workspace rule in db:migrate', () => {
+  it('warns about a workspace-scoped relation without workspace_id and a tenant-wide table referencing a workspace-scoped one; db:check fails both', async () => {
+    const BAD_MODELS = `
+model TaskNote {
+  tenantId    String ${TENANT_DEFAULT}
+  workspaceId String ${WORKSPACE_DEFAULT}
+  id          String @default(uuid()) @db.Uuid
+  taskId      String @map("task_id") @db.Uuid
+  task        Task   @relation(fields: [tenantId, taskId], references: [tenantId, id], onDelete: Cascade)
+
+  @@id([tenantId, id])
+  @@map("task_notes")
+}
+
+model TaskLink {
+  tenantId String ${TENANT_DEFAULT}
+  id       String @default(uuid()) @db.Uuid
+  taskId   String @map("task_id") @db.Uuid
+  url      String
+  task     Task   @relation(fields: [tenantId, taskId], references: [tenantId, id], onDelete: Cascade)
+
+  @@id([tenantId, id])
+  @@map("task_links")
+}
+`;
+    const bad = addToModel(schema, 'model Task {\n  notes       TaskNote[]\n  links       TaskLink[]\n}\n') + BAD_MODELS;
+    await writeFile(path.join(dir, 'schema.prisma'), bad);
+    const run = await promisify(execFile)(
+      'pnpm',
+      ['-s', 'db:migrate', '--name', 'add_task_notes', '--url', url(database), '--schema', path.join(dir, 'schema.prisma'), '--migrations', path.join(dir, 'migrations')],
+      { cwd: packageRoot, env: { ...process.env, DIRECT_URL: '', TENANTRY_RUNTIME_ROLE: '' } },
+    );
+    const created = (await readdir(path.join(dir, 'migrations'))).find((n) => n.endsWith('_add_task_notes'));
+    expect(created, run.stdout).toBeDefined();
+    expect(run.stdout).toContain(`for task_notes, task_links to ${created}/migration.sql`);
+    const warnings = run.stderr.split('\n').filter((l) => l.startsWith('Warning:'));
+    expect(warnings, run.stderr).toHaveLength(2);
+    expect(warnings[0]).toBe(
+      'Warning: foreign key task_notes_tenant_id_task_id_fkey (tenant_id, task_id) of workspace-scoped task_notes references workspace-scoped tasks (tenant_id, id) without pairing workspace_id, ' +
+        'so a task_notes row can sit in another workspace than its tasks row and workspace scoping leaks (db:check fails it as ws-keys; see docs/schema-rules.md). ' +
+        // Task already has @@unique([tenantId, workspaceId, id]) (from the documented example), so the fix is the relation alone.
+        `Fix in schema.prisma: @relation(fields: [tenantId, workspaceId, taskId], references: [tenantId, workspaceId, id]); then run pnpm db:migrate again. (${created}/migration.sql)`,
+    );
+    expect(warnings[1]).toContain('Warning: tenant-wide table task_links (no workspace_id) references workspace-scoped tasks by foreign key task_links_tenant_id_task_id_fkey');
+    expect(warnings[1]).toContain('Fix: give the model a workspaceId (@map("workspace_id"), defaulting from app.workspace_id) and put it in the relation: @relation(fields: [tenantId, workspaceId, taskId], references: [tenantId, workspaceId, id])');
+
+    const findings = await auditDatabase(client, { runtimeRole: 'tenantry_app', schemas: ['public'] });
+    expect(findings.filter((f) => !f.ok).map((f) => `${f.subject} ${f.check}`).sort()).toEqual(['public.task_links ws-keys', 'public.task_notes ws-keys']);
+  });
+});
+
+describe('workspaceKeyWarnings', () => {
+  const earlier = [
+    'CREATE TABLE "tasks" (\n    "tenant_id" UUID NOT NULL,\n    "workspace_id" UUID NOT NULL,\n    "id" UUID NOT NULL,\n\n    CONSTRAINT "tasks_pkey" PRIMARY KEY ("tenant_id","id")\n);',
+    'CREATE TABLE "workspaces" (\n    "tenant_id" UUID NOT NULL,\n    "id" UUID NOT NULL\n);',
+  ];
+  const child = (columns: string) => `CREATE TABLE "c" (\n${columns.split(',').map((c) => `    "${c}" UUID NOT NULL`).join(',\n')}\n);\n\n`;
+  const fk = (from: string, to: string, table = 'tasks') => `ALTER TABLE "c" ADD CONSTRAINT "c_fkey" FOREIGN KEY (${from}) REFERENCES "${table}"(${to}) ON DELETE CASCADE ON UPDATE CASCADE;`;
+
+  it('accepts workspace_id paired with workspace_id, and any key to a tenant-wide or global parent', () => {
+    expect(workspaceKeyWarnings(child('tenant_id,workspace_id,task_id') + fk('"tenant_id", "workspace_id", "task_id"', '"tenant_id", "workspace_id", "id"'), earlier)).toEqual([]);
+    expect(workspaceKeyWarnings(child('tenant_id,workspace_id') + fk('"tenant_id", "workspace_id"', '"tenant_id", "id"', 'workspaces'), earlier)).toEqual([]);
+    expect(workspaceKeyWarnings(child('tenant_id,ws') + fk('"tenant_id", "ws"', '"tenant_id", "id"', 'workspaces'), earlier)).toEqual([]);
+  });
+
+  it('warns, naming the missing @@unique when no earlier migration created it', () => {
+    const [w] = workspaceKeyWarnings(child('tenant_id,workspace_id,task_id') + fk('"tenant_id", "task_id"', '"tenant_id", "id"'), earlier);
+    expect(w).toMatchObject({ constraint: 'c_fkey', table: 'c', parent: 'tasks' });
+    expect(w!.message).toContain('@relation(fields: [tenantId, workspaceId, taskId], references: [tenantId, workspaceId, id]), and @@unique([tenantId, workspaceId, id]) on the parent model;');
+    const withUnique = [...earlier, 'CREATE UNIQUE INDEX "tasks_tenant_id_workspace_id_id_key" ON "tasks"("tenant_id", "workspace_id", "id");'];
+    expect(workspaceKeyWarnings(child('tenant_id,workspace_id,task_id') + fk('"tenant_id", "task_id"', '"tenant_id", "id"'), withUnique)[0]!.message).not.toContain('@@unique');
+  });
+
+  it('warns about workspace_id paired with another column, and follows columns added and dropped later', () => {
+    expect(workspaceKeyWarnings(child('tenant_id,workspace_id,task_id') + fk('"tenant_id", "task_id", "workspace_id"', '"tenant_id", "workspace_id", "id"'), earlier)).toHaveLength(1);
+    // tasks loses workspace_id: now tenant-wide, so a plain composite key to it is fine.
+    const dropped = [...earlier, 'ALTER TABLE "tasks" DROP COLUMN "workspace_id";'];
+    expect(workspaceKeyWarnings(child('tenant_id,workspace_id,task_id') + fk('"tenant_id", "task_id"', '"tenant_id", "id"'), dropped)).toEqual([]);
+    // An existing tenant-wide table gains a key to tasks.
+    const existing = [...earlier, child('tenant_id,task_id')];
+    expect(workspaceKeyWarnings(fk('"tenant_id", "task_id"', '"tenant_id", "id"'), existing)[0]!.message).toMatch(/^Warning: tenant-wide table c \(no workspace_id\) references workspace-scoped tasks/);
+    // ... unless it gains a workspace_id in the same migration.
+    expect(workspaceKeyWarnings('ALTER TABLE "c" ADD COLUMN     "workspace_id" UUID NOT NULL;\n' + fk('"tenant_id", "workspace_id", "task_id"', '"tenant_id", "workspace_id", "id"'), existing)).toEqual([]);
   });
 });
 
