@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,11 +24,10 @@ const url = (database: string) => Object.assign(new URL(rig.superuserUrl), { pat
 const database = `${rig.prefix}_policies_${randomUUID().slice(0, 8)}`;
 const TENANT_DEFAULT = `@default(dbgenerated("(NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid")) @map("tenant_id") @db.Uuid`;
 const WORKSPACE_DEFAULT = `@default(dbgenerated("(NULLIF(current_setting('app.workspace_id'::text, true), ''::text))::uuid")) @map("workspace_id") @db.Uuid`;
-const TASK_KEY_MIGRATION = '20261201000201_tasks_workspace_key'; // after the shipped migrations, before the generated ones
-/** The ```prisma (or ```sql) block after `<!-- prisma-snippet: name -->` in docs/schema-rules.md. */
-async function docSnippet(name: string, language = 'prisma'): Promise<string> {
+/** The ```prisma block after `<!-- prisma-snippet: name -->` in docs/schema-rules.md. */
+async function docSnippet(name: string): Promise<string> {
   const doc = await readFile(path.join(packageRoot, '../../docs/schema-rules.md'), 'utf8');
-  const m = new RegExp(`<!-- prisma-snippet: ${name} -->\\s*\`\`\`${language}\\n([\\s\\S]*?)\`\`\``).exec(doc);
+  const m = new RegExp(`<!-- prisma-snippet: ${name} -->\\s*\`\`\`prisma\\n([\\s\\S]*?)\`\`\``).exec(doc);
   if (!m) throw new Error(`docs/schema-rules.md has no prisma-snippet ${name}`);
   return m[1]!;
 }
@@ -74,18 +73,14 @@ let client: pg.Client;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'tenantry-policies-test-'));
   await cp(path.join(packageRoot, 'prisma', 'migrations'), path.join(dir, 'migrations'), { recursive: true });
-  // Task's new key, written as its own migration the way docs/schema-rules.md says to: Prisma's
-  // `migrate dev` asks to confirm adding a unique constraint to an existing table, and the
-  // non-interactive `pnpm db:migrate` refuses that prompt.
-  await mkdir(path.join(dir, 'migrations', TASK_KEY_MIGRATION));
-  await writeFile(path.join(dir, 'migrations', TASK_KEY_MIGRATION, 'migration.sql'), await docSnippet('task-key-migration', 'sql'));
   schema = addToModel(await readFile(path.join(packageRoot, 'prisma', 'schema.prisma'), 'utf8'), await docSnippet('task-additions'));
   expect(schema).toMatch(/  comments +Comment\[\]\n\n  @@id\(\[tenantId, id\]\)\n[\s\S]*  @@map\("tasks"\)\n  @@unique\(\[tenantId, workspaceId, id\]\)\n\}/);
   schema += `\n${await docSnippet('comment-model')}${NEW_MODELS}`;
   await writeFile(path.join(dir, 'schema.prisma'), schema);
   ({ stdout, stderr } = await promisify(execFile)(
     'pnpm',
-    ['-s', 'db:migrate', '--name', 'add_comments', '--url', url(database), '--schema', path.join(dir, 'schema.prisma'), '--migrations', path.join(dir, 'migrations')],
+    // --force: Prisma asks to confirm adding the unique key to the existing tasks table (docs/schema-rules.md).
+    ['-s', 'db:migrate', '--force', '--name', 'add_comments', '--url', url(database), '--schema', path.join(dir, 'schema.prisma'), '--migrations', path.join(dir, 'migrations')],
     { cwd: packageRoot, env: { ...process.env, DIRECT_URL: '', TENANTRY_RUNTIME_ROLE: '' } },
   ));
   const created = (await readdir(path.join(dir, 'migrations'))).filter((n) => n.endsWith('_add_comments'));
@@ -108,7 +103,10 @@ afterAll(async () => {
 describe('policy generation in db:migrate', () => {
   it('appends RLS for each new tenant table, and none for a global one, to the new migration', () => {
     expect(stdout).toContain(`Added Row-Level Security (grants, ENABLE/FORCE, 4 policies) for comments, labels to ${migrationName}/migration.sql`);
-    // The documented Comment keeps the workspace rule: no warning.
+    // The documented Comment keeps the workspace rule: the key on tasks, the comment's foreign key
+    // through it, and no warning.
+    expect(migrationSql).toContain('CREATE UNIQUE INDEX "tasks_tenant_id_workspace_id_id_key" ON "tasks"("tenant_id", "workspace_id", "id");');
+    expect(migrationSql).toContain('FOREIGN KEY ("tenant_id", "workspace_id", "task_id") REFERENCES "tasks"("tenant_id", "workspace_id", "id")');
     expect(stderr).not.toContain('Warning:');
     for (const table of ['comments', 'labels']) {
       expect(migrationSql).toContain(`GRANT SELECT, INSERT, UPDATE, DELETE ON "${table}" TO tenantry_app;`);
