@@ -11,6 +11,7 @@ import pg from 'pg';
 import { resolveDatabase } from '../src/testing/dev-env.js';
 import { auditDatabase } from './check/audit.js';
 import { formatReport } from './check/report.js';
+import { runMain } from './migrate/cli.js';
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -56,10 +57,4 @@ async function audit(url: string, values: { 'runtime-role'?: string; schema?: st
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => void (process.exitCode = code),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 2;
-  },
-);
+runMain(() => main(process.argv.slice(2)), 2);

@@ -32,6 +32,7 @@ import {
   schemaPathFromEnv,
   type MigrationTarget,
 } from './migrate/run.js';
+import { runMain } from './migrate/cli.js';
 
 const usage = `Usage: tsx scripts/prisma-migrate.ts <deploy|dev|status|check-drift> [options]
   --url <url>          Postgres URL of the owner role (default: DIRECT_URL, else the dev database)
@@ -239,14 +240,4 @@ function print(message: string, exitCode: number): number {
   return exitCode;
 }
 
-main(process.argv.slice(2)).then(
-  (exitCode) => {
-    process.exitCode = exitCode;
-  },
-  (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`${message}\n`);
-    if (process.env.DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain(() => main(process.argv.slice(2)));

@@ -7,6 +7,7 @@
 import { createAdminPrismaClient } from '../src/admin.js';
 import { describeDemoSeed, loadDemoData } from '../src/testing/demo-data.js';
 import { resolveDatabase } from '../src/testing/dev-env.js';
+import { runMain } from './migrate/cli.js';
 
 async function main(): Promise<void> {
   const db = await resolveDatabase({ need: 'DATABASE_ADMIN_URL', action: 'seed the demo data' });
@@ -34,7 +35,7 @@ function seedError(error: unknown): unknown {
   return error;
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
+runMain(async () => {
+  await main();
+  return 0;
 });

@@ -146,12 +146,13 @@ function prismaConfig(target: MigrationTarget) {
   });
 }
 
-export type OfflineCommand = 'deploy' | 'dev' | 'status' | 'diff';
+export type OfflineCommand = 'deploy' | 'dev' | 'status' | 'diff' | 'push';
 const commandClasses = {
   deploy: prismaMigrate.MigrateDeploy,
   dev: prismaMigrate.MigrateDev,
   status: prismaMigrate.MigrateStatus,
   diff: prismaMigrate.MigrateDiff,
+  push: prismaMigrate.DbPush,
 } as const;
 
 /**
@@ -164,7 +165,7 @@ export async function runOfflineCommand(
   argv: string[],
   target: MigrationTarget,
 ): Promise<string> {
-  await ensureDatabaseExists(target.url, { create: command === 'deploy' || command === 'dev' });
+  await ensureDatabaseExists(target.url, { create: command === 'deploy' || command === 'dev' || command === 'push' });
   const previousBinary = process.env.PRISMA_SCHEMA_ENGINE_BINARY;
   process.env.PRISMA_SCHEMA_ENGINE_BINARY = engineStandIn();
   try {
