@@ -4,7 +4,7 @@
 // is a permission of the owner role (no CREATEDB for the shadow database, a table owned by
 // another role, a migration that needs a superuser), which Prisma blames on the migrations.
 import { describeUrl } from '../../src/testing/dev-env.js';
-import { ShadowDatabaseError } from './pg-adapter-factory.js';
+import { ShadowDatabaseError, takeShadowFailure } from './pg-adapter-factory.js';
 
 export class MigrationCommandError extends Error {
   override name = 'MigrationCommandError';
@@ -44,7 +44,12 @@ function fullText(error: unknown): string {
  */
 export function translateMigrationError(error: unknown, context: ErrorContext): unknown {
   if (error instanceof MigrationCommandError) return error;
-  if (error instanceof ShadowDatabaseError) return new MigrationCommandError(error.message.replace(/^Cannot /, `Cannot ${context.action}: cannot `), 'shadow', { cause: error });
+  // The engine turns our shadow-database errors into "Failed to connect to the shadow database" or
+  // a failed replay; the factory kept the real one.
+  const shadowFailure = error instanceof ShadowDatabaseError ? error : takeShadowFailure();
+  if (shadowFailure) {
+    return new MigrationCommandError(`Cannot ${context.action} because Prisma Migrate had no shadow database: ${shadowFailure.message.replace(/^Cannot /, 'cannot ')}`, 'shadow', { cause: error });
+  }
   const text = fullText(error);
   const role = roleOf(context.url);
   const where = describeUrl(context.url);

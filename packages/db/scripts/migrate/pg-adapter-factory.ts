@@ -91,6 +91,16 @@ export class MigrationAdapterFactory implements MigrationAwareAdapterFactory {
    * URL at it, and on dispose end that pool before dropping it (`WITH (FORCE)` for stragglers).
    */
   async connectToShadowDb(): Promise<SqlDriverAdapter> {
+    try {
+      return await this.#connectToShadowDb();
+    } catch (error) {
+      // The engine replaces this error with its own opaque one; keep ours for translateMigrationError.
+      if (error instanceof ShadowDatabaseError) lastShadowFailure = error;
+      throw error;
+    }
+  }
+
+  async #connectToShadowDb(): Promise<SqlDriverAdapter> {
     if (this.#shadowUrl) {
       const shadowUrl = this.#shadowUrl;
       await emptyShadowDatabase(this.#url, shadowUrl);
@@ -171,6 +181,14 @@ export class MigrationAdapterFactory implements MigrationAwareAdapterFactory {
 /** Thrown (and recognised by translateMigrationError) when no shadow database can be had. */
 export class ShadowDatabaseError extends Error {
   override name = 'ShadowDatabaseError';
+}
+
+let lastShadowFailure: ShadowDatabaseError | undefined;
+/** The last shadow-database failure in this process (the engine hides it), once. */
+export function takeShadowFailure(): ShadowDatabaseError | undefined {
+  const failure = lastShadowFailure;
+  lastShadowFailure = undefined;
+  return failure;
 }
 
 function shadowCreateError(url: string, error: unknown): Error {

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import internals from '@prisma/internals';
 import pg from 'pg';
 import { defineConfig } from 'prisma/config';
+import { MigrationCommandError, translateMigrationError } from './errors.js';
 import { engineStandIn } from './native-engine.js';
 import { databaseNameOf, withDatabase } from './pg-adapter-factory.js';
 import { prismaMigrate } from './prisma-modules.js';
@@ -205,6 +206,9 @@ export async function checkDrift(target: MigrationTarget): Promise<DriftReport> 
       target,
     ).catch((error: unknown) => {
       if (error instanceof MigrationRunnerError) throw error;
+      // A permission or a missing shadow database is not a broken migration: say what it is.
+      const translated = translateMigrationError(error, { action: 'check for drift', url: target.url, shadowUrl: target.shadowDatabaseUrl });
+      if (translated instanceof MigrationCommandError) throw translated;
       throw new MigrationRunnerError(
         'Cannot check for drift because Prisma could not replay the migrations on an empty shadow ' +
           'database (a migration must run on a fresh database, without `_prisma_migrations`). ' +
