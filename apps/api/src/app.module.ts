@@ -14,9 +14,16 @@ import { HealthController } from './health/health.controller.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
 import { REQUEST_LOG, type RequestLog } from './http/request-logger.js';
 import { RequestValidationPipe } from './http/request-validation.pipe.js';
+import { InvitationAcceptanceController } from './invitations/invitation-acceptance.controller.js';
+import { InvitationsController } from './invitations/invitations.controller.js';
+import { InvitationsModule } from './invitations/invitations.module.js';
 import { MeController } from './me/me.controller.js';
 import { RESOURCE_CONTROLLERS, ResourcesModule } from './resources/resources.module.js';
-import { OptionalTenantContextMiddleware, TenantContextMiddleware } from './tenancy/tenant-context.middleware.js';
+import {
+  AuthenticatedUserMiddleware,
+  OptionalTenantContextMiddleware,
+  TenantContextMiddleware,
+} from './tenancy/tenant-context.middleware.js';
 import { TokenVerifier } from './tenancy/token-verifier.js';
 
 export interface AppModuleOptions {
@@ -38,7 +45,7 @@ export class AppModule implements NestModule {
     const devModule: DynamicModule = { module: DevModule, controllers: [DevTokenController] };
     return {
       module: AppModule,
-      imports: [ResourcesModule, ...(options.config.production ? [] : [devModule])],
+      imports: [ResourcesModule, InvitationsModule, ...(options.config.production ? [] : [devModule])],
       controllers: [MeController, HealthController],
       providers: [
         { provide: API_CONFIG, useValue: options.config },
@@ -63,8 +70,10 @@ export class AppModule implements NestModule {
 
   configure(consumer: MiddlewareConsumer): void {
     // Every tenant-scoped route runs inside tenantContext.run; /me also answers without a tenant.
-    // /health and /dev/token take no token.
-    consumer.apply(TenantContextMiddleware).forRoutes(...RESOURCE_CONTROLLERS);
+    // POST /invitations/accept is for a user who is not a member yet: token only, no context (its
+    // service opens one around the membership insert alone). /health and /dev/token take no token.
+    consumer.apply(TenantContextMiddleware).forRoutes(...RESOURCE_CONTROLLERS, InvitationsController);
     consumer.apply(OptionalTenantContextMiddleware).forRoutes(MeController);
+    consumer.apply(AuthenticatedUserMiddleware).forRoutes(InvitationAcceptanceController);
   }
 }

@@ -68,6 +68,17 @@ function conflictFields(error: PrismaKnownError): string[] {
   return columns ? [columns] : [];
 }
 
+/**
+ * The Postgres SQLSTATE inside a Prisma error (adapter-pg nests it), or undefined. For handlers that
+ * expect one refusal on purpose (42501 from an RLS check, see InvitationAcceptanceService).
+ */
+export function postgresCodeOf(error: unknown): string | undefined {
+  const e = error as { meta?: { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown; code?: unknown } } } } | null;
+  const cause = e?.meta?.driverAdapterError?.cause;
+  const code = cause?.originalCode ?? cause?.code ?? e?.meta?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
 export function mapError(error: unknown): MappedError {
   if (error instanceof HttpException && error.cause instanceof SyntaxError && error.getStatus() === 400) {
     return known(400, 'Cannot read the request body because it is not valid JSON. Send a JSON object.');

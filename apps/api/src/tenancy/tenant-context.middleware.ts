@@ -37,7 +37,7 @@ export class TenantContextMiddleware implements NestMiddleware {
   async use(req: TenantryRequest, _res: Response, next: NextFunction): Promise<void> {
     const identity = await this.verifier.verify(req.headers.authorization);
     const tenantId = requestedTenant(req, identity.tenantClaim);
-    req.tenancy = { userId: identity.userId, email: identity.email, tenantId: undefined };
+    req.tenancy = { userId: identity.userId, email: identity.email, tenantId: undefined, role: undefined };
     if (tenantId === undefined) {
       if (this.tenantRequired) {
         throw new BadRequestException(
@@ -58,6 +58,7 @@ export class TenantContextMiddleware implements NestMiddleware {
       throw new ForbiddenException('Cannot use this tenant because you are not a member of it. GET /me lists the tenants you belong to.');
     }
     req.tenancy.tenantId = tenantId;
+    req.tenancy.role = membership.role;
     tenantContext.run(ctx, () => next());
   }
 }
@@ -65,6 +66,24 @@ export class TenantContextMiddleware implements NestMiddleware {
 @Injectable()
 export class OptionalTenantContextMiddleware extends TenantContextMiddleware {
   protected override readonly tenantRequired: boolean = false;
+}
+
+/**
+ * Authentication only, for the one route a user calls before being a member of the tenant it names
+ * (POST /invitations/accept): verifies the token and records who is calling, and nothing else. No
+ * membership lookup, no tenant context around the rest of the request, and the x-tenant-id header
+ * and the token's tenant claim are ignored. The handler opens the context itself, around the one
+ * statement the database lets a non-member run (see InvitationAcceptanceService).
+ */
+@Injectable()
+export class AuthenticatedUserMiddleware implements NestMiddleware {
+  constructor(@Inject(TokenVerifier) private readonly verifier: TokenVerifier) {}
+
+  async use(req: TenantryRequest, _res: Response, next: NextFunction): Promise<void> {
+    const identity = await this.verifier.verify(req.headers.authorization);
+    req.tenancy = { userId: identity.userId, email: identity.email, tenantId: undefined, role: undefined };
+    next();
+  }
 }
 
 function requestedTenant(req: TenantryRequest, claim: string | undefined): string | undefined {

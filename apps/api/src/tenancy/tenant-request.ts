@@ -1,5 +1,6 @@
 /** What the tenancy middleware learns about a request, kept on it for logs and handlers. */
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { MembershipRole } from '@tenantry/db';
 import type { Request } from 'express';
 
 export interface RequestTenancy {
@@ -7,6 +8,8 @@ export interface RequestTenancy {
   email: string | undefined;
   /** The verified active tenant; undefined only on routes where a tenant is optional (/me). */
   tenantId: string | undefined;
+  /** The user's role in the active tenant, read with the membership check; undefined without one. */
+  role: MembershipRole | undefined;
 }
 
 export interface TenantryRequest extends Request {
