@@ -5,7 +5,7 @@
  */
 import { SignJWT } from 'jose';
 import { inject } from 'vitest';
-import { createTenantPrismaClient, type TenantPrismaClient } from '@tenantry/db';
+import { createTenantPrismaClient, tenantContext, TenantPool, type TenantPrismaClient } from '@tenantry/db';
 import { createAdminPrismaClient, type AdminPrismaClient } from '@tenantry/db/admin';
 import { createApi } from '../../src/app.js';
 import { loadApiConfig } from '../../src/config/api-config.js';
@@ -36,10 +36,21 @@ export interface TokenOptions {
   audience?: string;
 }
 
+/** What the app's runtime-role pool was asked to do, with the tenant context it was asked in. */
+export interface ObservedDatabaseUse {
+  kind: 'query' | 'checkout';
+  /** The SQL of a `pool.query` (Prisma's statements outside transactions); undefined for a checkout. */
+  sql: string | undefined;
+  tenantId: string | undefined;
+  userId: string | undefined;
+}
+
 export interface TestApi {
   url: string;
   route: string;
   logs: LogEntry[];
+  /** Every use of the runtime pool by the app, in order (a `pool.query` also counts as a checkout). */
+  databaseUses: ObservedDatabaseUse[];
   client: TenantPrismaClient;
   admin: AdminPrismaClient;
   request<T = any>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
@@ -50,7 +61,8 @@ export interface TestApi {
 export async function startTestApi(options: { production?: boolean } = {}): Promise<TestApi> {
   const rig = inject('apiRig');
   const config = loadApiConfig({ JWT_SECRET: TEST_JWT_SECRET, API_PORT: '0', NODE_ENV: options.production ? 'production' : 'test' });
-  const client = createTenantPrismaClient({ connectionString: rig.runtimeUrl, poolSize: 10 });
+  const databaseUses: ObservedDatabaseUse[] = [];
+  const client = createTenantPrismaClient({ pool: observedPool(rig.runtimeUrl, databaseUses) });
   const admin = createAdminPrismaClient({ connectionString: rig.adminUrl });
   const logs: LogEntry[] = [];
   const app = await createApi({ config, client, adminClient: admin, requestLog: (entry) => logs.push(entry), logger: false });
@@ -62,6 +74,7 @@ export async function startTestApi(options: { production?: boolean } = {}): Prom
     url,
     route: rig.route,
     logs,
+    databaseUses,
     client,
     admin,
     async request(method, path, opts = {}) {
@@ -93,4 +106,30 @@ export async function startTestApi(options: { production?: boolean } = {}): Prom
       await admin.$disconnect();
     },
   };
+}
+
+/**
+ * The runtime pool the app would build (10 connections), recording each checkout and each
+ * `pool.query` with the tenant context it started in, which is the context its statement runs with.
+ */
+function observedPool(connectionString: string, uses: ObservedDatabaseUse[]): TenantPool {
+  const pool = new TenantPool({ connectionString, max: 10, connectionTimeoutMillis: 10_000 });
+  const observe = (kind: ObservedDatabaseUse['kind'], sql: string | undefined) => {
+    const ctx = tenantContext.get();
+    uses.push({ kind, sql, tenantId: ctx?.tenantId, userId: ctx?.userId });
+  };
+  const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  Object.assign(pool, {
+    connect: (...args: unknown[]) => {
+      observe('checkout', undefined);
+      return connect(...args);
+    },
+    query: (...args: unknown[]) => {
+      const first = args[0] as string | { text?: string };
+      observe('query', typeof first === 'string' ? first : first?.text);
+      return query(...args);
+    },
+  });
+  return pool;
 }
