@@ -190,11 +190,12 @@ describe('session state left by raw SQL does not reach the next request', () => 
       'set statement_timeout = 50',
     ];
     for (const statement of sets) {
-      for (const write of [
+      const writes: Array<() => Promise<unknown>> = [
         () => prisma.workspace.create({ data: { name: `first write after ${statement} ${Math.random()}` } }),
         () => prisma.$executeRawUnsafe(`insert into workspaces (id, name) values (gen_random_uuid(), 'raw after ${statement} ' || random())`),
         () => prisma.$executeRawUnsafe("update projects set name = name where pg_sleep(0.06) is not null"),
-      ]) {
+      ];
+      for (const write of writes) {
         await inA(() => prisma.$executeRawUnsafe(statement));
         await expect(inB(write), `B's first write after A ran "${statement}"`).resolves.toBeDefined();
       }
