@@ -4,6 +4,7 @@
  * database processes it started are still there. Every failure is a `DevError` whose message is
  * one sentence in the form "Cannot <action> because <reason>. <fix>." and names the variable.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -188,4 +189,46 @@ export function sleep(ms: number, abort?: AbortSignal): Promise<void> {
     }, ms);
     abort?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * The process groups of `rootPid`'s descendants (turbo puts each task in a group of its own). Taken
+ * while the tree is intact, they still reach an app whose parent died and that was reparented.
+ */
+export function descendantProcessGroups(rootPid: number): Set<number> {
+  let table: string;
+  try {
+    table = execFileSync('ps', ['-A', '-o', 'pid=,ppid=,pgid='], { encoding: 'utf8' });
+  } catch {
+    return new Set();
+  }
+  const rows = table
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number))
+    .filter((row): row is [number, number, number] => row.length === 3 && row.every(Number.isInteger));
+  const children = new Map<number, Array<[number, number, number]>>();
+  for (const row of rows) children.set(row[1], [...(children.get(row[1]) ?? []), row]);
+  const groups = new Set<number>();
+  const queue = [rootPid];
+  while (queue.length) {
+    for (const [pid, , pgid] of children.get(queue.pop()!) ?? []) {
+      if (pgid !== process.pid && pgid > 1) groups.add(pgid);
+      queue.push(pid);
+    }
+  }
+  return groups;
+}
+
+/** Signals every group; true when at least one process in them was still there. */
+export function signalGroups(groups: Iterable<number>, signal: NodeJS.Signals | 0): boolean {
+  let any = false;
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, signal);
+      any = true;
+    } catch {
+      /* that group is gone */
+    }
+  }
+  return any;
 }

@@ -31,6 +31,8 @@ import {
   answersTcp,
   assertPortsFree,
   checkDatabaseUrls,
+  descendantProcessGroups,
+  signalGroups,
   portVariable,
   runningPostgresPort,
   sleep,
@@ -173,13 +175,13 @@ async function main(): Promise<void> {
       /* gone */
     }
   };
-  const killGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-turbo.pid!, signal);
-    } catch {
-      /* gone */
-    }
+  // The groups of turbo and of every task it started: what is left of them after turbo exits (an
+  // app whose wrapper died first, say) is stopped by group, so no dev server outlives pnpm dev.
+  const groups = new Set<number>([turbo.pid!]);
+  const rememberGroups = () => {
+    for (const pgid of descendantProcessGroups(turbo.pid!)) groups.add(pgid);
   };
+  const killGroup = (signal: NodeJS.Signals) => signalGroups(groups, signal);
   process.once('exit', () => killGroup('SIGKILL'));
 
   const running = new AbortController();
@@ -189,6 +191,7 @@ async function main(): Promise<void> {
       running.abort();
       if (message) console.error(`[dev] ${message}`);
       if (turbo.exitCode === null && turbo.signalCode === null) {
+        rememberGroups();
         const exited = new Promise((resolve) => turbo.once('exit', resolve));
         signalTurbo('SIGINT');
         if (!(await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]))) {
@@ -196,7 +199,11 @@ async function main(): Promise<void> {
           await exited;
         }
       }
-      killGroup('SIGKILL'); // whatever turbo left behind
+      // Whatever turbo left behind: asked first, then killed.
+      if (killGroup('SIGTERM')) {
+        for (let i = 0; i < 30 && signalGroups(groups, 0); i++) await sleep(100);
+        killGroup('SIGKILL');
+      }
       await db.stop();
       log(`stopped${db.source === 'embedded' ? ` (the data stays in ${displayPath(dataDir)})` : ''}`);
       process.exit(code);
@@ -237,6 +244,7 @@ async function main(): Promise<void> {
     await stop(1, `${error instanceof Error ? error.message : String(error)}${hint}`);
   }
   if (running.signal.aborted) return;
+  rememberGroups();
   printBanner(db, apps, ports);
 }
 

@@ -108,6 +108,15 @@ async function occupiedPort(): Promise<{ port: number; close: () => Promise<void
   return { port, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
+/** True when nothing listens on 127.0.0.1:port any more. */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
 afterEach(async () => {
   for (const run of runs.splice(0)) await stopRun(run);
 });
@@ -221,6 +230,7 @@ describe('pnpm dev on the embedded database, restarted', () => {
     expect(seconds).toBeGreaterThan(0);
     expect(run.output()).toContain('[dev] stopped');
     expect(run.output()).not.toMatch(/ELIFECYCLE|Command failed|ERR_PNPM/);
+    expect(await portIsFree(apiPort), 'the API still listens after pnpm dev exited').toBe(true);
     // The banner's readiness check is one request, not one log line per poll.
     expect(run.output().match(/"route":"\/health"/g) ?? []).toHaveLength(1);
   }, 150_000);
@@ -246,5 +256,6 @@ describe('pnpm dev on the embedded database, restarted', () => {
     expect((Date.now() - killedAt) / 1000).toBeLessThan(30);
     expect(run.output()).toMatch(new RegExp(`Cannot keep serving because PgBouncer \\(the pooler DATABASE_URL goes through\\) on 127\\.0\\.0\\.1:${bouncerPort} stopped accepting connections`));
     expect(run.output()).toContain('[dev] stopped');
+    expect(await portIsFree(apiPort), 'the API still listens after pnpm dev exited').toBe(true);
   }, 150_000);
 });
