@@ -41,7 +41,15 @@ export function checkDatabaseUrls(env: NodeJS.ProcessEnv, origin: Origin): void 
   for (const name of ['DATABASE_URL', 'DIRECT_URL', 'DATABASE_ADMIN_URL']) {
     const value = env[name];
     if (!value) continue;
-    const protocol = URL.canParse(value) ? new URL(value).protocol : undefined;
+    const url = URL.canParse(value) ? new URL(value) : undefined;
+    const protocol = url?.protocol;
+    if (url && (protocol === 'postgres:' || protocol === 'postgresql:') && (url.hash || url.search.includes('#') || !url.hostname)) {
+      // `p@ss#word`: everything after `#` is a fragment, so the host and port would silently be wrong.
+      throw new DevError(
+        `Cannot start pnpm dev because ${describeVariable(name, origin)} has ${url.hostname ? 'a "#" in it' : 'no host'}, so its host, port or database are not what you meant. ` +
+          'Percent-encode special characters in the password (# is %23, @ is %40, / is %2F), or remove ' + `${name} to use the embedded dev database.`,
+      );
+    }
     if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
       throw new DevError(
         `Cannot start pnpm dev because ${describeVariable(name, origin)} is not a postgres:// URL` +
