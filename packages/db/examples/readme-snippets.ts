@@ -78,16 +78,27 @@ export async function countAllTenants() {
 // snippet: invitations
 /** An admin of the tenant invites an address, from a tenant-wide context (no workspaceId). */
 export async function invite(tenantId: string, email: string) {
-  return tenantContext.run({ tenantId }, () => prisma.invitation.create({ data: { email, role: 'member' } }));
+  return tenantContext.run({ tenantId }, () => prisma.invitation.create({ data: { email: email.toLowerCase(), role: 'member' } }));
 }
 
-/** The invited user accepts, acting as itself: userId comes from the verified session, never the request. */
-export async function acceptInvitation(tenantId: string, invitationId: string, userId: string) {
-  return tenantContext.run({ tenantId, userId }, async () => {
-    const invitation = await prisma.invitation.findUniqueOrThrow({ where: { tenantId_id: { tenantId, id: invitationId } } });
-    // RLS admits this insert only for userId's own email, with the invitation's role, before it
-    // expires; the insert uses the invitation up.
-    return prisma.membership.create({ data: { userId, role: invitation.role } });
-  });
+/**
+ * The invited user accepts, acting as itself: userId comes from the verified session, never the
+ * request. A context of a user who is not a member yet can read the tenant's rows, so it runs ONLY
+ * the insert: RLS admits it for userId's own email, with the invited role, before the invitation
+ * expires, and the insert uses the invitation up. Least privileged role first; a refusal (42501)
+ * looks the same whether there is no invitation, it expired, or the user does not exist.
+ */
+export async function acceptInvitation(tenantId: string, userId: string) {
+  for (const role of ['member', 'admin', 'owner'] as const) {
+    try {
+      return await tenantContext.run({ tenantId, userId }, () =>
+        prisma.membership.create({ data: { userId, role }, select: { tenantId: true, role: true } }),
+      );
+    } catch (error) {
+      const code = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } }).meta?.driverAdapterError?.cause?.originalCode;
+      if (code !== '42501') throw error;
+    }
+  }
+  return null; // no pending invitation for this user
 }
 // end-snippet

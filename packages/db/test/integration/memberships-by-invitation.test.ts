@@ -194,4 +194,16 @@ describe('memberships by invitation', () => {
     });
     expect(await admin.invitation.findUniqueOrThrow({ where: { tenantId_id: { tenantId: a.tenantId, id: invitation.id } } })).toMatchObject({ role: 'member', email });
   });
+
+  it('one spelling per address: a second, higher-role invitation cannot hide behind a capital letter', async () => {
+    const email = `dana-${randomUUID().slice(0, 8)}@example.test`;
+    const first = await inA(() => prisma.invitation.create({ data: { email: email.replace('dana', 'Dana'), role: 'member' } }));
+    expect(first.email).toBe(email);
+    const second = inA(() => prisma.invitation.create({ data: { email: email.toUpperCase(), role: 'owner' } }));
+    expect(postgresCode(await second.then(() => undefined, (e: unknown) => e))).toBe('23505');
+    const user = await admin.user.create({ data: { email, name: 'Dana' } });
+    const asOwner = inA(() => prisma.membership.create({ data: { userId: user.id, role: 'owner' } }), user.id);
+    expect(postgresCode(await asOwner.then(() => undefined, (e: unknown) => e))).toBe('42501');
+    expect(await inA(() => prisma.membership.create({ data: { userId: user.id, role: 'member' } }), user.id)).toMatchObject({ role: 'member' });
+  });
 });
