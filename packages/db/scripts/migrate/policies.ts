@@ -4,7 +4,7 @@
 // role, ENABLE and FORCE ROW LEVEL SECURITY, and one fail-closed InitPlan policy per command. Nobody
 // can forget it, and `pnpm db:check` audits the result.
 //
-// Workspace scope (README, "Workspace scope"): a table with a workspace_id gets the active-workspace
+// Workspace scope (docs/tenancy-model.md, "Workspace scope"): a table with a workspace_id gets the active-workspace
 // clause on every command, as projects and tasks have. A tenant-wide table (tenant_id, no
 // workspace_id) is readable from any context of its tenant but writable only from a context that is
 // not narrowed to a workspace (app.workspace_id unset), as invitations and memberships are: a

@@ -1,15 +1,20 @@
 /**
- * Every ```ts block in the README that follows a `<!-- snippet: name -->` marker must equal the
+ * Every ```ts block in the README or docs/*.md that follows a `<!-- snippet: name -->` marker must equal the
  * block of the same name in examples/*.ts, which `pnpm typecheck` compiles. So the
  * README's examples cannot drift from code that compiles.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const readme = readFileSync(path.resolve(here, '../../../../README.md'), 'utf8');
+// The README and every page of docs/: a snippet may live in either.
+const root = path.resolve(here, '../../../..');
+const readme = [
+  readFileSync(path.join(root, 'README.md'), 'utf8'),
+  ...readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => readFileSync(path.join(root, 'docs', f), 'utf8')),
+].join('\n');
 const examples = ['readme-snippets.ts', 'isolation-kit.ts']
   .map((file) => readFileSync(path.resolve(here, '../../examples', file), 'utf8'))
   .join('\n');

@@ -82,7 +82,7 @@ describe('README "Deploying on Supabase" example', () => {
     const { readFileSync } = await import('node:fs');
     const { fileURLToPath } = await import('node:url');
     const read = (relative: string) => readFileSync(fileURLToPath(new URL(relative, import.meta.url)), 'utf8');
-    const readme = [...read('../../../../README.md').matchAll(/<!-- supabase-snippet: ([\w-]+) -->\s*```ts\n([\s\S]*?)```/g)];
+    const readme = [...(read('../../../../README.md') + read('../../../../docs/supabase.md')).matchAll(/<!-- supabase-snippet: ([\w-]+) -->\s*```ts\n([\s\S]*?)```/g)];
     const example = [...read('../../examples/supabase.ts').matchAll(/\/\/ supabase-snippet: ([\w-]+)\n([\s\S]*?)\/\/ end-supabase-snippet/g)];
     expect(readme.map((m) => m[1])).toEqual(['supabase-context']);
     expect(readme.map((m) => [m[1], m[2]!.trim()])).toEqual(example.map((m) => [m[1], m[2]!.trim()]));
