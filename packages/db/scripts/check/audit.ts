@@ -12,7 +12,19 @@ export const TABLE_CHECKS = ['enabled', 'forced', 'select', 'insert', 'update', 
 export type TableCheck = (typeof TABLE_CHECKS)[number];
 export const ROLE_CHECKS = [
   'exists', 'nosuperuser', 'nobypassrls', 'owns nothing', 'no bypass membership', 'no temporary', 'no create on database', 'no create on schemas',
+  'no role defaults',
 ] as const;
+
+/**
+ * Settings that, as defaults of the runtime role, break or change every request: Postgres lets any
+ * role set its OWN defaults (`ALTER ROLE current_user SET ...`, e.g. from raw SQL), they apply to
+ * every new session, and the per-statement reset returns to them. The `app.*` and JWT settings are
+ * sent with every statement anyway; flagged because nothing legitimate puts them there.
+ */
+const DANGEROUS_ROLE_DEFAULTS = [
+  'default_transaction_read_only', 'search_path', 'row_security', 'role', 'session_authorization',
+  'default_transaction_isolation', 'default_transaction_deferrable', 'temp_tablespaces',
+];
 export type RoleCheck = (typeof ROLE_CHECKS)[number];
 
 export interface Finding {
@@ -48,6 +60,7 @@ async function auditRuntimeRole(client: pg.ClientBase, role: string): Promise<Fi
   const { rows } = await client.query<{
     rolsuper: boolean; rolbypassrls: boolean; owned: string[]; bypass_roles: string[]; database: string;
     temporary: boolean; temporary_from: string[]; create_db: boolean; create_db_from: string[]; create_schemas: string[];
+    role_defaults: string[];
   }>(
     `select r.rolsuper, r.rolbypassrls,
             array(select format('%s.%s', c.relnamespace::regnamespace, c.relname) from pg_class c
@@ -57,9 +70,14 @@ async function auditRuntimeRole(client: pg.ClientBase, role: string): Promise<Fi
             quote_ident(d.datname) as database,
             has_database_privilege(r.oid, d.oid, 'TEMPORARY') as temporary, ${grantedBy('TEMPORARY')} as temporary_from,
             has_database_privilege(r.oid, d.oid, 'CREATE') as create_db, ${grantedBy('CREATE')} as create_db_from,
-            array(select quote_ident(n.nspname) from pg_namespace n where has_schema_privilege(r.oid, n.oid, 'CREATE') order by 1) as create_schemas
+            array(select quote_ident(n.nspname) from pg_namespace n where has_schema_privilege(r.oid, n.oid, 'CREATE') order by 1) as create_schemas,
+            array(select case when s.setdatabase = 0 then '' else 'in this database: ' end || c.setting
+                    from pg_db_role_setting s, unnest(s.setconfig) as c(setting)
+                   where s.setrole = r.oid and s.setdatabase in (0, d.oid)
+                     and (split_part(c.setting, '=', 1) = any($2::text[]) or c.setting like 'app.%' or c.setting like 'request.jwt.%')
+                   order by 1) as role_defaults
        from pg_roles r, pg_database d where r.rolname = $1 and d.datname = current_database()`,
-    [role],
+    [role, DANGEROUS_ROLE_DEFAULTS],
   );
   const r = rows[0];
   if (!r) {
@@ -92,6 +110,12 @@ async function auditRuntimeRole(client: pg.ClientBase, role: string): Promise<Fi
       subject, check: 'no create on schemas', ok: r.create_schemas.length === 0,
       detail: `${role} can create tables, views and functions in schema ${r.create_schemas.join(', ')}, and would own them (and their RLS). ` +
         `Fix, as each schema's owner: REVOKE CREATE ON SCHEMA ${r.create_schemas.join(', ')} FROM PUBLIC, ${q};`,
+    },
+    {
+      subject, check: 'no role defaults', ok: r.role_defaults.length === 0,
+      detail: `${role} has session defaults that change every request (${r.role_defaults.join('; ')}); any role can set its own ` +
+        `(ALTER ROLE current_user SET ..., e.g. from raw SQL), and every new session starts with them. ` +
+        `Fix, as a superuser or the role: ALTER ROLE ${q} RESET ALL; and ALTER ROLE ${q} IN DATABASE ${r.database} RESET ALL;`,
     },
   ].map((f) => (f.ok ? { subject: f.subject, check: f.check as RoleCheck, ok: true } : (f as Finding)));
 }

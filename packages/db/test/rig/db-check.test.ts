@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { auditDatabase, isInitPlanForm, type Finding } from '../../scripts/check/audit.js';
-import { restrictDatabasePrivileges } from '../../src/testing/databases.js';
+import { devPassword, restrictDatabasePrivileges } from '../../src/testing/databases.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const rig = inject('rig');
@@ -78,9 +78,9 @@ describe('db:check', () => {
   it('passes on the migrated schema, printing a table per runtime role and tenant table', async () => {
     const { code, stdout } = await runCli(await brokenCopy(''));
     expect(stdout).toMatch(
-      /runtime role\s+exists\s+nosuperuser\s+nobypassrls\s+owns nothing\s+no bypass membership\s+no temporary\s+no create on database\s+no create on schemas\n/,
+      /runtime role\s+exists\s+nosuperuser\s+nobypassrls\s+owns nothing\s+no bypass membership\s+no temporary\s+no create on database\s+no create on schemas\s+no role defaults\n/,
     );
-    expect(stdout).toMatch(/tenantry_app\s+(ok\s+){7}ok\n/);
+    expect(stdout).toMatch(/tenantry_app\s+(ok\s+){8}ok\n/);
     for (const table of ['invitations', 'memberships', 'projects', 'tasks', 'workspaces']) {
       expect(stdout).toMatch(new RegExp(`public\\.${table}\\s+(ok\\s+){9}ok\\n`));
     }
@@ -265,7 +265,7 @@ describe('db:check', () => {
     expect(findings.find((f) => !f.ok)!.detail).toContain(`REVOKE TEMPORARY ON DATABASE ${db} FROM PUBLIC, tenantry_app;`);
     const { code, stdout } = await runCli(db);
     expect(code).toBe(1);
-    expect(stdout).toMatch(/tenantry_app\s+(ok\s+){5}FAIL\s+ok\s+ok\n/);
+    expect(stdout).toMatch(/tenantry_app\s+(ok\s+){5}FAIL\s+ok\s+ok\s+ok\n/);
     expect(stdout).toContain('✗ role tenantry_app · no temporary: tenantry_app can create temporary tables in database');
     expect(stdout).toContain('(TEMPORARY through PUBLIC)');
 
@@ -290,6 +290,31 @@ describe('db:check', () => {
     expect(failures(findings)).toEqual(['role tenantry_app no create on schemas']);
     expect(findings.find((f) => !f.ok)!.detail).toContain('in schema public, scratch');
     expect(findings.find((f) => !f.ok)!.detail).toContain('REVOKE CREATE ON SCHEMA public, scratch FROM PUBLIC, tenantry_app;');
+  });
+
+  it('fails when the runtime role has session defaults of its own, which raw SQL can set (ALTER ROLE current_user SET)', async () => {
+    const db = await brokenCopy('');
+    // As the runtime role itself: Postgres lets any role set its own defaults. IN DATABASE keeps it
+    // to this scratch database (roles are cluster-wide and other test files share them).
+    const app = new pg.Client({ connectionString: url(db).replace(/\/\/[^@]*@/, `//tenantry_app:${encodeURIComponent(devPassword())}@`) });
+    await app.connect();
+    try {
+      await app.query(`alter role current_user in database "${db}" set default_transaction_read_only = on`);
+      await app.query(`alter role current_user in database "${db}" set search_path = pg_catalog`);
+      // A harmless default of the operator's is not flagged.
+      await app.query(`alter role current_user in database "${db}" set application_name = 'tenantry'`);
+    } finally {
+      await app.end();
+    }
+    const findings = await audit(db);
+    expect(failures(findings)).toEqual(['role tenantry_app no role defaults']);
+    const detail = findings.find((f) => !f.ok)!.detail!;
+    expect(detail).toContain('in this database: default_transaction_read_only=on');
+    expect(detail).toContain('in this database: search_path=pg_catalog');
+    expect(detail).not.toContain('application_name');
+    expect(detail).toContain(`ALTER ROLE tenantry_app IN DATABASE ${db} RESET ALL;`);
+    const { code } = await runCli(db);
+    expect(code).toBe(1);
   });
 
   it('fails on a runtime role that does not exist', async () => {
