@@ -2,7 +2,7 @@
  * A node-postgres query that carries the RLS settings with it, in the same round trip.
  *
  * On the wire it writes, under ONE Sync:
- *   Parse/Bind/Execute  DISCARD ALL, or its parts but plans (see RESET_KEEPING_PLANS; when idle)
+ *   Parse/Bind/Execute  DISCARD ALL                                  (only when the session is idle)
  *   Parse/Bind/Execute  select set_config('app.tenant_id', $1, true), ...   (not for BEGIN/COMMIT/...)
  *   Parse/Bind/Describe/Execute  <the statement Prisma compiled>
  *   Sync
@@ -59,38 +59,14 @@ export type Connection = {
 };
 
 /**
- * The reset, in two equivalent forms. `DISCARD ALL` is one statement, but it also discards every
- * cached plan of the session, including the plans Postgres keeps for foreign-key checks, so the
- * next write re-plans each of them (measured: +50–90 µs on an insert with one FK, +7 µs on a read).
- * Plans hold no session state a tenant could see (policies are evaluated at execution), so for
- * writes the reset is DISCARD ALL's other parts, spelled out, keeping the plans (+30 µs on a write,
- * +40 µs on a read). Which form is picked only changes the cost: both leave the session clean.
- * (`SET SESSION AUTHORIZATION` needs a superuser, which the runtime role never is.)
+ * Postgres's own session reset. It also discards the session's cached plans (so the first write
+ * after it re-plans its foreign-key checks), which a reset spelled out without `DISCARD PLANS`
+ * would keep; that form was measured and dropped: it did not beat DISCARD ALL in the benchmark, and
+ * to start the write's transaction after it with the reset defaults it needs a `COMMIT`, which
+ * Postgres answers with a WARNING ("there is no transaction in progress") that lands in the server
+ * log for every write. DISCARD ALL, as the first statement of a pipeline, commits on its own.
  */
-const RESET_FULL = ['DISCARD ALL'] as const;
-const RESET_KEEPING_PLANS = [
-  'CLOSE ALL',
-  'RESET ALL',
-  'DEALLOCATE ALL',
-  'UNLISTEN *',
-  'SELECT pg_advisory_unlock_all()',
-  'DISCARD TEMP',
-  'DISCARD SEQUENCES',
-  // Ends the implicit transaction these ran in: it began with the session's old defaults (e.g.
-  // default_transaction_read_only = on left by raw SQL), which RESET ALL cannot change for a
-  // transaction already started. The statement then starts a fresh one. (Postgres answers with a
-  // "no transaction in progress" notice, which pg ignores unless the app listens for notices.)
-  'COMMIT',
-] as const;
-// Not BEGIN: the parts run in one implicit transaction that BEGIN would then adopt, and the
-// SELECT among them takes a snapshot, after which SET TRANSACTION ISOLATION LEVEL fails (25001).
-// DISCARD ALL commits on its own, so a transaction starts clean after it (and pays the re-planning
-// once per transaction, not per statement).
-const WRITE_LIKE = /^\s*(INSERT|UPDATE|DELETE|MERGE)\b/i;
-
-function resetFor(text: string): readonly string[] {
-  return WRITE_LIKE.test(text) ? RESET_KEEPING_PLANS : RESET_FULL;
-}
+const RESET_SQL = 'DISCARD ALL';
 
 // pg exports its utils on the main object (pg >= 8.15); prepareValue is what pg's own Query uses.
 const prepareValue = (pg as unknown as { utils: { prepareValue(v: unknown): unknown } }).utils.prepareValue;
@@ -111,8 +87,8 @@ interface PgQueryInternals {
 export class TenantQuery extends BaseQuery {
   /** Leading statements (reset, settings) whose answers are still to be skipped. */
   private leadingPending = 0;
-  /** Reset statements whose answers are outstanding: an error while > 0 is the reset's. */
-  private resetPending = 0;
+  /** True while the reset's answer is outstanding: an error now is the reset's. */
+  private resetPending = false;
   private readonly settings: RlsSettings | null;
 
   /**
@@ -149,13 +125,13 @@ export class TenantQuery extends BaseQuery {
     }
     // Unknown status (a client we did not watch connect) counts as idle: the reset then fails loudly
     // inside a transaction rather than being skipped outside one.
-    const reset = (connection[statusKey] ?? 'I') === 'I' ? resetFor(this.text) : [];
-    this.resetPending = reset.length;
-    this.leadingPending = reset.length + (settings !== null ? 1 : 0);
+    const reset = (connection[statusKey] ?? 'I') === 'I';
+    this.resetPending = reset;
+    this.leadingPending = (reset ? 1 : 0) + (settings !== null ? 1 : 0);
     connection.stream.cork?.();
     try {
-      for (const text of reset) {
-        connection.parse({ text });
+      if (reset) {
+        connection.parse({ text: RESET_SQL });
         connection.bind({ values: [] });
         connection.execute({ portal: '' });
       }
@@ -178,7 +154,7 @@ export class TenantQuery extends BaseQuery {
   override handleError(err: unknown, connection: Connection): void {
     // The reset itself failed (e.g. a session statement_timeout left by raw SQL cancelled it): the
     // session's state is unknown, so the pool must not hand this connection out again.
-    if (this.resetPending > 0) connection[resetFailedKey] = true;
+    if (this.resetPending) connection[resetFailedKey] = true;
     super.handleError(err, connection);
   }
 
@@ -190,7 +166,7 @@ export class TenantQuery extends BaseQuery {
   override handleCommandComplete(msg: unknown, connection: Connection): void {
     if (this.leadingPending > 0) {
       this.leadingPending--;
-      if (this.resetPending > 0) this.resetPending--;
+      this.resetPending = false;
       return;
     }
     super.handleCommandComplete(msg, connection);
