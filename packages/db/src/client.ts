@@ -13,7 +13,8 @@ import { TenantPool } from './connection/tenant-pool.js';
 import { tenantExtension } from './extension/tenant-extension.js';
 import { tenantMetadataOf } from './extension/model-metadata.js';
 import { bindRequestsToCallerContext } from './extension/request-context.js';
-import { poolSizeFromEnv, poolerFromEnv, runtimeDatabaseUrl } from './config.js';
+import type { ReadRetryEvent } from './extension/tenant-extension.js';
+import { poolSizeFromEnv, poolerFromEnv, runtimeDatabaseUrl, timeoutsFromEnv } from './config.js';
 import { TenantryConfigError } from './errors.js';
 
 export interface TenantPrismaClientOptions {
@@ -23,7 +24,10 @@ export interface TenantPrismaClientOptions {
   poolSize?: number;
   /** Prisma log levels, e.g. ['warn', 'error']. */
   log?: Prisma.LogLevel[];
-  /** Milliseconds to wait for a free connection before failing; 0 waits forever. Default 10000. */
+  /**
+   * Milliseconds to wait for a free connection before failing with PoolExhaustedError; 0 waits
+   * forever. Defaults to DATABASE_POOL_TIMEOUT_MS or 10000. A context's `deadlineMs` shortens it.
+   */
   connectionTimeoutMillis?: number;
   /**
    * The pooling mode between this client and Postgres: 'transaction', 'session' or 'none' (direct).
@@ -34,13 +38,19 @@ export interface TenantPrismaClientOptions {
   /**
    * Server-side `statement_timeout` for every statement of this client, in ms. Sent
    * transaction-locally with the tenant settings (never as a startup parameter, which PgBouncer
-   * refuses), so it works on every route.
+   * refuses), so it works on every route. Defaults to DATABASE_STATEMENT_TIMEOUT_MS (unset: none).
+   * A context's `deadlineMs` caps it with the time left. Expiry: DeadlineExceededError.
    */
   statementTimeoutMillis?: number;
-  /** Server-side `lock_timeout` for every statement, in ms; sent like statementTimeoutMillis. */
+  /** Server-side `lock_timeout` for every statement, in ms; sent like statementTimeoutMillis. DATABASE_LOCK_TIMEOUT_MS. */
   lockTimeoutMillis?: number;
-  /** Server-side `idle_in_transaction_session_timeout` inside transactions, in ms; sent the same way. */
+  /** Server-side `idle_in_transaction_session_timeout`, in ms; sent the same way. DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS. */
   idleInTransactionTimeoutMillis?: number;
+  /**
+   * Called when a read (findMany, findUnique, count, ...) outside a transaction lost its connection
+   * and is retried once on a fresh one: log it, count it. Writes and transactions are never retried.
+   */
+  onRetry?: (event: ReadRetryEvent) => void;
   /**
    * Bring your own TenantPool (to share it, instrument it, or tune pg options). When given,
    * connectionString, poolSize and the timeouts above are ignored.
@@ -49,14 +59,15 @@ export interface TenantPrismaClientOptions {
 }
 
 export function createTenantPrismaClient(options: TenantPrismaClientOptions = {}) {
+  const fromEnv = options.pool ? {} : timeoutsFromEnv();
   const pool = options.pool ?? new TenantPool({
     connectionString: options.connectionString ?? runtimeDatabaseUrl(),
     max: options.poolSize ?? poolSizeFromEnv(),
-    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? fromEnv.connectionTimeoutMillis ?? 10_000,
     pooler: options.pooler ?? poolerFromEnv(),
-    statementTimeoutMillis: options.statementTimeoutMillis,
-    lockTimeoutMillis: options.lockTimeoutMillis,
-    idleInTransactionTimeoutMillis: options.idleInTransactionTimeoutMillis,
+    statementTimeoutMillis: options.statementTimeoutMillis ?? fromEnv.statementTimeoutMillis,
+    lockTimeoutMillis: options.lockTimeoutMillis ?? fromEnv.lockTimeoutMillis,
+    idleInTransactionTimeoutMillis: options.idleInTransactionTimeoutMillis ?? fromEnv.idleInTransactionTimeoutMillis,
   });
   // A pool error on an idle client (server restart, pooler restart) must not crash the process;
   // the pool drops that client and the next checkout opens a fresh one.
@@ -72,7 +83,7 @@ export function createTenantPrismaClient(options: TenantPrismaClientOptions = {}
   }
   const base = new PrismaClient({ adapter, log: options.log ?? [] });
   bindRequestsToCallerContext(base);
-  return base.$extends(tenantExtension(tenantMetadataOf(base))).$extends({
+  return base.$extends(tenantExtension(tenantMetadataOf(base), options.onRetry)).$extends({
     client: {
       /** Disconnects Prisma and ends this client's pool (unless the pool was passed in). */
       async $disconnect() {

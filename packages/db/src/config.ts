@@ -38,6 +38,42 @@ export function poolerFromEnv(env: NodeJS.ProcessEnv = process.env): 'transactio
   );
 }
 
+/** The client's default limits, from the environment; each unset variable leaves its default. */
+export interface TimeoutsFromEnv {
+  /** DATABASE_POOL_TIMEOUT_MS: the wait for a pooled connection (pg's connectionTimeoutMillis). */
+  connectionTimeoutMillis?: number;
+  /** DATABASE_STATEMENT_TIMEOUT_MS: Postgres statement_timeout for every statement. */
+  statementTimeoutMillis?: number;
+  /** DATABASE_LOCK_TIMEOUT_MS: Postgres lock_timeout for every statement. */
+  lockTimeoutMillis?: number;
+  /** DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: Postgres idle_in_transaction_session_timeout. */
+  idleInTransactionTimeoutMillis?: number;
+}
+
+const TIMEOUT_VARIABLES = [
+  ['DATABASE_POOL_TIMEOUT_MS', 'connectionTimeoutMillis'],
+  ['DATABASE_STATEMENT_TIMEOUT_MS', 'statementTimeoutMillis'],
+  ['DATABASE_LOCK_TIMEOUT_MS', 'lockTimeoutMillis'],
+  ['DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 'idleInTransactionTimeoutMillis'],
+] as const;
+
+export function timeoutsFromEnv(env: NodeJS.ProcessEnv = process.env): TimeoutsFromEnv {
+  const timeouts: TimeoutsFromEnv = {};
+  for (const [name, option] of TIMEOUT_VARIABLES) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value > 2_147_483_647) {
+      throw new TenantryConfigError(
+        `Cannot configure the database client because ${name} is not a whole number of milliseconds. ` +
+          `Set it to an integer from 0 (no limit) to 2147483647, e.g. ${name}=5000, or leave it unset.`,
+      );
+    }
+    timeouts[option] = value;
+  }
+  return timeouts;
+}
+
 function required(env: NodeJS.ProcessEnv, name: string, what: string): string {
   const value = env[name];
   if (!value) {

@@ -25,6 +25,13 @@ export interface TenantContext {
   readonly role?: SupabaseRole;
   /** Supabase: the verified JWT payload, for `auth.uid()` / `auth.jwt()`. Plain JSON, under 8 KB. */
   readonly claims?: JwtClaims;
+  /**
+   * The time this work may spend in the database, in ms from the moment `run` starts: it bounds the
+   * wait for a pooled connection, every statement (`statement_timeout`) and every lock wait
+   * (`lock_timeout`), all sent transaction-locally with the settings. Expiry is a
+   * `DeadlineExceededError`. A nested `run` can shorten the enclosing deadline, never extend it.
+   */
+  readonly deadlineMs?: number;
 }
 
 // Canonical textual UUID (any version). Anything else is rejected before it can reach SQL (I7).
@@ -69,12 +76,22 @@ export function validateTenantContext(input: unknown): TenantContext {
   if (snapshot.workspaceId !== undefined) ctx.workspaceId = (snapshot.workspaceId as string).toLowerCase();
   if (snapshot.userId !== undefined) ctx.userId = (snapshot.userId as string).toLowerCase();
   Object.assign(ctx, validateSupabaseFields(snapshot));
+  if (snapshot.deadlineMs !== undefined) ctx.deadlineMs = validDeadline(snapshot.deadlineMs);
   const frozen = Object.freeze(ctx);
   validated.add(frozen);
   return frozen;
 }
 
-const SNAPSHOT_FIELDS = ['tenantId', 'workspaceId', 'userId', 'role', 'claims'] as const;
+const SNAPSHOT_FIELDS = ['tenantId', 'workspaceId', 'userId', 'role', 'claims', 'deadlineMs'] as const;
+
+function validDeadline(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 2_147_483_647) {
+    throw new InvalidTenantContextError('deadlineMs', 'is not a whole number of milliseconds above 0', {
+      fix: 'Pass deadlineMs as an integer from 1 to 2147483647 (e.g. 5000), or leave it out for no deadline.',
+    });
+  }
+  return value;
+}
 
 // One storage per process, even when a bundler or dev server loads this module more than once
 // (Next.js dev loads a package per route): two copies with two storages would not see each other's
@@ -89,6 +106,27 @@ const storage: AsyncLocalStorage<TenantContext> = ((globalThis as Record<symbol,
 const validatedKey = Symbol.for('tenantry.db.validatedContexts');
 const validated: WeakSet<TenantContext> = ((globalThis as Record<symbol, unknown>)[validatedKey] ??=
   new WeakSet<TenantContext>()) as WeakSet<TenantContext>;
+
+// When each entered context's deadline expires, on performance.now()'s clock. Kept beside the
+// context rather than in it: the context is plain data a caller may spread into a new one, and a
+// copied absolute time would be wrong there, while a copied `deadlineMs` simply restarts the budget.
+const deadlines = new WeakMap<TenantContext, number>();
+
+/** When the work of `ctx` must be done (performance.now() clock), or undefined for no deadline. */
+export function deadlineOf(ctx: TenantContext | undefined): number | undefined {
+  return ctx === undefined ? undefined : deadlines.get(ctx);
+}
+
+/** The context `run` enters: `ctx` with its deadline, never later than the enclosing one's. */
+function enter(input: TenantContext): TenantContext {
+  const ctx = validateTenantContext(input);
+  const enclosing = storage.getStore();
+  const outer = enclosing !== undefined && validated.has(enclosing) ? deadlines.get(enclosing) : undefined;
+  const own = ctx.deadlineMs === undefined ? undefined : performance.now() + ctx.deadlineMs;
+  const at = own === undefined ? outer : outer === undefined ? own : Math.min(own, outer);
+  if (at !== undefined) deadlines.set(ctx, at);
+  return ctx;
+}
 
 /**
  * Prisma queries are lazy: `prisma.project.findMany()` does nothing until `.then` is called, and
@@ -125,7 +163,7 @@ export const tenantContext = {
    * @throws InvalidTenantContextError when an id is not a UUID.
    */
   run<R>(ctx: TenantContext, fn: () => R): R {
-    return storage.run(validateTenantContext(ctx), () => startLazyThenable(fn()));
+    return storage.run(enter(ctx), () => startLazyThenable(fn()));
   },
   /**
    * The active context, or undefined outside `run`.

