@@ -3,16 +3,18 @@
  * middleware and, outside production, the dev-only token endpoint.
  */
 import { type DynamicModule, Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { getPrisma, type TenantPrismaClient } from '@tenantry/db';
 import { createAdminPrismaClient, type AdminPrismaClient } from '@tenantry/db/admin';
 import { API_CONFIG, type ApiConfig } from './config/api-config.js';
 import { ADMIN_PRISMA_CLIENT, CrossTenantLookupService } from './database/cross-tenant-lookup.service.js';
 import { PrismaService, TENANT_PRISMA_CLIENT } from './database/prisma.service.js';
 import { DevTokenController } from './dev/dev-token.controller.js';
-import { HealthController } from './health/health.controller.js';
+import { HealthController, READINESS_PROBE } from './health/health.controller.js';
+import { ReadinessProbe } from './health/readiness-probe.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
 import { REQUEST_LOG, type RequestLog } from './http/request-logger.js';
+import { countReadRetries } from './http/request-scope.js';
 import { RequestValidationPipe } from './http/request-validation.pipe.js';
 import { InvitationAcceptanceController } from './invitations/invitation-acceptance.controller.js';
 import { InvitationsController } from './invitations/invitations.controller.js';
@@ -25,6 +27,8 @@ import {
   TenantContextMiddleware,
 } from './tenancy/tenant-context.middleware.js';
 import { TokenVerifier } from './tenancy/token-verifier.js';
+import { RequestDeadlineInterceptor, ROUTE_BULKHEAD } from './resilience/request-deadline.interceptor.js';
+import { RouteBulkhead } from './resilience/route-bulkhead.js';
 
 export interface AppModuleOptions {
   config: ApiConfig;
@@ -33,6 +37,8 @@ export interface AppModuleOptions {
   client?: TenantPrismaClient;
   /** Admin (RLS-bypass) client for CrossTenantLookupService; default: DATABASE_ADMIN_URL. Not closed by the app. */
   adminClient?: AdminPrismaClient;
+  /** The runtime URL the readiness probe opens its own connection to; default: DATABASE_URL. */
+  readinessUrl?: string;
 }
 
 @Module({})
@@ -43,6 +49,7 @@ class DevModule {}
 export class AppModule implements NestModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
     const devModule: DynamicModule = { module: DevModule, controllers: [DevTokenController] };
+    countReadRetries();
     return {
       module: AppModule,
       imports: [ResourcesModule, InvitationsModule, ...(options.config.production ? [] : [devModule])],
@@ -58,6 +65,9 @@ export class AppModule implements NestModule {
           provide: ADMIN_PRISMA_CLIENT,
           useValue: { client: () => options.adminClient ?? createAdminPrismaClient(), owned: !options.adminClient },
         },
+        { provide: READINESS_PROBE, useFactory: () => new ReadinessProbe(options.readinessUrl ?? process.env.DATABASE_URL) },
+        { provide: ROUTE_BULKHEAD, useValue: new RouteBulkhead(options.config.routeConcurrency) },
+        { provide: APP_INTERCEPTOR, useClass: RequestDeadlineInterceptor },
         PrismaService,
         CrossTenantLookupService,
         TokenVerifier,

@@ -29,7 +29,7 @@ export {
   type DeadlineSource,
 } from './availability-errors.js';
 export { availabilityErrorOf, postgresCodeOf } from './connection/classify-errors.js';
-export type { ReadRetryEvent } from './extension/tenant-extension.js';
+export { onReadRetry, type ReadRetryEvent } from './extension/tenant-extension.js';
 // Prisma's types and runtime namespace for consumers (no `export *` of generated code).
 export { Prisma, MembershipRole } from './generated/prisma/client.js';
 export type { Tenant, User, Membership, Workspace, Project, Task } from './generated/prisma/client.js';

@@ -9,6 +9,16 @@ export interface ApiConfig {
   host: string;
   /** NODE_ENV === 'production': disables the dev-only token endpoint and requires a strong secret. */
   production: boolean;
+  /**
+   * API_REQUEST_DEADLINE_MS, default 5000: how long a request may take, database waits included
+   * (pool, statements, locks: the engine gets it as the context's deadlineMs). Over it: 504.
+   */
+  requestDeadlineMs: number;
+  /**
+   * API_ROUTE_CONCURRENCY, default half of DATABASE_POOL_SIZE (10), at least 1: how many requests of
+   * one controller run at once, so one slow or locked table cannot hold every connection.
+   */
+  routeConcurrency: number;
   jwt: {
     /** JWT_SECRET: the HS256 secret (on Supabase, the project's JWT secret). */
     secret: Uint8Array;
@@ -41,12 +51,27 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   if (production && secret.length < 32) {
     throw new ApiConfigError('Cannot start the API in production because JWT_SECRET is shorter than 32 characters. Use a long random secret.');
   }
+  const requestDeadlineMs = positiveInteger(env, 'API_REQUEST_DEADLINE_MS', 5000, 'e.g. 5000');
+  const poolSize = positiveInteger(env, 'DATABASE_POOL_SIZE', 10, 'e.g. 10');
+  const routeConcurrency = positiveInteger(env, 'API_ROUTE_CONCURRENCY', Math.max(1, Math.floor(poolSize / 2)), 'e.g. 5 (at most DATABASE_POOL_SIZE)');
   // Empty counts as unset: a copied .env.example must not switch the audience check off.
   const audience = env.JWT_AUDIENCE || 'authenticated';
   return {
     port,
     host: env.API_HOST || (production ? '0.0.0.0' : '127.0.0.1'),
     production,
+    requestDeadlineMs,
+    routeConcurrency,
     jwt: { secret: new TextEncoder().encode(secret), audience, issuer: env.JWT_ISSUER || undefined },
   };
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, example: string): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > 2_147_483_647) {
+    throw new ApiConfigError(`Cannot start the API because ${name} is not a whole number above 0. Set it to ${example}, or unset it.`);
+  }
+  return value;
 }

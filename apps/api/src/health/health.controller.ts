@@ -1,22 +1,55 @@
 /**
- * GET /health: the process is up and the database answers through the pooler, as the runtime role
- * (the same route every query takes). No tenant context: `select 1` reads no tenant table.
+ * Health, split the way load balancers and orchestrators ask:
+ * - GET /health/live: the process serves HTTP. No database: an outage must not get a healthy
+ *   process restarted (that would only add a cold start to the outage).
+ * - GET /health/ready: the database answers through the pooler as the runtime role, on the probe's
+ *   own connection with a 1 s limit (see ReadinessProbe). 503 + Retry-After when not.
+ * - GET /health: readiness, kept for existing probes.
+ * None of them takes a token, a tenant context, a deadline slot or a bulkhead slot.
  */
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { PrismaService } from '../database/prisma.service.js';
+import { Controller, Get, Inject, type OnApplicationShutdown, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { availabilityCause } from '../http/error-mapping.js';
+import { NoRequestLimits } from '../resilience/request-deadline.interceptor.js';
+import { ReadinessProbe } from './readiness-probe.js';
+
+export const READINESS_PROBE = Symbol('READINESS_PROBE');
 
 @Controller('health')
-export class HealthController {
-  constructor(@Inject(PrismaService) private readonly prisma: PrismaService) {}
+@NoRequestLimits()
+export class HealthController implements OnApplicationShutdown {
+  constructor(@Inject(READINESS_PROBE) private readonly probe: ReadinessProbe) {}
+
+  @Get('live')
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  ready(@Res({ passthrough: true }) res: Response) {
+    return this.readiness(res);
+  }
 
   @Get()
-  async health() {
-    const started = performance.now();
-    try {
-      await this.prisma.db.$queryRaw`select 1`;
-    } catch (error) {
-      throw new ServiceUnavailableException('Cannot reach the database through DATABASE_URL. Check that Postgres and the pooler are running.', { cause: error });
-    }
-    return { status: 'ok', database: { status: 'ok', latencyMs: Math.round((performance.now() - started) * 100) / 100 } };
+  health(@Res({ passthrough: true }) res: Response) {
+    return this.readiness(res);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.probe.close();
+  }
+
+  private async readiness(res: Response) {
+    const result = await this.probe.check();
+    if (result.ok) return { status: 'ok', database: { status: 'ok', latencyMs: result.latencyMs } };
+    const error = result.error!;
+    res.status(503).setHeader('Retry-After', String(error.retryAfterSeconds));
+    return {
+      statusCode: 503,
+      status: 'unavailable',
+      cause: availabilityCause(error),
+      message: 'Cannot reach the database through DATABASE_URL within 1 s. Check that Postgres and the pooler are running.',
+      database: { status: 'unavailable', latencyMs: result.latencyMs, code: error.postgresCode ?? error.systemCode },
+    };
   }
 }

@@ -10,7 +10,14 @@
  */
 import { HttpException, HttpStatus } from '@nestjs/common';
 import {
+  ConnectionLostError,
+  DatabaseUnreachableError,
+  DeadlineExceededError,
   InvalidTenantContextError,
+  PoolExhaustedError,
+  TransactionConflictError,
+  availabilityErrorOf,
+  type DatabaseAvailabilityError,
   MissingTenantContextError,
   MissingWorkspaceError,
   TenantMismatchError,
@@ -29,6 +36,58 @@ export interface MappedError {
   body: HttpErrorBody;
   /** Unexpected: log it as an error with its class and code (never its message, which may hold values). */
   unexpected: boolean;
+  /** Extra response headers (`Retry-After` on 503/504). */
+  headers?: Record<string, string>;
+  /** Machine-readable cause for the log line and the body, e.g. `deadline_exceeded`. */
+  cause?: string;
+}
+
+/** Thrown by the API itself when a route group is at its share of the pool (see RouteBulkhead). */
+export class RouteBusyError extends Error {
+  override name = 'RouteBusyError';
+  constructor(readonly group: string, readonly retryAfterSeconds = 1) {
+    super(`Cannot serve this request now because its routes (${group}) already use their share of the database connections. Retry shortly.`);
+  }
+}
+
+/** The request ran out of its route's time before the handler answered (see RequestDeadlineInterceptor). */
+export class RequestDeadlineError extends Error {
+  override name = 'RequestDeadlineError';
+  constructor(readonly deadlineMs: number) {
+    super(`Cannot answer this request because it took longer than its deadline of ${deadlineMs} ms. Retry shortly; narrow the request (a smaller page) if it persists.`);
+  }
+}
+
+/** The cause names clients and dashboards can switch on; stable, unlike messages. */
+export function availabilityCause(error: DatabaseAvailabilityError): string {
+  if (error instanceof DeadlineExceededError) return 'deadline_exceeded';
+  if (error instanceof ConnectionLostError) return 'connection_lost';
+  if (error instanceof DatabaseUnreachableError) return 'database_unreachable';
+  if (error instanceof PoolExhaustedError) return 'pool_exhausted';
+  if (error instanceof TransactionConflictError) return 'transaction_conflict';
+  return 'database_unavailable';
+}
+
+/**
+ * Availability failures: 504 when a deadline expired (the gateway-timeout of a load balancer, which
+ * a client may retry), 503 otherwise; both with `Retry-After`, so a balancer keeps the instance and
+ * clients back off instead of hammering a database that is restarting.
+ */
+function mapAvailability(error: DatabaseAvailabilityError): MappedError {
+  const cause = availabilityCause(error);
+  const status = error instanceof DeadlineExceededError ? 504 : 503;
+  const message = status === 504
+    ? 'Cannot answer in time because the database did not finish within the time allowed for this request. Retry shortly.'
+    : cause === 'transaction_conflict'
+      ? 'Cannot save because a concurrent change conflicted with this one; nothing was written. Retry the request.'
+      : 'Cannot reach the database right now (it is restarting, overloaded or unreachable). Retry shortly.';
+  return {
+    status,
+    body: body(status, message, { cause, retryAfterSeconds: error.retryAfterSeconds }),
+    unexpected: false,
+    headers: { 'Retry-After': String(error.retryAfterSeconds) },
+    cause,
+  };
 }
 
 interface PrismaKnownError {
@@ -68,18 +127,29 @@ function conflictFields(error: PrismaKnownError): string[] {
   return columns ? [columns] : [];
 }
 
-/**
- * The Postgres SQLSTATE inside a Prisma error (adapter-pg nests it), or undefined. For handlers that
- * expect one refusal on purpose (42501 from an RLS check, see InvitationAcceptanceService).
- */
-export function postgresCodeOf(error: unknown): string | undefined {
-  const e = error as { meta?: { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown; code?: unknown } } } } | null;
-  const cause = e?.meta?.driverAdapterError?.cause;
-  const code = cause?.originalCode ?? cause?.code ?? e?.meta?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
-}
 
 export function mapError(error: unknown): MappedError {
+  if (error instanceof RouteBusyError) {
+    return {
+      status: 503,
+      body: body(503, error.message, { cause: 'route_busy', retryAfterSeconds: error.retryAfterSeconds }),
+      unexpected: false,
+      headers: { 'Retry-After': String(error.retryAfterSeconds) },
+      cause: 'route_busy',
+    };
+  }
+  if (error instanceof RequestDeadlineError) {
+    return {
+      status: 504,
+      body: body(504, error.message, { cause: 'deadline_exceeded', retryAfterSeconds: 1 }),
+      unexpected: false,
+      headers: { 'Retry-After': '1' },
+      cause: 'deadline_exceeded',
+    };
+  }
+  // Typed by the engine, or a raw Prisma/pg error of the same kind (classified here as a backstop).
+  const unavailable = availabilityErrorOf(error);
+  if (unavailable) return mapAvailability(unavailable);
   if (error instanceof HttpException && error.cause instanceof SyntaxError && error.getStatus() === 400) {
     return known(400, 'Cannot read the request body because it is not valid JSON. Send a JSON object.');
   }

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Response } from 'express';
 import type { TenantryRequest } from '../tenancy/tenant-request.js';
+import { requestScope, type RequestScope } from './request-scope.js';
 
 export type LogEntry = { level: 'info' | 'warn' | 'error'; msg: string } & Record<string, unknown>;
 export type RequestLog = (entry: LogEntry) => void;
@@ -17,7 +18,10 @@ export const jsonLinesToStdout: RequestLog = (entry) => {
 // Accept a caller's request id only when it is short and plain, so it cannot forge log lines.
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
-/** Express middleware, mounted before everything else so 401s and 404s are logged too. */
+/**
+ * Express middleware, mounted before everything else so 401s and 404s are logged too. The line says
+ * why a request failed (`cause`) and how many reads were retried (`dbRetries`), from its scope.
+ */
 export function requestLogger(log: RequestLog) {
   return (req: TenantryRequest, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
@@ -26,9 +30,11 @@ export function requestLogger(log: RequestLog) {
     const incoming = req.headers['x-request-id'];
     req.requestId = typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', req.requestId);
+    const scope: RequestScope = { requestId: req.requestId, log, dbRetries: 0 };
     res.on('finish', () => {
       log({
-        level: res.statusCode >= 500 ? 'error' : 'info',
+        // 503/504 are the database's availability (logged with their cause), not bugs: a warning.
+        level: res.statusCode === 503 || res.statusCode === 504 ? 'warn' : res.statusCode >= 500 ? 'error' : 'info',
         msg: 'request completed',
         requestId: req.requestId,
         method: req.method,
@@ -38,8 +44,10 @@ export function requestLogger(log: RequestLog) {
         durationMs: Number(process.hrtime.bigint() - started) / 1e6,
         tenantId: req.tenancy?.tenantId,
         userId: req.tenancy?.userId,
+        ...(scope.cause ? { cause: scope.cause } : {}),
+        ...(scope.dbRetries ? { dbRetries: scope.dbRetries } : {}),
       });
     });
-    next();
+    requestScope.run(scope, next);
   };
 }

@@ -15,9 +15,8 @@
  * tried in turn, least privileged first, and the policy admits only the invitation's own.
  */
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { tenantContext, type MembershipRole } from '@tenantry/db';
+import { postgresCodeOf, tenantContext, type MembershipRole } from '@tenantry/db';
 import { PrismaService } from '../database/prisma.service.js';
-import { postgresCodeOf } from '../http/error-mapping.js';
 
 export interface AcceptedMembership {
   tenantId: string;

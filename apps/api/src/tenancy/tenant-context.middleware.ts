@@ -17,6 +17,7 @@
 import { BadRequestException, ForbiddenException, Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import { tenantContext } from '@tenantry/db';
 import type { NextFunction, Response } from 'express';
+import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { TokenVerifier } from './token-verifier.js';
 import type { TenantryRequest } from './tenant-request.js';
@@ -32,6 +33,7 @@ export class TenantContextMiddleware implements NestMiddleware {
   constructor(
     @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
     @Inject(PrismaService) private readonly prisma: PrismaService,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   async use(req: TenantryRequest, _res: Response, next: NextFunction): Promise<void> {
@@ -47,7 +49,9 @@ export class TenantContextMiddleware implements NestMiddleware {
       return next();
     }
     const ctx = { tenantId, userId: identity.userId };
-    const membership = await tenantContext.run(ctx, () =>
+    // The membership check is database work of this request too: bounded by the request deadline.
+    // (The handler's own deadline is set around the handler, by RequestDeadlineInterceptor.)
+    const membership = await tenantContext.run({ ...ctx, deadlineMs: this.config.requestDeadlineMs }, () =>
       this.prisma.db.membership.findUnique({
         where: { tenantId_userId: { tenantId, userId: identity.userId } },
         select: { role: true },

@@ -58,14 +58,29 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(options: { production?: boolean } = {}): Promise<TestApi> {
+export interface StartTestApiOptions {
+  production?: boolean;
+  /** Extra API environment (API_REQUEST_DEADLINE_MS, API_ROUTE_CONCURRENCY, ...). */
+  env?: Record<string, string>;
+  /** The readiness probe's URL; default the rig's runtime URL. */
+  readinessUrl?: string;
+}
+
+export async function startTestApi(options: StartTestApiOptions = {}): Promise<TestApi> {
   const rig = inject('apiRig');
-  const config = loadApiConfig({ JWT_SECRET: TEST_JWT_SECRET, API_PORT: '0', NODE_ENV: options.production ? 'production' : 'test' });
+  const config = loadApiConfig({ JWT_SECRET: TEST_JWT_SECRET, API_PORT: '0', NODE_ENV: options.production ? 'production' : 'test', ...options.env });
   const databaseUses: ObservedDatabaseUse[] = [];
   const client = createTenantPrismaClient({ pool: observedPool(rig.runtimeUrl, databaseUses) });
   const admin = createAdminPrismaClient({ connectionString: rig.adminUrl });
   const logs: LogEntry[] = [];
-  const app = await createApi({ config, client, adminClient: admin, requestLog: (entry) => logs.push(entry), logger: false });
+  const app = await createApi({
+    config,
+    client,
+    adminClient: admin,
+    readinessUrl: options.readinessUrl ?? rig.runtimeUrl,
+    requestLog: (entry) => logs.push(entry),
+    logger: false,
+  });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;

@@ -22,6 +22,32 @@ export interface ReadRetryEvent {
   readonly error: ConnectionLostError;
 }
 
+// Process-wide listeners (one registry even if the module is loaded twice, as Next.js dev does), for
+// apps that use the shared `prisma` singleton and so cannot pass `onRetry` to its factory.
+const listenersKey = Symbol.for('tenantry.db.readRetryListeners');
+const listeners: Set<(event: ReadRetryEvent) => void> = ((globalThis as Record<symbol, unknown>)[listenersKey] ??=
+  new Set()) as Set<(event: ReadRetryEvent) => void>;
+
+/**
+ * Calls `listener` for every read retried after a connection loss, by any tenant client of this
+ * process. Returns the function that unsubscribes it.
+ */
+export function onReadRetry(listener: (event: ReadRetryEvent) => void): () => void {
+  listeners.add(listener);
+  return () => void listeners.delete(listener);
+}
+
+function report(event: ReadRetryEvent, onRetry: ((event: ReadRetryEvent) => void) | undefined): void {
+  // A listener that throws must not turn a successful retry into a failure.
+  for (const listener of [onRetry, ...listeners]) {
+    try {
+      listener?.(event);
+    } catch {
+      // ignored on purpose
+    }
+  }
+}
+
 const READS = new Set([
   'findUnique', 'findUniqueOrThrow', 'findFirst', 'findFirstOrThrow', 'findMany', 'count', 'aggregate', 'groupBy',
 ]);
@@ -50,7 +76,7 @@ export function tenantExtension(meta: TenantMetadata, onRetry?: (event: ReadRetr
           }
           return query(scoped).catch((error: unknown) => {
             if (!(error instanceof ConnectionLostError)) throw error;
-            onRetry?.({ model, operation, error });
+            report({ model, operation, error }, onRetry);
             return query(scoped);
           });
         },

@@ -121,7 +121,11 @@ export async function provisionDevDatabase(options: ProvisionDevDatabaseOptions)
     // Its files live in the dev dir, not a temp dir removed on stop: when PgBouncer dies, the log
     // that says why is still there after pnpm dev has stopped, and its messages can name it.
     const bouncerDir = path.join(path.dirname(dataDir), 'pgbouncer');
-    bouncer = await startPgBouncer({ upstreamHost: server.host, upstreamPort: server.port, mode: 'session', poolSize: 20, port: bouncerPort, dir: bouncerDir, log });
+    // Its "pgbouncer: session mode on ..." line once: pnpm dev reports a restart in its own words.
+    let started = false;
+    const firstStartLog = (message: string) => void (started || log(message));
+    bouncer = await startPgBouncer({ upstreamHost: server.host, upstreamPort: server.port, mode: 'session', poolSize: 20, port: bouncerPort, dir: bouncerDir, log: firstStartLog });
+    started = true;
     const databaseUrl = bouncer
       ? roleUrl(server, ROLES.app, database, bouncer.host, bouncer.port)
       : roleUrl(server, ROLES.app, database);
