@@ -22,6 +22,8 @@ export interface ApiRig {
   runtimeUrl: string;
   /** tenantry_admin, direct. */
   adminUrl: string;
+  /** The server's superuser on the run's database, direct: for fault injection (locks, terminating backends). */
+  superuserUrl: string;
   route: 'pgbouncer-session' | 'direct';
 }
 
@@ -52,6 +54,7 @@ export default async function setup(project: TestProject) {
   project.provide('apiRig', {
     runtimeUrl: bouncer ? roleUrl(server, ROLES.app, database, bouncer.host, bouncer.port) : roleUrl(server, ROLES.app, database),
     adminUrl: roleUrl(server, ROLES.admin, database),
+    superuserUrl: server.superuserUrl(database),
     route: bouncer ? 'pgbouncer-session' : 'direct',
   });
   return async () => {

@@ -64,13 +64,15 @@ export interface StartTestApiOptions {
   env?: Record<string, string>;
   /** The readiness probe's URL; default the rig's runtime URL. */
   readinessUrl?: string;
+  /** The app's runtime URL; default the rig's (tenantry_app through PgBouncer). */
+  runtimeUrl?: string;
 }
 
 export async function startTestApi(options: StartTestApiOptions = {}): Promise<TestApi> {
   const rig = inject('apiRig');
   const config = loadApiConfig({ JWT_SECRET: TEST_JWT_SECRET, API_PORT: '0', NODE_ENV: options.production ? 'production' : 'test', ...options.env });
   const databaseUses: ObservedDatabaseUse[] = [];
-  const client = createTenantPrismaClient({ pool: observedPool(rig.runtimeUrl, databaseUses) });
+  const client = createTenantPrismaClient({ pool: observedPool(options.runtimeUrl ?? rig.runtimeUrl, databaseUses) });
   const admin = createAdminPrismaClient({ connectionString: rig.adminUrl });
   const logs: LogEntry[] = [];
   const app = await createApi({

@@ -3,7 +3,7 @@
  * testcontainers → embedded), PgBouncer in front of it, migrated databases with the Tenantry roles,
  * and the demo data.
  */
-export { provisionPostgres, provisionPersistentEmbeddedPostgres, type PostgresServer } from './postgres-server.js';
+export { provisionPostgres, provisionPersistentEmbeddedPostgres, freeLocalPort, type PostgresServer } from './postgres-server.js';
 export { startPgBouncer, type PgBouncer } from './pgbouncer.js';
 export {
   ROLES,
