@@ -6,6 +6,8 @@
  * (isSessionStatementRefused), which are rejections as designed.
  */
 import { TenantryError } from '../../errors.js';
+import { ConnectionLostError, DatabaseAvailabilityError } from '../../availability-errors.js';
+import { postgresCodeOf } from '../../connection/classify-errors.js';
 import { RollbackSignal } from './types.js';
 
 const CONCLUSIVE_SQLSTATES = new Set([
@@ -22,9 +24,7 @@ type DriverError = {
 };
 
 export function sqlstateOf(error: unknown): string | undefined {
-  const e = error as DriverError;
-  const cause = e?.meta?.driverAdapterError?.cause;
-  return cause?.originalCode ?? cause?.code ?? (typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined);
+  return postgresCodeOf(error);
 }
 
 /** The server's own message (Prisma wraps it; a pg error carries it as its message). */
@@ -61,6 +61,8 @@ export function inheritedStateError(error: unknown, expected: readonly string[] 
 }
 
 export function isConclusiveFailure(error: unknown): boolean {
+  // A lost connection is the one availability error that cannot say whether the write committed.
+  if (error instanceof ConnectionLostError) return false;
   if (error instanceof RollbackSignal || error instanceof TenantryError) return true;
   const code = (error as { code?: string })?.code;
   if (typeof code === 'string' && CONCLUSIVE_PRISMA.has(code)) return true;
@@ -71,6 +73,8 @@ export function isConclusiveFailure(error: unknown): boolean {
 /** True for errors that a rejected cross-tenant attempt is expected to raise. */
 export function isRejection(error: unknown): boolean {
   if (inheritedStateError(error)) return false;
+  // Faults are not refusals: an attempt cut by a lost connection or a timeout proves nothing.
+  if (error instanceof DatabaseAvailabilityError) return false;
   if (error instanceof TenantryError) return true;
   const code = (error as { code?: string })?.code;
   if (code === 'P2025' || code === 'P2003') return true;
