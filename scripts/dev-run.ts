@@ -15,8 +15,10 @@
  *    the database URLs in their environment. `--app <package>` (repeatable) starts only those.
  * 3. Waits until each app listens and answers its health check once (an app that answers with an
  *    error stops everything, with the app's message), then prints the banner.
- * 4. While it runs, watches the embedded Postgres and PgBouncer it started: if one goes away, it
- *    says so and stops, exit 1.
+ * 4. While it runs, supervises the database (dev-supervisor.ts): restarts a PgBouncer it started
+ *    that died (at most 3 times a minute, else it stops, exit 1), stops with a message and exit 1
+ *    when the embedded Postgres it started dies, and only warns while a database it did not start
+ *    (DATABASE_URL, a reused server) does not answer.
  * Ctrl-C (SIGINT) or SIGTERM stops the apps, then PgBouncer and Postgres, and exits 0; the data
  * stays for the next run.
  */
@@ -28,7 +30,6 @@ import dotenv from 'dotenv';
 import { provisionDevDatabase, type DevDatabase } from '@tenantry/db/testing';
 import {
   DevError,
-  answersTcp,
   assertPortsFree,
   checkDatabaseUrls,
   descendantProcessGroups,
@@ -40,6 +41,7 @@ import {
   type Origin,
   type PortClaim,
 } from './dev-checks.js';
+import { superviseDatabase, type Supervisor } from './dev-supervisor.js';
 
 interface DevApp {
   /** The workspace package, as `turbo --filter` takes it. */
@@ -186,6 +188,7 @@ async function main(): Promise<void> {
 
   const running = new AbortController();
   let stopping: Promise<never> | undefined;
+  let supervisor: Supervisor | undefined;
   const stop = (code: number, message?: string) =>
     (stopping ??= (async () => {
       running.abort();
@@ -204,6 +207,8 @@ async function main(): Promise<void> {
         for (let i = 0; i < 30 && signalGroups(groups, 0); i++) await sleep(100);
         killGroup('SIGKILL');
       }
+      // A PgBouncer restart under way would otherwise start a PgBouncer after db.stop() stopped it.
+      await supervisor?.idle();
       await db.stop();
       log(`stopped${db.source === 'embedded' ? ` (the data stays in ${displayPath(dataDir)})` : ''}`);
       process.exit(code);
@@ -226,7 +231,13 @@ async function main(): Promise<void> {
   setInterval(() => process.ppid !== parent && void stop(0), 1_000).unref();
   turbo.once('exit', (code, signal) => void stop(1, `Cannot keep serving because turbo (the apps) exited (${signal ?? `code ${code}`}). Their output above says why; fix that and run pnpm dev again.`));
 
-  watchDatabase(db, (message) => void stop(1, message), running.signal);
+  supervisor = superviseDatabase(db, {
+    log,
+    warn: (message) => console.error(`[dev] ${message}`),
+    fail: (message) => void stop(1, message),
+    signal: running.signal,
+    displayPath,
+  });
 
   // 3. Health checks, then the banner: only when every app answered.
   try {
@@ -246,6 +257,7 @@ async function main(): Promise<void> {
   if (running.signal.aborted) return;
   rememberGroups();
   printBanner(db, apps, ports);
+  supervisor.watchShared();
 }
 
 /** What pnpm and turbo print when the apps stop on SIGINT: not news after a requested stop. */
@@ -267,34 +279,6 @@ function forward(from: NodeJS.ReadableStream, to: NodeJS.WriteStream, quiet: () 
   from.on('end', () => {
     if (pending && !(quiet() && STOP_NOISE.test(pending))) to.write(pending);
   });
-}
-
-/**
- * Every 2 s: do the embedded Postgres and PgBouncer this run started still accept connections?
- * Two misses in a row → `fail` with which one and what to do.
- */
-function watchDatabase(db: DevDatabase, fail: (message: string) => void, signal: AbortSignal): void {
-  if (db.source !== 'embedded') return;
-  const watched: Array<{ what: string; port: number }> = [];
-  const pgPort = db.directUrl ? Number(new URL(db.directUrl).port) : undefined;
-  const runtimePort = Number(new URL(db.databaseUrl).port);
-  if (pgPort) watched.push({ what: 'the embedded PostgreSQL', port: pgPort });
-  if (runtimePort && runtimePort !== pgPort) watched.push({ what: 'PgBouncer (the pooler DATABASE_URL goes through)', port: runtimePort });
-  const misses = new Map<number, number>();
-  void (async () => {
-    while (!signal.aborted) {
-      await sleep(2_000, signal);
-      for (const { what, port } of watched) {
-        if (signal.aborted) return;
-        const missed = (await answersTcp(port)) ? 0 : (misses.get(port) ?? 0) + 1;
-        misses.set(port, missed);
-        if (missed >= 2) {
-          fail(`Cannot keep serving because ${what} on 127.0.0.1:${port} stopped accepting connections (it exited or was killed). Run pnpm dev again; the data is kept.`);
-          return;
-        }
-      }
-    }
-  })();
 }
 
 /** A path for people: relative to the repository when inside it. */

@@ -2,7 +2,9 @@
  * `pnpm dev` (scripts/dev.ts) as a newcomer meets it: run as a child process with its own dev
  * directory (TENANTRY_DEV_DIR in a temp dir) and ports picked here, never the repository's
  * `.tenantry` or 3000/3001. Each failure mode stops within seconds, exits non-zero and names what to
- * fix; a clean Ctrl-C exits 0 with no ELIFECYCLE; the data a user changed survives a restart.
+ * fix; a clean Ctrl-C exits 0 with no ELIFECYCLE; the data a user changed survives a restart (and a
+ * crash); a killed PgBouncer is restarted (a bounded number of times), a killed embedded Postgres
+ * stops everything, and a database from DATABASE_URL that goes away only draws a warning.
  * Only the API is started (`--app @tenantry/api`): no Next.js compile, no browser.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -11,7 +13,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ROLES, devPassword } from '../../src/testing/databases.js';
+import { startPgBouncer } from '../../src/testing/pgbouncer.js';
 import { freeLocalPort } from '../../src/testing/postgres-server.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../../..');
@@ -235,7 +239,26 @@ describe('pnpm dev on the embedded database, restarted', () => {
     expect(run.output().match(/"route":"\/health"/g) ?? []).toHaveLength(1);
   }, 150_000);
 
-  it('restart keeps the user\'s data (no seed crash), and a dead PgBouncer stops pnpm dev with a message', async () => {
+  it('the embedded Postgres it started is killed: stops everything, exit 1, names the data directory', async () => {
+    const run = startDev({ TENANTRY_DEV_DIR: devDir, API_PORT: String(apiPort) });
+    await run.waitFor(/Tenantry is running/, 100_000);
+    const postmaster = Number(readFileSync(path.join(devDir, 'dev-db', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    process.kill(postmaster, 'SIGKILL');
+    const killedAt = Date.now();
+    const { code } = await run.exited;
+    const output = run.output();
+    expect(code, output).toBe(1);
+    // Its pid is checked every 500 ms; the rest is stopping the API.
+    expect((Date.now() - killedAt) / 1000).toBeLessThan(20);
+    expect(output).toContain(`[dev] Cannot keep serving because the embedded PostgreSQL (pid ${postmaster}, `);
+    expect(output).toContain(`data in ${path.join(devDir, 'dev-db')}) exited (it was killed or crashed).`);
+    expect(output).toContain('Run pnpm dev again: Postgres recovers the data from its write-ahead log');
+    expect(output).toContain('[dev] stopped');
+    expect(output).not.toContain('restarted it on the same port');
+    expect(await portIsFree(apiPort), 'the API still listens after pnpm dev exited').toBe(true);
+  }, 150_000);
+
+  it('restart after that crash keeps the user\'s data; a dead PgBouncer is restarted on the same port, until it dies too often', async () => {
     const run = startDev({ TENANTRY_DEV_DIR: devDir, API_PORT: String(apiPort) });
     await run.waitFor(/Tenantry is running/, 100_000);
     expect(run.output()).toContain('demo data: the demo tenants exist, left as they are');
@@ -243,19 +266,113 @@ describe('pnpm dev on the embedded database, restarted', () => {
     const names = ((await api('GET', '/workspaces', token)).body.items as Array<{ id: string; name: string }>).map((w) => [w.name, w.id === userMarketingId]);
     expect(names.sort()).toEqual([['Engineering', false], ['Marketing', true]]);
 
-    const bouncerPort = Number(/pgbouncer session mode on 127\.0\.0\.1:(\d+)/.exec(run.output())?.[1]);
-    expect(bouncerPort).toBeGreaterThan(0);
+    const databaseUrl = /DATABASE_URL=(\S+)/.exec(run.output())![1]!;
+    const bouncerPort = Number(new URL(databaseUrl).port);
+    expect(run.output()).toContain(`pgbouncer session mode on 127.0.0.1:${bouncerPort}`);
+    const pidFile = path.join(devDir, 'pgbouncer', 'pgbouncer.pid');
+    const bouncerPid = () => Number(readFileSync(pidFile, 'utf8').trim());
+    const restartLine = (n: number) => new RegExp(`\\[dev\\] PgBouncer on 127\\.0\\.0\\.1:${bouncerPort} \\(pid \\d+\\) exited \\([^)]+\\); restarted it on the same port in [\\d.]+ s \\(pid \\d+; restart ${n} of at most 3 within 60 s\\)`);
+
+    // 1. SIGKILL: restarted within a second or two, and DATABASE_URL (unchanged) works again.
+    const first = bouncerPid();
+    process.kill(first, 'SIGKILL');
+    const killedAt = Date.now();
+    await run.waitFor(restartLine(1), 10_000);
+    expect(run.output()).toContain(`(pid ${first}) exited (killed by SIGKILL); restarted it on the same port`);
+    expect(await selectOneWithin(databaseUrl, 5_000)).toBe(1);
+    expect((Date.now() - killedAt) / 1000).toBeLessThan(8);
+    expect(bouncerPid()).not.toBe(first);
+    // The API reconnects by itself: its pool drops the dead connections and opens new ones.
+    expect(await statusWithin(() => api('GET', '/workspaces', token), 200, 5_000)).toBe(200);
+    expect(run.child.exitCode).toBeNull();
+
+    // 2. A clean exit (admin-console SHUTDOWN) counts too; 3. another SIGKILL.
     const adminConsole = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${bouncerPort}/pgbouncer` });
     adminConsole.on('error', () => {}); // the connection drops as PgBouncer exits
     await adminConsole.connect();
     await adminConsole.query('SHUTDOWN').catch(() => {});
     await adminConsole.end().catch(() => {});
-    const killedAt = Date.now();
+    await run.waitFor(restartLine(2), 10_000);
+    process.kill(bouncerPid(), 'SIGKILL');
+    await run.waitFor(restartLine(3), 10_000);
+
+    // 4. The fourth death within 60 s: everything stops, exit 1, the message names the log.
+    const last = bouncerPid();
+    process.kill(last, 'SIGKILL');
     const { code } = await run.exited;
-    expect(code, run.output()).toBe(1);
-    expect((Date.now() - killedAt) / 1000).toBeLessThan(30);
-    expect(run.output()).toMatch(new RegExp(`Cannot keep serving because PgBouncer \\(the pooler DATABASE_URL goes through\\) on 127\\.0\\.0\\.1:${bouncerPort} stopped accepting connections`));
-    expect(run.output()).toContain('[dev] stopped');
+    const output = run.output();
+    expect(code, output).toBe(1);
+    expect(output).toContain(
+      `[dev] Cannot keep serving because PgBouncer on 127.0.0.1:${bouncerPort} (pid ${last}) exited (killed by SIGKILL), its 4th death within 60 s: pnpm dev restarted it 3 times and stops rather than restart it forever. ` +
+        `Its log is ${path.join(devDir, 'pgbouncer', 'pgbouncer.log')}:`,
+    );
+    expect(output).toContain('[dev] stopped');
+    expect(output.match(/\[dev\] pgbouncer: session mode/g), 'the restarts print their own line, not the start line again').toHaveLength(1);
     expect(await portIsFree(apiPort), 'the API still listens after pnpm dev exited').toBe(true);
+    expect(await portIsFree(bouncerPort), 'PgBouncer still listens after pnpm dev exited').toBe(true);
+    expect(existsSync(path.join(devDir, 'dev-db', 'postmaster.pid')), 'Postgres still runs after pnpm dev exited').toBe(false);
+    // The log outlives the run: that is what the message points at.
+    expect(readFileSync(path.join(devDir, 'pgbouncer', 'pgbouncer.log'), 'utf8')).toContain('stale pidfile');
   }, 150_000);
 });
+
+describe('pnpm dev on a database from DATABASE_URL that stops answering', () => {
+  it('warns once, keeps the API running (503 meanwhile), and says when it is back', async () => {
+    const rig = inject('rig');
+    // The "user's database": a PgBouncer in front of the shared test server, which this test can
+    // kill and start again on the same port. Two server connections at most: the server is shared.
+    const bouncer = (await startPgBouncer({ upstreamHost: rig.host, upstreamPort: rig.port, mode: 'session', poolSize: 2, maxServerConnections: 2, passwords: { [ROLES.app]: devPassword() } }))!;
+    expect(bouncer, 'pgbouncer is not installed').toBeDefined();
+    try {
+      const apiPort = await freeLocalPort();
+      const api = (route: string) => fetch(`http://127.0.0.1:${apiPort}${route}`).then((r) => ({ status: r.status }));
+      const run = startDev({ TENANTRY_DEV_DIR: tempDevDir(), API_PORT: String(apiPort), DATABASE_URL: bouncer.url(ROLES.app, 'postgres', devPassword()) });
+      await run.waitFor(/Tenantry is running/, 100_000);
+
+      process.kill(bouncer.pid!, 'SIGKILL');
+      await run.waitFor(/\[dev\] Warning: the database at DATABASE_URL \(127\.0\.0\.1:\d+\/postgres\) stopped answering/, 15_000);
+      expect(run.output()).toContain('pnpm dev did not start it, so it keeps the apps running: they answer 503 until it is back');
+      expect((await api('/health')).status).toBe(503);
+      expect(run.child.exitCode).toBeNull();
+
+      await bouncer.restart(); // same port
+      await run.waitFor(/\[dev\] The database at DATABASE_URL \(127\.0\.0\.1:\d+\/postgres\) answers again, after about \d+ s/, 15_000);
+      expect(await statusWithin(() => api('/health'), 200, 5_000)).toBe(200);
+      expect(run.output().match(/\[dev\] Warning:/g), 'one warning per outage').toHaveLength(1);
+      expect(run.output()).not.toContain('Cannot keep serving');
+
+      process.kill(-run.child.pid!, 'SIGINT');
+      expect((await run.exited).code, run.output()).toBe(0);
+    } finally {
+      await bouncer.stop();
+    }
+  }, 120_000);
+});
+
+/** `select 1` through `url` with a fresh connection, retried until it works or `withinMs` passes. */
+async function selectOneWithin(url: string, withinMs: number): Promise<number> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      return (await client.query<{ one: number }>('select 1 as one')).rows[0]!.one;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+}
+
+/** Calls `request` until it answers `status` or `withinMs` passes; the last status. */
+async function statusWithin(request: () => Promise<{ status: number }>, status: number, withinMs: number): Promise<number> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const { status: got } = await request().catch(() => ({ status: 0 }));
+    if (got === status || Date.now() > deadline) return got;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
