@@ -102,3 +102,19 @@ export async function acceptInvitation(tenantId: string, userId: string) {
   return null; // no pending invitation for this user
 }
 // end-snippet
+
+// snippet: deadlines
+import { DatabaseAvailabilityError, DeadlineExceededError } from '@tenantry/db';
+
+export async function recentTasks(tenantId: string, deadlineMs = 2000) {
+  try {
+    // deadlineMs bounds the pool wait, statement_timeout and lock_timeout of everything inside.
+    const tasks = await tenantContext.run({ tenantId, deadlineMs }, () => prisma.task.findMany({ take: 50 }));
+    return { status: 200, tasks };
+  } catch (error) {
+    if (error instanceof DeadlineExceededError) return { status: 504, kind: error.kind, retryAfter: error.retryAfterSeconds };
+    if (error instanceof DatabaseAvailabilityError) return { status: 503, code: error.postgresCode, retryAfter: error.retryAfterSeconds };
+    throw error;
+  }
+}
+// end-snippet

@@ -69,6 +69,25 @@ describe('README examples', () => {
     expect(await admin.membership.count({ where: { tenantId: a.tenantId, userId: b.userId } })).toBe(0);
   });
 
+  it('recentTasks answers 200 with its own tasks, and 504 (a lock wait) behind a lock, in about its deadline', async () => {
+    const ok = await examples.recentTasks(a.tenantId);
+    expect(ok.status).toBe(200);
+    expect(ok.tasks?.length).toBeGreaterThan(0);
+    expect(ok.tasks!.every((t) => t.tenantId === a.tenantId)).toBe(true);
+    const holder = db.pgPool('superuser', { route: 'direct', max: 1 });
+    const c = await holder.connect();
+    try {
+      await c.query('begin');
+      await c.query('lock table tasks in access exclusive mode');
+      const started = performance.now();
+      expect(await examples.recentTasks(a.tenantId, 300)).toEqual({ status: 504, kind: 'lock', retryAfter: 1 });
+      expect(performance.now() - started).toBeLessThan(2000);
+    } finally {
+      await c.query('rollback');
+      c.release();
+    }
+  });
+
   it('countAllTenants sees every tenant through the admin client', async () => {
     expect(await examples.countAllTenants()).toBe(2);
   });
