@@ -146,6 +146,7 @@ export class TenantClient extends pg.Client {
       ));
     }
     const bound = this[boundKey];
+    let limits = this[timeoutsKey].fixed;
     if (!control) {
       // A client checked out in one context and used in another would act for the first (raw SQL)
       // while the extension filters by the second. Transaction control is exempt: a ROLLBACK must
@@ -161,17 +162,14 @@ export class TenantClient extends pg.Client {
       // started (I3). An active context that differs from it is refused.
       const differing = active === undefined || active === bound.ctx ? [] : differingFields(active, bound.ctx);
       if (differing.length > 0) return fail(callback, new TenantContextMismatchError(differing));
-    }
-    // The deadline of the work this statement belongs to: the active context's (a nested run may
-    // have shortened it), else the checkout's. Past it, nothing is sent.
-    let limits = this[timeoutsKey].fixed;
-    if (!control) {
-      const deadline = deadlineOf(tenantContext.get() ?? bound.ctx);
+      // The deadline of the work this statement belongs to: the active context's (a nested run may
+      // have shortened it), else the checkout's. Past it, nothing is sent.
+      const governing = active ?? bound.ctx;
+      const deadline = deadlineOf(governing);
       if (deadline !== undefined) {
         const remaining = Math.floor(deadline - performance.now());
         if (remaining < 1) {
-          const budget = (tenantContext.get() ?? bound.ctx)?.deadlineMs;
-          return fail(callback, new DeadlineExceededError({ kind: 'deadline', source: 'deadline', limitMillis: budget }));
+          return fail(callback, new DeadlineExceededError({ kind: 'deadline', source: 'deadline', limitMillis: governing?.deadlineMs }));
         }
         limits = statementLimits(this[timeoutsKey].options, remaining, limits);
       }
