@@ -15,8 +15,10 @@ export interface ApiConfig {
    */
   requestDeadlineMs: number;
   /**
-   * API_ROUTE_CONCURRENCY, default half of DATABASE_POOL_SIZE (10), at least 1: how many requests of
-   * one controller run at once, so one slow or locked table cannot hold every connection.
+   * API_ROUTE_CONCURRENCY, default DATABASE_POOL_SIZE (10) minus 2, at least 1: how many requests of
+   * one controller run at once, so one slow or locked table cannot hold every connection: the two
+   * kept back serve the other routes and the membership checks. A hot route still gets most of
+   * the pool when nothing is stuck.
    */
   routeConcurrency: number;
   jwt: {
@@ -53,7 +55,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   }
   const requestDeadlineMs = positiveInteger(env, 'API_REQUEST_DEADLINE_MS', 5000, 'e.g. 5000');
   const poolSize = positiveInteger(env, 'DATABASE_POOL_SIZE', 10, 'e.g. 10');
-  const routeConcurrency = positiveInteger(env, 'API_ROUTE_CONCURRENCY', Math.max(1, Math.floor(poolSize / 2)), 'e.g. 5 (at most DATABASE_POOL_SIZE)');
+  const routeConcurrency = positiveInteger(env, 'API_ROUTE_CONCURRENCY', Math.max(1, poolSize - 2), 'e.g. 5 (at most DATABASE_POOL_SIZE)');
   // Empty counts as unset: a copied .env.example must not switch the audience check off.
   const audience = env.JWT_AUDIENCE || 'authenticated';
   return {
