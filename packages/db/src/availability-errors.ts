@@ -24,8 +24,15 @@ export abstract class DatabaseAvailabilityError extends TenantryError {
   readonly systemCode: string | undefined;
   /** How long a client should wait before trying again; the example apps send it as `Retry-After`. */
   readonly retryAfterSeconds: number;
-  constructor(message: string, options: { code?: string; retryAfterSeconds: number; cause?: unknown }) {
+  /**
+   * True when the statement may have run and committed before the failure (the connection broke
+   * after it was sent): a retried write could then be written twice. False when nothing of it can
+   * have been committed (never sent, or cancelled and rolled back by Postgres).
+   */
+  readonly mayHaveCommitted: boolean;
+  constructor(message: string, options: { code?: string; retryAfterSeconds: number; cause?: unknown; mayHaveCommitted?: boolean }) {
     super(message, { cause: options.cause });
+    this.mayHaveCommitted = options.mayHaveCommitted ?? false;
     const sqlState = options.code !== undefined && SQLSTATE.test(options.code);
     this.postgresCode = sqlState ? options.code : undefined;
     this.systemCode = sqlState ? undefined : options.code;
@@ -41,7 +48,7 @@ export class ConnectionLostError extends DatabaseAvailabilityError {
       'Cannot finish the statement because the connection to the database was lost' +
         `${options.code ? ` (${options.code})` : ''}; whether a write committed is unknown. ` +
         'Retry the request: the pool opens a fresh connection. Reads outside transactions are retried once automatically.',
-      { ...options, retryAfterSeconds: 1 },
+      { ...options, retryAfterSeconds: 1, mayHaveCommitted: true },
     );
   }
 }
@@ -79,7 +86,7 @@ export class PoolExhaustedError extends DatabaseAvailabilityError {
 }
 
 /** What ran out of time. */
-export type DeadlineKind = 'statement' | 'lock' | 'idle-in-transaction' | 'pool-wait' | 'deadline';
+export type DeadlineKind = 'statement' | 'lock' | 'idle-in-transaction' | 'pool-wait' | 'deadline' | 'no-answer';
 
 /** Which limit expired: the client's option (e.g. `statementTimeoutMillis`) or the context's `deadlineMs`. */
 export type DeadlineSource = 'option' | 'deadline';
@@ -90,6 +97,7 @@ const DEADLINE_TEXT: Record<DeadlineKind, { action: string; option: string; sett
   'idle-in-transaction': { action: 'continue the transaction because it sat idle longer than', option: 'idleInTransactionTimeoutMillis (DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS)', setting: 'idle_in_transaction_session_timeout' },
   'pool-wait': { action: 'get a database connection because every connection stayed busy for longer than', option: 'connectionTimeoutMillis (DATABASE_POOL_TIMEOUT_MS)' },
   deadline: { action: 'start the statement because the time allowed for this work had already run out:', option: 'deadlineMs' },
+  'no-answer': { action: 'finish the statement because the database sent no answer (paused, overloaded or cut off) within', option: 'deadlineMs' },
 };
 
 /** A statement, a lock wait, an idle transaction or the wait for a connection ran out of time. */
@@ -100,6 +108,7 @@ export class DeadlineExceededError extends DatabaseAvailabilityError {
   /** The limit that expired, in ms, when known. */
   readonly limitMillis: number | undefined;
   constructor(options: { kind: DeadlineKind; source: DeadlineSource; limitMillis?: number; code?: string; cause?: unknown }) {
+    const noAnswer = options.kind === 'no-answer';
     const text = DEADLINE_TEXT[options.kind];
     const limit = options.limitMillis === undefined ? '' : ` ${options.limitMillis} ms`;
     const which = options.source === 'deadline'
@@ -111,11 +120,20 @@ export class DeadlineExceededError extends DatabaseAvailabilityError {
       ? 'Retry later, and find the transaction that holds the lock (pg_stat_activity, pg_locks); '
       : options.kind === 'pool-wait'
         ? 'Retry later, and find what holds the connections (slow statements, lock waits, long transactions); '
-        : 'Make the work cheaper (an index, a smaller page, a shorter transaction), ';
+        : noAnswer
+          ? 'The connection was closed, so whether a write committed is unknown. Check that the database answers (readiness), '
+          : 'Make the work cheaper (an index, a smaller page, a shorter transaction), ';
     const tune = options.source === 'deadline'
       ? 'or give the work more time with tenantContext.run({ ..., deadlineMs }, fn).'
       : `or raise ${text.option.split(' ')[0]}.`;
-    super(`Cannot ${text.action} ${which}. ${fix}${tune}`, { code: options.code, retryAfterSeconds: 1, cause: options.cause });
+    super(`Cannot ${text.action} ${which}. ${fix}${tune}`, {
+      code: options.code,
+      retryAfterSeconds: 1,
+      cause: options.cause,
+      // Cut on our side after it was sent: the server may have run it. Every other kind was either
+      // never sent or cancelled by Postgres itself, which rolls the statement back.
+      mayHaveCommitted: noAnswer,
+    });
     this.kind = options.kind;
     this.source = options.source;
     this.limitMillis = options.limitMillis;

@@ -76,14 +76,19 @@ export function availabilityCause(error: DatabaseAvailabilityError): string {
 function mapAvailability(error: DatabaseAvailabilityError): MappedError {
   const cause = availabilityCause(error);
   const status = error instanceof DeadlineExceededError ? 504 : 503;
+  const unknown = error.mayHaveCommitted
+    ? ' Whether a change of this request was saved is unknown: check before sending a write again.'
+    : '';
   const message = status === 504
-    ? 'Cannot answer in time because the database did not finish within the time allowed for this request. Retry shortly.'
+    ? `Cannot answer in time because the database did not finish within the time allowed for this request.${unknown} Retry shortly.`
     : cause === 'transaction_conflict'
       ? 'Cannot save because a concurrent change conflicted with this one; nothing was written. Retry the request.'
-      : 'Cannot reach the database right now (it is restarting, overloaded or unreachable). Retry shortly.';
+      : `Cannot reach the database right now (it is restarting, overloaded or unreachable).${unknown} Retry shortly.`;
+  const extra: Record<string, unknown> = { cause, retryAfterSeconds: error.retryAfterSeconds, mayHaveCommitted: error.mayHaveCommitted };
+  if (error instanceof DeadlineExceededError) extra.kind = error.kind;
   return {
     status,
-    body: body(status, message, { cause, retryAfterSeconds: error.retryAfterSeconds }),
+    body: body(status, message, extra),
     unexpected: false,
     headers: { 'Retry-After': String(error.retryAfterSeconds) },
     cause,
@@ -141,7 +146,8 @@ export function mapError(error: unknown): MappedError {
   if (error instanceof RequestDeadlineError) {
     return {
       status: 504,
-      body: body(504, error.message, { cause: 'deadline_exceeded', retryAfterSeconds: 1 }),
+      // The handler may still be running: whether it saves anything is unknown.
+      body: body(504, error.message, { cause: 'deadline_exceeded', kind: 'request', retryAfterSeconds: 1, mayHaveCommitted: true }),
       unexpected: false,
       headers: { 'Retry-After': '1' },
       cause: 'deadline_exceeded',

@@ -30,7 +30,7 @@ export function requestLogger(log: RequestLog) {
     const incoming = req.headers['x-request-id'];
     req.requestId = typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', req.requestId);
-    const scope: RequestScope = { requestId: req.requestId, log, dbRetries: 0 };
+    const scope: RequestScope = { requestId: req.requestId, startedAt: performance.now(), log, dbRetries: 0 };
     res.on('finish', () => {
       log({
         // 503/504 are the database's availability (logged with their cause), not bugs: a warning.

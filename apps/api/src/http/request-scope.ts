@@ -10,6 +10,8 @@ import type { RequestLog } from './request-logger.js';
 
 export interface RequestScope {
   readonly requestId: string;
+  /** performance.now() when the request arrived: its deadline counts from here, middleware included. */
+  readonly startedAt: number;
   readonly log: RequestLog;
   /** Reads retried once on a fresh connection after their connection was lost. */
   dbRetries: number;

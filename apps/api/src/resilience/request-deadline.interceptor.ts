@@ -23,6 +23,7 @@ import { tenantContext } from '@tenantry/db';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
 import { RequestDeadlineError } from '../http/error-mapping.js';
+import { requestScope } from '../http/request-scope.js';
 import { RouteBulkhead } from './route-bulkhead.js';
 
 const DEADLINE_KEY = Symbol('tenantry.requestDeadlineMs');
@@ -34,8 +35,12 @@ export const RequestDeadline = (ms: number) => SetMetadata(DEADLINE_KEY, ms);
 /** Routes that must answer even when a group is saturated (health probes): no bulkhead, no deadline. */
 export const NoRequestLimits = () => SetMetadata(UNLIMITED_KEY, true);
 
-/** The HTTP timer fires this much after the database deadline, so the database's own error wins. */
-const HTTP_GRACE_MS = 250;
+/**
+ * The HTTP timer fires this much after the deadline, so that the engine's own, more precise error
+ * (a lock wait, a statement, no answer from the database: it gives up 200 ms after the server
+ * should have) wins when the database is the cause.
+ */
+export const HTTP_GRACE_MS = 400;
 
 export const ROUTE_BULKHEAD = Symbol('ROUTE_BULKHEAD');
 
@@ -51,7 +56,9 @@ export class RequestDeadlineInterceptor implements NestInterceptor {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(UNLIMITED_KEY, targets)) return next.handle();
     const deadlineMs = this.reflector.getAllAndOverride<number>(DEADLINE_KEY, targets) ?? this.config.requestDeadlineMs;
-    const started = performance.now();
+    // The deadline counts from the request's arrival (the tenancy middleware's membership check is
+    // part of the same budget), not from here.
+    const started = requestScope.getStore()?.startedAt ?? performance.now();
     const group = context.getClass().name;
     const handled = this.bulkhead.run(group, deadlineMs, () => {
       const left = Math.floor(deadlineMs - (performance.now() - started));
@@ -60,11 +67,12 @@ export class RequestDeadlineInterceptor implements NestInterceptor {
       const ctx = tenantContext.get();
       return ctx ? tenantContext.run({ ...ctx, deadlineMs: left }, handle) : handle();
     });
-    return from(withTimer(handled, deadlineMs + HTTP_GRACE_MS, () => new RequestDeadlineError(deadlineMs)));
+    const left = deadlineMs - (performance.now() - started);
+    return from(withTimer(handled, left + HTTP_GRACE_MS, () => new RequestDeadlineError(deadlineMs)));
   }
 }
 
-function withTimer<T>(work: Promise<T>, ms: number, error: () => Error): Promise<T> {
+export function withTimer<T>(work: Promise<T>, ms: number, error: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(error()), ms);

@@ -19,6 +19,8 @@ import { tenantContext } from '@tenantry/db';
 import type { NextFunction, Response } from 'express';
 import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
 import { PrismaService } from '../database/prisma.service.js';
+import { RequestDeadlineError } from '../http/error-mapping.js';
+import { HTTP_GRACE_MS, withTimer } from '../resilience/request-deadline.interceptor.js';
 import { TokenVerifier } from './token-verifier.js';
 import type { TenantryRequest } from './tenant-request.js';
 
@@ -51,11 +53,16 @@ export class TenantContextMiddleware implements NestMiddleware {
     const ctx = { tenantId, userId: identity.userId };
     // The membership check is database work of this request too: bounded by the request deadline.
     // (The handler's own deadline is set around the handler, by RequestDeadlineInterceptor.)
-    const membership = await tenantContext.run({ ...ctx, deadlineMs: this.config.requestDeadlineMs }, () =>
-      this.prisma.db.membership.findUnique({
-        where: { tenantId_userId: { tenantId, userId: identity.userId } },
-        select: { role: true },
-      }),
+    const deadlineMs = this.config.requestDeadlineMs;
+    const membership = await withTimer(
+      tenantContext.run({ ...ctx, deadlineMs }, () =>
+        this.prisma.db.membership.findUnique({
+          where: { tenantId_userId: { tenantId, userId: identity.userId } },
+          select: { role: true },
+        }),
+      ),
+      deadlineMs + HTTP_GRACE_MS,
+      () => new RequestDeadlineError(deadlineMs),
     );
     if (!membership) {
       // Same answer whether the tenant exists or not: the caller learns nothing about other tenants.

@@ -40,6 +40,12 @@ const timeoutsKey = Symbol('tenantry.timeoutSettings');
 const lostKey = Symbol('tenantry.connectionError');
 
 /**
+ * How long after a deadline's server-side limits should have fired this side stops waiting for an
+ * answer: long enough that a server that is merely busy reports its own, more precise error first.
+ */
+const NO_ANSWER_GRACE_MS = 200;
+
+/**
  * Transaction control passes through without settings: a set_config in front of ROLLBACK inside an
  * aborted transaction would fail (25P02) and the ROLLBACK would never run; in front of SET
  * TRANSACTION it would make the isolation level fail (25001). Inside a transaction the settings
@@ -147,6 +153,7 @@ export class TenantClient extends pg.Client {
     }
     const bound = this[boundKey];
     let limits = this[timeoutsKey].fixed;
+    let remaining: number | undefined;
     if (!control) {
       // A client checked out in one context and used in another would act for the first (raw SQL)
       // while the extension filters by the second. Transaction control is exempt: a ROLLBACK must
@@ -167,7 +174,7 @@ export class TenantClient extends pg.Client {
       const governing = active ?? bound.ctx;
       const deadline = deadlineOf(governing);
       if (deadline !== undefined) {
-        const remaining = Math.floor(deadline - performance.now());
+        remaining = Math.floor(deadline - performance.now());
         if (remaining < 1) {
           return fail(callback, new DeadlineExceededError({ kind: 'deadline', source: 'deadline', limitMillis: governing?.deadlineMs }));
         }
@@ -183,7 +190,26 @@ export class TenantClient extends pg.Client {
       });
     }
     const done = cb!;
-    const typed: Callback = (err, res) => (err ? done(this.typedError(err, limits)) : done(null, res));
+    // The server enforces the deadline (statement_timeout, lock_timeout), but a server that answers
+    // nothing (paused, overloaded, a cut network) enforces nothing. Shortly after the server should
+    // have given up, this side gives up too: it closes the connection, so the statement cannot hold
+    // it (or its pool slot) any longer, and reports that whether it ran is unknown.
+    let noAnswer: NodeJS.Timeout | undefined;
+    let unanswered = false;
+    if (remaining !== undefined) {
+      const limit = remaining;
+      noAnswer = setTimeout(() => {
+        unanswered = true;
+        (this as unknown as { connection: Connection }).connection.stream.destroy?.();
+      }, limit + NO_ANSWER_GRACE_MS);
+      noAnswer.unref?.();
+    }
+    const typed: Callback = (err, res) => {
+      if (noAnswer) clearTimeout(noAnswer);
+      if (!err) return done(null, res);
+      if (unanswered) return done(new DeadlineExceededError({ kind: 'no-answer', source: 'deadline', limitMillis: remaining, cause: err }));
+      done(this.typedError(err, limits));
+    };
     const settings = control ? null : limits.pairs.length ? [...limits.pairs, ...bound.settings] : bound.settings;
     super.query(new TenantQuery(normalized, undefined, typed, settings) as never);
     return promise;

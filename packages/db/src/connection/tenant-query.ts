@@ -52,7 +52,7 @@ export type Connection = {
   describe(msg: { type: 'P' | 'S'; name?: string }): void;
   execute(msg: { portal?: string; rows?: number }): void;
   sync(): void;
-  stream: { cork?: () => void; uncork?: () => void };
+  stream: { cork?: () => void; uncork?: () => void; destroy?: () => void };
   on(event: 'readyForQuery', listener: (msg: { status?: string }) => void): void;
   [statusKey]?: TransactionStatus;
   [resetFailedKey]?: boolean;
