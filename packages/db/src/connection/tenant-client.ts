@@ -1,0 +1,210 @@
+/**
+ * The connection layer's client: a `pg.Client` whose every data statement carries the RLS settings
+ * (and the limits) of the tenant context its checkout was bound to, in one pipeline with the
+ * statement (see tenant-query.ts). It refuses to run inside another context, refuses statements past
+ * the context's deadline, and types availability failures (classify-errors.ts). The pool
+ * (tenant-pool.ts) binds it at checkout.
+ */
+import pg from 'pg';
+import { deadlineOf, tenantContext, type TenantContext } from '../tenant-context.js';
+import { DeadlineExceededError } from '../availability-errors.js';
+import { availabilityErrorOf } from './classify-errors.js';
+import { TenantContextMismatchError, UnsupportedQueryError } from '../errors.js';
+import { fixedLimits, rlsSettingsFor, statementLimits, type RlsSettings, type StatementLimits, type TimeoutSettings } from './rls-settings.js';
+import { TenantQuery, resetFailedKey, statusKey, type Connection, type TransactionStatus } from './tenant-query.js';
+
+export const boundKey = Symbol('tenantry.boundContext');
+export const timeoutsKey = Symbol('tenantry.timeoutSettings');
+const lostKey = Symbol('tenantry.connectionError');
+
+/**
+ * How long after a deadline's server-side limits should have fired this side stops waiting for an
+ * answer: long enough that a server that is merely busy reports its own, more precise error first.
+ */
+const NO_ANSWER_GRACE_MS = 200;
+
+/**
+ * Transaction control passes through without settings: a set_config in front of ROLLBACK inside an
+ * aborted transaction would fail (25P02) and the ROLLBACK would never run; in front of SET
+ * TRANSACTION it would make the isolation level fail (25001). Inside a transaction the settings
+ * travel with each data statement instead, so ROLLBACK TO SAVEPOINT cannot undo them.
+ */
+const TRANSACTION_CONTROL =
+  /^\s*(BEGIN|START\s+TRANSACTION|SET\s+TRANSACTION|SAVEPOINT|RELEASE|ROLLBACK|ABORT|COMMIT|END)\b[^;]*;?\s*$/i;
+
+export type Callback = (err: Error | null, res?: unknown) => void;
+
+export interface Bound {
+  readonly ctx: TenantContext | undefined;
+  readonly settings: RlsSettings;
+}
+
+export const UNBOUND: Bound = Object.freeze({ ctx: undefined, settings: rlsSettingsFor(undefined) });
+
+export interface ClientTimeouts {
+  readonly options: TimeoutSettings;
+  /** What is sent when no deadline applies, computed once. */
+  readonly fixed: StatementLimits;
+}
+
+const NO_TIMEOUTS: ClientTimeouts = { options: {}, fixed: fixedLimits({}) };
+
+export class TenantClient extends pg.Client {
+  [boundKey]: Bound = UNBOUND;
+  [timeoutsKey]: ClientTimeouts;
+  /** The error that broke this connection (e.g. 25P03 from an idle transaction), for later statements. */
+  [lostKey]: unknown;
+
+  constructor(config?: pg.ClientConfig & { [timeoutsKey]?: ClientTimeouts }) {
+    super(config);
+    this[timeoutsKey] = config?.[timeoutsKey] ?? NO_TIMEOUTS;
+    this.on('error', (error) => {
+      this[lostKey] ??= error;
+    });
+    // The session's transaction status, from every ReadyForQuery. Registered before pg's own
+    // handler (which pulses the next query), so a query's submit always sees the status its
+    // predecessor left: the reset may only run outside a transaction block.
+    const connection = (this as unknown as { connection: Connection }).connection;
+    connection.on('readyForQuery', (msg) => {
+      connection[statusKey] = (msg.status ?? 'I') as TransactionStatus;
+    });
+  }
+
+  /** 'I' when the server session is outside a transaction, 'T' inside one, 'E' in a failed one. */
+  get transactionStatus(): TransactionStatus {
+    return (this as unknown as { connection: Connection }).connection[statusKey] ?? 'I';
+  }
+
+  /** True when the session may hold state that a reset could not clear; the pool then drops it. */
+  get mustNotBeReused(): boolean {
+    const connection = (this as unknown as { connection: Connection }).connection;
+    return this.transactionStatus !== 'I' || connection[resetFailedKey] === true;
+  }
+
+  // pg's typings model query() as a family of overloads; this override keeps its runtime contract
+  // (callback when given, promise otherwise) and routes every statement through TenantQuery.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override query(config: any, values?: any, callback?: any): any {
+    if (config !== null && typeof config === 'object' && typeof config.submit === 'function') {
+      if (config instanceof TenantQuery) return super.query(config as never, values, callback);
+      return fail(callback ?? values, new UnsupportedQueryError(
+        'Cannot run a custom query object (pg-cursor, pg-query-stream) on the tenant pool because it would ' +
+          'run without the tenant settings. Use Prisma queries or pool.query(text, values).',
+      ));
+    }
+    const text: unknown = typeof config === 'string' ? config : config?.text;
+    if (typeof values === 'function') {
+      callback = values;
+      values = undefined;
+    }
+    const normalized = typeof config === 'string' ? { text: config } : { ...config };
+    if (values !== undefined) normalized.values = values;
+    const control = typeof text === 'string' && TRANSACTION_CONTROL.test(text) && !normalized.values?.length;
+    if (normalized.name || normalized.rows) {
+      return fail(callback, new UnsupportedQueryError(
+        'Cannot run a named prepared statement or a portal (rows) on the tenant pool because the tenant ' +
+          'settings travel in the same unnamed pipeline. Remove `name`/`rows` from the query config.',
+      ));
+    }
+    const bound = this[boundKey];
+    let limits = this[timeoutsKey].fixed;
+    let remaining: number | undefined;
+    if (!control) {
+      // A client checked out in one context and used in another would act for the first (raw SQL)
+      // while the extension filters by the second. Transaction control is exempt: a ROLLBACK must
+      // always be able to end what was started.
+      let active: TenantContext | undefined;
+      try {
+        active = tenantContext.get();
+      } catch (error) {
+        return fail(callback, error as Error);
+      }
+      // No active context (a callback Prisma or pg runs outside any request, or a client used
+      // after its `run` returned) keeps the checkout's context: that was bound when the operation
+      // started (I3). An active context that differs from it is refused.
+      const differing = active === undefined || active === bound.ctx ? [] : differingFields(active, bound.ctx);
+      if (differing.length > 0) return fail(callback, new TenantContextMismatchError(differing));
+      // The deadline of the work this statement belongs to: the active context's (a nested run may
+      // have shortened it), else the checkout's. Past it, nothing is sent.
+      const governing = active ?? bound.ctx;
+      const deadline = deadlineOf(governing);
+      if (deadline !== undefined) {
+        remaining = Math.floor(deadline - performance.now());
+        if (remaining < 1) {
+          return fail(callback, new DeadlineExceededError({ kind: 'deadline', source: 'deadline', limitMillis: governing?.deadlineMs }));
+        }
+        limits = statementLimits(this[timeoutsKey].options, remaining, limits);
+      }
+    }
+    let promise: Promise<unknown> | undefined;
+    let cb = (callback ?? normalized.callback) as Callback | undefined;
+    delete normalized.callback;
+    if (!cb) {
+      promise = new Promise((resolve, reject) => {
+        cb = (err, res) => (err ? reject(err) : resolve(res));
+      });
+    }
+    const done = cb!;
+    // The server enforces the deadline (statement_timeout, lock_timeout), but a server that answers
+    // nothing (paused, overloaded, a cut network) enforces nothing. Shortly after the server should
+    // have given up, this side gives up too: it closes the connection, so the statement cannot hold
+    // it (or its pool slot) any longer, and reports that whether it ran is unknown.
+    let noAnswer: NodeJS.Timeout | undefined;
+    let unanswered = false;
+    if (remaining !== undefined) {
+      const limit = remaining;
+      noAnswer = setTimeout(() => {
+        unanswered = true;
+        (this as unknown as { connection: Connection }).connection.stream.destroy?.();
+      }, limit + NO_ANSWER_GRACE_MS);
+      noAnswer.unref?.();
+    }
+    const typed: Callback = (err, res) => {
+      if (noAnswer) clearTimeout(noAnswer);
+      if (!err) return done(null, res);
+      if (unanswered) return done(new DeadlineExceededError({ kind: 'no-answer', source: 'deadline', limitMillis: remaining, cause: err }));
+      done(this.typedError(err, limits));
+    };
+    const settings = control ? null : limits.pairs.length ? [...limits.pairs, ...bound.settings] : bound.settings;
+    super.query(new TenantQuery(normalized, undefined, typed, settings) as never);
+    return promise;
+  }
+
+  /**
+   * A statement's error as the caller should see it: availability failures typed (naming the limit
+   * that expired, when one did), everything else untouched for adapter-pg to map (P2002, ...).
+   */
+  private typedError(error: Error, limits: StatementLimits): Error {
+    // A statement on a connection that an earlier error broke (pg: "not queryable") reports that
+    // earlier error's cause: an idle transaction cut by idle_in_transaction_session_timeout (25P03).
+    const original = /not queryable/.test(error.message) && this[lostKey] ? this[lostKey] : error;
+    const typed = availabilityErrorOf(original);
+    if (!typed) return error;
+    if (typed instanceof DeadlineExceededError && typed.kind !== 'deadline' && typed.kind !== 'pool-wait') {
+      const sent = typed.kind === 'statement' ? limits.statement : typed.kind === 'lock' ? limits.lock : limits.idle;
+      if (sent) {
+        return new DeadlineExceededError({ kind: typed.kind, source: sent.source, limitMillis: sent.millis, code: typed.postgresCode, cause: original });
+      }
+    }
+    return typed;
+  }
+}
+
+const CONTEXT_FIELDS = ['tenantId', 'workspaceId', 'userId', 'role'] as const;
+
+/** The fields in which two contexts differ (no context differs from any context in tenantId). */
+function differingFields(a: TenantContext | undefined, b: TenantContext | undefined): string[] {
+  if (!a || !b) return ['tenantId'];
+  const fields: string[] = CONTEXT_FIELDS.filter((f) => a[f] !== b[f]);
+  if (JSON.stringify(a.claims) !== JSON.stringify(b.claims)) fields.push('claims');
+  return fields;
+}
+
+/** Reports an error the way pg does: through the callback, or as a rejected promise. */
+export function fail(callback: unknown, error: Error): Promise<never> | undefined {
+  if (typeof callback === 'function') {
+    process.nextTick(() => (callback as Callback)(error));
+    return undefined;
+  }
+  return Promise.reject(error);
+}
