@@ -3,6 +3,8 @@
  * Server actions. Each is a public HTTP endpoint (Next checks the Origin header, the session cookie
  * is SameSite=Lax), so each one verifies the session and membership itself and runs its queries
  * inside `tenantContext.run` (runInTenant): nothing is inherited from the page that rendered the form.
+ * A failure becomes the form's error state, never a thrown 500: a database that is busy or down
+ * (or a deadline that ran out) says when to try again.
  */
 import { cookies } from 'next/headers';
 import { revalidatePath } from 'next/cache';
@@ -11,21 +13,27 @@ import { prisma } from '@/server/db';
 import { InputError, idFrom, nameFrom, type ActionState } from '@/server/action-state';
 import { webConfig } from '@/server/config';
 import { userForDevSignIn } from '@/server/dev-sign-in-lookup';
-import { logUnexpected, mapError } from '@/server/errors';
+import { mapError } from '@/server/errors';
+import { logFailure } from '@/server/log';
 import { SESSION_COOKIE, TENANT_COOKIE, isUuid, mintSessionToken, sessionCookieOptions, verifySessionToken } from '@/server/session';
 import { membershipIn } from '@/server/tenancy';
 import { runInTenant, type Tenancy } from '@/server/with-tenant';
+
+/** The form's error state for a failed action, logged when it is an outage or a bug. */
+function failedState(where: string, what: string, error: unknown): ActionState {
+  unstable_rethrow(error); // redirect() and notFound() are thrown; let Next handle them
+  if (error instanceof InputError) return { error: error.message };
+  const mapped = mapError(error, what);
+  logFailure(where, error, mapped);
+  return { error: mapped.message };
+}
 
 /** Runs a tenant-scoped change and turns failures into a message for the form. */
 async function mutate(what: string, work: (tenancy: Tenancy) => Promise<unknown>): Promise<ActionState> {
   try {
     await runInTenant(work);
   } catch (error) {
-    unstable_rethrow(error); // redirect() and notFound() are thrown; let Next handle them
-    if (error instanceof InputError) return { error: error.message };
-    const mapped = mapError(error, what);
-    if (mapped.unexpected) logUnexpected(`action on ${what}`, error);
-    return { error: mapped.message };
+    return failedState(`action on ${what}`, what, error);
   }
   revalidatePath('/', 'layout');
   return { doneAt: Date.now() };
@@ -38,7 +46,13 @@ export async function signInAsDemoUser(_state: ActionState, formData: FormData):
   if (!webConfig().devSignIn) return { error: 'Cannot sign in this way because the dev sign-in is disabled in production.' };
   const email = formData.get('email');
   if (typeof email !== 'string' || email === '') return { error: 'Cannot sign in because no email was sent. Pick a demo user.' };
-  const user = await userForDevSignIn(email);
+  let user: Awaited<ReturnType<typeof userForDevSignIn>>;
+  try {
+    user = await userForDevSignIn(email);
+  } catch (error) {
+    // The admin client's errors are raw Prisma ones; mapError classifies them all the same.
+    return failedState('action sign-in', 'user', error);
+  }
   if (!user) return { error: 'Cannot sign in because no user has this email. Run `pnpm db:seed` (or `pnpm dev`) to load the demo users.' };
   if (user.tenantIds.length === 0) return { error: 'Cannot sign in because this user belongs to no tenant.' };
   const token = await mintSessionToken({ userId: user.id, email: user.email, tenantIds: user.tenantIds });
@@ -62,7 +76,12 @@ export async function switchTenant(_state: ActionState, formData: FormData): Pro
   if (!verified.ok) redirect('/sign-in?reason=signed-out');
   const tenantId = formData.get('tenantId');
   if (!isUuid(tenantId)) return { error: 'Cannot switch because no tenant was chosen.' };
-  const membership = await membershipIn(tenantId.toLowerCase(), verified.session.userId);
+  let membership: Awaited<ReturnType<typeof membershipIn>>;
+  try {
+    membership = await membershipIn(tenantId.toLowerCase(), verified.session.userId);
+  } catch (error) {
+    return failedState('action switch-tenant', 'tenant', error);
+  }
   if (!membership) return { error: 'Cannot switch to this tenant because you are not a member of it.' };
   store.set(TENANT_COOKIE, membership.tenant.id, sessionCookieOptions(webConfig().sessionMaxAgeSeconds));
   redirect('/workspaces');

@@ -20,6 +20,12 @@ export interface WebConfig {
    * only with WEB_DEV_SIGN_IN=1, which the e2e tests set against `next start` on a test database.
    */
   devSignIn: boolean;
+  /**
+   * WEB_REQUEST_DEADLINE_MS, default 5000: how long one route handler, server action or server
+   * component data call may spend in the database (the tenant context's `deadlineMs`: the wait for
+   * a pooled connection, statement_timeout and lock_timeout). 0: no deadline. Undefined means none.
+   */
+  requestDeadlineMs: number | undefined;
 }
 
 export class WebConfigError extends Error {
@@ -51,7 +57,41 @@ export function loadWebConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
     },
     sessionMaxAgeSeconds: maxAge,
     devSignIn: !production || env.WEB_DEV_SIGN_IN === '1',
+    requestDeadlineMs: requestDeadlineFromEnv(env),
   };
+}
+
+export const DEFAULT_REQUEST_DEADLINE_MS = 5000;
+const MAX_DEADLINE_MS = 2_147_483_647; // what Postgres takes for statement_timeout, and the engine for deadlineMs
+
+/** WEB_REQUEST_DEADLINE_MS: a whole number of ms (0 for none), default 5000. */
+export function requestDeadlineFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): number | undefined {
+  const raw = env.WEB_REQUEST_DEADLINE_MS;
+  if (raw === undefined || raw === '') return DEFAULT_REQUEST_DEADLINE_MS;
+  // A regex, not Number(): Number('5e3'), Number(' 50 ') and Number('0x10') are all numbers, and
+  // '5s' silently becoming NaN would mean "no deadline" further down.
+  if (!/^\d+$/.test(raw) || Number(raw) > MAX_DEADLINE_MS) {
+    throw new WebConfigError(
+      'Cannot bound the time a request may spend in the database because WEB_REQUEST_DEADLINE_MS is not a whole number of milliseconds. ' +
+        `Set it to an integer from 1 to ${MAX_DEADLINE_MS} (e.g. 5000), 0 for no deadline, or leave it unset for ${DEFAULT_REQUEST_DEADLINE_MS}.`,
+    );
+  }
+  const value = Number(raw);
+  return value === 0 ? undefined : value;
+}
+
+/**
+ * A route's own deadline (`withTenant(fn, { deadlineMs })`), checked when the route module loads:
+ * an invalid one would otherwise reach the engine on every request as InvalidTenantContextError.
+ */
+export function validRouteDeadline(value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_DEADLINE_MS) {
+    throw new WebConfigError(
+      `Cannot define the route because its deadlineMs is not a whole number of milliseconds from 1 to ${MAX_DEADLINE_MS}. ` +
+        'Pass an integer such as 2000, or leave deadlineMs out to use WEB_REQUEST_DEADLINE_MS.',
+    );
+  }
+  return value;
 }
 
 let cached: WebConfig | undefined;

@@ -1,8 +1,10 @@
 /**
  * Maps what tenant-scoped work can throw to an HTTP status and a message a person can act on.
  * Another tenant's id is a 404, exactly like a missing one: RLS makes the row invisible, so Prisma
- * reports P2025 (or a find returns null) either way. Messages never quote row data or input values.
+ * reports P2025 (or a find returns null) either way. The database being busy or down is a 503 (a
+ * deadline that ran out a 504) with the seconds to wait. Messages never quote row data or input values.
  */
+import { availabilityOf, type Availability } from './availability';
 
 // By `name`, not `instanceof`: under `next dev` the library can be loaded more than once (see db.ts),
 // and an error thrown by one copy is not an instance of another copy's class.
@@ -11,8 +13,10 @@ const errorName = (error: unknown) => (error instanceof Error ? error.name : und
 export interface MappedError {
   status: number;
   message: string;
-  /** A bug or an outage, not the caller's mistake: log it. */
+  /** A bug, not the caller's mistake and not an outage: log it as an error. */
   unexpected: boolean;
+  /** The database could not serve the request now: answer with Retry-After, log it as a warning. */
+  availability?: Availability;
 }
 
 function prismaCode(error: unknown): string | undefined {
@@ -21,7 +25,18 @@ function prismaCode(error: unknown): string | undefined {
   return typeof code === 'string' && /^P\d{4}$/.test(code) && typeof version === 'string' ? code : undefined;
 }
 
+/** The sentence a form shows (and a route handler sends) when the database cannot serve the request. */
+export function availabilityMessage(availability: Pick<Availability, 'status' | 'retryAfterSeconds' | 'mayHaveCommitted'>): string {
+  const wait = `try again in ${availability.retryAfterSeconds} s.`;
+  const message = availability.status === 504 ? `The database is busy and did not answer in time; ${wait}` : `The database is busy or unreachable; ${wait}`;
+  // The connection broke after the statement was sent: a blind retry of a write can save it twice.
+  return availability.mayHaveCommitted ? `${message} The change may have been saved: reload to check before trying again.` : message;
+}
+
 export function mapError(error: unknown, what = 'item'): MappedError {
+  // First: Prisma's P2034 (a write conflict) is an availability error, not a code to map below.
+  const availability = availabilityOf(error);
+  if (availability) return { status: availability.status, message: availabilityMessage(availability), unexpected: false, availability };
   switch (prismaCode(error)) {
     case 'P2025':
       return { status: 404, message: `Cannot find this ${what}. It may have been deleted.`, unexpected: false };
@@ -34,11 +49,4 @@ export function mapError(error: unknown, what = 'item'): MappedError {
   if (errorName(error) === 'TenantMismatchError' || errorName(error) === 'MissingWorkspaceError') return { status: 422, message: (error as Error).message, unexpected: false };
   if (errorName(error) === 'MissingTenantContextError') return { status: 500, message: 'Something went wrong on our side (a query ran outside its tenant context).', unexpected: true };
   return { status: 500, message: 'Something went wrong on our side. Try again in a moment.', unexpected: true };
-}
-
-/** Logs an unexpected error by class and code only (messages may quote values). */
-export function logUnexpected(where: string, error: unknown): void {
-  const name = error instanceof Error ? error.name : typeof error;
-  const code = (error as { code?: unknown } | null)?.code;
-  console.error(`[web] ${where}: ${name}${typeof code === 'string' ? ` ${code}` : ''}`, error instanceof Error ? error.stack : '');
 }

@@ -7,6 +7,8 @@
  */
 import type { MembershipRole, TenantContext } from '@tenantry/db';
 import { prisma, tenantContext } from './db';
+import { requestDeadline, type RequestDeadline } from './deadline';
+import { webConfig } from './config';
 import { SESSION_COOKIE, TENANT_COOKIE, isUuid, verifySessionToken, type Session } from './session';
 
 export interface Tenancy {
@@ -27,14 +29,19 @@ export interface CookieReader {
   get(name: string): { value: string } | undefined;
 }
 
-/** The tenant context a verified tenancy runs in. */
-export function contextOf(tenancy: Tenancy): TenantContext {
-  return { tenantId: tenancy.tenant.id, userId: tenancy.userId };
+/** The tenant context a verified tenancy runs in, bounded by `deadlineMs` when given. */
+export function contextOf(tenancy: Tenancy, deadlineMs?: number): TenantContext {
+  const ctx = { tenantId: tenancy.tenant.id, userId: tenancy.userId };
+  return deadlineMs === undefined ? ctx : { ...ctx, deadlineMs };
 }
 
-/** The user's membership in `tenantId`, read as the runtime role inside that tenant's context. */
-export async function membershipIn(tenantId: string, userId: string) {
-  return tenantContext.run({ tenantId, userId }, () =>
+/**
+ * The user's membership in `tenantId`, read as the runtime role inside that tenant's context. Bounded
+ * like any request's work (WEB_REQUEST_DEADLINE_MS unless told): it runs first on every request, so
+ * without a deadline a locked `memberships` table would hang every page and route.
+ */
+export async function membershipIn(tenantId: string, userId: string, deadlineMs: number | undefined = webConfig().requestDeadlineMs) {
+  return tenantContext.run(deadlineMs === undefined ? { tenantId, userId } : { tenantId, userId, deadlineMs }, () =>
     prisma.membership.findUnique({
       where: { tenantId_userId: { tenantId, userId } },
       select: { role: true, tenant: { select: { id: true, name: true, slug: true } } },
@@ -42,7 +49,8 @@ export async function membershipIn(tenantId: string, userId: string) {
   );
 }
 
-export async function resolveTenancy(cookies: CookieReader): Promise<TenancyResult> {
+/** `deadline`: the request's budget; the membership check spends from it (see deadline.ts). */
+export async function resolveTenancy(cookies: CookieReader, deadline: RequestDeadline = requestDeadline()): Promise<TenancyResult> {
   const verified = await verifySessionToken(cookies.get(SESSION_COOKIE)?.value);
   if (!verified.ok) return { ok: false, status: 401, message: `Cannot identify you because ${verified.reason}. Sign in again.` };
   const { session } = verified;
@@ -54,7 +62,7 @@ export async function resolveTenancy(cookies: CookieReader): Promise<TenancyResu
     return { ok: false, status: 400, session, message: 'Cannot pick a tenant because the tenant cookie is not a tenant id. Choose one of your tenants.' };
   }
   const tenantId = requested.toLowerCase();
-  const membership = await membershipIn(tenantId, session.userId);
+  const membership = await membershipIn(tenantId, session.userId, deadline.remainingMs());
   if (!membership) {
     // Same answer whether the tenant exists or not: nothing is learnt about other tenants.
     return { ok: false, status: 403, session, message: 'Cannot use this tenant because you are not a member of it. Choose one of your tenants.' };

@@ -7,6 +7,14 @@
  * | server action          | `return runInTenant(tenancy => ...)` | redirect to /sign-in (or throws) |
  * | server component data  | `await tenantQuery(() => prisma...)` | redirect to /sign-in             |
  *
+ * Each one runs with a deadline (WEB_REQUEST_DEADLINE_MS, default 5000 ms; a route may pass its own):
+ * the engine then bounds the wait for a pooled connection, every statement and every lock wait by
+ * what is left of it, and a timer answers 504 a little after it when the database says nothing at
+ * all (deadline.ts). Without one, a request behind a lock waits as long as the lock is held, holding
+ * a pooled connection, until the pool is empty and every tenant's requests queue behind it. When the
+ * database is busy or down, a route handler answers 503 (504 when the deadline ran out) with
+ * `Retry-After` and a `cause`, and a server action returns its error state saying when to retry.
+ *
  * ## Why not once, in middleware (`proxy.ts` in Next 16)?
  * The tenant context is AsyncLocalStorage, which follows one async call chain: it exists inside the
  * callback given to `run` and in whatever that callback starts. Next's proxy/middleware is not on
@@ -26,7 +34,10 @@ import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { cache } from 'react';
 import { tenantContext } from '@/server/db';
-import { logUnexpected, mapError } from './errors';
+import { validRouteDeadline, webConfig } from './config';
+import { requestDeadline } from './deadline';
+import { mapError, type MappedError } from './errors';
+import { logFailure, routeOf } from './log';
 import { contextOf, resolveTenancy, type Tenancy, type TenancyResult } from './tenancy';
 
 export type { Tenancy } from './tenancy';
@@ -43,13 +54,32 @@ export interface TenantRouteContext<P extends RouteParams> {
   tenancy: Tenancy;
 }
 
-export function problem(status: number, message: string): Response {
-  return Response.json({ statusCode: status, message }, { status, headers: { 'cache-control': 'no-store' } });
+export function problem(status: number, message: string, extra: { fields?: Record<string, unknown>; headers?: Record<string, string> } = {}): Response {
+  return Response.json({ statusCode: status, message, ...extra.fields }, { status, headers: { 'cache-control': 'no-store', ...extra.headers } });
+}
+
+/**
+ * The JSON answer for a mapped error. 503/504 ones add `cause`, `mayHaveCommitted` (a retried write
+ * could be saved twice) and, for a deadline, the `kind` of limit that expired, with `Retry-After`.
+ */
+export function failureResponse(mapped: MappedError): Response {
+  const { availability } = mapped;
+  if (!availability) return problem(mapped.status, mapped.message);
+  const fields = { cause: availability.cause, mayHaveCommitted: availability.mayHaveCommitted, ...(availability.kind === undefined ? {} : { kind: availability.kind }) };
+  return problem(mapped.status, mapped.message, { fields, headers: { 'retry-after': String(availability.retryAfterSeconds) } });
+}
+
+export interface WithTenantOptions {
+  /** What the route works on, for messages ("Cannot find this project."). */
+  what?: string;
+  /** This route's deadline in ms, instead of WEB_REQUEST_DEADLINE_MS (e.g. longer for an export). */
+  deadlineMs?: number;
 }
 
 /**
  * Wraps a route handler: verifies the session and membership, then runs `handler` inside
- * `tenantContext.run({ tenantId, userId })`. Errors map to JSON (another tenant's id → 404).
+ * `tenantContext.run({ tenantId, userId, deadlineMs })`. Errors map to JSON (another tenant's id →
+ * 404, the database busy or down → 503/504 with Retry-After).
  *
  * @example
  * export const GET = withTenant<{ id: string }>(async (_request, { params }) => {
@@ -59,18 +89,24 @@ export function problem(status: number, message: string): Response {
  */
 export function withTenant<P extends RouteParams = Record<string, never>>(
   handler: (request: Request, context: TenantRouteContext<P>) => Promise<Response> | Response,
-  options: { what?: string } = {},
+  options: WithTenantOptions = {},
 ) {
+  const routeDeadline = options.deadlineMs === undefined ? undefined : validRouteDeadline(options.deadlineMs);
   return async (request: Request, segment: RouteSegment<P>): Promise<Response> => {
-    const resolved = await resolveTenancy(await cookies());
-    if (!resolved.ok) return problem(resolved.status, resolved.message);
-    const params = await segment.params;
     try {
-      return await tenantContext.run(contextOf(resolved.tenancy), () => handler(request, { params, tenancy: resolved.tenancy }));
+      // Inside the try, the membership check too: it is the request's first query, so it is the
+      // one that meets a database that is down (a 503 here, not Next's bare 500 page).
+      const deadline = requestDeadline(routeDeadline ?? webConfig().requestDeadlineMs);
+      return await deadline.race(async () => {
+        const resolved = await resolveTenancy(await cookies(), deadline);
+        if (!resolved.ok) return problem(resolved.status, resolved.message);
+        const params = await segment.params;
+        return tenantContext.run(contextOf(resolved.tenancy, deadline.remainingMs()), () => handler(request, { params, tenancy: resolved.tenancy }));
+      });
     } catch (error) {
       const mapped = mapError(error, options.what);
-      if (mapped.unexpected) logUnexpected(`${request.method} ${new URL(request.url).pathname}`, error);
-      return problem(mapped.status, mapped.message);
+      logFailure(routeOf(request.method, request.url), error, mapped);
+      return failureResponse(mapped);
     }
   };
 }
@@ -86,26 +122,33 @@ export const currentTenancy = cache(async (): Promise<Tenancy> => {
 });
 
 /** Like `currentTenancy`, but tells the caller what went wrong instead of redirecting. */
-export const resolveTenancyFromCookies = cache(async (): Promise<TenancyResult> => resolveTenancy(await cookies()));
+export const resolveTenancyFromCookies = cache(async (): Promise<TenancyResult> => resolveTenancy(await cookies(), requestDeadline()));
 
 /**
- * A server component's data call, inside the request's tenant context.
+ * A server component's data call, inside the request's tenant context. Each call gets the whole
+ * WEB_REQUEST_DEADLINE_MS: React runs a page's calls in parallel and in its own order, so there is
+ * no "rest of the budget" to hand on. A failure goes to the nearest error.tsx.
  *
  * @example
  * const projects = await tenantQuery(() => prisma.project.findMany({ orderBy: { createdAt: 'asc' } }));
  */
 export async function tenantQuery<R>(fn: (tenancy: Tenancy) => Promise<R>): Promise<R> {
   const tenancy = await currentTenancy();
-  return tenantContext.run(contextOf(tenancy), () => fn(tenancy));
+  return tenantContext.run(contextOf(tenancy, webConfig().requestDeadlineMs), () => fn(tenancy));
 }
 
 /**
  * A server action's work, inside the tenant context of the session that posted it. Server actions
  * are public HTTP endpoints: the session and membership are checked on every call, whatever page
- * the form was rendered on.
+ * the form was rendered on. The membership check and `fn` share one WEB_REQUEST_DEADLINE_MS;
+ * availability errors are thrown to the caller, which turns them into its error state (see
+ * `mutate` in actions.ts).
  */
 export async function runInTenant<R>(fn: (tenancy: Tenancy) => Promise<R>): Promise<R> {
-  const resolved = await resolveTenancy(await cookies());
-  if (!resolved.ok) redirect(`/sign-in?reason=${resolved.status === 401 ? 'signed-out' : 'tenant'}`);
-  return tenantContext.run(contextOf(resolved.tenancy), () => fn(resolved.tenancy));
+  const deadline = requestDeadline();
+  return deadline.race(async () => {
+    const resolved = await resolveTenancy(await cookies(), deadline);
+    if (!resolved.ok) redirect(`/sign-in?reason=${resolved.status === 401 ? 'signed-out' : 'tenant'}`);
+    return tenantContext.run(contextOf(resolved.tenancy, deadline.remainingMs()), () => fn(resolved.tenancy));
+  });
 }

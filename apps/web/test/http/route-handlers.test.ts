@@ -27,8 +27,11 @@ afterAll(async () => {
 });
 
 describe('sessions', () => {
-  it('answers /api/health without a session', async () => {
-    expect(await request('GET', '/api/health')).toEqual({ status: 200, body: { status: 'ok' } });
+  it('answers /api/health (readiness, as /api/health/ready) and /api/health/live without a session', async () => {
+    const health = await request('GET', '/api/health');
+    expect(health).toMatchObject({ status: 200, body: { status: 'ok', database: 'ok' } });
+    expect(typeof health.body.latencyMs).toBe('number');
+    expect(await request('GET', '/api/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
   });
 
   it('refuses a request without a session cookie with 401', async () => {

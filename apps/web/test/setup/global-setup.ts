@@ -4,13 +4,13 @@
  * a production build of the app (`next build`) and `next start` on a random loopback port, with the
  * runtime role's URL as DATABASE_URL. WEB_TEST_SKIP_BUILD=1 reuses an existing build (local loops).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ROLES, createMigratedDatabase, dropDatabases, ensureRoles, provisionPostgres, roleUrl, seedDemoData, startPgBouncer } from '@tenantry/db/testing';
 import { createAdminPrismaClient } from '@tenantry/db/admin';
+import { APP_DIR as appDir, NEXT_BIN as nextBin, RESULTS_DIR as resultsDir, startNextServer, type NextServer } from '../support/next-server';
 
 export const TEST_JWT_SECRET = 'web-e2e-test-secret-at-least-32-characters';
 
@@ -35,20 +35,7 @@ declare module 'vitest' {
   }
 }
 
-const appDir = path.resolve(import.meta.dirname, '../..');
-const resultsDir = path.join(appDir, 'test-results');
 const log = (m: string) => console.log(`[web-rig] ${m}`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -63,23 +50,8 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, logFile: s
   });
 }
 
-async function waitForHealth(url: string, child: ChildProcess, logFile: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Cannot start the web app: next start exited with ${child.exitCode}. See ${logFile}.`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`Cannot start the web app: ${url} did not answer within 60 s. See ${logFile}.`);
-}
-
 export default async function setup(project: TestProject) {
   mkdirSync(resultsDir, { recursive: true });
-  const nextBin = path.join(appDir, 'node_modules', 'next', 'dist', 'bin', 'next');
   const baseEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
   // Build while the database is being provisioned: both take a while, the build most.
   const build =
@@ -91,12 +63,9 @@ export default async function setup(project: TestProject) {
   const server = await provisionPostgres({ log });
   const database = `tenantry_web_t${process.pid}`;
   let bouncer: Awaited<ReturnType<typeof startPgBouncer>>;
-  let next: ChildProcess | undefined;
+  let next: NextServer | undefined;
   const cleanup = async () => {
-    if (next && next.exitCode === null) {
-      next.kill('SIGTERM');
-      await new Promise((r) => next!.once('exit', r));
-    }
+    await next?.stop();
     await bouncer?.stop();
     await dropDatabases(server, [database]).catch(() => {});
     await server.stop();
@@ -112,29 +81,19 @@ export default async function setup(project: TestProject) {
     const adminUrl = roleUrl(server, ROLES.admin, database);
 
     await build;
-    const port = await freePort();
-    const logFile = path.join(resultsDir, 'next-start.log');
-    const out = createWriteStream(logFile);
-    next = spawn(process.execPath, [nextBin, 'start', '--hostname', '127.0.0.1', '--port', String(port)], {
-      cwd: appDir,
+    next = await startNextServer({
+      logName: 'next-start.log',
       env: {
-        ...baseEnv,
-        NODE_ENV: 'production',
         DATABASE_URL: runtimeUrl,
         DATABASE_ADMIN_URL: adminUrl,
         DATABASE_POOL_SIZE: '8',
         JWT_SECRET: TEST_JWT_SECRET,
         WEB_DEV_SIGN_IN: '1', // the dev sign-in, on a throwaway database only
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    next.stdout!.pipe(out);
-    next.stderr!.pipe(out);
-    const baseUrl = `http://127.0.0.1:${port}`;
-    await waitForHealth(`${baseUrl}/api/health`, next, logFile);
-    log(`next start on ${baseUrl} (log: ${path.relative(process.cwd(), logFile)})`);
+    log(`next start on ${next.baseUrl} (log: ${path.relative(process.cwd(), next.logFile)})`);
     project.provide('webRig', {
-      baseUrl,
+      baseUrl: next.baseUrl,
       runtimeUrl,
       directRuntimeUrl: roleUrl(server, ROLES.app, database),
       adminUrl,

@@ -37,12 +37,20 @@ export interface WebResponse<T = any> {
   body: T;
 }
 
+type Cookies = { session?: string; tenant?: string };
+
 /** A request to the app with the given cookies (`tenantry_session`, `tenantry_tenant`). */
-export async function request<T = any>(method: string, path: string, cookies: { session?: string; tenant?: string } = {}, body?: unknown): Promise<WebResponse<T>> {
+export async function request<T = any>(method: string, path: string, cookies: Cookies = {}, body?: unknown): Promise<WebResponse<T>> {
+  const { status, body: parsed } = await requestAt<T>(rig().baseUrl, method, path, cookies, body);
+  return { status, body: parsed };
+}
+
+/** The same against another server (the availability tests start their own), with the headers. */
+export async function requestAt<T = any>(baseUrl: string, method: string, path: string, cookies: Cookies = {}, body?: unknown): Promise<WebResponse<T> & { headers: Headers }> {
   const cookie = [cookies.session && `tenantry_session=${cookies.session}`, cookies.tenant && `tenantry_tenant=${cookies.tenant}`].filter(Boolean).join('; ');
   const headers: Record<string, string> = cookie ? { cookie } : {};
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${rig().baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual' });
+  const response = await fetch(`${baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual' });
   const text = await response.text();
   let parsed: unknown = text;
   try {
@@ -50,7 +58,7 @@ export async function request<T = any>(method: string, path: string, cookies: { 
   } catch {
     /* not JSON */
   }
-  return { status: response.status, body: parsed as T };
+  return { status: response.status, body: parsed as T, headers: response.headers };
 }
 
 export function adminClient(): AdminPrismaClient {
@@ -87,4 +95,17 @@ export async function seedTenant(admin: AdminPrismaClient, label: string, userId
     }
   }
   return tenant;
+}
+
+/**
+ * Serves one tenant-scoped request on a freshly started server until it answers 200. The first
+ * query of a process loads Prisma's query compiler and opens the pool, which took several hundred
+ * ms here: under a short WEB_REQUEST_DEADLINE_MS that cold start alone runs the deadline out.
+ */
+export async function warmUp(baseUrl: string, session: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await requestAt(baseUrl, 'GET', '/api/workspaces', { session });
+    if (res.status === 200) return;
+    if (attempt === 10) throw new Error(`Cannot warm up ${baseUrl}: GET /api/workspaces answered ${res.status} ten times (${JSON.stringify(res.body)}).`);
+  }
 }
