@@ -95,7 +95,7 @@ const DEADLINE_TEXT: Record<DeadlineKind, { action: string; option: string; sett
   statement: { action: 'finish the statement because it ran longer than', option: 'statementTimeoutMillis (DATABASE_STATEMENT_TIMEOUT_MS)', setting: 'statement_timeout' },
   lock: { action: 'run the statement because it waited for a lock held by another transaction longer than', option: 'lockTimeoutMillis (DATABASE_LOCK_TIMEOUT_MS)', setting: 'lock_timeout' },
   'idle-in-transaction': { action: 'continue the transaction because it sat idle longer than', option: 'idleInTransactionTimeoutMillis (DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS)', setting: 'idle_in_transaction_session_timeout' },
-  'pool-wait': { action: 'get a database connection because every connection stayed busy for longer than', option: 'connectionTimeoutMillis (DATABASE_POOL_TIMEOUT_MS)' },
+  'pool-wait': { action: 'get a database connection because none became free (all busy, or a new one still opening) within', option: 'connectionTimeoutMillis (DATABASE_POOL_TIMEOUT_MS)' },
   deadline: { action: 'start the statement because the time allowed for this work had already run out:', option: 'deadlineMs' },
   'no-answer': { action: 'finish the statement because the database sent no answer (paused, overloaded or cut off) within', option: 'deadlineMs' },
 };

@@ -15,6 +15,7 @@ import {
   DatabaseAvailabilityError,
   DatabaseUnreachableError,
   DeadlineExceededError,
+  PoolExhaustedError,
   SQLSTATE,
   TransactionConflictError,
 } from '../availability-errors.js';
@@ -63,7 +64,7 @@ export function postgresCodeOf(error: unknown): string | undefined {
   const e = error as ErrorLike | null | undefined;
   if (e === null || typeof e !== 'object') return undefined;
   const nested = e.meta?.driverAdapterError?.cause;
-  const typed = error instanceof DatabaseAvailabilityError ? error.postgresCode : undefined;
+  const typed = (e as { postgresCode?: unknown }).postgresCode;
   for (const code of [typed, nested?.originalCode, nested?.code, e.meta?.code, e.code]) {
     if (typeof code === 'string' && SQLSTATE.test(code)) return code;
   }
@@ -78,6 +79,8 @@ export function availabilityErrorOf(error: unknown): DatabaseAvailabilityError |
   if (error instanceof DatabaseAvailabilityError) return error;
   const e = error as ErrorLike | null | undefined;
   if (e === null || typeof e !== 'object') return undefined;
+  const copy = fromAnotherCopy(error);
+  if (copy) return copy;
   const nested = e.meta?.driverAdapterError?.cause;
   const code = postgresCodeOf(error) ?? (typeof e.code === 'string' ? e.code : undefined);
   const message = String(nested?.originalMessage ?? e.message ?? '');
@@ -111,4 +114,37 @@ export function availabilityErrorOf(error: unknown): DatabaseAvailabilityError |
     return new DatabaseUnreachableError({ code: 'ETIMEDOUT', cause: error });
   }
   return undefined;
+}
+
+type Foreign = Error & {
+  postgresCode?: string;
+  systemCode?: string;
+  retryAfterSeconds?: unknown;
+  mayHaveCommitted?: unknown;
+  poolSize?: number;
+  waitedMillis?: number;
+  kind?: DeadlineExceededError['kind'];
+  source?: DeadlineExceededError['source'];
+  limitMillis?: number;
+};
+
+/**
+ * A typed error made by a second copy of this library (a bundler or `next dev` loading it twice):
+ * not an `instanceof` this copy's classes, but the same class by name and fields. Rebuilt as this
+ * copy's class, with the original as `cause`, so `instanceof` works for the caller.
+ */
+function fromAnotherCopy(error: unknown): DatabaseAvailabilityError | undefined {
+  const e = error as Foreign;
+  if (!(e instanceof Error) || typeof e.retryAfterSeconds !== 'number' || typeof e.mayHaveCommitted !== 'boolean') return undefined;
+  const code = e.postgresCode ?? e.systemCode;
+  switch (e.name) {
+    case 'ConnectionLostError': return new ConnectionLostError({ code, cause: e });
+    case 'DatabaseUnreachableError': return new DatabaseUnreachableError({ code, cause: e });
+    case 'PoolExhaustedError': return new PoolExhaustedError({ poolSize: e.poolSize ?? 0, waitedMillis: e.waitedMillis ?? 0, cause: e });
+    case 'DeadlineExceededError':
+      return e.kind && e.source ? new DeadlineExceededError({ kind: e.kind, source: e.source, limitMillis: e.limitMillis, code, cause: e }) : undefined;
+    case 'TransactionConflictError':
+      return code === '40001' || code === '40P01' ? new TransactionConflictError({ code, cause: e }) : undefined;
+    default: return undefined;
+  }
 }

@@ -7,7 +7,7 @@
  */
 import pg from 'pg';
 import { deadlineOf, tenantContext, type TenantContext } from '../tenant-context.js';
-import { DeadlineExceededError } from '../availability-errors.js';
+import { DatabaseAvailabilityError, DeadlineExceededError } from '../availability-errors.js';
 import { availabilityErrorOf } from './classify-errors.js';
 import { TenantContextMismatchError, UnsupportedQueryError } from '../errors.js';
 import { fixedLimits, rlsSettingsFor, statementLimits, type RlsSettings, type StatementLimits, type TimeoutSettings } from './rls-settings.js';
@@ -16,6 +16,7 @@ import { TenantQuery, resetFailedKey, statusKey, type Connection, type Transacti
 export const boundKey = Symbol('tenantry.boundContext');
 export const timeoutsKey = Symbol('tenantry.timeoutSettings');
 const lostKey = Symbol('tenantry.connectionError');
+const unansweredKey = Symbol('tenantry.unansweredStatement');
 
 /**
  * How long after a deadline's server-side limits should have fired this side stops waiting for an
@@ -54,13 +55,15 @@ export class TenantClient extends pg.Client {
   [timeoutsKey]: ClientTimeouts;
   /** The error that broke this connection (e.g. 25P03 from an idle transaction), for later statements. */
   [lostKey]: unknown;
+  /** Set when this side closed the connection because a statement outlived its deadline unanswered. */
+  [unansweredKey]: { limitMillis: number } | undefined;
 
   constructor(config?: pg.ClientConfig & { [timeoutsKey]?: ClientTimeouts }) {
     super(config);
     this[timeoutsKey] = config?.[timeoutsKey] ?? NO_TIMEOUTS;
-    this.on('error', (error) => {
-      this[lostKey] ??= error;
-    });
+    // Without a listener an 'error' event would crash the process; what it carries is recorded
+    // by emit() below for the statements that follow on this (now unusable) connection.
+    this.on('error', () => {});
     // The session's transaction status, from every ReadyForQuery. Registered before pg's own
     // handler (which pulses the next query), so a query's submit always sees the status its
     // predecessor left: the reset may only run outside a transaction block.
@@ -150,19 +153,17 @@ export class TenantClient extends pg.Client {
     // have given up, this side gives up too: it closes the connection, so the statement cannot hold
     // it (or its pool slot) any longer, and reports that whether it ran is unknown.
     let noAnswer: NodeJS.Timeout | undefined;
-    let unanswered = false;
     if (remaining !== undefined) {
-      const limit = remaining;
+      const limitMillis = remaining;
       noAnswer = setTimeout(() => {
-        unanswered = true;
+        this[unansweredKey] = { limitMillis };
         (this as unknown as { connection: Connection }).connection.stream.destroy?.();
-      }, limit + NO_ANSWER_GRACE_MS);
+      }, limitMillis + NO_ANSWER_GRACE_MS);
       noAnswer.unref?.();
     }
     const typed: Callback = (err, res) => {
       if (noAnswer) clearTimeout(noAnswer);
       if (!err) return done(null, res);
-      if (unanswered) return done(new DeadlineExceededError({ kind: 'no-answer', source: 'deadline', limitMillis: remaining, cause: err }));
       done(this.typedError(err, limits));
     };
     const settings = control ? null : limits.pairs.length ? [...limits.pairs, ...bound.settings] : bound.settings;
@@ -174,7 +175,25 @@ export class TenantClient extends pg.Client {
    * A statement's error as the caller should see it: availability failures typed (naming the limit
    * that expired, when one did), everything else untouched for adapter-pg to map (P2002, ...).
    */
+  /**
+   * The connection's own 'error' event carries the typed error too: pg-pool's `query()` listens to
+   * it and hands what it gets to the caller, and for a socket that breaks (or that this side closed)
+   * that event comes before the statement's own error.
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'error' && args[0] instanceof Error) {
+      this[lostKey] ??= args[0];
+      args[0] = this.typedError(args[0], this[timeoutsKey].fixed);
+    }
+    return super.emit(event, ...args);
+  }
+
   private typedError(error: Error, limits: StatementLimits): Error {
+    if (error instanceof DatabaseAvailabilityError) return error;
+    const unanswered = this[unansweredKey];
+    if (unanswered) {
+      return new DeadlineExceededError({ kind: 'no-answer', source: 'deadline', limitMillis: unanswered.limitMillis, cause: error });
+    }
     // A statement on a connection that an earlier error broke (pg: "not queryable") reports that
     // earlier error's cause: an idle transaction cut by idle_in_transaction_session_timeout (25P03).
     const original = /not queryable/.test(error.message) && this[lostKey] ? this[lostKey] : error;
