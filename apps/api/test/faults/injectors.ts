@@ -2,23 +2,10 @@
  * The faults that need a superuser connection straight to Postgres: terminating the runtime role's
  * backends, and holding an ACCESS EXCLUSIVE lock on one table. (Restarting PgBouncer and pausing
  * "Postgres" use their handles: rig.bouncer.restart(), rig.proxy.pause()/resume().)
- *
- * node-postgres is loaded through @tenantry/db, whose dependency it is: apps/api does not depend on
- * pg itself, and this way the test uses the one copy the library pins.
  */
-import { createRequire } from 'node:module';
+import pg from 'pg';
 
-/** The part of pg.Client these faults use. */
-interface PgClient {
-  connect(): Promise<void>;
-  query<R = Record<string, unknown>>(sql: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
-  end(): Promise<void>;
-  on(event: 'error', listener: (error: Error) => void): void;
-}
-type PgModule = { Client: new (options: { connectionString: string; application_name?: string }) => PgClient };
-
-const requireHere = createRequire(import.meta.url);
-const pg = createRequire(requireHere.resolve('@tenantry/db'))('pg') as PgModule;
+type PgClient = pg.Client;
 
 async function superuserClient(url: string): Promise<PgClient> {
   // application_name marks these sessions, so terminateBackends can never pick the injector itself.
