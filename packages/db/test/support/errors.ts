@@ -1,17 +1,13 @@
-/** The Postgres SQLSTATE inside a Prisma error (driver adapter errors nest it), or undefined. */
+import { postgresCodeOf } from '../../src/index.js';
+
+/**
+ * The Postgres SQLSTATE of an error, read by the engine's own `postgresCodeOf` (a pg error's code,
+ * the one Prisma nests under `meta.driverAdapterError.cause`, a typed availability error's
+ * `postgresCode`), so the tests and the engine cannot disagree about it. One step down the `cause`
+ * chain as well, for errors that wrap the Postgres one.
+ */
 export function postgresCode(error: unknown): string | undefined {
-  const e = error as {
-    code?: string;
-    meta?: { code?: string; driverAdapterError?: { cause?: { code?: string; originalCode?: string } } };
-    cause?: { code?: string };
-  };
-  return (
-    e?.meta?.driverAdapterError?.cause?.originalCode ??
-    e?.meta?.driverAdapterError?.cause?.code ??
-    e?.meta?.code ??
-    (typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined) ??
-    e?.cause?.code
-  );
+  return postgresCodeOf(error) ?? postgresCodeOf((error as { cause?: unknown } | null | undefined)?.cause);
 }
 
 /** Awaits `promise`, expecting it to fail with Postgres SQLSTATE `code`. */
