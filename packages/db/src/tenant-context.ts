@@ -110,10 +110,21 @@ const validated: WeakSet<TenantContext> = ((globalThis as Record<symbol, unknown
 // When each entered context's deadline expires, on performance.now()'s clock. Kept beside the
 // context rather than in it: the context is plain data a caller may spread into a new one, and a
 // copied absolute time would be wrong there, while a copied `deadlineMs` simply restarts the budget.
-const deadlines = new WeakMap<TenantContext, number>();
+const deadlines = new WeakMap<TenantContext, Deadline>();
+
+/** When the work must be done (performance.now() clock) and the budget (ms) that set that time. */
+export interface Deadline {
+  readonly at: number;
+  readonly budgetMs: number;
+}
 
 /** When the work of `ctx` must be done (performance.now() clock), or undefined for no deadline. */
 export function deadlineOf(ctx: TenantContext | undefined): number | undefined {
+  return ctx === undefined ? undefined : deadlines.get(ctx)?.at;
+}
+
+/** The deadline that governs `ctx`: its own, or the enclosing one's when that ends first. */
+export function governingDeadlineOf(ctx: TenantContext | undefined): Deadline | undefined {
   return ctx === undefined ? undefined : deadlines.get(ctx);
 }
 
@@ -122,9 +133,9 @@ function enter(input: TenantContext): TenantContext {
   const ctx = validateTenantContext(input);
   const enclosing = storage.getStore();
   const outer = enclosing !== undefined && validated.has(enclosing) ? deadlines.get(enclosing) : undefined;
-  const own = ctx.deadlineMs === undefined ? undefined : performance.now() + ctx.deadlineMs;
-  const at = own === undefined ? outer : outer === undefined ? own : Math.min(own, outer);
-  if (at !== undefined) deadlines.set(ctx, at);
+  const own = ctx.deadlineMs === undefined ? undefined : { at: performance.now() + ctx.deadlineMs, budgetMs: ctx.deadlineMs };
+  const governing = own === undefined ? outer : outer === undefined || own.at < outer.at ? own : outer;
+  if (governing !== undefined) deadlines.set(ctx, governing);
   return ctx;
 }
 

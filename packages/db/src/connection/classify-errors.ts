@@ -103,11 +103,12 @@ export function availabilityErrorOf(error: unknown): DatabaseAvailabilityError |
   if (code !== undefined && CONNECTION_LOST_CODES.has(code)) return new ConnectionLostError({ code, cause: error });
   if (code !== undefined && UNREACHABLE_CODES.has(code)) return new DatabaseUnreachableError({ code, cause: error });
   // Prisma's wrappers of the same (for errors that went through adapter-pg before reaching an app).
+  // (Prisma's own P-codes stay on the cause: they are neither SQLSTATEs nor socket codes.)
   if (nested?.kind === 'DatabaseNotReachable' || e.code === 'P1001' || e.code === 'P1002') {
-    return new DatabaseUnreachableError({ code: typeof e.code === 'string' ? e.code : undefined, cause: error });
+    return new DatabaseUnreachableError({ cause: error });
   }
   if (nested?.kind === 'ConnectionClosed' || nested?.kind === 'SocketTimeout' || e.code === 'P1017') {
-    return new ConnectionLostError({ code: typeof e.code === 'string' ? e.code : undefined, cause: error });
+    return new ConnectionLostError({ cause: error });
   }
   if (code === undefined && LOST_MESSAGES.includes(message)) return new ConnectionLostError({ cause: error });
   if (code === undefined && message === 'Connection terminated due to connection timeout') {

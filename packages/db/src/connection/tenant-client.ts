@@ -6,7 +6,7 @@
  * (tenant-pool.ts) binds it at checkout.
  */
 import pg from 'pg';
-import { deadlineOf, tenantContext, type TenantContext } from '../tenant-context.js';
+import { governingDeadlineOf, tenantContext, type TenantContext } from '../tenant-context.js';
 import { DatabaseAvailabilityError, DeadlineExceededError } from '../availability-errors.js';
 import { availabilityErrorOf } from './classify-errors.js';
 import { TenantContextMismatchError, UnsupportedQueryError } from '../errors.js';
@@ -17,6 +17,7 @@ export const boundKey = Symbol('tenantry.boundContext');
 export const timeoutsKey = Symbol('tenantry.timeoutSettings');
 const lostKey = Symbol('tenantry.connectionError');
 const unansweredKey = Symbol('tenantry.unansweredStatement');
+const lastLimitsKey = Symbol('tenantry.lastLimits');
 
 /**
  * How long after a deadline's server-side limits should have fired this side stops waiting for an
@@ -57,6 +58,8 @@ export class TenantClient extends pg.Client {
   [lostKey]: unknown;
   /** Set when this side closed the connection because a statement outlived its deadline unanswered. */
   [unansweredKey]: { limitMillis: number } | undefined;
+  /** The limits sent with the last data statement, which are the ones an idle transaction ends by. */
+  [lastLimitsKey]: StatementLimits | undefined;
 
   constructor(config?: pg.ClientConfig & { [timeoutsKey]?: ClientTimeouts }) {
     super(config);
@@ -112,6 +115,7 @@ export class TenantClient extends pg.Client {
     const bound = this[boundKey];
     let limits = this[timeoutsKey].fixed;
     let remaining: number | undefined;
+    let idleLimits = this[lastLimitsKey];
     if (!control) {
       // A client checked out in one context and used in another would act for the first (raw SQL)
       // while the extension filters by the second. Transaction control is exempt: a ROLLBACK must
@@ -130,14 +134,18 @@ export class TenantClient extends pg.Client {
       // The deadline of the work this statement belongs to: the active context's (a nested run may
       // have shortened it), else the checkout's. Past it, nothing is sent.
       const governing = active ?? bound.ctx;
-      const deadline = deadlineOf(governing);
+      const deadline = governingDeadlineOf(governing);
       if (deadline !== undefined) {
-        remaining = Math.floor(deadline - performance.now());
+        remaining = Math.floor(deadline.at - performance.now());
         if (remaining < 1) {
-          return fail(callback, new DeadlineExceededError({ kind: 'deadline', source: 'deadline', limitMillis: governing?.deadlineMs }));
+          return fail(callback, new DeadlineExceededError({ kind: 'deadline', source: 'deadline', limitMillis: deadline.budgetMs }));
         }
         limits = statementLimits(this[timeoutsKey].options, remaining, limits);
       }
+      // What an idle transaction ends by is what the LAST data statement sent: a 25P03 arrives with
+      // the next statement (often a COMMIT, which carries no limits) or as a connection error.
+      idleLimits = this[lastLimitsKey];
+      this[lastLimitsKey] = limits;
     }
     let promise: Promise<unknown> | undefined;
     let cb = (callback ?? normalized.callback) as Callback | undefined;
@@ -164,7 +172,7 @@ export class TenantClient extends pg.Client {
     const typed: Callback = (err, res) => {
       if (noAnswer) clearTimeout(noAnswer);
       if (!err) return done(null, res);
-      done(this.typedError(err, limits));
+      done(this.typedError(err, limits, idleLimits));
     };
     const settings = control ? null : limits.pairs.length ? [...limits.pairs, ...bound.settings] : bound.settings;
     super.query(new TenantQuery(normalized, undefined, typed, settings) as never);
@@ -188,7 +196,7 @@ export class TenantClient extends pg.Client {
     return super.emit(event, ...args);
   }
 
-  private typedError(error: Error, limits: StatementLimits): Error {
+  private typedError(error: Error, limits: StatementLimits, idleLimits = this[lastLimitsKey]): Error {
     if (error instanceof DatabaseAvailabilityError) return error;
     const unanswered = this[unansweredKey];
     if (unanswered) {
@@ -200,7 +208,7 @@ export class TenantClient extends pg.Client {
     const typed = availabilityErrorOf(original);
     if (!typed) return error;
     if (typed instanceof DeadlineExceededError && typed.kind !== 'deadline' && typed.kind !== 'pool-wait') {
-      const sent = typed.kind === 'statement' ? limits.statement : typed.kind === 'lock' ? limits.lock : limits.idle;
+      const sent = typed.kind === 'statement' ? limits.statement : typed.kind === 'lock' ? limits.lock : (idleLimits ?? limits).idle;
       if (sent) {
         return new DeadlineExceededError({ kind: typed.kind, source: sent.source, limitMillis: sent.millis, code: typed.postgresCode, cause: original });
       }

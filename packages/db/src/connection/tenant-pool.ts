@@ -15,7 +15,7 @@
  */
 import { createRequire } from 'node:module';
 import pg from 'pg';
-import { deadlineOf, runInCapturedContext, tenantContext } from '../tenant-context.js';
+import { governingDeadlineOf, runInCapturedContext, tenantContext } from '../tenant-context.js';
 import { ConnectionLostError, DatabaseUnreachableError, DeadlineExceededError, PoolExhaustedError } from '../availability-errors.js';
 import { availabilityErrorOf } from './classify-errors.js';
 import { TenantClientClosedError, TenantryConfigError, UnsupportedQueryError } from '../errors.js';
@@ -159,10 +159,10 @@ export class TenantPool extends pg.Pool {
   ): void {
     const started = performance.now();
     const poolWait = this.options.connectionTimeoutMillis ?? 0;
-    const deadline = deadlineOf(bound.ctx);
-    const remaining = deadline === undefined ? undefined : Math.floor(deadline - started);
+    const deadline = governingDeadlineOf(bound.ctx);
+    const remaining = deadline === undefined ? undefined : Math.floor(deadline.at - started);
     if (remaining !== undefined && remaining < 1) {
-      const error = new DeadlineExceededError({ kind: 'deadline', source: 'deadline', limitMillis: bound.ctx?.deadlineMs });
+      const error = new DeadlineExceededError({ kind: 'deadline', source: 'deadline', limitMillis: deadline?.budgetMs });
       return void process.nextTick(() => callback(error, undefined, () => {}));
     }
     let settled = false;
