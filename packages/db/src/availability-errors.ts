@@ -151,3 +151,24 @@ export class TransactionConflictError extends DatabaseAvailabilityError {
     );
   }
 }
+
+/** 40001: a SERIALIZABLE (or REPEATABLE READ) transaction read something a concurrent one changed. */
+export class SerializationFailureError extends TransactionConflictError {
+  override name = 'SerializationFailureError';
+  constructor(options: { cause?: unknown } = {}) {
+    super({ code: '40001', cause: options.cause });
+  }
+}
+
+/** 40P01: Postgres broke a deadlock by aborting this transaction. */
+export class DeadlockDetectedError extends TransactionConflictError {
+  override name = 'DeadlockDetectedError';
+  constructor(options: { cause?: unknown } = {}) {
+    super({ code: '40P01', cause: options.cause });
+  }
+}
+
+/** The conflict error for a SQLSTATE: the specific subclass of TransactionConflictError. */
+export function transactionConflict(code: '40001' | '40P01', cause?: unknown): TransactionConflictError {
+  return code === '40P01' ? new DeadlockDetectedError({ cause }) : new SerializationFailureError({ cause });
+}

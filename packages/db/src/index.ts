@@ -25,6 +25,8 @@ export {
   PoolExhaustedError,
   DeadlineExceededError,
   TransactionConflictError,
+  SerializationFailureError,
+  DeadlockDetectedError,
   type DeadlineKind,
   type DeadlineSource,
 } from './availability-errors.js';

@@ -14,6 +14,8 @@ export const AVAILABILITY_CAUSES = {
   DatabaseUnreachableError: 'database_unreachable',
   PoolExhaustedError: 'pool_exhausted',
   TransactionConflictError: 'transaction_conflict',
+  SerializationFailureError: 'transaction_conflict',
+  DeadlockDetectedError: 'transaction_conflict',
   DeadlineExceededError: 'deadline_exceeded',
   RequestDeadlineError: 'deadline_exceeded',
 } as const;

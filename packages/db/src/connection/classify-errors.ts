@@ -17,7 +17,7 @@ import {
   DeadlineExceededError,
   PoolExhaustedError,
   SQLSTATE,
-  TransactionConflictError,
+  transactionConflict,
 } from '../availability-errors.js';
 
 /** The connection broke: the statement may or may not have run. */
@@ -92,9 +92,9 @@ export function availabilityErrorOf(error: unknown): DatabaseAvailabilityError |
     return new DeadlineExceededError({ kind: 'lock', source: 'option', code, cause: error });
   }
   if (code === '25P03') return new DeadlineExceededError({ kind: 'idle-in-transaction', source: 'option', code, cause: error });
-  if (code === '40001' || code === '40P01') return new TransactionConflictError({ code, cause: error });
+  if (code === '40001' || code === '40P01') return transactionConflict(code, error);
   // Prisma's own code for a write conflict or deadlock, when the SQLSTATE did not survive.
-  if (e.code === 'P2034') return new TransactionConflictError({ code: '40001', cause: error });
+  if (e.code === 'P2034') return transactionConflict('40001', error);
   if (code === '08P01') {
     return POOLER_UNREACHABLE.test(message)
       ? new DatabaseUnreachableError({ code, cause: error })
@@ -145,7 +145,9 @@ function fromAnotherCopy(error: unknown): DatabaseAvailabilityError | undefined 
     case 'DeadlineExceededError':
       return e.kind && e.source ? new DeadlineExceededError({ kind: e.kind, source: e.source, limitMillis: e.limitMillis, code, cause: e }) : undefined;
     case 'TransactionConflictError':
-      return code === '40001' || code === '40P01' ? new TransactionConflictError({ code, cause: e }) : undefined;
+    case 'SerializationFailureError':
+    case 'DeadlockDetectedError':
+      return code === '40001' || code === '40P01' ? transactionConflict(code, e) : undefined;
     default: return undefined;
   }
 }

@@ -16,6 +16,8 @@ import {
   TenantryConfigError,
   TenantryError,
   TransactionConflictError,
+  SerializationFailureError,
+  DeadlockDetectedError,
   availabilityErrorOf,
   createTenantPrismaClient,
   postgresCodeOf,
@@ -273,6 +275,17 @@ describe('the typed errors', () => {
   it('TransactionConflictError says which conflict', () => {
     expect(new TransactionConflictError({ code: '40P01' }).message).toMatch(/deadlocked/);
     expect(new TransactionConflictError({ code: '40001' }).message).toMatch(/serialization failure/);
+  });
+
+  it('a conflict is classified as its specific subclass, still a TransactionConflictError', () => {
+    const serialization = availabilityErrorOf(pgError('40001', 'could not serialize access due to concurrent update'));
+    const deadlock = availabilityErrorOf(pgError('40P01', 'deadlock detected'));
+    expect(serialization).toBeInstanceOf(SerializationFailureError);
+    expect(serialization).toBeInstanceOf(TransactionConflictError);
+    expect(serialization).toMatchObject({ name: 'SerializationFailureError', postgresCode: '40001', mayHaveCommitted: false });
+    expect(deadlock).toBeInstanceOf(DeadlockDetectedError);
+    expect(deadlock).toMatchObject({ name: 'DeadlockDetectedError', postgresCode: '40P01' });
+    expect(availabilityErrorOf(prismaError('P2034'))).toBeInstanceOf(SerializationFailureError);
   });
 });
 
