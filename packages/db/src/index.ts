@@ -1,13 +1,20 @@
 /**
- * @tenantry/db: a Prisma 7 client that is tenant-scoped by default. The RLS-bypassing client lives
- * behind `@tenantry/db/admin`, the isolation test kit behind `@tenantry/db/testing`.
+ * @tenantry/db: this app's database package, built with the engine (@tenantry/prisma): the schema,
+ * migrations and seed, the tenant-scoped singleton `prisma`, and the engine's context, errors and
+ * types re-exported, so the apps import one package. The RLS-bypassing client lives behind
+ * `@tenantry/db/admin`, the isolation test kit behind `@tenantry/db/testing`.
  */
-export { tenantContext, validateTenantContext, type TenantContext } from './tenant-context.js';
 export { prisma, getPrisma, createTenantPrismaClient } from './client.js';
 export type { TenantPrismaClient, TenantPrismaClientOptions } from './client.js';
-export { TenantPool } from './connection/tenant-pool.js';
-export { SUPABASE_ROLES, InvalidSupabaseContextError, type SupabaseRole, type JwtClaims } from './supabase/jwt-claims.js';
 export {
+  tenantContext,
+  validateTenantContext,
+  type TenantContext,
+  TenantPool,
+  SUPABASE_ROLES,
+  InvalidSupabaseContextError,
+  type SupabaseRole,
+  type JwtClaims,
   TenantryError,
   MissingTenantContextError,
   InvalidTenantContextError,
@@ -17,8 +24,6 @@ export {
   TenantryConfigError,
   TenantClientClosedError,
   TenantContextMismatchError,
-} from './errors.js';
-export {
   DatabaseAvailabilityError,
   ConnectionLostError,
   DatabaseUnreachableError,
@@ -29,9 +34,12 @@ export {
   DeadlockDetectedError,
   type DeadlineKind,
   type DeadlineSource,
-} from './availability-errors.js';
-export { availabilityErrorOf, postgresCodeOf } from './connection/classify-errors.js';
-export { onReadRetry, type ReadRetryEvent } from './extension/tenant-extension.js';
+  availabilityErrorOf,
+  postgresCodeOf,
+  onReadRetry,
+  type ReadRetryEvent,
+  tenantExtension,
+} from '@tenantry/prisma';
 // Prisma's types and runtime namespace for consumers (no `export *` of generated code).
 export { Prisma, MembershipRole } from './generated/prisma/client.js';
 export type { Tenant, User, Membership, Workspace, Project, Task } from './generated/prisma/client.js';

@@ -346,7 +346,7 @@ describe('TransactionConflictError', () => {
     await first;
     const error = await rejection(second);
     expect(error, String(error)).toBeInstanceOf(TransactionConflictError);
-    expect(error).toMatchObject({ name: 'TransactionConflictError', postgresCode: '40001', retryAfterSeconds: 1 });
+    expect(error).toMatchObject({ name: 'SerializationFailureError', postgresCode: '40001', retryAfterSeconds: 1 });
     expectClean(error, ['param-value-5']);
     expect((await db.admin().project.findFirst({ where: { id: target } }))!.name).toBe('alpha renamed by first');
     await db.admin().project.updateMany({ where: { id: target }, data: { name: 'alpha ws0 p0' } });
@@ -373,7 +373,7 @@ describe('TransactionConflictError', () => {
     expect(failed, JSON.stringify(outcomes.map((o) => o.status))).toHaveLength(1);
     const error = failed[0]!.reason;
     expect(error, String(error)).toBeInstanceOf(TransactionConflictError);
-    expect(error).toMatchObject({ postgresCode: '40P01' });
+    expect(error).toMatchObject({ name: 'DeadlockDetectedError', postgresCode: '40P01' });
     expect((error as Error).message).toMatch(/deadlocked/);
     expectClean(error, ['param-value-6', 'param-value-7']);
     for (const id of [p1, p2]) {

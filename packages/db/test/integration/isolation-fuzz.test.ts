@@ -11,9 +11,9 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PrismaClient } from '../../src/generated/prisma/client.js';
 import { createAdminPrismaClient } from '../../src/admin.js';
-import { tenantExtension } from '../../src/extension/tenant-extension.js';
-import { tenantMetadataOf } from '../../src/extension/model-metadata.js';
-import { tenantContext } from '../../src/tenant-context.js';
+import { tenantExtension } from '../../../prisma/src/extension/tenant-extension.js';
+import { tenantMetadataOf } from '../../../prisma/src/extension/model-metadata.js';
+import { tenantContext } from '../../../prisma/src/tenant-context.js';
 import {
   formatIsolationReport, runIsolationFuzz, seedTenantryFuzzData, tenantryOperations, type FuzzTenant,
 } from '../../src/testing/index.js';

@@ -22,8 +22,8 @@ import {
   createTenantPrismaClient,
   postgresCodeOf,
 } from '../../src/index.js';
-import { SQLSTATE } from '../../src/availability-errors.js';
-import { timeoutsFromEnv } from '../../src/config.js';
+import { SQLSTATE } from '../../../prisma/src/availability-errors.js';
+import { timeoutsFromEnv } from '../../../prisma/src/config.js';
 
 /** A pg `DatabaseError` as node-postgres builds it (an Error with the SQLSTATE in `code`). */
 function pgError(code: string, message: string): Error & { code: string; severity: string } {

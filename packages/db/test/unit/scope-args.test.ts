@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { scopeArgs } from '../../src/extension/scope-args.js';
-import { tenantMetadataFrom } from '../../src/extension/model-metadata.js';
+import { scopeArgs } from '../../../prisma/src/extension/scope-args.js';
+import { tenantMetadataFrom } from '../../../prisma/src/extension/model-metadata.js';
 import { MissingTenantContextError, MissingWorkspaceError, TenantMismatchError } from '../../src/index.js';
 
 const meta = tenantMetadataFrom({

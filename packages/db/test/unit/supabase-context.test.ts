@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidSupabaseContextError, InvalidTenantContextError, validateTenantContext } from '../../src/index.js';
-import { rlsSettingsFor, setConfigSql } from '../../src/connection/rls-settings.js';
+import { rlsSettingsFor, setConfigSql } from '../../../prisma/src/connection/rls-settings.js';
 
 const T = '7c0a4d0e-1b7f-4f43-9d55-0c8f3f3c2a11';
 const U = '0b6f6c8e-6f7e-4a0a-8a51-3f1e8f0a9b22';

@@ -4,7 +4,7 @@
  * no-context operations that must throw or see nothing. Write operations need valid data, so they
  * come from factories (`createOperation`) or from a schema-specific set (tenantry-operations.ts).
  */
-import { MissingTenantContextError } from '../../errors.js';
+import { MissingTenantContextError } from '@tenantry/prisma';
 import { isRejection } from './outcomes.js';
 import type { AnyPrismaClient, FuzzOperation, OperationEnv } from './types.js';
 

@@ -5,9 +5,9 @@
  * produces (inheritedStateError), which are findings, and refusals of session-state statements
  * (isSessionStatementRefused), which are rejections as designed.
  */
-import { TenantryError } from '../../errors.js';
-import { ConnectionLostError, DatabaseAvailabilityError } from '../../availability-errors.js';
-import { postgresCodeOf } from '../../connection/classify-errors.js';
+import { TenantryError } from '@tenantry/prisma';
+import { ConnectionLostError, DatabaseAvailabilityError } from '@tenantry/prisma';
+import { postgresCodeOf } from '@tenantry/prisma';
 import { RollbackSignal } from './types.js';
 
 const CONCLUSIVE_SQLSTATES = new Set([

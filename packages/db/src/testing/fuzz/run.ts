@@ -7,7 +7,7 @@
  * inherit (session-state-operations.ts): what they find, and every error that only an earlier
  * operation's state explains, counts in `inheritedSessionState`.
  */
-import { tenantContext, type TenantContext } from '../../tenant-context.js';
+import { tenantContext, type TenantContext } from '@tenantry/prisma';
 import { genericReadOperations, tenantModelsOf } from './generic-operations.js';
 import { Oracle, type Violation } from './oracle.js';
 import { inheritedStateError, isConclusiveFailure } from './outcomes.js';

@@ -1,4 +1,4 @@
-import type { TenantContext } from '../../tenant-context.js';
+import type { TenantContext } from '@tenantry/prisma';
 import type { Oracle } from './oracle.js';
 import type { Random } from './random.js';
 

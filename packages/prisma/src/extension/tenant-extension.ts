@@ -8,7 +8,7 @@
  * may have committed), never inside a batch or interactive transaction (the transaction died with
  * its connection; only the caller can run it again).
  */
-import { Prisma } from '../generated/prisma/client.js';
+import { Prisma } from '@prisma/client/extension';
 import { tenantContext } from '../tenant-context.js';
 import { ConnectionLostError } from '../availability-errors.js';
 import { scopeArgs } from './scope-args.js';

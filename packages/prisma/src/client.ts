@@ -1,0 +1,122 @@
+/**
+ * The tenant-scoped Prisma client, for any Prisma 7 schema: your generated PrismaClient over
+ * adapter-pg over the TenantPool, with the tenant extension on top. The extension gives clear
+ * errors and correct filters; the pool's transaction-local settings and the database's RLS policies
+ * are what make it safe.
+ *
+ * @example
+ * import { PrismaClient } from './generated/prisma/client.js';
+ * const db = createTenantPrismaClient({ PrismaClient, connectionString: process.env.DATABASE_URL });
+ * await tenantContext.run({ tenantId }, () => db.project.findMany({ take: 20 }));
+ */
+import { PrismaPg } from '@prisma/adapter-pg';
+import { TenantPool } from './connection/tenant-pool.js';
+import { tenantExtension, type ReadRetryEvent } from './extension/tenant-extension.js';
+import { tenantMetadataOf } from './extension/model-metadata.js';
+import { bindRequestsToCallerContext } from './extension/request-context.js';
+import { poolSizeFromEnv, poolerFromEnv, runtimeDatabaseUrl, timeoutsFromEnv } from './config.js';
+import { TenantryConfigError } from './errors.js';
+
+/** What the engine needs of a generated client: Prisma 7's `PrismaClient` instance API. */
+export interface PrismaClientLike {
+  $extends(extension: unknown): unknown;
+  $disconnect(): Promise<void>;
+}
+
+/** Prisma's log levels (the generated client's `Prisma.LogLevel`). */
+export type LogLevel = 'info' | 'query' | 'warn' | 'error';
+
+export interface TenantPrismaClientOptions<C extends PrismaClientLike = PrismaClientLike> {
+  /**
+   * The `PrismaClient` class Prisma generated for YOUR schema (Prisma 7 generates into your folder,
+   * e.g. `import { PrismaClient } from './generated/prisma/client.js'`). The engine never imports a
+   * generated client: which models are tenant-scoped is read from this class's data model.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  PrismaClient: new (options: any) => C;
+  /** Runtime role URL; defaults to DATABASE_URL. */
+  connectionString?: string;
+  /** Maximum connections in this client's pool; defaults to DATABASE_POOL_SIZE or 10. */
+  poolSize?: number;
+  /** Prisma log levels, e.g. ['warn', 'error']. */
+  log?: LogLevel[];
+  /**
+   * Milliseconds to wait for a free connection before failing with PoolExhaustedError; 0 waits
+   * forever. Defaults to DATABASE_POOL_TIMEOUT_MS or 10000. A context's `deadlineMs` shortens it.
+   */
+  connectionTimeoutMillis?: number;
+  /**
+   * The pooling mode between this client and Postgres: 'transaction', 'session' or 'none' (direct).
+   * Defaults to DATABASE_POOLER.
+   * @deprecated Every route now gets the same pipeline; the value is validated but changes nothing.
+   */
+  pooler?: 'transaction' | 'session' | 'none';
+  /**
+   * Server-side `statement_timeout` for every statement of this client, in ms. Sent
+   * transaction-locally with the tenant settings (never as a startup parameter, which PgBouncer
+   * refuses), so it works on every route. Defaults to DATABASE_STATEMENT_TIMEOUT_MS (unset: none).
+   * A context's `deadlineMs` caps it with the time left. Expiry: DeadlineExceededError.
+   */
+  statementTimeoutMillis?: number;
+  /** Server-side `lock_timeout` for every statement, in ms; sent like statementTimeoutMillis. DATABASE_LOCK_TIMEOUT_MS. */
+  lockTimeoutMillis?: number;
+  /** Server-side `idle_in_transaction_session_timeout`, in ms; sent the same way. DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS. */
+  idleInTransactionTimeoutMillis?: number;
+  /**
+   * Called when a read (findMany, findUnique, count, ...) outside a transaction lost its connection
+   * and is retried once on a fresh one: log it, count it. Writes and transactions are never retried.
+   */
+  onRetry?: (event: ReadRetryEvent) => void;
+  /**
+   * Bring your own TenantPool (to share it, instrument it, or tune pg options). When given,
+   * connectionString, poolSize and the timeouts above are ignored.
+   */
+  pool?: TenantPool;
+}
+
+/**
+ * Your generated PrismaClient, tenant-scoped: over adapter-pg over a TenantPool, with the tenant
+ * extension on top. Typed as your client (the extension adds no methods, it only scopes them).
+ */
+export function createTenantPrismaClient<C extends PrismaClientLike>(options: TenantPrismaClientOptions<C>): C {
+  const fromEnv = options.pool ? {} : timeoutsFromEnv();
+  const pool = options.pool ?? new TenantPool({
+    connectionString: options.connectionString ?? runtimeDatabaseUrl(),
+    max: options.poolSize ?? poolSizeFromEnv(),
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? fromEnv.connectionTimeoutMillis ?? 10_000,
+    pooler: options.pooler ?? poolerFromEnv(),
+    statementTimeoutMillis: options.statementTimeoutMillis ?? fromEnv.statementTimeoutMillis,
+    lockTimeoutMillis: options.lockTimeoutMillis ?? fromEnv.lockTimeoutMillis,
+    idleInTransactionTimeoutMillis: options.idleInTransactionTimeoutMillis ?? fromEnv.idleInTransactionTimeoutMillis,
+  });
+  // A pool error on an idle client (server restart, pooler restart) must not crash the process;
+  // the pool drops that client and the next checkout opens a fresh one.
+  pool.on('error', () => {});
+  const adapter = new PrismaPg(pool);
+  // adapter-pg takes our pool only if it passes `instanceof pg.Pool` for ITS copy of pg; otherwise
+  // it silently builds its own, unscoped pool from the options. Refuse instead.
+  if ((adapter as unknown as { externalPool?: unknown }).externalPool !== pool) {
+    throw new TenantryConfigError(
+      'Cannot create the tenant client because @prisma/adapter-pg resolved a different copy of the pg package than @tenantry/db, ' +
+        'so it would ignore the tenant pool. Make both resolve one pg (e.g. dedupe with your package manager, pin pg 8.23).',
+    );
+  }
+  if (typeof options.PrismaClient !== 'function') {
+    throw new TenantryConfigError(
+      'Cannot create the tenant client because options.PrismaClient is not a class. ' +
+        "Pass the PrismaClient Prisma generated for your schema, e.g. import { PrismaClient } from './generated/prisma/client.js'.",
+    );
+  }
+  const base = new options.PrismaClient({ adapter, log: options.log ?? [] });
+  bindRequestsToCallerContext(base);
+  const scoped = base.$extends(tenantExtension(tenantMetadataOf(base), options.onRetry)) as PrismaClientLike;
+  return scoped.$extends({
+    client: {
+      /** Disconnects Prisma and ends this client's pool (unless the pool was passed in). */
+      async $disconnect() {
+        await base.$disconnect();
+        if (!options.pool && !pool.ending) await pool.end();
+      },
+    },
+  }) as C;
+}
