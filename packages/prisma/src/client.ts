@@ -12,10 +12,11 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { TenantPool } from './connection/tenant-pool.js';
 import { tenantExtension, type ReadRetryEvent } from './extension/tenant-extension.js';
-import { tenantMetadataOf } from './extension/model-metadata.js';
+import { tenantFieldsFrom, tenantMetadataOf } from './extension/model-metadata.js';
 import { bindRequestsToCallerContext } from './extension/request-context.js';
 import { poolSizeFromEnv, poolerFromEnv, runtimeDatabaseUrl, timeoutsFromEnv } from './config.js';
 import { TenantryConfigError } from './errors.js';
+import { adapterUsesPool } from './internals/prisma-internals.js';
 
 /** What the engine needs of a generated client: Prisma 7's `PrismaClient` instance API. */
 export interface PrismaClientLike {
@@ -68,6 +69,18 @@ export interface TenantPrismaClientOptions<C extends PrismaClientLike = PrismaCl
    */
   onRetry?: (event: ReadRetryEvent) => void;
   /**
+   * The model field that holds the tenant, as named in your schema.prisma (its column comes from
+   * `@map`). Default 'tenantId'. Every model with this field is tenant-scoped. The context still
+   * says `tenantContext.run({ tenantId }, fn)`: the context names the tenant, this names the field.
+   * @example tenantField: 'organizationId'
+   */
+  tenantField?: string;
+  /**
+   * The model field that holds the workspace (a tenant's subdivision). Default 'workspaceId'.
+   * Models with it are also filtered by the context's `workspaceId`, when it has one.
+   */
+  workspaceField?: string;
+  /**
    * Bring your own TenantPool (to share it, instrument it, or tune pg options). When given,
    * connectionString, poolSize and the timeouts above are ignored.
    */
@@ -79,6 +92,8 @@ export interface TenantPrismaClientOptions<C extends PrismaClientLike = PrismaCl
  * extension on top. Typed as your client (the extension adds no methods, it only scopes them).
  */
 export function createTenantPrismaClient<C extends PrismaClientLike>(options: TenantPrismaClientOptions<C>): C {
+  // Validated before anything is opened.
+  const fields = tenantFieldsFrom({ tenantField: options.tenantField, workspaceField: options.workspaceField });
   const fromEnv = options.pool ? {} : timeoutsFromEnv();
   const pool = options.pool ?? new TenantPool({
     connectionString: options.connectionString ?? runtimeDatabaseUrl(),
@@ -95,7 +110,7 @@ export function createTenantPrismaClient<C extends PrismaClientLike>(options: Te
   const adapter = new PrismaPg(pool);
   // adapter-pg takes our pool only if it passes `instanceof pg.Pool` for ITS copy of pg; otherwise
   // it silently builds its own, unscoped pool from the options. Refuse instead.
-  if ((adapter as unknown as { externalPool?: unknown }).externalPool !== pool) {
+  if (!adapterUsesPool(adapter, pool)) {
     throw new TenantryConfigError(
       'Cannot create the tenant client because @prisma/adapter-pg resolved a different copy of the pg package than @tenantry/db, ' +
         'so it would ignore the tenant pool. Make both resolve one pg (e.g. dedupe with your package manager, pin pg 8.23).',
@@ -109,7 +124,7 @@ export function createTenantPrismaClient<C extends PrismaClientLike>(options: Te
   }
   const base = new options.PrismaClient({ adapter, log: options.log ?? [] });
   bindRequestsToCallerContext(base);
-  const scoped = base.$extends(tenantExtension(tenantMetadataOf(base), options.onRetry)) as PrismaClientLike;
+  const scoped = base.$extends(tenantExtension(tenantMetadataOf(base, fields), options.onRetry)) as PrismaClientLike;
   return scoped.$extends({
     client: {
       /** Disconnects Prisma and ends this client's pool (unless the pool was passed in). */

@@ -39,16 +39,24 @@ export class InvalidTenantContextError extends TenantryError {
   }
 }
 
-/** A query names a tenantId/workspaceId that contradicts the active context. */
+/**
+ * A query names a tenant or workspace (in the configured field: `tenantId`/`workspaceId` by default)
+ * that contradicts the active context.
+ */
 export class TenantMismatchError extends TenantryError {
   override name = 'TenantMismatchError';
   readonly model: string;
   readonly operation: string;
+  /** The model field as configured, e.g. `tenantId` or `organizationId`. */
   readonly field: string;
-  constructor(model: string, operation: string, field: string, path: string) {
+  /**
+   * @param kind Which of the context's ids `field` holds; defaults to 'workspace' for a field named
+   *   `workspaceId`, 'tenant' otherwise.
+   */
+  constructor(model: string, operation: string, field: string, path: string, kind?: 'tenant' | 'workspace') {
     super(
       `Cannot run ${model}.${operation} because ${path} sets ${field} to a value other than the active context's. ` +
-        `Remove ${field} from the query (the tenant extension adds it), or run the work inside a context for that ${field === 'workspaceId' ? 'workspace' : 'tenant'}.`,
+        `Remove ${field} from the query (the tenant extension adds it), or run the work inside a context for that ${(kind ?? (field === 'workspaceId' ? 'workspace' : 'tenant'))}.`,
     );
     this.model = model;
     this.operation = operation;
@@ -59,11 +67,14 @@ export class TenantMismatchError extends TenantryError {
 /** A workspace-scoped row would be written without knowing its workspace. */
 export class MissingWorkspaceError extends TenantryError {
   override name = 'MissingWorkspaceError';
-  constructor(model: string, operation: string) {
+  /** The model's workspace field as configured (default `workspaceId`). */
+  readonly field: string;
+  constructor(model: string, operation: string, field = 'workspaceId') {
     super(
-      `Cannot run ${model}.${operation} because ${model} is workspace-scoped and neither the context nor the data gives a workspaceId. ` +
-        'Run it inside tenantContext.run({ tenantId, workspaceId }, fn), or pass workspaceId in data.',
+      `Cannot run ${model}.${operation} because ${model} is workspace-scoped and neither the context nor the data gives a ${field}. ` +
+        `Run it inside tenantContext.run({ tenantId, workspaceId }, fn), or pass ${field} in data.`,
     );
+    this.field = field;
   }
 }
 

@@ -33,5 +33,5 @@ export {
 export { availabilityErrorOf, postgresCodeOf } from './connection/classify-errors.js';
 export { onReadRetry, type ReadRetryEvent } from './extension/tenant-extension.js';
 export { tenantExtension } from './extension/tenant-extension.js';
-export { tenantMetadataOf, type TenantMetadata } from './extension/model-metadata.js';
+export { tenantMetadataOf, type TenantMetadata, type TenantFields } from './extension/model-metadata.js';
 export { timeoutsFromEnv, poolSizeFromEnv, runtimeDatabaseUrl, adminDatabaseUrl } from './config.js';

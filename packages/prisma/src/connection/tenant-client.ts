@@ -12,6 +12,7 @@ import { availabilityErrorOf } from './classify-errors.js';
 import { TenantContextMismatchError, UnsupportedQueryError } from '../errors.js';
 import { fixedLimits, rlsSettingsFor, statementLimits, type RlsSettings, type StatementLimits, type TimeoutSettings } from './rls-settings.js';
 import { TenantQuery, resetFailedKey, statusKey, type Connection, type TransactionStatus } from './tenant-query.js';
+import { connectionOf, destroySocket, isNotQueryableError, onReadyForQuery } from '../internals/pg-internals.js';
 
 export const boundKey = Symbol('tenantry.boundContext');
 export const timeoutsKey = Symbol('tenantry.timeoutSettings');
@@ -70,20 +71,20 @@ export class TenantClient extends pg.Client {
     // The session's transaction status, from every ReadyForQuery. Registered before pg's own
     // handler (which pulses the next query), so a query's submit always sees the status its
     // predecessor left: the reset may only run outside a transaction block.
-    const connection = (this as unknown as { connection: Connection }).connection;
-    connection.on('readyForQuery', (msg) => {
-      connection[statusKey] = (msg.status ?? 'I') as TransactionStatus;
+    const connection: Connection = connectionOf(this);
+    onReadyForQuery(connection, (status) => {
+      connection[statusKey] = status;
     });
   }
 
   /** 'I' when the server session is outside a transaction, 'T' inside one, 'E' in a failed one. */
   get transactionStatus(): TransactionStatus {
-    return (this as unknown as { connection: Connection }).connection[statusKey] ?? 'I';
+    return (connectionOf(this) as Connection)[statusKey] ?? 'I';
   }
 
   /** True when the session may hold state that a reset could not clear; the pool then drops it. */
   get mustNotBeReused(): boolean {
-    const connection = (this as unknown as { connection: Connection }).connection;
+    const connection: Connection = connectionOf(this);
     return this.transactionStatus !== 'I' || connection[resetFailedKey] === true;
   }
 
@@ -165,7 +166,7 @@ export class TenantClient extends pg.Client {
       const limitMillis = remaining;
       noAnswer = setTimeout(() => {
         this[unansweredKey] = { limitMillis };
-        (this as unknown as { connection: Connection }).connection.stream.destroy?.();
+        destroySocket(connectionOf(this));
       }, limitMillis + NO_ANSWER_GRACE_MS);
       noAnswer.unref?.();
     }
@@ -204,7 +205,7 @@ export class TenantClient extends pg.Client {
     }
     // A statement on a connection that an earlier error broke (pg: "not queryable") reports that
     // earlier error's cause: an idle transaction cut by idle_in_transaction_session_timeout (25P03).
-    const original = /not queryable/.test(error.message) && this[lostKey] ? this[lostKey] : error;
+    const original = isNotQueryableError(error) && this[lostKey] ? this[lostKey] : error;
     const typed = availabilityErrorOf(original);
     if (!typed) return error;
     if (typed instanceof DeadlineExceededError && typed.kind !== 'deadline' && typed.kind !== 'pool-wait') {

@@ -13,13 +13,13 @@
  * (an `instanceof` check that fails silently, building its own unscoped pool, if the app resolves
  * a second copy of `pg`; keep one).
  */
-import { createRequire } from 'node:module';
 import pg from 'pg';
 import { governingDeadlineOf, runInCapturedContext, tenantContext } from '../tenant-context.js';
 import { ConnectionLostError, DatabaseUnreachableError, DeadlineExceededError, PoolExhaustedError } from '../availability-errors.js';
 import { availabilityErrorOf } from './classify-errors.js';
-import { TenantClientClosedError, TenantryConfigError, UnsupportedQueryError } from '../errors.js';
+import { TenantClientClosedError, TenantryConfigError } from '../errors.js';
 import { TIMEOUT_OPTIONS, fixedLimits, rlsSettingsFor, type TimeoutSettings } from './rls-settings.js';
+import { assertSupportedPg, isPoolWaitTimeout } from '../internals/pg-internals.js';
 import { TenantClient, UNBOUND, boundKey, timeoutsKey, type Bound, type ClientTimeouts } from './tenant-client.js';
 
 export { TenantClient } from './tenant-client.js';
@@ -184,27 +184,12 @@ export class TenantPool extends pg.Pool {
   }
 
   private checkoutError(error: Error, waitedMillis: number): Error {
-    if (error.message === 'timeout exceeded when trying to connect') {
+    if (isPoolWaitTimeout(error)) {
       return new PoolExhaustedError({ poolSize: this.options.max ?? 10, waitedMillis, cause: error });
     }
     const typed = availabilityErrorOf(error);
     // A connection that breaks while it is being opened never reached the database: unreachable.
     if (typed instanceof ConnectionLostError) return new DatabaseUnreachableError({ code: typed.postgresCode ?? typed.systemCode, cause: error });
     return typed ?? error;
-  }
-}
-
-/**
- * pg before 8.19 ignores the callback that pg-pool passes with a custom query object, and pg
- * before 8.15 does not export `utils.prepareValue`: fail at construction, not with a hung query.
- */
-function assertSupportedPg(): void {
-  const require = createRequire(import.meta.url);
-  const { version } = require('pg/package.json') as { version: string };
-  const [major, minor] = version.split('.').map(Number) as [number, number];
-  if (major !== 8 || minor < 19) {
-    throw new UnsupportedQueryError(
-      `Cannot create the tenant pool because pg ${version} is installed. Install pg >= 8.19 < 9 (tested with 8.23).`,
-    );
   }
 }

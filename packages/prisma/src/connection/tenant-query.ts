@@ -25,7 +25,8 @@
  * later request on the connection. The unnamed statement is re-parsed inside this pipeline every
  * time; SQL cannot name it.
  *
- * It subclasses pg's own `Query` so that results, type parsers, errors and callbacks behave exactly
+ * It subclasses pg's own `Query` (through PipelineQuery, internals/pg-internals.ts, which owns every
+ * pg detail: the wire messages, the callbacks) so that results, type parsers, errors and callbacks behave exactly
  * like an ordinary query. What it changes:
  * - `submit` writes the pipeline above. Everything that can throw (parameter values' `toPostgres()`,
  *   settings that are not strings) is checked before anything is written: nothing is half-sent, and
@@ -36,8 +37,8 @@
  * - `name` stays undefined: the client records a named statement on the first ParseComplete, which
  *   would be a leading statement's. Named statements and `rows` (portals) are refused, see the pool.
  */
-import pg from 'pg';
 import { UnsupportedQueryError } from '../errors.js';
+import { PipelineQuery, type PgConnection, type PipelineStatement } from '../internals/pg-internals.js';
 import { setConfigSql, type RlsSettings } from './rls-settings.js';
 
 /** Transaction status of the server session, from the last ReadyForQuery: idle, in a transaction, failed. */
@@ -46,14 +47,8 @@ export type TransactionStatus = 'I' | 'T' | 'E';
 export const statusKey = Symbol('tenantry.transactionStatus');
 export const resetFailedKey = Symbol('tenantry.resetFailed');
 
-export type Connection = {
-  parse(msg: { text: string; name?: string; types?: unknown[] }): void;
-  bind(msg: { portal?: string; statement?: string; values?: unknown[]; binary?: boolean; valueMapper?: unknown }): void;
-  describe(msg: { type: 'P' | 'S'; name?: string }): void;
-  execute(msg: { portal?: string; rows?: number }): void;
-  sync(): void;
-  stream: { cork?: () => void; uncork?: () => void; destroy?: () => void };
-  on(event: 'readyForQuery', listener: (msg: { status?: string }) => void): void;
+/** pg's connection (see internals/pg-internals.ts), with what the engine records on it. */
+export type Connection = PgConnection & {
   [statusKey]?: TransactionStatus;
   [resetFailedKey]?: boolean;
 };
@@ -68,23 +63,7 @@ export type Connection = {
  */
 const RESET_SQL = 'DISCARD ALL';
 
-// pg exports its utils on the main object (pg >= 8.15); prepareValue is what pg's own Query uses.
-const prepareValue = (pg as unknown as { utils: { prepareValue(v: unknown): unknown } }).utils.prepareValue;
-const BaseQuery = pg.Query as unknown as new (config: unknown, values?: unknown, callback?: unknown) => PgQueryInternals;
-
-interface PgQueryInternals {
-  text: string;
-  values?: unknown[];
-  binary?: boolean;
-  types?: unknown;
-  callback?: (err: Error | null, res?: unknown) => void;
-  handleDataRow(msg: unknown): void;
-  handleError(err: unknown, connection: Connection): void;
-  handleCommandComplete(msg: unknown, connection: Connection): void;
-  submit(connection: Connection): Error | null;
-}
-
-export class TenantQuery extends BaseQuery {
+export class TenantQuery extends PipelineQuery {
   /** Leading statements (reset, settings) whose answers are still to be skipped. */
   private leadingPending = 0;
   /** True while the reset's answer is outstanding: an error now is the reset's. */
@@ -101,19 +80,7 @@ export class TenantQuery extends BaseQuery {
     this.settings = settings;
   }
 
-  override submit(connection: Connection): Error | null {
-    if (typeof this.text !== 'string') {
-      return new Error('A query must have text. Supplying none is unsupported.');
-    }
-    if (this.values !== undefined && this.values !== null && !Array.isArray(this.values)) {
-      return new Error('Query values must be an array');
-    }
-    let mapped: unknown[];
-    try {
-      mapped = (this.values ?? []).map((v) => prepareValue(v));
-    } catch (err) {
-      return err instanceof Error ? err : new Error(String(err));
-    }
+  protected override pipeline(connection: Connection, mapped: unknown[]): PipelineStatement[] | Error {
     const settings = this.settings;
     if (settings !== null && (settings.length % 2 !== 0 || settings.some((v) => typeof v !== 'string'))) {
       // Unreachable through tenantContext.run (contexts are validated, frozen copies); checked here
@@ -128,47 +95,29 @@ export class TenantQuery extends BaseQuery {
     const reset = (connection[statusKey] ?? 'I') === 'I';
     this.resetPending = reset;
     this.leadingPending = (reset ? 1 : 0) + (settings !== null ? 1 : 0);
-    connection.stream.cork?.();
-    try {
-      if (reset) {
-        connection.parse({ text: RESET_SQL });
-        connection.bind({ values: [] });
-        connection.execute({ portal: '' });
-      }
-      if (settings !== null) {
-        connection.parse({ text: setConfigSql(settings.length / 2) });
-        connection.bind({ values: settings as unknown[] });
-        connection.execute({ portal: '' });
-      }
-      connection.parse({ text: this.text, types: this.types as unknown[] | undefined });
-      connection.bind({ values: mapped, binary: this.binary });
-      connection.describe({ type: 'P', name: '' });
-      connection.execute({ portal: '' });
-      connection.sync();
-    } finally {
-      connection.stream.uncork?.();
-    }
-    return null;
+    const statements: PipelineStatement[] = [];
+    if (reset) statements.push({ text: RESET_SQL, values: [] });
+    if (settings !== null) statements.push({ text: setConfigSql(settings.length / 2), values: settings as unknown[] });
+    statements.push({ text: this.text, types: this.types as unknown[] | undefined, values: mapped, binary: this.binary, describe: true });
+    return statements;
   }
 
-  override handleError(err: unknown, connection: Connection): void {
+  protected override beforeError(connection: Connection): void {
     // The reset itself failed (e.g. a session statement_timeout left by raw SQL cancelled it): the
     // session's state is unknown, so the pool must not hand this connection out again.
     if (this.resetPending) connection[resetFailedKey] = true;
-    super.handleError(err, connection);
   }
 
-  override handleDataRow(msg: unknown): void {
-    if (this.leadingPending > 0) return;
-    super.handleDataRow(msg);
+  protected override skipsDataRow(): boolean {
+    return this.leadingPending > 0;
   }
 
-  override handleCommandComplete(msg: unknown, connection: Connection): void {
+  protected override skipsCommandComplete(): boolean {
     if (this.leadingPending > 0) {
       this.leadingPending--;
       this.resetPending = false;
-      return;
+      return true;
     }
-    super.handleCommandComplete(msg, connection);
+    return false;
   }
 }

@@ -1,16 +1,28 @@
 /**
  * Which models are tenant-scoped, read from the Prisma client's own data model (the schema the
- * client was generated from), never from a hand-kept list: a model gains a `tenantId` field, the
- * extension scopes it.
+ * client was generated from), never from a hand-kept list: a model gains the tenant field
+ * (`tenantId` unless configured otherwise), the extension scopes it.
  */
-export interface RuntimeDataModel {
-  models: Record<string, { fields: ReadonlyArray<{ name: string; kind: string; type: string }> }>;
+import { TenantryConfigError } from '../errors.js';
+import { inlineSchemaOf, runtimeDataModelOf, type RuntimeDataModel } from '../internals/prisma-internals.js';
+
+export type { RuntimeDataModel } from '../internals/prisma-internals.js';
+
+/**
+ * The model fields that hold the tenant and the workspace. The context always names them
+ * `{ tenantId, workspaceId }`; these say which field of YOUR models each one fills and filters.
+ */
+export interface TenantFields {
+  /** The model field that holds the tenant, e.g. 'organizationId'. Default 'tenantId'. */
+  readonly tenantField: string;
+  /** The model field that holds the workspace, e.g. 'projectGroupId'. Default 'workspaceId'. */
+  readonly workspaceField: string;
 }
 
 export interface ModelScope {
-  /** The model has a `tenantId` field. */
+  /** The model has the tenant field. */
   readonly tenant: boolean;
-  /** The model has a `workspaceId` field. */
+  /** The model has the workspace field. */
   readonly workspace: boolean;
   /** Relation field name -> target model name. */
   readonly relations: ReadonlyMap<string, string>;
@@ -21,63 +33,137 @@ export interface ModelScope {
   readonly foreignKeys: ReadonlyMap<string, readonly string[]>;
   /** Scalar field names, to tell Prisma's "unchecked" (foreign-key scalars) input form. */
   readonly scalars: ReadonlySet<string>;
+  /** The table (`@@map`, else the model name). */
+  readonly table: string;
+  /** The tenant field's column (`@map`, else the field name); undefined when `tenant` is false. */
+  readonly tenantColumn?: string;
+  /** The workspace field's column (`@map`, else the field name); undefined when `workspace` is false. */
+  readonly workspaceColumn?: string;
 }
 
-export type TenantMetadata = ReadonlyMap<string, ModelScope>;
+export type TenantMetadata = ReadonlyMap<string, ModelScope> & {
+  /** The configured field names (absent on a hand-built map: then the defaults). */
+  readonly fields?: TenantFields;
+};
 
 export const TENANT_FIELD = 'tenantId';
 export const WORKSPACE_FIELD = 'workspaceId';
+export const DEFAULT_TENANT_FIELDS: TenantFields = Object.freeze({ tenantField: TENANT_FIELD, workspaceField: WORKSPACE_FIELD });
+
+/** The field names of `meta`, defaults when it carries none. */
+export function fieldsOf(meta: TenantMetadata): TenantFields {
+  return meta.fields ?? DEFAULT_TENANT_FIELDS;
+}
+
+const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/** Validates `tenantField`/`workspaceField` options and fills the defaults. */
+export function tenantFieldsFrom(options: Partial<TenantFields> = {}): TenantFields {
+  const tenantField = options.tenantField ?? TENANT_FIELD;
+  const workspaceField = options.workspaceField ?? WORKSPACE_FIELD;
+  for (const [name, value] of [['tenantField', tenantField], ['workspaceField', workspaceField]] as const) {
+    if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
+      throw new TenantryConfigError(
+        `Cannot create the tenant client because ${name} is not a Prisma field name. ` +
+          `Pass the name of the model field as it appears in schema.prisma, e.g. ${name}: '${name === 'tenantField' ? 'organizationId' : 'workspaceId'}'.`,
+      );
+    }
+  }
+  if (tenantField === workspaceField) {
+    throw new TenantryConfigError(
+      'Cannot create the tenant client because tenantField and workspaceField name the same field. ' +
+        'Give the workspace its own field, or leave workspaceField at its default if your schema has no workspaces.',
+    );
+  }
+  return Object.freeze({ tenantField, workspaceField });
+}
+
+interface SchemaModel {
+  /** Relation field -> `@relation(fields: [...])`. */
+  readonly foreignKeys: Map<string, string[]>;
+  /** Field -> `@map("column")`. */
+  readonly columns: Map<string, string>;
+  /** `@@map("table")`. */
+  readonly table?: string;
+}
+
+function stripComment(line: string): string {
+  return line.replace(/\/\/.*$/, '');
+}
+
+/** `@relation(fields: [...])`, `@map` and `@@map` per model, read from the Prisma schema text. */
+function modelsFromSchema(schema: string): Map<string, SchemaModel> {
+  const result = new Map<string, SchemaModel>();
+  for (const block of schema.matchAll(/^model\s+(\w+)\s*\{([\s\S]*?)^\}/gm)) {
+    const foreignKeys = new Map<string, string[]>();
+    const columns = new Map<string, string>();
+    let table: string | undefined;
+    for (const raw of block[2]!.split('\n')) {
+      const line = stripComment(raw);
+      const m = /^\s*(\w+)\s+\w+\??\s.*@relation\(([^)]*)\)/.exec(line);
+      const keys = m && /fields:\s*\[([^\]]*)\]/.exec(m[2]!);
+      if (m && keys) foreignKeys.set(m[1]!, keys[1]!.split(',').map((f) => f.trim()).filter(Boolean));
+      const mapped = /^\s*(\w+)\s+[\w.]+(?:\[\])?\??\s.*(?<!@)@map\(\s*(?:name:\s*)?"([^"]+)"/.exec(line);
+      if (mapped) columns.set(mapped[1]!, mapped[2]!);
+      const tableMap = /^\s*@@map\(\s*(?:name:\s*)?"([^"]+)"/.exec(line);
+      if (tableMap) table = tableMap[1]!;
+    }
+    result.set(block[1]!, { foreignKeys, columns, table });
+  }
+  return result;
+}
 
 /**
  * `@relation(fields: [...])` per model and field, read from the Prisma schema text the generated
  * client embeds (its runtime data model has no foreign-key information).
  */
 export function foreignKeysFromSchema(schema: string): Map<string, Map<string, string[]>> {
-  const result = new Map<string, Map<string, string[]>>();
-  for (const block of schema.matchAll(/^model\s+(\w+)\s*\{([\s\S]*?)^\}/gm)) {
-    const fields = new Map<string, string[]>();
-    for (const line of block[2]!.split('\n')) {
-      const m = /^\s*(\w+)\s+\w+\??\s.*@relation\(([^)]*)\)/.exec(line.replace(/\/\/.*$/, ''));
-      const keys = m && /fields:\s*\[([^\]]*)\]/.exec(m[2]!);
-      if (m && keys) fields.set(m[1]!, keys[1]!.split(',').map((f) => f.trim()).filter(Boolean));
-    }
-    result.set(block[1]!, fields);
-  }
-  return result;
+  return new Map([...modelsFromSchema(schema)].map(([name, model]) => [name, model.foreignKeys]));
 }
 
-export function tenantMetadataFrom(dataModel: RuntimeDataModel, schema = ''): TenantMetadata {
+/**
+ * The scope of every model. `fields` names the tenant and workspace fields (defaults `tenantId`,
+ * `workspaceId`); their columns come from the data model's `dbName`, else the schema's `@map`,
+ * else the field name.
+ */
+export function tenantMetadataFrom(dataModel: RuntimeDataModel, schema = '', fields: Partial<TenantFields> = {}): TenantMetadata {
+  const names = tenantFieldsFrom(fields);
   const result = new Map<string, ModelScope>();
-  const foreignKeysByModel = foreignKeysFromSchema(schema);
+  const fromSchema = modelsFromSchema(schema);
   for (const [name, model] of Object.entries(dataModel.models)) {
     const relations = new Map<string, string>();
     const scalars = new Set<string>();
+    const declared = fromSchema.get(name);
+    const columnOf = (field: string) =>
+      model.fields.find((f) => f.name === field)?.dbName ?? declared?.columns.get(field) ?? field;
     for (const field of model.fields) {
       if (field.kind === 'object') relations.set(field.name, field.type);
       else scalars.add(field.name);
     }
+    const tenant = scalars.has(names.tenantField);
+    const workspace = scalars.has(names.workspaceField);
     result.set(name, {
-      tenant: scalars.has(TENANT_FIELD),
-      workspace: scalars.has(WORKSPACE_FIELD),
+      tenant,
+      workspace,
       relations,
-      foreignKeys: foreignKeysByModel.get(name) ?? new Map(),
+      foreignKeys: declared?.foreignKeys ?? new Map(),
       scalars,
+      table: model.dbName ?? declared?.table ?? name,
+      tenantColumn: tenant ? columnOf(names.tenantField) : undefined,
+      workspaceColumn: workspace ? columnOf(names.workspaceField) : undefined,
     });
   }
-  return result;
+  return Object.assign(result, { fields: names });
 }
 
 /** Reads the data model off a generated PrismaClient instance (Prisma 7 keeps it there). */
-export function tenantMetadataOf(client: object): TenantMetadata {
-  const { _runtimeDataModel: dataModel, _engineConfig: config } = client as {
-    _runtimeDataModel?: RuntimeDataModel;
-    _engineConfig?: { inlineSchema?: string };
-  };
-  if (!dataModel?.models) {
+export function tenantMetadataOf(client: object, fields: Partial<TenantFields> = {}): TenantMetadata {
+  const dataModel = runtimeDataModelOf(client);
+  if (!dataModel) {
     throw new Error(
       'Cannot read the Prisma data model from this client because it has no _runtimeDataModel. ' +
         'Pass a PrismaClient generated by Prisma 7 (generator "prisma-client").',
     );
   }
-  return tenantMetadataFrom(dataModel, config?.inlineSchema ?? '');
+  return tenantMetadataFrom(dataModel, inlineSchemaOf(client), fields);
 }

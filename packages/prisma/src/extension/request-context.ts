@@ -14,27 +14,20 @@
  * batch only ever holds requests of one context: findUnique calls of one request still coalesce,
  * two tenants' never do), and each batch runs inside the context its requests share.
  *
- * This touches Prisma internals (`_requestHandler.dataloader.options`, Prisma 7.x). If they move,
+ * This touches Prisma internals (`_requestHandler.dataloader.options`, Prisma 7.x; see
+ * internals/prisma-internals.ts). If they move,
  * construction fails loudly instead of silently mixing contexts; tests cover both cases.
  */
 import { UnsupportedQueryError } from '../errors.js';
 import { runInCapturedContext, tenantContext, type TenantContext } from '../tenant-context.js';
+import { requestBatcherOf, type PrismaRequest } from '../internals/prisma-internals.js';
 
-interface PrismaRequest {
-  transaction?: { kind?: string; id?: unknown };
-}
-interface LoaderOptions {
-  batchBy(request: PrismaRequest): string | undefined;
-  batchLoader(requests: PrismaRequest[]): Promise<unknown>;
-  singleLoader(request: PrismaRequest): Promise<unknown>;
-}
 
 const NO_CONTEXT = Symbol('no tenant context');
 
 export function bindRequestsToCallerContext(client: object): void {
-  const options = (client as { _requestHandler?: { dataloader?: { options?: LoaderOptions } } })._requestHandler?.dataloader
-    ?.options;
-  if (!options || [options.batchBy, options.batchLoader, options.singleLoader].some((f) => typeof f !== 'function')) {
+  const options = requestBatcherOf(client);
+  if (!options) {
     throw new UnsupportedQueryError(
       'Cannot create the tenant client because this Prisma version no longer exposes its request batcher ' +
         '(_requestHandler.dataloader). Use the Prisma version @tenantry/db is tested with (7.10).',

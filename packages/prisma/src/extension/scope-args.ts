@@ -1,7 +1,8 @@
 /**
  * The tenant extension's logic, as a pure function over Prisma operation arguments: adds the
- * context's tenantId (and workspaceId) to filters and created data, and rejects arguments that name
- * another tenant or workspace. Pure so it can be unit-tested without a database.
+ * context's tenantId (and workspaceId) to filters and created data, in the model fields the metadata
+ * names (`tenantId`/`workspaceId` by default, e.g. `organizationId` when configured), and rejects
+ * arguments that name another tenant or workspace. Pure so it can be unit-tested without a database.
  *
  * This layer gives clear errors and correct results. It is NOT the security boundary: the database's
  * RLS policies are, and they hold even when this function is bypassed (raw SQL, a bug here).
@@ -12,7 +13,7 @@
  */
 import { MissingTenantContextError, MissingWorkspaceError, TenantMismatchError } from '../errors.js';
 import type { TenantContext } from '../tenant-context.js';
-import { TENANT_FIELD, WORKSPACE_FIELD, type ModelScope, type TenantMetadata } from './model-metadata.js';
+import { fieldsOf, type ModelScope, type TenantFields, type TenantMetadata } from './model-metadata.js';
 
 type Args = Record<string, unknown>;
 
@@ -33,13 +34,14 @@ function isPlainObject(value: unknown): value is Args {
 }
 
 /**
- * Walks any argument tree and throws when a `tenantId`/`workspaceId` names a value other than the
- * context's: in where filters (also inside relation filters and compound keys like `tenantId_id`),
- * in data, nested writes, include/select. Comparisons are case-insensitive (UUIDs).
+ * Walks any argument tree and throws when the tenant or workspace field (`tenantId`/`workspaceId`
+ * unless configured) names a value other than the context's: in where filters (also inside relation
+ * filters and compound keys like `tenantId_id`), in data, nested writes, include/select.
+ * Comparisons are case-insensitive (UUIDs).
  */
-function rejectConflicts(node: unknown, ctx: TenantContext, model: string, operation: string, path: string): void {
+function rejectConflicts(node: unknown, ctx: TenantContext, fields: TenantFields, model: string, operation: string, path: string): void {
   if (Array.isArray(node)) {
-    node.forEach((item, i) => rejectConflicts(item, ctx, model, operation, `${path}[${i}]`));
+    node.forEach((item, i) => rejectConflicts(item, ctx, fields, model, operation, `${path}[${i}]`));
     return;
   }
   if (!isPlainObject(node)) return;
@@ -47,11 +49,12 @@ function rejectConflicts(node: unknown, ctx: TenantContext, model: string, opera
     // Sorting and aggregate selections name fields as keys with 'asc' | 'desc' | true as values.
     if (NOT_FILTERS.has(key)) continue;
     const here = path ? `${path}.${key}` : key;
-    const expected = key === TENANT_FIELD ? ctx.tenantId : key === WORKSPACE_FIELD ? ctx.workspaceId : undefined;
+    const kind = key === fields.tenantField ? 'tenant' : key === fields.workspaceField ? 'workspace' : undefined;
+    const expected = kind === 'tenant' ? ctx.tenantId : kind === 'workspace' ? ctx.workspaceId : undefined;
     if (expected !== undefined && !sameIdentity(value, expected)) {
-      throw new TenantMismatchError(model, operation, key, here);
+      throw new TenantMismatchError(model, operation, key, here, kind);
     }
-    if (typeof value === 'object' && value !== null) rejectConflicts(value, ctx, model, operation, here);
+    if (typeof value === 'object' && value !== null) rejectConflicts(value, ctx, fields, model, operation, here);
   }
 }
 
@@ -67,9 +70,9 @@ function sameIdentity(value: unknown, expected: string): boolean {
 }
 
 /** The equality filter for the context, for this model's scoped fields. */
-function scopeFilter(scope: ModelScope, ctx: TenantContext): Args {
-  const filter: Args = { [TENANT_FIELD]: ctx.tenantId };
-  if (scope.workspace && ctx.workspaceId) filter[WORKSPACE_FIELD] = ctx.workspaceId;
+function scopeFilter(scope: ModelScope, ctx: TenantContext, fields: TenantFields): Args {
+  const filter: Args = { [fields.tenantField]: ctx.tenantId };
+  if (scope.workspace && ctx.workspaceId) filter[fields.workspaceField] = ctx.workspaceId;
   return filter;
 }
 
@@ -98,7 +101,7 @@ function toArray(value: unknown): unknown[] {
  * there the row takes tenantId/workspaceId from the relation it connects to, or from the column
  * default that reads the same transaction-local settings.
  */
-function withData(row: unknown, scope: ModelScope, ctx: TenantContext, model: string, operation: string): Args {
+function withData(row: unknown, scope: ModelScope, ctx: TenantContext, fields: TenantFields, model: string, operation: string): Args {
   const data: Args = isPlainObject(row) ? { ...row } : {};
   // Relations this row sets through `{ connect | create | connectOrCreate }` (Prisma's "checked"
   // input), and the foreign-key scalars they provide.
@@ -107,14 +110,15 @@ function withData(row: unknown, scope: ModelScope, ctx: TenantContext, model: st
   );
   const checkedForm = viaRelations.size > 0;
   if (!checkedForm) {
-    data[TENANT_FIELD] = ctx.tenantId;
-    if (scope.workspace && ctx.workspaceId) data[WORKSPACE_FIELD] = ctx.workspaceId;
+    data[fields.tenantField] = ctx.tenantId;
+    if (scope.workspace && ctx.workspaceId) data[fields.workspaceField] = ctx.workspaceId;
   }
   // Checked input cannot take scalar foreign keys: the row then takes tenantId/workspaceId from the
   // relation it connects to, or from the column defaults that read the same transaction-local settings.
-  const workspaceGiven = ctx.workspaceId !== undefined || data[WORKSPACE_FIELD] !== undefined || viaRelations.has(WORKSPACE_FIELD);
+  const workspaceGiven =
+    ctx.workspaceId !== undefined || data[fields.workspaceField] !== undefined || viaRelations.has(fields.workspaceField);
   if (scope.workspace && !workspaceGiven && (scope.foreignKeys.size > 0 || !checkedForm)) {
-    throw new MissingWorkspaceError(model, operation);
+    throw new MissingWorkspaceError(model, operation, fields.workspaceField);
   }
   return data;
 }
@@ -127,26 +131,27 @@ export function scopeArgs(
   ctx: TenantContext | undefined,
 ): unknown {
   const scope = meta.get(model);
+  const fields = fieldsOf(meta);
   if (!scope?.tenant) {
     // Global model (Tenant, User). Relation filters into tenant tables stay checked when a context
     // is active; without one, RLS returns none of their rows.
-    if (ctx) rejectConflicts(args, ctx, model, operation, '');
+    if (ctx) rejectConflicts(args, ctx, fields, model, operation, '');
     return args;
   }
   if (!ctx) throw new MissingTenantContextError(`run ${model}.${operation}`);
-  rejectConflicts(args, ctx, model, operation, '');
+  rejectConflicts(args, ctx, fields, model, operation, '');
 
   const next: Args = isPlainObject(args) ? { ...args } : {};
-  const filter = scopeFilter(scope, ctx);
+  const filter = scopeFilter(scope, ctx, fields);
   if (FILTER_OPERATIONS.has(operation) || UNIQUE_OPERATIONS.has(operation)) {
     // Prisma accepts extra non-unique filters beside a unique key in WhereUniqueInput.
     next.where = withFilter(next.where, filter);
   }
   if (CREATE_OPERATIONS.has(operation)) {
     next.data = Array.isArray(next.data)
-      ? next.data.map((row) => withData(row, scope, ctx, model, operation))
-      : withData(next.data, scope, ctx, model, operation);
+      ? next.data.map((row) => withData(row, scope, ctx, fields, model, operation))
+      : withData(next.data, scope, ctx, fields, model, operation);
   }
-  if (operation === 'upsert') next.create = withData(next.create, scope, ctx, model, operation);
+  if (operation === 'upsert') next.create = withData(next.create, scope, ctx, fields, model, operation);
   return next;
 }

@@ -11,6 +11,7 @@
 import { Prisma } from '@prisma/client/extension';
 import { tenantContext } from '../tenant-context.js';
 import { ConnectionLostError } from '../availability-errors.js';
+import { runsOutsideTransaction } from '../internals/prisma-internals.js';
 import { scopeArgs } from './scope-args.js';
 import type { TenantMetadata } from './model-metadata.js';
 
@@ -52,16 +53,6 @@ const READS = new Set([
   'findUnique', 'findUniqueOrThrow', 'findFirst', 'findFirstOrThrow', 'findMany', 'count', 'aggregate', 'groupBy',
 ]);
 
-/**
- * Prisma passes its internal request parameters to query extensions as `__internalParams`;
- * `transaction` is set for batch and interactive transactions (Prisma 7.x runtime, not public API).
- * Unknown shape counts as "in a transaction": then nothing is retried, which is always safe.
- */
-function outsideTransaction(params: unknown): boolean {
-  if (params === null || typeof params !== 'object') return false;
-  return (params as { transaction?: unknown }).transaction === undefined;
-}
-
 export function tenantExtension(meta: TenantMetadata, onRetry?: (event: ReadRetryEvent) => void) {
   return Prisma.defineExtension({
     name: 'tenantry-tenant-scope',
@@ -71,7 +62,7 @@ export function tenantExtension(meta: TenantMetadata, onRetry?: (event: ReadRetr
           const { model, operation, args, query } = params;
           const ctx = tenantContext.get();
           const scoped = scopeArgs(meta, model, operation, args, ctx) as typeof args;
-          if (!READS.has(operation) || !outsideTransaction((params as { __internalParams?: unknown }).__internalParams)) {
+          if (!READS.has(operation) || !runsOutsideTransaction(params)) {
             return query(scoped);
           }
           return query(scoped).catch((error: unknown) => {

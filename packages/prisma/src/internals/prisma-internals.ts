@@ -1,0 +1,97 @@
+/**
+ * EVERY Prisma internal the engine relies on (of the generated client, its runtime and
+ * @prisma/adapter-pg), and nothing else. The rest of the engine calls these functions; none of it
+ * reaches into Prisma's objects itself. When Prisma changes one of these, this file and
+ * test/compat.test.ts are the only places to look.
+ *
+ * Verified with prisma 7.10.0, @prisma/client 7.10.0 (generator "prisma-client") and
+ * @prisma/adapter-pg 7.10.0. None of this is Prisma's public API.
+ */
+
+/** The versions this file was last verified against. */
+export const PRISMA_VERIFIED_VERSION = '7.10.0';
+export const ADAPTER_PG_VERIFIED_VERSION = '7.10.0';
+
+/** One field of a model in Prisma's runtime data model. */
+export interface RuntimeField {
+  readonly name: string;
+  /** 'scalar' | 'object' (a relation) | 'enum' | ... */
+  readonly kind: string;
+  readonly type: string;
+  /** The column name, when the schema maps it (`@map`). */
+  readonly dbName?: string | null;
+}
+
+/** Prisma's runtime data model: models by name, each with its fields (and table name, when mapped). */
+export interface RuntimeDataModel {
+  models: Record<string, { fields: ReadonlyArray<RuntimeField>; dbName?: string | null }>;
+}
+
+/**
+ * The data model a generated PrismaClient instance was built from.
+ * Relies on: the instance property `_runtimeDataModel` (`{ models: { [name]: { fields: [{ name,
+ * kind, type, dbName? }], dbName } } }`), Prisma 5 through 7.10.0. Undefined when it is missing.
+ */
+export function runtimeDataModelOf(client: object): RuntimeDataModel | undefined {
+  const dataModel = (client as { _runtimeDataModel?: RuntimeDataModel })._runtimeDataModel;
+  return dataModel && typeof dataModel === 'object' && dataModel.models && typeof dataModel.models === 'object'
+    ? dataModel
+    : undefined;
+}
+
+/**
+ * The text of the schema.prisma the client was generated from (the runtime data model has no
+ * `@relation(fields: [...])`). Relies on: the instance property `_engineConfig.inlineSchema`
+ * (a string), Prisma 7.10.0. '' when it is missing.
+ */
+export function inlineSchemaOf(client: object): string {
+  const schema = (client as { _engineConfig?: { inlineSchema?: unknown } })._engineConfig?.inlineSchema;
+  return typeof schema === 'string' ? schema : '';
+}
+
+/** A request as Prisma's batcher sees it. */
+export interface PrismaRequest {
+  transaction?: { kind?: string; id?: unknown };
+}
+
+/** The options object of Prisma's request batcher; the engine replaces its three functions. */
+export interface RequestBatcherOptions {
+  batchBy(request: PrismaRequest): string | undefined;
+  batchLoader(requests: PrismaRequest[]): Promise<unknown>;
+  singleLoader(request: PrismaRequest): Promise<unknown>;
+}
+
+/**
+ * The request batcher's options, whose functions may be replaced in place.
+ * Relies on: `client._requestHandler.dataloader.options` with `batchBy(request)` (called
+ * synchronously inside the caller's request), `batchLoader(requests)` and `singleLoader(request)`
+ * (called from one `process.nextTick` callback per tick), Prisma 7.10.0. Undefined when the
+ * shape is not that.
+ */
+export function requestBatcherOf(client: object): RequestBatcherOptions | undefined {
+  const options = (client as { _requestHandler?: { dataloader?: { options?: RequestBatcherOptions } } })._requestHandler?.dataloader
+    ?.options;
+  if (!options || [options.batchBy, options.batchLoader, options.singleLoader].some((f) => typeof f !== 'function')) return undefined;
+  return options;
+}
+
+/**
+ * False only when a query extension's params say the operation runs outside any batch or
+ * interactive transaction. Relies on: Prisma passing its request parameters to `$allOperations` as
+ * `__internalParams`, whose `transaction` is set inside transactions (Prisma 7.10.0). An unknown
+ * shape counts as "in a transaction": then nothing is retried, which is always safe.
+ */
+export function runsOutsideTransaction(extensionParams: unknown): boolean {
+  const params = (extensionParams as { __internalParams?: unknown } | null | undefined)?.__internalParams;
+  if (params === null || typeof params !== 'object') return false;
+  return (params as { transaction?: unknown }).transaction === undefined;
+}
+
+/**
+ * True when adapter-pg will run its queries on `pool` (and not on a pool of its own).
+ * Relies on: `PrismaPg`'s `externalPool` property, set to the constructor's argument when that is
+ * an `instanceof pg.Pool` of adapter-pg's copy of pg, else null (@prisma/adapter-pg 7.10.0).
+ */
+export function adapterUsesPool(adapter: object, pool: object): boolean {
+  return (adapter as { externalPool?: unknown }).externalPool === pool;
+}
