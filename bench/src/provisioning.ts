@@ -1,21 +1,11 @@
 /**
- * Provisions what the benchmark measures against, the way the test rig does: a Postgres server we
+ * Provisions what the benchmark measures against with the test rig (provisionTestRig): a Postgres server we
  * own as superuser (TEST_DATABASE_URL → testcontainers → embedded), the Tenantry roles, databases
  * migrated with the committed migrations, seeded tenants, and PgBouncer in session and in
  * transaction mode in front of the server.
  */
 import pg from 'pg';
-import {
-  ROLES,
-  createMigratedDatabase,
-  dropDatabases,
-  ensureRoles,
-  provisionPostgres,
-  roleUrl,
-  startPgBouncer,
-  type PgBouncer,
-  type PostgresServer,
-} from '@tenantry/db/testing';
+import { provisionTestRig, type PgBouncer, type PostgresServer } from '@tenantry/db/testing';
 import { seedSql } from './dataset.js';
 
 export interface BenchDatabase {
@@ -41,53 +31,36 @@ export interface Rig {
 }
 
 export async function provisionRig(log: (m: string) => void, poolSize: number): Promise<Rig> {
-  const server = await provisionPostgres({ log });
-  const prefix = `tenantry_bench${process.pid}`;
-  const bouncers: PgBouncer[] = [];
-  try {
-    await ensureRoles(server);
-    for (const mode of ['session', 'transaction'] as const) {
-      const bouncer = await startPgBouncer({ upstreamHost: server.host, upstreamPort: server.port, mode, poolSize, log });
-      if (!bouncer) {
-        throw new Error(
-          'Cannot benchmark the PgBouncer strategies because the pgbouncer binary is not installed. ' +
-            'Install it with `apt-get update && apt-get install -y pgbouncer` (Debian) and run `pnpm bench` again.',
-        );
-      }
-      bouncers.push(bouncer);
-    }
-  } catch (error) {
-    await Promise.all(bouncers.map((b) => b.stop()));
-    await server.stop();
-    throw error;
-  }
-  const [session, transaction] = bouncers as [PgBouncer, PgBouncer];
+  // No database yet (database() creates them under the prefix); both PgBouncers are required: the
+  // benchmark compares the pooled strategies.
+  const rig = await provisionTestRig({
+    purpose: 'the benchmark',
+    prefix: `tenantry_bench${process.pid}`,
+    database: false,
+    pgbouncer: { modes: ['session', 'transaction'], poolSize },
+    log,
+  });
   return {
-    server,
-    bouncers: { session, transaction },
+    server: rig.server,
+    bouncers: { session: rig.bouncer('session'), transaction: rig.bouncer('transaction') },
     async database(suffix) {
-      const name = `${prefix}_${suffix}`;
-      await createMigratedDatabase(server, name);
+      const name = await rig.createDatabase(suffix);
       let seeded = 0;
       return {
         name,
-        appUrl: roleUrl(server, ROLES.app, name),
-        appUrlSession: roleUrl(server, ROLES.app, name, '127.0.0.1', session.port),
-        appUrlTransaction: roleUrl(server, ROLES.app, name, '127.0.0.1', transaction.port),
-        adminUrl: roleUrl(server, ROLES.admin, name),
-        superuserUrl: server.superuserUrl(name),
+        appUrl: rig.url('app', 'direct', name),
+        appUrlSession: rig.url('app', 'pgbouncer-session', name),
+        appUrlTransaction: rig.url('app', 'pgbouncer-transaction', name),
+        adminUrl: rig.url('admin', 'direct', name),
+        superuserUrl: rig.url('superuser', 'direct', name),
         async seedTo(tenants) {
           if (tenants <= seeded) return;
-          await seed(server.superuserUrl(name), seeded, tenants);
+          await seed(rig.url('superuser', 'direct', name), seeded, tenants);
           seeded = tenants;
         },
       };
     },
-    async stop() {
-      await Promise.all(bouncers.map((b) => b.stop()));
-      await dropDatabases(server, { prefix }).catch(() => {});
-      await server.stop();
-    },
+    stop: rig.stop,
   };
 }
 

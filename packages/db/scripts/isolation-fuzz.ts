@@ -12,9 +12,8 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createTenantPrismaClient } from '../src/client.js';
 import { createAdminPrismaClient } from '../src/admin.js';
-import { provisionPostgres } from '../src/testing/postgres-server.js';
-import { startPgBouncer, type PgBouncer } from '../src/testing/pgbouncer.js';
-import { ROLES, createMigratedDatabase, dropDatabases, ensureRoles, roleUrl } from '../src/testing/databases.js';
+import { ROLES } from '../src/testing/databases.js';
+import { provisionTestRig } from '../src/testing/test-rig.js';
 import {
   formatIsolationReport, isolationLine, runIsolationFuzz, seedTenantryFuzzData, tenantryOperations, type IsolationReport,
 } from '../src/testing/fuzz/index.js';
@@ -40,28 +39,25 @@ for (const [name, v] of Object.entries({ ops, seed, tenants: tenantCount, concur
 
 const log = (m: string) => console.log(`[fuzz] ${m}`);
 const started = Date.now();
-const server = await provisionPostgres({ log });
-const database = `tenantry_fuzz_${process.pid}`;
-const bouncers: PgBouncer[] = [];
+// Both PgBouncers are required: a third of the operations go through each.
+const rig = await provisionTestRig({
+  purpose: 'the isolation fuzzer',
+  database: `tenantry_fuzz_${process.pid}`,
+  pgbouncer: { modes: ['session', 'transaction'], poolSize: 10 },
+  log,
+});
 let failed = false;
 try {
-  await ensureRoles(server);
-  await createMigratedDatabase(server, database);
-  for (const mode of ['session', 'transaction'] as const) {
-    const b = await startPgBouncer({ upstreamHost: server.host, upstreamPort: server.port, mode, poolSize: 10, log });
-    if (!b) throw new Error('Cannot fuzz through PgBouncer because pgbouncer is not installed: apt-get install -y pgbouncer');
-    bouncers.push(b);
-  }
-  const admin = createAdminPrismaClient({ connectionString: roleUrl(server, ROLES.admin, database) });
-  const superuser = new pg.Pool({ connectionString: server.superuserUrl(database), max: 2 });
+  const admin = createAdminPrismaClient({ connectionString: rig.url('admin') });
+  const superuser = new pg.Pool({ connectionString: rig.url('superuser'), max: 2 });
   superuser.on('error', () => {});
   const tenants = await seedTenantryFuzzData(admin, { tenants: tenantCount, seed });
   log(`seeded ${tenants.length} tenants; seed ${seed}; ${ops} operations at concurrency ${concurrency}, pool ${poolSize}`);
 
   const routes = [
-    { name: 'direct', url: roleUrl(server, ROLES.app, database), bouncer: undefined, pooler: 'none' as const },
-    { name: 'pgbouncer-session', url: roleUrl(server, ROLES.app, database, '127.0.0.1', bouncers[0]!.port), bouncer: bouncers[0], pooler: 'session' as const },
-    { name: 'pgbouncer-transaction', url: roleUrl(server, ROLES.app, database, '127.0.0.1', bouncers[1]!.port), bouncer: bouncers[1], pooler: 'transaction' as const },
+    { name: 'direct', url: rig.url('app', 'direct'), bouncer: undefined, pooler: 'none' as const },
+    { name: 'pgbouncer-session', url: rig.url('app', 'pgbouncer-session'), bouncer: rig.bouncer('session'), pooler: 'session' as const },
+    { name: 'pgbouncer-transaction', url: rig.url('app', 'pgbouncer-transaction'), bouncer: rig.bouncer('transaction'), pooler: 'transaction' as const },
   ];
   const reports: IsolationReport[] = [];
   for (const [i, route] of routes.entries()) {
@@ -114,8 +110,6 @@ try {
   if (successRate < 0.5) console.log('FAILED: fewer than half of the operations succeeded, so the run proves too little.');
   console.log(isolationLine({ ...total, tenants: tenants.length, seed }));
 } finally {
-  await Promise.all(bouncers.map((b) => b.stop()));
-  await dropDatabases(server, [database]).catch(() => {});
-  await server.stop();
+  await rig.stop();
 }
 process.exit(failed ? 1 : 0);

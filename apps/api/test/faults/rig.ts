@@ -12,19 +12,8 @@
  * upstream connections and the API's pool holds at most 10.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  ROLES,
-  createMigratedDatabase,
-  dropDatabases,
-  ensureRoles,
-  provisionPostgres,
-  roleUrl,
-  startPgBouncer,
-  type PgBouncer,
-  type PostgresServer,
-} from '@tenantry/db/testing';
+import { ROLES, provisionTestRig, roleUrl, seedTenants, type PgBouncer, type PostgresServer, type SeededTenant } from '@tenantry/db/testing';
 import { createAdminPrismaClient, type AdminPrismaClient } from '@tenantry/db/admin';
-import { seedTenants, type SeededTenant } from '../support/fixtures.js';
 import { startPausableProxy, type PausableProxy } from './pausable-proxy.js';
 
 export interface FaultRig {
@@ -50,57 +39,45 @@ export interface RigOptions {
 }
 
 export async function provisionFaultRig(options: RigOptions): Promise<FaultRig> {
-  const cleanups: Array<() => Promise<unknown>> = [];
+  // The kit's rig: Postgres, roles, the migrated database, the proxy (PgBouncer's upstream) and
+  // PgBouncer, with one stop() that undoes whatever of that was started, also after a failure.
+  // A database name of our own, so parallel runs on the shared server never touch each other's.
+  const rig = await provisionTestRig({
+    purpose: 'the fault test (it restarts PgBouncer on purpose)',
+    // The issue bounds this test to loopback traffic: its load and its faults must never cross a network.
+    requireLoopback: true,
+    database: `tenantry_faults_${process.pid}_${randomUUID().slice(0, 8)}`,
+    pgbouncer: {
+      modes: ['session'],
+      poolSize: 20,
+      maxServerConnections: 20,
+      upstream: (server) => startPausableProxy({ host: server.host === 'localhost' ? '127.0.0.1' : server.host, port: server.port }),
+    },
+    log: options.log,
+  });
+  let oracle: AdminPrismaClient | undefined;
   const close = async () => {
-    // Reverse order, every step attempted: one failing cleanup must not leak the rest.
+    // The oracle first (its connections go to the database the rig drops), then the rig in reverse order.
     const errors: unknown[] = [];
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => errors.push(error));
-    cleanups.length = 0;
+    await oracle?.$disconnect().catch((error: unknown) => errors.push(error));
+    oracle = undefined;
+    await rig.stop().catch((error: unknown) => errors.push(error));
     if (errors.length) throw new AggregateError(errors, `Cannot clean up the fault rig: ${errors.length} step(s) failed`);
   };
   try {
-    const server = await provisionPostgres({ log: options.log });
-    cleanups.push(() => server.stop());
-    // The issue bounds this test to loopback traffic: its load and its faults must never cross a network.
-    if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(server.host)) {
-      throw new Error(`Cannot run the fault test against ${server.host} because it keeps all its traffic on loopback. Point TEST_DATABASE_URL at a server on 127.0.0.1.`);
-    }
-    // A name of our own, so parallel runs on the shared server never touch each other's database.
-    const database = `tenantry_faults_${process.pid}_${randomUUID().slice(0, 8)}`;
-    await ensureRoles(server);
-    cleanups.push(() => dropDatabases(server, [database]));
-    await createMigratedDatabase(server, database);
-
-    const oracle = createAdminPrismaClient({ connectionString: roleUrl(server, ROLES.admin, database), poolSize: 2 });
-    cleanups.push(() => oracle.$disconnect());
+    const proxy = rig.upstream;
+    oracle = createAdminPrismaClient({ connectionString: rig.url('admin'), poolSize: 2 });
     const tenants = await seedTenants(oracle, options.tenantLabels);
-
-    const proxy = await startPausableProxy({ host: server.host === 'localhost' ? '127.0.0.1' : server.host, port: server.port });
-    cleanups.push(() => proxy.close());
-
-    const bouncer = await startPgBouncer({
-      upstreamHost: proxy.host,
-      upstreamPort: proxy.port,
-      mode: 'session',
-      poolSize: 20,
-      maxServerConnections: 20,
-      log: options.log,
-    });
-    if (!bouncer) {
-      throw new Error('Cannot run the fault test because PgBouncer is not installed: it restarts PgBouncer on purpose. Install it with `apt-get install pgbouncer` (Debian ships 1.18 in /usr/sbin).');
-    }
-    cleanups.push(() => bouncer.stop());
-
     return {
-      server,
-      database,
-      bouncer,
+      server: rig.server,
+      database: rig.info.database!,
+      bouncer: rig.bouncer('session'),
       proxy,
       tenants,
-      runtimeUrl: roleUrl(server, ROLES.app, database, bouncer.host, bouncer.port),
-      apiAdminUrl: roleUrl(server, ROLES.admin, database, proxy.host, proxy.port),
+      runtimeUrl: rig.url('app', 'pgbouncer-session'),
+      apiAdminUrl: roleUrl(rig.server, ROLES.admin, rig.info.database!, proxy.host, proxy.port),
       oracle,
-      superuserUrl: server.superuserUrl(database),
+      superuserUrl: rig.url('superuser'),
       close,
     };
   } catch (error) {

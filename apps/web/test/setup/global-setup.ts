@@ -1,5 +1,5 @@
 /**
- * What every test file shares, once per run: PostgreSQL with the Tenantry roles, one migrated
+ * What every test file shares, once per run (provisionTestRig): PostgreSQL with the Tenantry roles, one migrated
  * database with the demo data, PgBouncer in session mode in front of it (the route `pnpm dev` uses),
  * a production build of the app (`next build`) and `next start` on a random loopback port, with the
  * runtime role's URL as DATABASE_URL. WEB_TEST_SKIP_BUILD=1 reuses an existing build (local loops).
@@ -8,8 +8,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { ROLES, createMigratedDatabase, dropDatabases, ensureRoles, provisionPostgres, roleUrl, seedDemoData, startPgBouncer } from '@tenantry/db/testing';
-import { createAdminPrismaClient } from '@tenantry/db/admin';
+import { provisionTestRig } from '@tenantry/db/testing';
 import { APP_DIR as appDir, NEXT_BIN as nextBin, RESULTS_DIR as resultsDir, startNextServer, type NextServer } from '../support/next-server';
 
 export const TEST_JWT_SECRET = 'web-e2e-test-secret-at-least-32-characters';
@@ -60,25 +59,25 @@ export default async function setup(project: TestProject) {
       : (log('next build --webpack ...'), run(process.execPath, [nextBin, 'build', '--webpack'], { ...baseEnv, NODE_ENV: 'production' }, path.join(resultsDir, 'next-build.log')));
   build.catch(() => {}); // awaited below; do not let it surface as an unhandled rejection first
 
-  const server = await provisionPostgres({ log });
-  const database = `tenantry_web_t${process.pid}`;
-  let bouncer: Awaited<ReturnType<typeof startPgBouncer>>;
+  // PgBouncer is optional here, deliberately: without the binary the app goes straight to Postgres
+  // (and `route` says so) rather than the web tests not running at all.
+  const rig = await provisionTestRig({
+    purpose: 'the web tests',
+    database: `tenantry_web_t${process.pid}`,
+    seed: 'demo',
+    pgbouncer: { modes: ['session'], poolSize: 20, ifMissing: 'direct' },
+    log,
+  });
+  const database = rig.info.database!;
   let next: NextServer | undefined;
   const cleanup = async () => {
     await next?.stop();
-    await bouncer?.stop();
-    await dropDatabases(server, [database]).catch(() => {});
-    await server.stop();
+    await rig.stop();
   };
   try {
-    await ensureRoles(server);
-    await createMigratedDatabase(server, database);
-    const admin = createAdminPrismaClient({ connectionString: roleUrl(server, ROLES.admin, database) });
-    await seedDemoData(admin).finally(() => admin.$disconnect());
-    bouncer = await startPgBouncer({ upstreamHost: server.host, upstreamPort: server.port, mode: 'session', poolSize: 20, log });
-    if (!bouncer) log('pgbouncer is not installed: the app goes straight to Postgres (apt-get install pgbouncer to test the pooled route)');
-    const runtimeUrl = bouncer ? roleUrl(server, ROLES.app, database, bouncer.host, bouncer.port) : roleUrl(server, ROLES.app, database);
-    const adminUrl = roleUrl(server, ROLES.admin, database);
+    const route = rig.hasRoute('pgbouncer-session') ? 'pgbouncer-session' : 'direct';
+    const runtimeUrl = rig.url('app', route);
+    const adminUrl = rig.url('admin');
 
     await build;
     next = await startNextServer({
@@ -95,15 +94,15 @@ export default async function setup(project: TestProject) {
     project.provide('webRig', {
       baseUrl: next.baseUrl,
       runtimeUrl,
-      directRuntimeUrl: roleUrl(server, ROLES.app, database),
+      directRuntimeUrl: rig.url('app'),
       adminUrl,
-      superuserUrl: server.superuserUrl(database),
+      superuserUrl: rig.url('superuser'),
       database,
       jwtSecret: TEST_JWT_SECRET,
-      route: bouncer ? 'pgbouncer-session' : 'direct',
+      route,
     });
   } catch (error) {
-    await cleanup();
+    await cleanup().catch((cleanupError: unknown) => log(`cleanup after a failed setup: ${String(cleanupError)}`));
     throw error;
   }
   return cleanup;

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { inject } from 'vitest';
 import { createAdminPrismaClient, type AdminPrismaClient } from '@tenantry/db/admin';
+import { seedTenant as seedKitTenant, type SeededTenant } from '@tenantry/db/testing';
 
 export const rig = () => inject('webRig');
 
@@ -65,36 +66,11 @@ export function adminClient(): AdminPrismaClient {
   return createAdminPrismaClient({ connectionString: rig().adminUrl, poolSize: 2 });
 }
 
-export interface SeededTenant {
-  label: string;
-  tenantId: string;
-  userId: string;
-  workspaceIds: string[];
-  projectIds: string[];
-  taskIds: string[];
-}
+export type { SeededTenant } from '@tenantry/db/testing';
 
-/** A tenant with one owner, two workspaces, two projects each and a task per project; names start with `label`. */
-export async function seedTenant(admin: AdminPrismaClient, label: string, userId: string = randomUUID()): Promise<SeededTenant> {
-  const tenantId = randomUUID();
-  const tenant: SeededTenant = { label, tenantId, userId, workspaceIds: [], projectIds: [], taskIds: [] };
-  await admin.tenant.create({ data: { id: tenantId, name: `${label} Inc`, slug: `${label}-${tenantId.slice(0, 8)}` } });
-  await admin.user.upsert({ where: { id: userId }, create: { id: userId, email: `${label}-${userId.slice(0, 8)}@e2e.test`, name: `${label} user` }, update: {} });
-  await admin.membership.create({ data: { tenantId, userId, role: 'owner' } });
-  for (let w = 0; w < 2; w++) {
-    const workspaceId = randomUUID();
-    tenant.workspaceIds.push(workspaceId);
-    await admin.workspace.create({ data: { tenantId, id: workspaceId, name: `${label} ws${w}` } });
-    for (let p = 0; p < 2; p++) {
-      const projectId = randomUUID();
-      tenant.projectIds.push(projectId);
-      await admin.project.create({ data: { tenantId, workspaceId, id: projectId, name: `${label} ws${w} p${p}` } });
-      const taskId = randomUUID();
-      tenant.taskIds.push(taskId);
-      await admin.task.create({ data: { tenantId, workspaceId, projectId, id: taskId, title: `${label} ws${w} p${p} t0` } });
-    }
-  }
-  return tenant;
+/** A tenant with one owner (`userId`: an existing user, or a new one), two workspaces, two projects each and a task per project; names start with `label`. */
+export function seedTenant(admin: AdminPrismaClient, label: string, userId: string = randomUUID()): Promise<SeededTenant> {
+  return seedKitTenant(admin, label, { userId });
 }
 
 /**

@@ -71,19 +71,30 @@ export async function ensureRoles(server: PostgresServer): Promise<void> {
 
 /** Creates `name` owned by tenantry_owner and applies the committed migrations as the owner. */
 export async function createMigratedDatabase(server: PostgresServer, name: string): Promise<void> {
-  await withSuperuser(server, async (client) => {
-    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} OWNER ${ROLES.owner}`);
-    // PG 15 no longer lets every role create in public; the owner needs its schema.
-    const db = new pg.Client({ connectionString: server.superuserUrl(name) });
-    await db.connect();
-    try {
-      await db.query(`ALTER SCHEMA public OWNER TO ${ROLES.owner}`);
-    } finally {
-      await db.end();
-    }
-  });
+  await createOwnedDatabase(server, name, { replace: true });
   await migrateDeploy({ url: roleUrl(server, ROLES.owner, name) });
+}
+
+/**
+ * Creates `name` owned by tenantry_owner, with the public schema the owner's too (PG 15 no longer
+ * lets every role create in public). `replace`: drops an existing one first (throwaway test
+ * databases); else an existing one is left as it is (the persistent dev database). Migrates nothing.
+ */
+export async function createOwnedDatabase(server: PostgresServer, name: string, options: { replace: boolean }): Promise<void> {
+  const created = await withSuperuser(server, async (client) => {
+    if (options.replace) await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+    else if ((await client.query('select 1 from pg_database where datname = $1', [name])).rowCount) return false;
+    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} OWNER ${ROLES.owner}`);
+    return true;
+  });
+  if (!created) return;
+  const db = new pg.Client({ connectionString: server.superuserUrl(name) });
+  await db.connect();
+  try {
+    await db.query(`ALTER SCHEMA public OWNER TO ${ROLES.owner}`);
+  } finally {
+    await db.end();
+  }
 }
 
 /**

@@ -14,7 +14,7 @@
  *
  * Everything runs in one transaction: a seed interrupted half-way leaves nothing behind.
  */
-import type { AdminPrismaClient } from '../admin.js';
+import { createAdminPrismaClient, type AdminPrismaClient } from '../admin.js';
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
@@ -84,6 +84,16 @@ const zero = (): DemoCounts => ({ tenants: 0, users: 0, memberships: 0, workspac
 /** `pnpm dev`'s seed: the demo data when no demo tenant exists yet, else nothing. Returns the rows it created. */
 export async function seedDemoData(admin: AdminPrismaClient): Promise<DemoCounts> {
   return (await loadDemoData(admin, { mode: 'once' })).created;
+}
+
+/** seedDemoData through a client of its own on `adminUrl` (tenantry_admin), disconnected afterwards. */
+export async function seedDemoDataAt(adminUrl: string): Promise<DemoCounts> {
+  const admin = createAdminPrismaClient({ connectionString: adminUrl, poolSize: 1 });
+  try {
+    return await seedDemoData(admin);
+  } finally {
+    await admin.$disconnect();
+  }
 }
 
 export async function loadDemoData(admin: AdminPrismaClient, options: LoadDemoDataOptions): Promise<DemoSeedReport> {

@@ -27,9 +27,8 @@ import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { migrateDeploy } from '../../scripts/migrate/run.js';
-import { createAdminPrismaClient } from '../admin.js';
-import { ROLES, ensureRoles, roleUrl } from './databases.js';
-import { seedDemoData } from './demo-data.js';
+import { ROLES, createOwnedDatabase, ensureRoles, roleUrl } from './databases.js';
+import { seedDemoDataAt } from './demo-data.js';
 import {
   DEV_DATABASE,
   DEV_SHADOW_DATABASE,
@@ -114,7 +113,7 @@ export async function provisionDevDatabase(options: ProvisionDevDatabaseOptions)
   try {
     const urls = await prepareDevDatabases(server, database);
     const { appliedMigrationNames } = await migrateDeploy({ url: urls.DIRECT_URL });
-    const seeded = seed ? await seedWith(urls.DATABASE_ADMIN_URL) : undefined;
+    const seeded = seed ? await seedDemoDataAt(urls.DATABASE_ADMIN_URL) : undefined;
     // PgBouncer keeps its port too, so DATABASE_URL stays the same across restarts.
     const lastBouncer = lastPorts(envFile).pgbouncer;
     const bouncerPort = lastBouncer && (await portIsFree(lastBouncer)) ? lastBouncer : undefined;
@@ -210,9 +209,9 @@ async function ensureDevServer(dataDir: string, port: number | undefined, env: N
 /** Roles, the database and its shadow database, owned by the owner; the URLs of each role. */
 async function prepareDevDatabases(server: PostgresServer, database: string): Promise<DevUrls> {
   await ensureRoles(server);
-  await ensureDatabase(server, database);
+  await createOwnedDatabase(server, database, { replace: false });
   const shadow = database === DEV_DATABASE ? DEV_SHADOW_DATABASE : `${database}_shadow`;
-  await ensureDatabase(server, shadow);
+  await createOwnedDatabase(server, shadow, { replace: false });
   return {
     DATABASE_URL: roleUrl(server, ROLES.app, database),
     DIRECT_URL: roleUrl(server, ROLES.owner, database),
@@ -227,7 +226,7 @@ async function useConfiguredDatabase(env: NodeJS.ProcessEnv, seed: boolean, log:
   let appliedMigrations: string[] = [];
   if (directUrl) appliedMigrations = (await migrateDeploy({ url: directUrl })).appliedMigrationNames;
   else log('DIRECT_URL is not set: not running migrations');
-  const seeded = seed && adminUrl ? await seedWith(adminUrl) : undefined;
+  const seeded = seed && adminUrl ? await seedDemoDataAt(adminUrl) : undefined;
   if (seed && !adminUrl) log('DATABASE_ADMIN_URL is not set: not seeding demo data');
   const host = new URL(env.DATABASE_URL!);
   const pinger = keptConnectionPing(env.DATABASE_URL!);
@@ -242,15 +241,6 @@ async function useConfiguredDatabase(env: NodeJS.ProcessEnv, seed: boolean, log:
     ping: pinger.ping,
     stop: async () => pinger.close(),
   };
-}
-
-async function seedWith(adminUrl: string): Promise<Record<string, number>> {
-  const admin = createAdminPrismaClient({ connectionString: adminUrl, poolSize: 1 });
-  try {
-    return await seedDemoData(admin);
-  } finally {
-    await admin.$disconnect();
-  }
 }
 
 async function startServer(dataDir: string, fixedPort: number | undefined, env: NodeJS.ProcessEnv, log: (m: string) => void): Promise<PostgresServer> {
@@ -327,25 +317,4 @@ function portIsFree(port: number): Promise<boolean> {
     probe.once('error', () => resolve(false));
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
   });
-}
-
-/** Creates `name` owned by tenantry_owner when it does not exist; never drops anything. */
-async function ensureDatabase(server: PostgresServer, name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: server.superuserUrl() });
-  await client.connect();
-  try {
-    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
-    if (rowCount) return;
-    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} OWNER ${ROLES.owner}`);
-  } finally {
-    await client.end();
-  }
-  // PG 15 no longer lets every role create in public; the owner needs its schema.
-  const db = new pg.Client({ connectionString: server.superuserUrl(name) });
-  await db.connect();
-  try {
-    await db.query(`ALTER SCHEMA public OWNER TO ${ROLES.owner}`);
-  } finally {
-    await db.end();
-  }
 }

