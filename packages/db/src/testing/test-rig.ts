@@ -167,7 +167,7 @@ export async function provisionTestRig<U extends RigUpstream | undefined = undef
     const bouncers: Partial<Record<PoolMode, PgBouncer>> = {};
     let upstream = undefined as U;
     const spec = options.pgbouncer;
-    if (spec && spec.modes.length) {
+    if (spec?.modes.length) {
       if (spec.upstream) {
         upstream = await spec.upstream(server);
         const u = upstream!;
