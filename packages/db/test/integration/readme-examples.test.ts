@@ -5,7 +5,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { seedTenants, type SeededTenant } from '../support/fixtures.js';
-import { postgresCode } from '../support/errors.js';
 
 let db: TestDatabase;
 let a: SeededTenant;
