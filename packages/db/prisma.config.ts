@@ -1,6 +1,6 @@
 // Prisma CLI configuration. Migrations run as the schema owner straight to Postgres (DIRECT_URL),
 // never through the pooler and never as the runtime role: see docs/DESIGN.md "Connections and roles".
-// `pnpm db:*` (scripts/prisma-migrate.ts, prisma-cli.ts) pass the dev database's URLs when none are
+// `pnpm db:*` (scripts/tenantry.ts, the engine's `tenantry` CLI; prisma-cli.ts) pass the dev database's URLs when none are
 // configured (docs/database-commands.md); TENANTRY_SCHEMA_PATH / TENANTRY_MIGRATIONS_DIR point at
 // a scratch copy of the schema and migrations (tests).
 import 'dotenv/config';

@@ -10,10 +10,8 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { describeUrl, resolveDatabase } from '../src/testing/dev-env.js';
-import { runMain } from './migrate/cli.js';
-import { translateMigrationError } from './migrate/errors.js';
-import { engineStandIn, hasNativeSchemaEngine, runPrismaCli } from './migrate/native-engine.js';
-import { runOfflineCommand, schemaPathFromEnv } from './migrate/run.js';
+import { runMain } from '@tenantry/prisma/cli';
+import { engineStandIn, hasNativeSchemaEngine, runOfflineCommand, runPrismaCli, schemaPathFromEnv, translateMigrationError } from '@tenantry/prisma/migrate';
 
 const WARNING = [
   '[db] db push is for quick local experiments: it changes the tables to match schema.prisma WITHOUT a migration and',

@@ -14,9 +14,9 @@ import pg from 'pg';
 import { createAdminPrismaClient } from '../src/admin.js';
 import { describeDemoSeed, loadDemoData } from '../src/testing/demo-data.js';
 import { describeUrl, resolveDatabase } from '../src/testing/dev-env.js';
-import { translateMigrationError } from './migrate/errors.js';
-import { migrateDeploy } from './migrate/run.js';
-import { runMain } from './migrate/cli.js';
+import { runMain } from '@tenantry/prisma/cli';
+import { translateMigrationError } from '@tenantry/prisma/migrate';
+import { migrateDeploy } from '../src/testing/databases.js';
 
 const usage = `Usage: tsx scripts/db-reset.ts [--force] [--allow-remote] [--url <owner url>] [--skip-seed]
   --force          do not ask before dropping (scripts, CI)

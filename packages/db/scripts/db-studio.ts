@@ -13,8 +13,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeUrl, resolveDatabase } from '../src/testing/dev-env.js';
-import { runMain } from './migrate/cli.js';
-import { engineStandIn, hasNativeSchemaEngine } from './migrate/native-engine.js';
+import { runMain } from '@tenantry/prisma/cli';
+import { engineStandIn, hasNativeSchemaEngine } from '@tenantry/prisma/migrate';
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({

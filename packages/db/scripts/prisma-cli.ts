@@ -5,9 +5,9 @@
 // generation does not need it: pointing PRISMA_SCHEMA_ENGINE_BINARY at any existing file stops the
 // download. We do that only when no working native engine is installed, and never for migrate
 // commands (a stand-in makes `migrate diff --exit-code` report a false "no drift"); those go
-// through scripts/prisma-migrate.ts.
+// through scripts/tenantry.ts (`tenantry migrate`).
 import dotenv from 'dotenv';
-import { engineStandIn, hasNativeSchemaEngine, runPrismaCli } from './migrate/native-engine.js';
+import { engineStandIn, hasNativeSchemaEngine, runPrismaCli } from '@tenantry/prisma/migrate';
 
 dotenv.config({ path: ['.env', '../../.env'], quiet: true });
 const args = process.argv.slice(2);

@@ -7,7 +7,7 @@
 import { createAdminPrismaClient } from '../src/admin.js';
 import { describeDemoSeed, loadDemoData } from '../src/testing/demo-data.js';
 import { resolveDatabase } from '../src/testing/dev-env.js';
-import { runMain } from './migrate/cli.js';
+import { runMain } from '@tenantry/prisma/cli';
 
 async function main(): Promise<void> {
   const db = await resolveDatabase({ need: 'DATABASE_ADMIN_URL', action: 'seed the demo data' });

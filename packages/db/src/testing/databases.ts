@@ -9,8 +9,22 @@
  * - tenantry_admin: BYPASSRLS, only for @tenantry/db/admin (DATABASE_ADMIN_URL).
  */
 import pg from 'pg';
-import { migrateDeploy } from '../../scripts/migrate/run.js';
+import { fileURLToPath } from 'node:url';
+import { migrateDeploy as deployMigrations, migrationsDirFromEnv, schemaPathFromEnv, type MigrationTarget } from '@tenantry/prisma/migrate';
 import type { PostgresServer } from './postgres-server.js';
+
+/**
+ * The engine's migrate runner on this package's schema and migrations (TENANTRY_SCHEMA_PATH /
+ * TENANTRY_MIGRATIONS_DIR win, as in prisma.config.ts), from any working directory.
+ */
+export function migrateDeploy(target: MigrationTarget): ReturnType<typeof deployMigrations> {
+  const prismaDir = fileURLToPath(new URL('../../prisma/', import.meta.url));
+  return deployMigrations({
+    schemaPath: schemaPathFromEnv(process.env, `${prismaDir}schema.prisma`),
+    migrationsDir: migrationsDirFromEnv(process.env, `${prismaDir}migrations`),
+    ...target,
+  });
+}
 
 export const ROLES = { owner: 'tenantry_owner', app: 'tenantry_app', admin: 'tenantry_admin' } as const;
 export type RoleName = (typeof ROLES)[keyof typeof ROLES];

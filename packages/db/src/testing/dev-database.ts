@@ -26,8 +26,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
-import { migrateDeploy } from '../../scripts/migrate/run.js';
-import { ROLES, createOwnedDatabase, ensureRoles, roleUrl } from './databases.js';
+import { ROLES, createOwnedDatabase, ensureRoles, migrateDeploy, roleUrl } from './databases.js';
 import { seedDemoDataAt } from './demo-data.js';
 import {
   DEV_DATABASE,

@@ -1,43 +1,43 @@
-// `pnpm db:migrate | db:deploy | db:status | db:drift`: Prisma Migrate, online or offline.
+// `tenantry migrate deploy|dev|status|drift`: Prisma Migrate, online or offline.
 //
-//   tsx scripts/prisma-migrate.ts deploy                       = prisma migrate deploy
-//   tsx scripts/prisma-migrate.ts dev [--name x] [--create-only] [--force] = prisma migrate dev
-//   tsx scripts/prisma-migrate.ts status                       = prisma migrate status
-//   tsx scripts/prisma-migrate.ts check-drift                  exits 1 when schema.prisma and the
-//                                                              migrations disagree
-// Options for every command: --url <postgres url> (default: DIRECT_URL from the environment or
-// .env, else the dev database, see src/testing/dev-env.ts), --schema <path>, --migrations <dir>
-// (defaults TENANTRY_SCHEMA_PATH / TENANTRY_MIGRATIONS_DIR, else prisma/), --engine auto|native|wasm.
+//   tenantry migrate deploy                                     = prisma migrate deploy
+//   tenantry migrate dev [--name x] [--create-only] [--force]   = prisma migrate dev, with the RLS of every new
+//                                                                 tenant table generated into the migration
+//   tenantry migrate status                                     = prisma migrate status
+//   tenantry migrate drift (alias check-drift)                  exits 1 when the schema and the migrations disagree
+// Options for every command: --url <postgres url> (default: the database resolver's; see context.ts),
+// --schema <path>, --migrations <dir> (default: prisma.config.ts's), --engine auto|native|wasm,
+// --tenant-field / --workspace-field (the columns policy generation looks for follow them).
 // The first line printed says which database is used. `dev` regenerates the client afterwards.
 //
 // With the native schema engine installed (online machines) deploy/dev/status run the real
 // `prisma` CLI. Without it they run the same command classes in-process on Prisma's wasm schema
-// engine over @prisma/adapter-pg (see scripts/migrate/wasm-engine.ts and docs/DESIGN.md "Migrations").
-// check-drift always runs in-process: it creates and drops its own shadow database, where the CLI
+// engine over @prisma/adapter-pg (see src/migrate/wasm-engine.ts and docs/DESIGN.md "Migrations").
+// drift always runs in-process: it creates and drops its own shadow database, where the CLI
 // would need a `shadowDatabaseUrl` in prisma.config.ts.
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readFile, readdir, rm } from 'node:fs/promises';
-import { resolveDatabase } from '../src/testing/dev-env.js';
-import { translateMigrationError } from './migrate/errors.js';
-import { engineStandIn, hasNativeSchemaEngine, runPrismaCli } from './migrate/native-engine.js';
-import { addRlsToMigrationFile, withPolicyGeneration, type TenantTable } from './migrate/policies.js';
+import { tenantColumnsFor, type TenantColumns } from '../migrate/columns.js';
+import { translateMigrationError } from '../migrate/errors.js';
+import { engineStandIn, hasNativeSchemaEngine, runPrismaCli } from '../migrate/native-engine.js';
+import { addRlsToMigrationFile, withPolicyGeneration, type TenantTable } from '../migrate/policies.js';
 import {
   checkDrift,
   migrateDeploy,
   MigrationRunnerError,
-  migrationsDirFromEnv,
   runOfflineCommand,
-  schemaPathFromEnv,
   type MigrationTarget,
-} from './migrate/run.js';
-import { runMain } from './migrate/cli.js';
+} from '../migrate/run.js';
+import type { CliContext } from './context.js';
 
-const usage = `Usage: tsx scripts/prisma-migrate.ts <deploy|dev|status|check-drift> [options]
-  --url <url>          Postgres URL of the owner role (default: DIRECT_URL, else the dev database)
-  --schema <path>      Prisma schema (default: TENANTRY_SCHEMA_PATH, else prisma/schema.prisma)
-  --migrations <dir>   Migrations directory (default: TENANTRY_MIGRATIONS_DIR, else prisma/migrations)
+const usageOf = (program: string) => `Usage: ${program} migrate <deploy|dev|status|drift> [options]
+  --url <url>          Postgres URL of the owner role (default: DIRECT_URL, else prisma.config.ts's datasource url)
+  --schema <path>      Prisma schema (default: prisma.config.ts's schema, else prisma/schema.prisma)
+  --migrations <dir>   Migrations directory (default: prisma.config.ts's migrations.path, else prisma/migrations)
+  --tenant-field <f>   The models' tenant field (default tenantId; env TENANTRY_TENANT_FIELD)
+  --workspace-field <f> The models' workspace field (default workspaceId; env TENANTRY_WORKSPACE_FIELD)
   --engine <kind>      auto (default), native (prisma CLI) or wasm (in-process)
   --name <name>        dev: name of the new migration
   --create-only        dev: create the migration without applying it
@@ -52,7 +52,9 @@ const actions: Record<string, string> = {
   'check-drift': 'check for drift',
 };
 
-async function main(argv: string[]): Promise<number> {
+/** `tenantry migrate <argv...>`; resolves with the exit code. */
+export async function migrateCommand(argv: string[], ctx: CliContext): Promise<number> {
+  const usage = usageOf(ctx.programName);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -65,10 +67,13 @@ async function main(argv: string[]): Promise<number> {
       'create-only': { type: 'boolean', default: false },
       'skip-generate': { type: 'boolean', default: false },
       force: { type: 'boolean', default: false },
+      'tenant-field': { type: 'string' },
+      'workspace-field': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const [command, ...extra] = positionals;
+  const [given, ...extra] = positionals;
+  const command = given === 'drift' ? 'check-drift' : given;
   if (values.help || !command) return print(usage, values.help ? 0 : 1);
   if (extra.length > 0) return print(`Unexpected argument "${extra[0]}".\n${usage}`, 1);
   if (!['deploy', 'dev', 'status', 'check-drift'].includes(command)) {
@@ -78,20 +83,24 @@ async function main(argv: string[]): Promise<number> {
     return print('--name, --create-only, --force and --skip-generate only apply to the dev command.', 1);
   }
 
-  const db = await resolveDatabase({ need: 'DIRECT_URL', action: actions[command]!, flagUrl: values.url });
+  const db = await ctx.resolveDatabase({ need: 'DIRECT_URL', action: actions[command]!, flagUrl: values.url });
   process.stdout.write(`${db.banner}\n`);
-  const target: MigrationTarget = {
-    url: db.urls.DIRECT_URL!,
-    shadowDatabaseUrl: db.urls.SHADOW_DATABASE_URL,
-    schemaPath: values.schema ?? schemaPathFromEnv(),
-    migrationsDir: values.migrations ?? migrationsDirFromEnv(),
-  };
   try {
-    const code = await run(command, values, target);
+    const config = await ctx.config();
+    const target: MigrationTarget = {
+      url: db.urls.DIRECT_URL!,
+      shadowDatabaseUrl: db.urls.SHADOW_DATABASE_URL,
+      schemaPath: path.resolve(values.schema ?? config.schemaPath),
+      migrationsDir: path.resolve(values.migrations ?? config.migrationsDir),
+      baseDir: config.baseDir,
+    };
+    const fields = { ...ctx.fields, ...(values['tenant-field'] ? { tenantField: values['tenant-field'] } : {}), ...(values['workspace-field'] ? { workspaceField: values['workspace-field'] } : {}) };
+    const columns = command === 'dev' ? await tenantColumnsFor(fields, target.schemaPath) : undefined;
+    const code = await run(command, values, target, columns).catch((error: unknown) => {
+      throw translateMigrationError(error, { action: actions[command]!, url: target.url, shadowUrl: target.shadowDatabaseUrl });
+    });
     if (code === 0 && command === 'dev' && !values['create-only'] && !values['skip-generate']) return await generateClient(target.schemaPath!);
     return code;
-  } catch (error) {
-    throw translateMigrationError(error, { action: actions[command]!, url: target.url, shadowUrl: target.shadowDatabaseUrl });
   } finally {
     await db.release();
   }
@@ -106,7 +115,7 @@ interface Flags {
   force?: boolean;
 }
 
-async function run(command: string, values: Flags, target: MigrationTarget): Promise<number> {
+async function run(command: string, values: Flags, target: MigrationTarget, columns?: TenantColumns): Promise<number> {
   if (command === 'check-drift') return reportDrift(target);
 
   // Prisma's own flags for the command; our --url/--migrations are passed another way.
@@ -133,7 +142,7 @@ async function run(command: string, values: Flags, target: MigrationTarget): Pro
     };
     if (values.force) return print('--force needs --engine wasm: the prisma CLI asks in a terminal instead (run it there).', 1);
     if (command !== 'dev') return runPrismaCli(prismaArgs, cliEnv);
-    return nativeDevWithPolicies(prismaArgs, cliEnv, values['create-only'] ?? false, target.migrationsDir);
+    return nativeDevWithPolicies(prismaArgs, cliEnv, values['create-only'] ?? false, target.migrationsDir, columns);
   }
 
   if (command === 'dev') {
@@ -146,7 +155,7 @@ async function run(command: string, values: Flags, target: MigrationTarget): Pro
   }
   const offline = () => runOfflineCommand(command as 'deploy' | 'dev' | 'status', prismaArgs.slice(2), target);
   // dev: the RLS of every new tenant table goes into the migration before it is applied.
-  const message = command === 'dev' ? await withPolicyGeneration(() => (values.force ? acceptingWarnings(offline) : offline()), reportPolicies) : await offline();
+  const message = command === 'dev' ? await withPolicyGeneration(() => (values.force ? acceptingWarnings(offline) : offline()), reportPolicies, columns) : await offline();
   if (message) process.stdout.write(`${message}\n`);
   return 0;
 }
@@ -177,7 +186,7 @@ async function generateClient(schemaPath: string): Promise<number> {
   process.stdout.write('Regenerating the Prisma client (prisma generate)...\n');
   const code = await runPrismaCli(['generate', '--schema', schemaPath], env);
   if (code !== 0) {
-    return print('Cannot regenerate the Prisma client because `prisma generate` failed (its output is above). The migration is applied; fix the error and run `pnpm db:generate`.', code);
+    return print('Cannot regenerate the Prisma client because `prisma generate` failed (its output is above). The migration is applied; fix the error and run `prisma generate`.', code);
   }
   return 0;
 }
@@ -191,8 +200,8 @@ function reportPolicies(tables: TenantTable[], migration: string): void {
  * The native CLI runs in its own process, so its file write cannot be hooked: create the migration
  * without applying it, append the RLS, then (unless --create-only) let `migrate dev` apply it.
  */
-async function nativeDevWithPolicies(prismaArgs: string[], env: NodeJS.ProcessEnv, createOnly: boolean, migrationsDir?: string): Promise<number> {
-  const dir = path.resolve(migrationsDir ?? migrationsDirFromEnv());
+async function nativeDevWithPolicies(prismaArgs: string[], env: NodeJS.ProcessEnv, createOnly: boolean, migrationsDir?: string, columns?: TenantColumns): Promise<number> {
+  const dir = path.resolve(migrationsDir ?? 'prisma/migrations');
   const list = async () => new Set((await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name));
   const before = await list();
   const withoutCreateOnly = prismaArgs.filter((a) => a !== '--create-only');
@@ -206,7 +215,7 @@ async function nativeDevWithPolicies(prismaArgs: string[], env: NodeJS.ProcessEn
       await rm(migrationDir, { recursive: true, force: true });
       continue;
     }
-    const tables = await addRlsToMigrationFile(migrationDir);
+    const tables = await addRlsToMigrationFile(migrationDir, undefined, columns);
     if (tables.length > 0) reportPolicies(tables, name);
   }
   if (createOnly) return 0;
@@ -229,7 +238,7 @@ async function reportDrift(target: MigrationTarget): Promise<number> {
     'Drift detected: schema.prisma and the migrations differ. Applying every migration and then this ' +
       'SQL would match the schema:\n\n' +
       `${script}\n\n` +
-      'Run `pnpm db:migrate --name <change>` to turn the schema change into a migration, or revert ' +
+      'Run `tenantry migrate dev --name <change>` to turn the schema change into a migration, or revert ' +
       'the schema change.',
     1,
   );
@@ -240,4 +249,3 @@ function print(message: string, exitCode: number): number {
   return exitCode;
 }
 
-runMain(() => main(process.argv.slice(2)));

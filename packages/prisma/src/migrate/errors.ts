@@ -3,7 +3,7 @@
 // P3014, P3018, ...) with the Postgres message somewhere inside; most of the time the real cause
 // is a permission of the owner role (no CREATEDB for the shadow database, a table owned by
 // another role, a migration that needs a superuser), which Prisma blames on the migrations.
-import { describeUrl } from '../../src/testing/dev-env.js';
+import { describeUrl } from './urls.js';
 import { ShadowDatabaseError, takeShadowFailure } from './pg-adapter-factory.js';
 
 export class MigrationCommandError extends Error {

