@@ -127,14 +127,16 @@ test('under concurrent tenant load the API survives terminated backends, a PgBou
   });
   await runFault('pause', async (w) => {
     theRig.proxy.pause();
+    let frozen = 0;
     try {
       await sleep(PAUSE_MS);
     } finally {
-      const frozen = theRig.proxy.connections;
+      frozen = theRig.proxy.connections;
       w.detail = `${frozen} proxied connections frozen`;
       theRig.proxy.resume();
-      if (frozen === 0) throw new Error('no connection went through the proxy, so the pause froze nothing');
     }
+    // Checked after the finally, so an error of the pause itself is never replaced by this one.
+    if (frozen === 0) throw new Error('no connection went through the proxy, so the pause froze nothing');
   });
   await runFault('lock', async (w) => {
     let held: HeldLock | undefined;

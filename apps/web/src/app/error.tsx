@@ -12,7 +12,7 @@ export default function ErrorPage({ error, reset }: { error: Error & { digest?: 
         <h1>Something went wrong</h1>
         <p className="muted">We could not load this page. Try again; if it keeps failing, the database may be unreachable.</p>
         {error.digest ? <p className="muted small">Reference: {error.digest}</p> : null}
-        <button className="button primary" onClick={reset}>
+        <button type="button" className="button primary" onClick={reset}>
           Try again
         </button>
       </div>
