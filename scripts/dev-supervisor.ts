@@ -20,7 +20,7 @@
  *   503 meanwhile. One warning when it stops answering, one line when it is back. Watched only once
  *   the apps are ready: before that, the health check reports an unreachable database itself.
  */
-import type { DevDatabase, PgBouncer } from '@tenantry/db/testing';
+import { isAlive, type DevDatabase, type PgBouncer } from '@tenantry/db/testing';
 import { answersTcp, sleep } from './dev-checks.js';
 
 /** More than this many PgBouncer restarts within RESTART_WINDOW_MS: stop instead. */
@@ -216,14 +216,4 @@ function describeUrl(url: string): string {
 function ordinal(n: number): string {
   const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
   return `${n}${suffix}`;
-}
-
-/** True while `pid` exists. EPERM: it exists but belongs to another user. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

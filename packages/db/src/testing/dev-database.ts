@@ -301,7 +301,7 @@ function postmasterPid(dataDir: string): number | undefined {
 }
 
 /** True while `pid` exists. EPERM means it exists but belongs to another user (as root, never). */
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -31,7 +31,7 @@ export {
   RollbackSignal,
 } from './fuzz/index.js';
 export type { IsolationFuzzOptions, IsolationReport, FaultInjectors, FuzzOperation, FuzzTenant, OperationEnv, BeforeRunEnv, Random } from './fuzz/index.js';
-export { provisionDevDatabase, type DevDatabase, type ProvisionDevDatabaseOptions } from './dev-database.js';
+export { provisionDevDatabase, isAlive, type DevDatabase, type ProvisionDevDatabaseOptions } from './dev-database.js';
 export {
   provisionTestRig,
   attachTestRig,
