@@ -181,10 +181,6 @@ export class TenantClient extends pg.Client {
   }
 
   /**
-   * A statement's error as the caller should see it: availability failures typed (naming the limit
-   * that expired, when one did), everything else untouched for adapter-pg to map (P2002, ...).
-   */
-  /**
    * The connection's own 'error' event carries the typed error too: pg-pool's `query()` listens to
    * it and hands what it gets to the caller, and for a socket that breaks (or that this side closed)
    * that event comes before the statement's own error.
@@ -197,6 +193,10 @@ export class TenantClient extends pg.Client {
     return super.emit(event, ...args);
   }
 
+  /**
+   * A statement's error as the caller should see it: availability failures typed (naming the limit
+   * that expired, when one did), everything else untouched for adapter-pg to map (P2002, ...).
+   */
   private typedError(error: Error, limits: StatementLimits, idleLimits = this[lastLimitsKey]): Error {
     if (error instanceof DatabaseAvailabilityError) return error;
     const unanswered = this[unansweredKey];
