@@ -1,8 +1,9 @@
 // Layering, checked by dependency-cruiser (`pnpm lint:layers`, also in .ci/run; scripts/check-layers.mjs proves the
-// rules fire). Dependencies point one way: apps -> @tenantry/db -> @tenantry/prisma (issue 13).
-//   packages/prisma  the engine, schema-agnostic: no packages/db, no app, no generated Prisma client (its tests:
-//                    a warning, see engine-test-imports-db)
-//   packages/db      this app's database package: no app
+// rules fire). Dependencies point one way: apps -> @tenantry/db -> @tenantry/prisma; @tenantry/testing -> prisma.
+//   packages/prisma  the engine, schema-agnostic: no packages/db, no kit, no app, no generated Prisma client (its
+//                    tests: a warning, see engine-test-imports-db)
+//   packages/testing the test kit, schema-agnostic too: the engine only (no packages/db, no app, no generated client)
+//   packages/db      this app's database package, built with the engine (and the kit for its tests): no app
 //   apps/*, bench    may import db and prisma; packages/* never import an app or bench
 // Paths in the rules are resolved paths (a workspace import such as `@tenantry/db` resolves through its symlink
 // to packages/db/src/...), so the rules hold however a file spells the import.
@@ -39,6 +40,22 @@ module.exports = {
         "The engine's own tests may borrow packages/db's generated client as a schema to test against (packages/prisma/test/compat.test.ts does, on purpose). Reported as a warning: the engine's tests would better own a fixture schema, so the engine's test suite does not depend on this app's.",
       severity: 'warn',
       from: { path: '^packages/prisma/test/' },
+      to: { path: ['^packages/db/', '(^|/)generated/prisma(/|$)'] },
+    },
+    {
+      name: 'engine-imports-testing',
+      comment:
+        'The engine never depends on the test kit (@tenantry/testing depends on the engine). `tenantry fuzz` finds the kit in the user\'s project at run time instead.',
+      severity: 'error',
+      from: { path: '^packages/prisma/' },
+      to: { path: '^packages/testing/' },
+    },
+    {
+      name: 'testing-imports-db',
+      comment:
+        "packages/testing is the schema-agnostic test kit: it works on any project's schema, so it never imports packages/db or a generated client. Take what differs (migrations, seed) as an option.",
+      severity: 'error',
+      from: { path: '^packages/testing/' },
       to: { path: ['^packages/db/', '(^|/)generated/prisma(/|$)'] },
     },
     {

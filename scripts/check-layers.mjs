@@ -35,6 +35,8 @@ for (const [from, to] of [
   ['apps/api/', 'packages/db/src/'],
   ['apps/web/', 'packages/db/src/'],
   ['packages/db/', 'packages/prisma/src/'],
+  ['packages/db/', 'packages/testing/src/'],
+  ['packages/testing/', 'packages/prisma/src/'],
 ]) {
   if (!edges.some(([f, t]) => f.startsWith(from) && t.startsWith(to))) {
     console.error(
@@ -121,6 +123,22 @@ const fixtures = [
     'engine-test-imports-db',
   ],
   [
+    'packages/testing/package.json',
+    JSON.stringify({ name: '@tenantry/testing', type: 'module', exports: { '.': './src/index.ts' } }),
+    null,
+  ],
+  ['packages/testing/src/index.ts', "import { engine } from '@tenantry/prisma';\nexport const kit = engine;\n", null],
+  [
+    'packages/prisma/src/bad-testing.ts',
+    "import { kit } from '@tenantry/testing';\nexport const x = kit;\n",
+    'engine-imports-testing',
+  ],
+  [
+    'packages/testing/src/bad-db.ts',
+    "import { db } from '@tenantry/db';\nexport const x = db;\n",
+    'testing-imports-db',
+  ],
+  [
     'packages/db/src/bad-app.ts',
     "import { main } from '../../../apps/api/src/main.js';\nexport const x = main;\n",
     'package-imports-app',
@@ -167,6 +185,10 @@ try {
   };
   link('packages/db', 'prisma', 'packages/prisma');
   link('packages/prisma', 'db', 'packages/db'); // as if someone added the wrong dependency
+  link('packages/prisma', 'testing', 'packages/testing'); // the same
+  link('packages/testing', 'prisma', 'packages/prisma');
+  link('packages/testing', 'db', 'packages/db'); // the same
+  link('packages/db', 'testing', 'packages/testing');
   for (const app of ['apps/api', 'bench']) {
     link(app, 'db', 'packages/db');
     link(app, 'prisma', 'packages/prisma');

@@ -8,7 +8,7 @@
 // tenantry_owner, applies the committed migrations as the owner, and installs pgTAP there when the
 // server has it (CREATE EXTENSION needs the superuser; Debian: postgresql-15-pgtap).
 import pg from 'pg';
-import { provisionTestRig } from '../src/testing/test-rig.js';
+import { provisionTestRig } from '../src/testing/index.js';
 
 async function main(name: string): Promise<void> {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Cannot create database "${name}" because it is not a lower-case SQL identifier.`);

@@ -16,7 +16,7 @@ import { describeDemoSeed, loadDemoData } from '../src/testing/demo-data.js';
 import { describeUrl, resolveDatabase } from '../src/testing/dev-env.js';
 import { runMain } from '@tenantry/prisma/cli';
 import { translateMigrationError } from '@tenantry/prisma/migrate';
-import { migrateDeploy } from '../src/testing/databases.js';
+import { migrateDeploy } from '../src/testing/index.js';
 
 const usage = `Usage: tsx scripts/db-reset.ts [--force] [--allow-remote] [--url <owner url>] [--skip-seed]
   --force          do not ask before dropping (scripts, CI)

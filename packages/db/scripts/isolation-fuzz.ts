@@ -12,11 +12,11 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createTenantPrismaClient } from '../src/client.js';
 import { createAdminPrismaClient } from '../src/admin.js';
-import { ROLES } from '../src/testing/databases.js';
-import { provisionTestRig } from '../src/testing/test-rig.js';
+import { ROLES } from '../src/testing/index.js';
+import { provisionTestRig } from '../src/testing/index.js';
 import {
   formatIsolationReport, isolationLine, runIsolationFuzz, seedTenantryFuzzData, tenantryOperations, type IsolationReport,
-} from '../src/testing/fuzz/index.js';
+} from '../src/testing/index.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),

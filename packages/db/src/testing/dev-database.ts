@@ -26,7 +26,8 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
-import { ROLES, createOwnedDatabase, ensureRoles, migrateDeploy, roleUrl } from './databases.js';
+import { ROLES, createOwnedDatabase, ensureRoles, freeLocalPort, provisionPersistentEmbeddedPostgres, roleUrl, startPgBouncer, type PgBouncer, type PostgresServer } from '@tenantry/testing';
+import { migrateDeploy } from './app-rig.js';
 import { seedDemoDataAt } from './demo-data.js';
 import {
   DEV_DATABASE,
@@ -40,8 +41,6 @@ import {
   writeDevEnvFile,
   type DevUrls,
 } from './dev-env.js';
-import { startPgBouncer, type PgBouncer } from './pgbouncer.js';
-import { freeLocalPort, provisionPersistentEmbeddedPostgres, type PostgresServer } from './postgres-server.js';
 
 export interface DevDatabase {
   source: 'embedded' | 'env';

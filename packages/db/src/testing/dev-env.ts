@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dotenv from 'dotenv';
 import pg from 'pg';
-import type { PostgresServer } from './postgres-server.js';
+import type { PostgresServer } from '@tenantry/testing';
 
 /** The repository root (two levels above packages/db). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');

@@ -22,7 +22,7 @@ import {
   type ReadRetryEvent,
   type TenantPrismaClient,
 } from '../../src/index.js';
-import { freeLocalPort } from '../../src/testing/postgres-server.js';
+import { freeLocalPort } from '../../src/testing/index.js';
 import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { foreignRows, seedTenants, type SeededTenant } from '../support/fixtures.js';
 

@@ -17,7 +17,7 @@ import { tenantContext } from '../../../prisma/src/tenant-context.js';
 import {
   formatIsolationReport, runIsolationFuzz, seedTenantryFuzzData, tenantryOperations, type FuzzTenant,
 } from '../../src/testing/index.js';
-import { Oracle, createRandom, sessionStateOperations, tenantModelsOf } from '../../src/testing/fuzz/index.js';
+import { Oracle, createRandom, sessionStateOperations, tenantModelsOf } from '../../src/testing/index.js';
 import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 let db: TestDatabase;

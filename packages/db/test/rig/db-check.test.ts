@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { auditDatabase, isInitPlanForm, type Finding } from '../../scripts/check/audit.js';
-import { devPassword, restrictDatabasePrivileges } from '../../src/testing/databases.js';
+import { devPassword, restrictDatabasePrivileges } from '../../src/testing/index.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const rig = inject('rig');

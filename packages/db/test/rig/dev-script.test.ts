@@ -14,9 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ROLES, devPassword } from '../../src/testing/databases.js';
-import { startPgBouncer } from '../../src/testing/pgbouncer.js';
-import { freeLocalPort } from '../../src/testing/postgres-server.js';
+import { ROLES, devPassword } from '../../src/testing/index.js';
+import { startPgBouncer } from '../../src/testing/index.js';
+import { freeLocalPort } from '../../src/testing/index.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 

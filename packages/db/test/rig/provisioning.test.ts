@@ -2,8 +2,8 @@
 // front of it in both pool modes. Every isolation suite stands on these, so prove them first.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startPgBouncer, type PgBouncer, type PoolMode } from '../../src/testing/pgbouncer.js';
-import { provisionPostgres, type PostgresServer } from '../../src/testing/postgres-server.js';
+import { startPgBouncer, type PgBouncer, type PoolMode } from '../../src/testing/index.js';
+import { provisionPostgres, type PostgresServer } from '../../src/testing/index.js';
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });

@@ -5,7 +5,7 @@
  * is required here: every integration file runs on both pooled routes.
  */
 import type { TestProject } from 'vitest/node';
-import { provisionTestRig, type TestRigInfo } from '../../src/testing/test-rig.js';
+import { provisionTestRig, type TestRigInfo } from '../../src/testing/index.js';
 
 /** The kit's TestRigInfo, with the template's name and both PgBouncer ports always there. */
 export interface RigInfo extends TestRigInfo {

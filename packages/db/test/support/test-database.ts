@@ -8,10 +8,10 @@ import pg from 'pg';
 import { afterAll, inject } from 'vitest';
 import { createTenantPrismaClient, type TenantPrismaClient, type TenantPrismaClientOptions } from '../../src/index.js';
 import { createAdminPrismaClient, type AdminPrismaClient } from '../../src/admin.js';
-import { ROLES, dropDatabases, type RoleName } from '../../src/testing/databases.js';
-import { attachTestRig, type AttachedTestRig, type Route } from '../../src/testing/test-rig.js';
+import { ROLES, dropDatabases, type RoleName } from '../../src/testing/index.js';
+import { attachTestRig, type AttachedTestRig, type Route } from '../../src/testing/index.js';
 
-export type { Route } from '../../src/testing/test-rig.js';
+export type { Route } from '../../src/testing/index.js';
 
 export interface TestDatabase {
   name: string;

@@ -5,8 +5,8 @@
  * and operations the caller abandons mid-flight. Every id is drawn from the seeded stream before the
  * write, so the oracle knows what each attempt would create even when its answer never arrives.
  */
-import { inheritedStateError, isConclusiveFailure, isRejection } from './outcomes.js';
-import { RollbackSignal, type FuzzOperation, type OperationEnv } from './types.js';
+import { inheritedStateError, isConclusiveFailure, isRejection } from '@tenantry/testing';
+import { RollbackSignal, type FuzzOperation, type OperationEnv } from '@tenantry/testing';
 
 const remember = (env: OperationEnv, model: string, id: string) => {
   const list = env.tenant.known.get(model) ?? [];

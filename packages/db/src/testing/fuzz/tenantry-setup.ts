@@ -3,8 +3,8 @@
  * tenants, so it is a legitimate bypass): each tenant gets workspaces and projects the write
  * operations can target. Bulk `createMany` keeps 50+ tenants to a few statements.
  */
-import { createRandom } from './random.js';
-import type { AnyPrismaClient, FuzzTenant } from './types.js';
+import { createRandom } from '@tenantry/testing';
+import type { AnyPrismaClient, FuzzTenant } from '@tenantry/testing';
 
 export async function seedTenantryFuzzData(
   admin: AnyPrismaClient,

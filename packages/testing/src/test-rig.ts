@@ -1,23 +1,27 @@
 /**
  * The test rig, once: a PostgreSQL server we own as superuser (TEST_DATABASE_URL → testcontainers →
- * embedded), the Tenantry roles, a migrated database (or a template that others are copied from),
- * optionally the demo data, PgBouncer in the requested pool modes, the URL of every role on every
+ * embedded), the Tenantry roles, a database migrated with the project's migrations (or a template that
+ * others are copied from), optionally seeded, PgBouncer in the requested pool modes, the URL of every role on every
  * route, and ONE `stop()` that takes everything down in reverse order.
  *
- * The db, api and web suites, the fault test, the benchmark, the isolation fuzzer and the CI
- * database all provision through this; `pnpm dev`'s persistent database reuses its steps
- * (ensureRoles, seedDemoDataAt, startPgBouncer) but keeps its own life cycle (dev-database.ts).
+ * In this repository the db, api and web suites, the fault test, the benchmark, the isolation fuzzer
+ * and the CI database all provision through this (packages/db binds it to its schema and demo data);
+ * `pnpm dev`'s persistent database reuses its steps (ensureRoles, startPgBouncer) but keeps its own
+ * life cycle.
  *
  * @example
- * const rig = await provisionTestRig({ prefix: `myapp_t${process.pid}`, seed: 'demo', pgbouncer: { modes: ['transaction'] } });
+ * const rig = await provisionTestRig({
+ *   prefix: `myapp_t${process.pid}`,
+ *   migrations: { schemaPath: 'prisma/schema.prisma', migrationsDir: 'prisma/migrations' },
+ *   pgbouncer: { modes: ['transaction'] },
+ * });
  * try {
  *   const url = rig.url('app', 'pgbouncer-transaction'); // tenantry_app → PgBouncer → Postgres
  * } finally {
  *   await rig.stop();
  * }
  */
-import { ROLES, createDatabaseFromTemplate, createMigratedDatabase, dropDatabases, ensureRoles, roleUrl, type RoleName } from './databases.js';
-import { seedDemoDataAt } from './demo-data.js';
+import { ROLES, createDatabaseFromTemplate, createMigratedDatabase, dropDatabases, ensureRoles, migrationSourceFromEnv, roleUrl, type MigrationSource, type RoleName } from './databases.js';
 import { startPgBouncer, type PgBouncer, type PoolMode } from './pgbouncer.js';
 import { provisionPostgres, type PostgresServer, type PostgresSource } from './postgres-server.js';
 
@@ -52,8 +56,13 @@ export interface TestRigOptions<U extends RigUpstream | undefined = undefined> {
    * (`CREATE DATABASE ... TEMPLATE`, ~50 ms) instead of running the migrations again.
    */
   template?: boolean;
-  /** Load the demo tenants (DEMO) into the database, as the admin role. Default: none. */
-  seed?: 'demo' | false;
+  /** The schema and migrations the database is migrated with. Default: {@link migrationSourceFromEnv} (the current directory's prisma/). */
+  migrations?: MigrationSource;
+  /**
+   * Loads data into the freshly migrated database before anything copies it (a template's copies
+   * have it too). Gets the database's URLs by role (`admin` bypasses RLS: seeding crosses tenants).
+   */
+  seed?: ((database: { name: string; url(role: keyof typeof ROLES): string }) => Promise<unknown>) | false;
   /** PgBouncer in front of the server, one per mode. Default: none. */
   pgbouncer?: {
     modes: readonly PoolMode[];
@@ -89,6 +98,8 @@ export interface TestRigInfo {
   template: string | undefined;
   /** PgBouncer ports by pool mode, for the modes that run. */
   pgbouncer: Partial<Record<PoolMode, number>>;
+  /** What createDatabase() migrates a non-template copy with. */
+  migrations?: MigrationSource;
 }
 
 /** What a worker process can do with a TestRigInfo: URLs and databases, but no stop(). */
@@ -159,9 +170,10 @@ export async function provisionTestRig<U extends RigUpstream | undefined = undef
         await dropDatabases(server, { prefix: `${prefix}_` });
       });
     }
+    const migrations = options.migrations ?? migrationSourceFromEnv();
     if (database) {
-      await createMigratedDatabase(server, database);
-      if (options.seed === 'demo') await seedDemoDataAt(roleUrl(server, ROLES.admin, database));
+      await createMigratedDatabase(server, database, migrations);
+      if (options.seed) await options.seed({ name: database, url: (role) => roleUrl(server, ROLES[role], database) });
     }
 
     const bouncers: Partial<Record<PoolMode, PgBouncer>> = {};
@@ -202,8 +214,9 @@ export async function provisionTestRig<U extends RigUpstream | undefined = undef
       database,
       template: template ? database : undefined,
       pgbouncer: Object.fromEntries(Object.entries(bouncers).map(([mode, b]) => [mode, b.port])),
+      migrations,
     };
-    const attached = attach(info, server);
+    const attached = attach(info, server, migrations);
     const via = Object.entries(bouncers).map(([mode, b]) => `pgbouncer ${mode} :${b.port}`);
     log(`ready in ${Date.now() - started} ms: ${server.source} postgres ${server.host}:${server.port}${database ? `, ${template ? 'template' : 'database'} ${database}` : ''}${via.length ? `, ${via.join(', ')}` : ''}`);
     return {
@@ -225,6 +238,7 @@ export async function provisionTestRig<U extends RigUpstream | undefined = undef
 
 /** The rig of `info` (from provisionTestRig, passed to this process): URLs and databases, no stop(). */
 export function attachTestRig(info: TestRigInfo): AttachedTestRig {
+  const migrations = info.migrations ?? migrationSourceFromEnv();
   const server: PostgresServer = {
     source: info.source,
     host: info.host,
@@ -236,10 +250,10 @@ export function attachTestRig(info: TestRigInfo): AttachedTestRig {
     },
     async stop() {},
   };
-  return attach(info, server);
+  return attach(info, server, migrations);
 }
 
-function attach(info: TestRigInfo, server: PostgresServer): AttachedTestRig {
+function attach(info: TestRigInfo, server: PostgresServer, migrations: MigrationSource): AttachedTestRig {
   const hasRoute = (route: Route) => route === 'direct' || info.pgbouncer[ROUTE_MODE[route]] !== undefined;
   return {
     info,
@@ -267,7 +281,7 @@ function attach(info: TestRigInfo, server: PostgresServer): AttachedTestRig {
     async createDatabase(suffix) {
       const name = `${info.prefix}_${suffix}`;
       if (info.template) await createDatabaseFromTemplate(server, name, info.template);
-      else await createMigratedDatabase(server, name);
+      else await createMigratedDatabase(server, name, migrations);
       return name;
     },
   };

@@ -13,7 +13,6 @@ import { Oracle, type Violation } from './oracle.js';
 import { inheritedStateError, isConclusiveFailure } from './outcomes.js';
 import { createRandom, type Random } from './random.js';
 import { sessionStateOperations } from './session-state-operations.js';
-import { tenantryOperations } from './tenantry-operations.js';
 import type { AnyPrismaClient, FuzzOperation, FuzzTenant } from './types.js';
 
 export interface FaultInjectors {
@@ -252,4 +251,4 @@ export function isolationLine(
   return `isolation: ops=${r.ops} tenants=${r.tenants} faults=${r.faults} crossTenantRows=${r.crossTenantRows} noContextRows=${r.noContextRows} lostWrites=${r.lostWrites} phantomWrites=${r.phantomWrites} inheritedSessionState=${r.inheritedSessionState} seed=${r.seed}`;
 }
 
-export { tenantryOperations, sessionStateOperations };
+export { sessionStateOperations };

@@ -1,29 +1,33 @@
 /**
  * Databases for tests and local development on a server we own as superuser: the three roles, a
- * template database migrated once with Prisma's own migrations, and cheap per-test-file copies
+ * template database migrated once with the project's migrations, and cheap per-test-file copies
  * (`CREATE DATABASE ... TEMPLATE`, a file copy, ~50 ms instead of re-running migrations).
  *
  * Roles (docs/DESIGN.md "Connections and roles"):
  * - tenantry_owner: owns the schema, runs migrations (DIRECT_URL).
  * - tenantry_app: the runtime role (DATABASE_URL). NOSUPERUSER, NOBYPASSRLS, owns nothing.
- * - tenantry_admin: BYPASSRLS, only for @tenantry/db/admin (DATABASE_ADMIN_URL).
+ * - tenantry_admin: BYPASSRLS, only for the admin client (@tenantry/prisma/admin, DATABASE_ADMIN_URL).
  */
 import pg from 'pg';
-import { fileURLToPath } from 'node:url';
-import { migrateDeploy as deployMigrations, migrationsDirFromEnv, schemaPathFromEnv, type MigrationTarget } from '@tenantry/prisma/migrate';
+import path from 'node:path';
+import { migrateDeploy, migrationsDirFromEnv, schemaPathFromEnv } from '@tenantry/prisma/migrate';
 import type { PostgresServer } from './postgres-server.js';
 
+/** Which schema and migrations a database is migrated with (what prisma.config.ts's `schema` and `migrations.path` say). */
+export interface MigrationSource {
+  schemaPath: string;
+  migrationsDir: string;
+}
+
 /**
- * The engine's migrate runner on this package's schema and migrations (TENANTRY_SCHEMA_PATH /
- * TENANTRY_MIGRATIONS_DIR win, as in prisma.config.ts), from any working directory.
+ * The migrations of the project in `cwd` (default the current directory): TENANTRY_SCHEMA_PATH /
+ * TENANTRY_MIGRATIONS_DIR when set, else `prisma/schema.prisma` and `prisma/migrations` there.
  */
-export function migrateDeploy(target: MigrationTarget): ReturnType<typeof deployMigrations> {
-  const prismaDir = fileURLToPath(new URL('../../prisma/', import.meta.url));
-  return deployMigrations({
-    schemaPath: schemaPathFromEnv(process.env, `${prismaDir}schema.prisma`),
-    migrationsDir: migrationsDirFromEnv(process.env, `${prismaDir}migrations`),
-    ...target,
-  });
+export function migrationSourceFromEnv(cwd = process.cwd()): MigrationSource {
+  return {
+    schemaPath: schemaPathFromEnv(process.env, path.join(cwd, 'prisma', 'schema.prisma')),
+    migrationsDir: migrationsDirFromEnv(process.env, path.join(cwd, 'prisma', 'migrations')),
+  };
 }
 
 export const ROLES = { owner: 'tenantry_owner', app: 'tenantry_app', admin: 'tenantry_admin' } as const;
@@ -83,10 +87,13 @@ export async function ensureRoles(server: PostgresServer): Promise<void> {
   });
 }
 
-/** Creates `name` owned by tenantry_owner and applies the committed migrations as the owner. */
-export async function createMigratedDatabase(server: PostgresServer, name: string): Promise<void> {
+/**
+ * Creates `name` owned by tenantry_owner and applies `migrations` (default: {@link migrationSourceFromEnv})
+ * as the owner, with the engine's migrate runner.
+ */
+export async function createMigratedDatabase(server: PostgresServer, name: string, migrations: MigrationSource = migrationSourceFromEnv()): Promise<void> {
   await createOwnedDatabase(server, name, { replace: true });
-  await migrateDeploy({ url: roleUrl(server, ROLES.owner, name) });
+  await migrateDeploy({ ...migrations, url: roleUrl(server, ROLES.owner, name) });
 }
 
 /**
