@@ -45,7 +45,7 @@ module.exports = {
     {
       name: 'engine-imports-testing',
       comment:
-        'The engine never depends on the test kit (@tenantry/testing depends on the engine). `tenantry fuzz` finds the kit in the user\'s project at run time instead.',
+        "The engine never depends on the test kit (@tenantry/testing depends on the engine). `tenantry fuzz` finds the kit in the user's project at run time instead.",
       severity: 'error',
       from: { path: '^packages/prisma/' },
       to: { path: '^packages/testing/' },
