@@ -2,6 +2,7 @@
 // database resolver (packages/db's scripts/tenantry.ts starts its dev database when no URL is set).
 import { checkCommand } from './check.js';
 import { createContext, type TenantryCliOptions } from './context.js';
+import { generateCommand } from './generate.js';
 import { migrateCommand } from './migrate.js';
 import { policiesCommand } from './policies.js';
 import { runMain } from './run-main.js';
@@ -13,6 +14,7 @@ export { runMain } from './run-main.js';
 const usageOf = (program: string) => `Usage: ${program} [--config <prisma.config.ts>] <command> [options]
 
 Commands:
+  generate                          prisma generate, also offline (no native engine download)
   migrate dev|deploy|status|drift   Prisma Migrate (offline too); dev generates the RLS of new tenant tables
   check                             Audit a live database's Row-Level Security (exit 1 on any failure)
   policies <Model>                  Print the RLS migrate dev generates for a model's table
@@ -40,6 +42,8 @@ export async function runTenantry(argv: string[], options: TenantryCliOptions = 
   const ctx = createContext(configPath, options);
   const [command, ...args] = rest;
   switch (command) {
+    case 'generate':
+      return generateCommand(args, ctx);
     case 'migrate':
       return migrateCommand(args, ctx);
     case 'check':
