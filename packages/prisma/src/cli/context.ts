@@ -99,10 +99,17 @@ export interface CliContext {
 export function createContext(configPath: string | undefined, options: TenantryCliOptions = {}): CliContext {
   let loaded: Promise<LoadedConfig> | undefined;
   const config = () => (loaded ??= loadPrismaConfig(configPath));
-  const tenantField = options.fields?.tenantField ?? (process.env.TENANTRY_TENANT_FIELD || undefined);
-  const workspaceField = options.fields?.workspaceField ?? (process.env.TENANTRY_WORKSPACE_FIELD || undefined);
-  const fields: Partial<TenantFields> = { ...(tenantField ? { tenantField } : {}), ...(workspaceField ? { workspaceField } : {}) };
-  return { config, resolveDatabase: options.resolveDatabase ?? defaultResolver(config), fields, programName: options.programName ?? 'tenantry' };
+  return {
+    config,
+    resolveDatabase: options.resolveDatabase ?? defaultResolver(config),
+    // Read when used, not here: runTenantry loads prisma.config.ts first, which may load .env (dotenv/config).
+    get fields(): Partial<TenantFields> {
+      const tenantField = options.fields?.tenantField ?? (process.env.TENANTRY_TENANT_FIELD || undefined);
+      const workspaceField = options.fields?.workspaceField ?? (process.env.TENANTRY_WORKSPACE_FIELD || undefined);
+      return { ...(tenantField ? { tenantField } : {}), ...(workspaceField ? { workspaceField } : {}) };
+    },
+    programName: options.programName ?? 'tenantry',
+  };
 }
 
 /** --url, else the variable from the environment, else prisma.config.ts's datasource url (migrate, check), else the alternatives. */

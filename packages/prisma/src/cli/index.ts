@@ -41,6 +41,9 @@ export async function runTenantry(argv: string[], options: TenantryCliOptions = 
   const { configPath, rest } = takeConfig(argv);
   const ctx = createContext(configPath, options);
   const [command, ...args] = rest;
+  // prisma.config.ts first: what it loads (`import 'dotenv/config'`) is what every command reads, e.g.
+  // TENANTRY_TENANT_FIELD and TENANTRY_RUNTIME_ROLE from the project's .env.
+  if (command !== undefined && !['--help', '-h', 'help'].includes(command)) await ctx.config();
   switch (command) {
     case 'generate':
       return generateCommand(args, ctx);
