@@ -119,16 +119,3 @@ export async function recentTasks(tenantId: string, deadlineMs = 2000) {
 }
 // end-snippet
 
-// snippet: own-schema
-import { createTenantPrismaClient as scopedClientFor, tenantContext as context } from '@tenantry/prisma';
-import { PrismaClient as GeneratedClient } from '../src/generated/prisma/client.js'; // your generated client
-
-// The engine reads which models are tenant-scoped from the class's own data model.
-export function ownClient(connectionString = process.env.DATABASE_URL) {
-  return scopedClientFor({ PrismaClient: GeneratedClient, connectionString, poolSize: 5 });
-}
-
-export async function ownProjects(db: GeneratedClient, tenantId: string) {
-  return context.run({ tenantId }, () => db.project.findMany({ take: 20 }));
-}
-// end-snippet
