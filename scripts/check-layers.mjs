@@ -2,7 +2,7 @@
 // fire. (1) The real run: exits non-zero on any error-severity violation. (2) A resolution check: the graph must
 // contain apps -> packages/db and packages/db -> packages/prisma edges, else the rules pass because nothing resolved.
 // (3) Fixtures: a scratch directory laid out like this repository, holding one deliberately wrong import per rule,
-// is cruised with the same config; each must be reported under its rule, and the allowed imports must not be.
+// is cruised with the same config; each must be reported under its rule as an error, and the allowed imports must not be.
 // Writes nothing inside the repository.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -122,6 +122,12 @@ const fixtures = [
     "import { PrismaClient } from '../../db/src/generated/prisma/client.js';\nexport const x = PrismaClient;\n",
     'engine-test-imports-db',
   ],
+  ['packages/prisma/test/fixture/generated/prisma/client.ts', 'export class PrismaClient {}\n', null],
+  [
+    'packages/prisma/test/own-fixture.test.ts',
+    "import { PrismaClient } from './fixture/generated/prisma/client.js';\nexport const x = PrismaClient;\n",
+    null,
+  ],
   [
     'packages/testing/package.json',
     JSON.stringify({ name: '@tenantry/testing', type: 'module', exports: { '.': './src/index.ts' } }),
@@ -195,17 +201,19 @@ try {
   }
 
   const result = JSON.parse(cruise(dir, ['--output-type', 'json', 'apps', 'packages', 'bench']).stdout);
-  const found = result.summary.violations.map((v) => ({ rule: v.rule.name, from: v.from, to: v.to }));
+  const found = result.summary.violations.map((v) => ({ rule: v.rule.name, severity: v.rule.severity, from: v.from }));
   for (const [file, , rule] of fixtures) {
     if (file.startsWith('node_modules/') || file.endsWith('.json')) continue;
-    const hits = found.filter((v) => v.from === file).map((v) => v.rule);
-    const ok = rule === null ? hits.length === 0 : hits.includes(rule);
+    const hits = found.filter((v) => v.from === file);
+    // Every rule is an error: a warning would let CI pass with the wrong import in place.
+    const ok = rule === null ? hits.length === 0 : hits.some((v) => v.rule === rule && v.severity === 'error');
     if (ok) {
       console.log(`✓ ${file}: ${rule ?? 'allowed'}`);
     } else {
       failures++;
+      const reported = hits.map((v) => `${v.rule} (${v.severity})`).join(', ') || 'nothing';
       console.error(
-        `✗ ${file}: expected ${rule ?? 'no violation'}, dependency-cruiser reported ${hits.join(', ') || 'nothing'}`,
+        `✗ ${file}: expected ${rule ? `${rule} (error)` : 'no violation'}, dependency-cruiser reported ${reported}`,
       );
     }
   }

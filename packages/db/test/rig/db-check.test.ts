@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { auditDatabase, isInitPlanForm, type Finding } from '../../scripts/check/audit.js';
+import { auditDatabase, isInitPlanForm, type Finding } from '@tenantry/prisma/check';
 import { devPassword, restrictDatabasePrivileges } from '../../src/testing/index.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { checkDrift } from '../../scripts/migrate/run.js';
+import { checkDrift } from '@tenantry/prisma/migrate';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const migrationsDir = path.join(packageRoot, 'prisma', 'migrations');
@@ -59,7 +59,7 @@ describe('migrations', () => {
   });
 
   it('schema.prisma and the committed migrations do not drift', async () => {
-    const report = await checkDrift({ url: rig.superuserUrl });
+    const report = await checkDrift({ url: rig.superuserUrl, schemaPath, migrationsDir });
     expect(report.script).toBe('');
   });
 

@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { auditDatabase } from '../../scripts/check/audit.js';
-import { addRlsToMigration, tenantTablesCreatedIn, workspaceKeyWarnings } from '../../scripts/migrate/policies.js';
+import { auditDatabase } from '@tenantry/prisma/check';
+import { addRlsToMigration, tenantTablesCreatedIn, workspaceKeyWarnings } from '@tenantry/prisma/migrate';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const rig = inject('rig');
