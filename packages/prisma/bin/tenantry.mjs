@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `tenantry`: the engine's CLI (src/cli/tenantry.ts), run through tsx like the repository's other scripts,
-// so it also loads the user's prisma.config.ts (TypeScript) without a build step.
+// `tenantry` in this workspace: the engine's CLI from source (src/cli/tenantry.ts) through tsx, with no build
+// step. The published package's bin is the build instead (publishConfig.bin: dist/cli/tenantry.js, plain node).
 import { register } from 'tsx/esm/api';
 
 register();

@@ -41,10 +41,7 @@ export async function loadPrismaConfig(configPath?: string): Promise<LoadedConfi
   }
   const baseDir = file ? path.dirname(file) : process.cwd();
   let config: { schema?: string; migrations?: { path?: string }; datasource?: { url?: string; shadowDatabaseUrl?: string } } = {};
-  if (file) {
-    const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
-    config = ((await (mod.default ?? mod)) ?? {}) as typeof config;
-  }
+  if (file) config = ((await importConfig(file)) ?? {}) as typeof config;
   return {
     ...(file ? { file } : {}),
     schemaPath: path.resolve(baseDir, config.schema ?? path.join('prisma', 'schema.prisma')),
@@ -53,6 +50,20 @@ export async function loadPrismaConfig(configPath?: string): Promise<LoadedConfi
     ...(config.datasource?.shadowDatabaseUrl ? { shadowDatabaseUrl: config.datasource.shadowDatabaseUrl } : {}),
     baseDir,
   };
+}
+
+/**
+ * The config's default export. prisma.config.ts is TypeScript, and the published CLI is JavaScript on plain node
+ * (node 20 cannot import .ts), so it is imported through tsx's loader, registered for this one import only
+ * (tsImport): nothing else the CLI loads goes through it. Pitfall: in a project without "type": "module" tsx
+ * loads the file as CommonJS, and `export default` arrives one `default` deeper.
+ */
+async function importConfig(file: string): Promise<unknown> {
+  const { tsImport } = await import('tsx/esm/api');
+  const mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown };
+  let value: unknown = mod.default ?? mod;
+  if (value && typeof value === 'object' && '__esModule' in value && 'default' in value) value = (value as { default: unknown }).default;
+  return await value;
 }
 
 export type UrlVariable = 'DATABASE_URL' | 'DIRECT_URL' | 'DATABASE_ADMIN_URL' | 'SHADOW_DATABASE_URL';
