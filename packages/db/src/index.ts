@@ -6,40 +6,9 @@
  */
 export { prisma, getPrisma, createTenantPrismaClient } from './client.js';
 export type { TenantPrismaClient, TenantPrismaClientOptions } from './client.js';
-export {
-  tenantContext,
-  validateTenantContext,
-  type TenantContext,
-  TenantPool,
-  SUPABASE_ROLES,
-  InvalidSupabaseContextError,
-  type SupabaseRole,
-  type JwtClaims,
-  TenantryError,
-  MissingTenantContextError,
-  InvalidTenantContextError,
-  TenantMismatchError,
-  MissingWorkspaceError,
-  UnsupportedQueryError,
-  TenantryConfigError,
-  TenantClientClosedError,
-  TenantContextMismatchError,
-  DatabaseAvailabilityError,
-  ConnectionLostError,
-  DatabaseUnreachableError,
-  PoolExhaustedError,
-  DeadlineExceededError,
-  TransactionConflictError,
-  SerializationFailureError,
-  DeadlockDetectedError,
-  type DeadlineKind,
-  type DeadlineSource,
-  availabilityErrorOf,
-  postgresCodeOf,
-  onReadRetry,
-  type ReadRetryEvent,
-  tenantExtension,
-} from '@tenantry/prisma';
+// The engine's context, errors, TenantPool and the rest, as the engine exports them. The local exports above
+// win over the engine's of the same name (createTenantPrismaClient, bound to this schema's PrismaClient).
+export * from '@tenantry/prisma';
 // Prisma's types and runtime namespace for consumers (no `export *` of generated code).
 export { Prisma, MembershipRole } from './generated/prisma/client.js';
 export type { Tenant, User, Membership, Workspace, Project, Task } from './generated/prisma/client.js';

@@ -87,18 +87,6 @@ describe('README examples', () => {
     }
   });
 
-  it('ownClient: the engine over a generated client scopes every model, and no context reads nothing', async () => {
-    const own = examples.ownClient(db.runtimeUrl);
-    try {
-      const projects = await examples.ownProjects(own, a.tenantId);
-      expect(projects.length).toBe(a.projectIds.length);
-      expect(projects.every((p) => p.tenantId === a.tenantId)).toBe(true);
-      await expect(own.project.findMany()).rejects.toThrow(/no tenant context is active/);
-    } finally {
-      await own.$disconnect();
-    }
-  });
-
   it('countAllTenants sees every tenant through the admin client', async () => {
     expect(await examples.countAllTenants()).toBe(2);
   });
