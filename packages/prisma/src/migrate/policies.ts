@@ -218,9 +218,9 @@ export function workspaceKeyWarnings(sql: string, earlier: string[] = [], keys: 
       warnings.push({
         constraint, table, parent,
         message:
-          `Warning: tenant-wide table ${table} (no workspace_id) references workspace-scoped ${parent} by foreign key ${constraint}, so every context of the tenant, ` +
+          `Warning: tenant-wide table ${table} (no ${keys.workspace}) references workspace-scoped ${parent} by foreign key ${constraint}, so every context of the tenant, ` +
           `narrowed to a workspace or not, reads rows that expose every workspace's ${parent} (${see}). ` +
-          `Fix: give the model a workspaceId (@map("workspace_id"), defaulting from app.workspace_id) and put it in the relation: ` +
+          `Fix: give the model a ${camel([keys.workspace])} (@map("${keys.workspace}"), defaulting from app.workspace_id) and put it in the relation: ` +
           `@relation(fields: [${camel(withWorkspace(columns, keys))}], references: [${camel(withWorkspace(references, keys))}]); then run pnpm db:migrate again.`,
       });
       continue;
@@ -232,7 +232,7 @@ export function workspaceKeyWarnings(sql: string, earlier: string[] = [], keys: 
     warnings.push({
       constraint, table, parent,
       message:
-        `Warning: foreign key ${constraint} (${columns.join(', ')}) of workspace-scoped ${table} references workspace-scoped ${parent} (${references.join(', ')}) without pairing workspace_id, ` +
+        `Warning: foreign key ${constraint} (${columns.join(', ')}) of workspace-scoped ${table} references workspace-scoped ${parent} (${references.join(', ')}) without pairing ${keys.workspace}, ` +
         `so a ${table} row can sit in another workspace than its ${parent} row and workspace scoping leaks (${see}). ` +
         `Fix in schema.prisma: @relation(fields: [${camel(fixedColumns)}], references: [${camel(fixedReferences)}])` +
         (unique ? '' : `, and @@unique([${camel(fixedReferences)}]) on the parent model`) +
