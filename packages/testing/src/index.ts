@@ -3,7 +3,8 @@
  * PostgreSQL. Provision a server (TEST_DATABASE_URL → testcontainers → embedded), PgBouncer in front
  * of it, databases migrated with the project's own migrations and the Tenantry roles;
  * provisionTestRig() does all of that in one call (and one stop()). The isolation fuzzer runs
- * operations of every kind in random tenants' contexts, with faults, and counts what crossed over.
+ * operations of every kind in random tenants' contexts, with faults, and counts what crossed over;
+ * seedTenants() gives it tenants on any schema. `@tenantry/testing/cli` is `tenantry fuzz`.
  */
 export { provisionPostgres, provisionPersistentEmbeddedPostgres, freeLocalPort, type PostgresServer, type PostgresSource } from './postgres-server.js';
 export { startPgBouncer, type PgBouncer, type PoolMode } from './pgbouncer.js';
@@ -38,6 +39,7 @@ export {
   formatIsolationReport,
   isolationLine,
   genericReadOperations,
+  genericWriteOperations,
   tenantModelsOf,
   sessionStateOperations,
   ENGINE_SETTINGS_STATEMENT,
@@ -63,4 +65,9 @@ export type {
   SessionStateOptions,
   SessionStateRow,
   AnyPrismaClient,
+  TenantFieldOptions,
+  GenericWriteOptions,
+  OracleFields,
 } from './fuzz/index.js';
+export { seedTenants, seedOrder, type SeededTenant, type SeedTenantsOptions, type TenantSeedInfo, type Row } from './seed.js';
+export { schemaModelOf, type SchemaModel, type SchemaModelOptions, type ModelDef, type FieldDef, type RelationDef } from './schema-model.js';

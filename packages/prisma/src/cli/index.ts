@@ -1,7 +1,10 @@
 // `@tenantry/prisma/cli`: the `tenantry` command as a function, for a package that wraps it with its own
 // database resolver (packages/db's scripts/tenantry.ts starts its dev database when no URL is set).
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { checkCommand } from './check.js';
-import { createContext, type TenantryCliOptions } from './context.js';
+import { createContext, type CliContext, type TenantryCliOptions } from './context.js';
 import { generateCommand } from './generate.js';
 import { migrateCommand } from './migrate.js';
 import { policiesCommand } from './policies.js';
@@ -18,10 +21,32 @@ Commands:
   migrate dev|deploy|status|drift   Prisma Migrate (offline too); dev generates the RLS of new tenant tables
   check                             Audit a live database's Row-Level Security (exit 1 on any failure)
   policies <Model>                  Print the RLS migrate dev generates for a model's table
-  fuzz                              The isolation fuzzer (see its message)
+  fuzz                              Fuzz tenant isolation on a throwaway database (needs @tenantry/testing)
 
 The schema, migrations and datasource URL come from prisma.config.ts in the current directory (or --config).
 Run \`${program} <command> --help\` for a command's options.`;
+
+/**
+ * `tenantry fuzz` lives in the test kit (@tenantry/testing/cli), which the engine never imports: it is resolved
+ * from the PROJECT (its node_modules), and imported by a computed path, so the engine runs without the kit.
+ */
+async function fuzzCommand(args: string[], configPath: string | undefined, ctx: CliContext): Promise<number> {
+  const kitCli = '@tenantry/testing/cli';
+  let entry: string;
+  try {
+    entry = createRequire(path.join(process.cwd(), 'package.json')).resolve(kitCli);
+  } catch {
+    process.stderr.write(
+      `Cannot run ${ctx.programName} fuzz because @tenantry/testing is not installed in this project (${process.cwd()}). ` +
+        'install @tenantry/testing as a dev dependency (e.g. pnpm add -D @tenantry/testing) and run again.\n',
+    );
+    return 2;
+  }
+  const kit = (await import(pathToFileURL(entry).href)) as {
+    runFuzzCommand(argv: string[], options: { configPath?: string; fields?: CliContext['fields']; programName?: string }): Promise<number>;
+  };
+  return kit.runFuzzCommand(args, { ...(configPath !== undefined ? { configPath } : {}), fields: ctx.fields, programName: ctx.programName });
+}
 
 /** Takes `--config <file>` / `--config=<file>` out of `argv`. */
 function takeConfig(argv: string[]): { configPath?: string; rest: string[] } {
@@ -54,12 +79,7 @@ export async function runTenantry(argv: string[], options: TenantryCliOptions = 
     case 'policies':
       return policiesCommand(args, ctx);
     case 'fuzz':
-      process.stderr.write(
-        'tenantry fuzz is not in the engine yet: the isolation fuzzer kit still lives in this repository\'s packages/db ' +
-          '(scripts/isolation-fuzz.ts, run it with `pnpm --filter @tenantry/db test:isolation`), because it provisions its ' +
-          'databases through packages/db/src/testing; issue 13 moves it into @tenantry/testing.\n',
-      );
-      return 2;
+      return fuzzCommand(args, configPath, ctx);
     case undefined:
     case '--help':
     case '-h':

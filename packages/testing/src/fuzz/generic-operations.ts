@@ -1,10 +1,10 @@
 /**
  * Read operations for ANY schema, derived from the client's data model: for every tenant-scoped
- * model (one with a `tenantId` field), reads of every kind whose results the oracle checks, and
- * no-context operations that must throw or see nothing. Write operations need valid data, so they
- * come from factories (`createOperation`) or from a schema-specific set (tenantry-operations.ts).
+ * model (one with the tenant field, `tenantId` unless configured), reads of every kind whose results
+ * the oracle checks, and no-context operations that must throw or see nothing. The writes, which
+ * need valid data, are derived from the schema file (generic-writes.ts).
  */
-import { MissingTenantContextError } from '@tenantry/prisma';
+import { MissingTenantContextError, tenantMetadataOf } from '@tenantry/prisma';
 import { isRejection } from './outcomes.js';
 import type { AnyPrismaClient, FuzzOperation, OperationEnv } from './types.js';
 
@@ -13,30 +13,35 @@ export interface ModelInfo {
   /** The client property, e.g. `project` for `Project`. */
   delegate: string;
   table: string;
+  /** The tenant field (e.g. `organizationId`) and its column (`@map`, e.g. `organization_id`). */
+  tenantField: string;
   tenantColumn: string;
+  workspaceField?: string;
   workspaceColumn?: string;
   hasId: boolean;
 }
 
-interface RuntimeModel {
-  dbName?: string | null;
-  fields: Array<{ name: string; kind: string; dbName?: string | null }>;
+export interface TenantFieldOptions {
+  /** The model field that holds the tenant. Default 'tenantId'. */
+  tenantField?: string;
+  /** The model field that holds the workspace. Default 'workspaceId'. */
+  workspaceField?: string;
 }
 
-export function tenantModelsOf(client: AnyPrismaClient): ModelInfo[] {
-  const models = (client as { _runtimeDataModel?: { models: Record<string, RuntimeModel> } })._runtimeDataModel?.models;
-  if (!models) throw new Error('Cannot read the data model because the client is not a Prisma 7 client.');
-  return Object.entries(models).flatMap(([name, model]) => {
-    const tenant = model.fields.find((f) => f.name === 'tenantId' && f.kind === 'scalar');
-    if (!tenant) return [];
-    const workspace = model.fields.find((f) => f.name === 'workspaceId' && f.kind === 'scalar');
+/** Every tenant-scoped model of `client`, read with the engine's own metadata (the fields it scopes by). */
+export function tenantModelsOf(client: AnyPrismaClient, fields: TenantFieldOptions = {}): ModelInfo[] {
+  const meta = tenantMetadataOf(client, fields);
+  const { tenantField, workspaceField } = meta.fields ?? { tenantField: 'tenantId', workspaceField: 'workspaceId' };
+  return [...meta].flatMap(([name, scope]) => {
+    if (!scope.tenant) return [];
     return [{
       name,
       delegate: name[0]!.toLowerCase() + name.slice(1),
-      table: model.dbName ?? name,
-      tenantColumn: tenant.dbName ?? 'tenantId',
-      ...(workspace ? { workspaceColumn: workspace.dbName ?? 'workspaceId' } : {}),
-      hasId: model.fields.some((f) => f.name === 'id' && f.kind === 'scalar'),
+      table: scope.table,
+      tenantField,
+      tenantColumn: scope.tenantColumn ?? tenantField,
+      ...(scope.workspace ? { workspaceField, workspaceColumn: scope.workspaceColumn ?? workspaceField } : {}),
+      hasId: scope.scalars.has('id'),
     }];
   });
 }
@@ -55,13 +60,13 @@ export function genericReadOperations(models: ModelInfo[]): FuzzOperation[] {
       { name: `${m.name}.findMany`, weight: 3, run: async (env) => env.oracle.checkRows(`${m.name}.findMany`, env.ctx, await d(env).findMany({ take: 20 })) },
       {
         name: `${m.name}.findFirst`, weight: 1, run: async (env) => {
-          const row = await d(env).findFirst({ orderBy: { tenantId: 'desc' } });
+          const row = await d(env).findFirst({ orderBy: { [m.tenantField]: 'desc' } });
           env.oracle.checkRows(`${m.name}.findFirst`, env.ctx, row ? [row] : []);
         },
       },
       {
         name: `${m.name}.groupBy`, weight: 1, run: async (env) => {
-          const by = m.workspaceColumn ? ['tenantId', 'workspaceId'] : ['tenantId'];
+          const by = m.workspaceField ? [m.tenantField, m.workspaceField] : [m.tenantField];
           env.oracle.checkRows(`${m.name}.groupBy`, env.ctx, await d(env).groupBy({ by, _count: { _all: true } }));
         },
       },

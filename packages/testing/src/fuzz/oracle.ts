@@ -22,7 +22,23 @@ export interface Violation {
   detail: string;
 }
 
+export interface OracleFields {
+  /** The model field that holds the tenant (rows from Prisma). Default 'tenantId'. */
+  tenantField?: string;
+  /** The model field that holds the workspace. Default 'workspaceId'. */
+  workspaceField?: string;
+}
+
 export class Oracle {
+  private readonly tenantField: string;
+  private readonly workspaceField: string;
+
+  /** Raw rows name the columns `tenant_id`/`workspace_id` (the fuzzer's raw reads alias them so). */
+  constructor(fields: OracleFields = {}) {
+    this.tenantField = fields.tenantField ?? 'tenantId';
+    this.workspaceField = fields.workspaceField ?? 'workspaceId';
+  }
+
   readonly rows = new Map<string, TrackedRow>();
   crossTenantRows = 0;
   noContextRows = 0;
@@ -83,8 +99,9 @@ export class Oracle {
   /** Every row a read returned must belong to the context's tenant (and workspace, when set). */
   checkRows(operation: string, ctx: { tenantId: string; workspaceId?: string }, rows: unknown[]): void {
     for (const row of rows as Array<Record<string, unknown>>) {
-      const tenantId = row.tenantId ?? row.tenant_id;
-      const workspaceId = row.workspaceId ?? row.workspace_id;
+      if (row === null || typeof row !== 'object') continue;
+      const tenantId = row[this.tenantField] ?? row.tenant_id;
+      const workspaceId = row[this.workspaceField] ?? row.workspace_id;
       if (tenantId !== undefined && tenantId !== ctx.tenantId) {
         this.violate('crossTenantRow', `tenant ${ctx.tenantId} ${operation} returned row ${String(row.id)} of tenant ${String(tenantId)}`);
       } else if (ctx.workspaceId && workspaceId !== undefined && workspaceId !== ctx.workspaceId) {

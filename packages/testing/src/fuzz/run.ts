@@ -8,7 +8,11 @@
  * operation's state explains, counts in `inheritedSessionState`.
  */
 import { tenantContext, type TenantContext } from '@tenantry/prisma';
+import { existsSync } from 'node:fs';
+import { migrationSourceFromEnv } from '../databases.js';
+import { schemaModelOf, type SchemaModel } from '../schema-model.js';
 import { genericReadOperations, tenantModelsOf } from './generic-operations.js';
+import { genericWriteOperations } from './generic-writes.js';
 import { Oracle, type Violation } from './oracle.js';
 import { inheritedStateError, isConclusiveFailure } from './outcomes.js';
 import { createRandom, type Random } from './random.js';
@@ -35,12 +39,25 @@ export interface IsolationFuzzOptions {
   seed: number;
   concurrency?: number;
   /**
-   * Operations to draw from. Default: generic reads for every tenant-scoped model, the session-state
-   * writers and probes (unless `sessionState: false`) + `extraOperations`.
+   * Operations to draw from. Default: generic reads for every tenant-scoped model, generic writes
+   * derived from the schema (unless `writes: false`), the session-state writers and probes (unless
+   * `sessionState: false`) + `extraOperations`.
    */
   operations?: FuzzOperation[];
-  /** Added to the default operations, e.g. Tenantry's write set or factories for your models. */
+  /** Added to the default operations, e.g. a schema-specific write set. */
   extraOperations?: FuzzOperation[];
+  /** The model field that holds the tenant, as given to createTenantPrismaClient. Default 'tenantId'. */
+  tenantField?: string;
+  /** The model field that holds the workspace. Default 'workspaceId'. */
+  workspaceField?: string;
+  /**
+   * The schema.prisma the client was generated from, for the generic writes (or a schema model read
+   * with schemaModelOf). Default: TENANTRY_SCHEMA_PATH, else prisma/schema.prisma in the current
+   * directory; without one, say `writes: false`.
+   */
+  schema?: string | SchemaModel;
+  /** Include the generic writes in the default operations. Default true. */
+  writes?: boolean;
   faults?: FaultInjectors;
   /** Share of operations the caller stops waiting for after a few ms. Default 0.02. */
   abandonRate?: number;
@@ -79,14 +96,16 @@ export async function runIsolationFuzz(options: IsolationFuzzOptions): Promise<I
   const started = Date.now();
   const { client, admin, tenants, ops, seed } = options;
   if (tenants.length < 2) throw new Error('Cannot fuzz isolation because fewer than 2 tenants were given. Seed at least 2.');
-  const models = options.operations ? [] : tenantModelsOf(client);
+  const fields = { tenantField: options.tenantField ?? 'tenantId', workspaceField: options.workspaceField ?? 'workspaceId' };
+  const models = options.operations ? [] : tenantModelsOf(client, fields);
   const operations = options.operations ?? [
     ...genericReadOperations(models),
+    ...(options.writes === false ? [] : genericWriteOperations(await writesSchema(admin, options, fields))),
     ...(options.sessionState === false ? [] : sessionStateOperations(models)),
     ...(options.extraOperations ?? []),
   ];
   const totalWeight = operations.reduce((sum, op) => sum + op.weight, 0);
-  const oracle = new Oracle();
+  const oracle = new Oracle(fields);
   const report: IsolationReport = {
     ops: 0, opsSucceeded: 0, opsByKind: {}, tenants: tenants.length, faults: 0, faultsByKind: {}, crossTenantRows: 0,
     noContextRows: 0, lostWrites: 0, phantomWrites: 0, inheritedSessionState: 0, inheritedByKind: {}, refusedByKind: {}, writes: {},
@@ -170,7 +189,7 @@ export async function runIsolationFuzz(options: IsolationFuzzOptions): Promise<I
   report.ops = next;
   bump(report.faultsByKind, 'statementTimeout', report.opsByKind['tx.statementTimeout'] ?? 0);
   bump(report.faultsByKind, 'errorInTransaction', report.opsByKind['tx.interactiveRollback'] ?? 0);
-  await reconcile(admin, oracle);
+  await reconcile(admin, oracle, fields.tenantField);
   Object.assign(report, {
     crossTenantRows: oracle.crossTenantRows,
     noContextRows: oracle.noContextRows,
@@ -187,6 +206,18 @@ export async function runIsolationFuzz(options: IsolationFuzzOptions): Promise<I
   return report;
 }
 
+/** The schema the generic writes are derived from: the option, else the project's schema.prisma. */
+async function writesSchema(admin: AnyPrismaClient, options: IsolationFuzzOptions, fields: { tenantField: string; workspaceField: string }): Promise<SchemaModel> {
+  if (options.schema && typeof options.schema !== 'string') return options.schema;
+  const schema = options.schema ?? migrationSourceFromEnv().schemaPath;
+  if (!existsSync(schema)) {
+    throw new Error(
+      `Cannot derive the fuzzer's writes because the schema ${schema} does not exist. Pass \`schema\` (the schema.prisma your client was generated from), set TENANTRY_SCHEMA_PATH, or pass \`writes: false\`.`,
+    );
+  }
+  return schemaModelOf(admin, { schema, ...fields });
+}
+
 function errorKind(error: unknown): string {
   if (isConclusiveFailure(error)) return `rejected: ${(error as { code?: string }).code ?? (error as Error).name}`;
   // Prisma's messages open with a code frame; the last line says what happened.
@@ -195,17 +226,15 @@ function errorKind(error: unknown): string {
 }
 
 /** Reads every tracked id back through the admin client and lets the oracle judge. */
-async function reconcile(admin: AnyPrismaClient, oracle: Oracle): Promise<void> {
+async function reconcile(admin: AnyPrismaClient, oracle: Oracle, tenantField: string): Promise<void> {
   const byModel = new Map<string, string[]>();
   for (const [id, row] of oracle.rows) byModel.set(row.model, [...(byModel.get(row.model) ?? []), id]);
   const found = new Map<string, { tenantId: string; count: number }>();
   for (const [model, ids] of byModel) {
     const delegate = (admin as Record<string, AnyPrismaClient>)[model[0]!.toLowerCase() + model.slice(1)];
     for (let i = 0; i < ids.length; i += 5000) {
-      const rows = (await delegate.findMany({ where: { id: { in: ids.slice(i, i + 5000) } }, select: { id: true, tenantId: true } })) as Array<{
-        id: string;
-        tenantId: string;
-      }>;
+      const page = (await delegate.findMany({ where: { id: { in: ids.slice(i, i + 5000) } }, select: { id: true, [tenantField]: true } })) as Array<Record<string, string>>;
+      const rows = page.map((r) => ({ id: r.id!, tenantId: r[tenantField]! }));
       for (const r of rows) {
         const seen = found.get(r.id);
         found.set(r.id, { tenantId: seen && seen.tenantId !== r.tenantId ? `${seen.tenantId}+${r.tenantId}` : r.tenantId, count: (seen?.count ?? 0) + 1 });

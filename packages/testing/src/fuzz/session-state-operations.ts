@@ -227,8 +227,8 @@ end $$`;
   const normalize = (rows: Array<Record<string, unknown>>) =>
     rows.map((row) => {
       const pick = (keys: string[]) => keys.map((k) => row[k]).find((v) => v !== undefined && v !== null);
-      const tenantKeys = ['tenantId', 'tenant_id', ...models.map((m) => m.tenantColumn)];
-      const workspaceKeys = ['workspaceId', 'workspace_id', ...models.flatMap((m) => (m.workspaceColumn ? [m.workspaceColumn] : []))];
+      const tenantKeys = ['tenant_id', ...models.flatMap((m) => [m.tenantField, m.tenantColumn])];
+      const workspaceKeys = ['workspace_id', ...models.flatMap((m) => (m.workspaceField && m.workspaceColumn ? [m.workspaceField, m.workspaceColumn] : []))];
       const tenant = pick(tenantKeys);
       const workspace = pick(workspaceKeys);
       return {

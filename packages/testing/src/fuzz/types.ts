@@ -12,6 +12,13 @@ export interface FuzzTenant {
   workspaceIds: string[];
   /** Ids of rows per model known to exist for this tenant (seeded or acknowledged), for targets. */
   known: Map<string, string[]>;
+  /**
+   * Rows per model known to exist for this tenant and never deleted by the fuzzer (the seeded ones):
+   * the targets of the relations of the rows the generic writes create. Set by seedTenants().
+   */
+  rows?: Map<string, Array<Record<string, unknown>>>;
+  /** Strings the generic writes create start with it. */
+  label?: string;
 }
 
 export interface OperationEnv {
