@@ -256,7 +256,7 @@ export function formatIsolationReport(r: IsolationReport, label = ''): string {
     kinds(r.faultsByKind),
     `  outcomes by error kind:`,
     kinds(r.errorsByKind) || '    (none)',
-    `  session-state statements refused as designed:`,
+    `  statements refused as designed (session state, policies, keys):`,
     kinds(r.refusedByKind) || '    (none)',
     `  inherited session state by kind (${r.inheritedSessionState}):`,
     kinds(r.inheritedByKind) || '    (none)',
