@@ -146,7 +146,7 @@ export class Oracle {
         this.violate('crossTenantRow', `${row.model} ${id} written by tenant ${row.tenantId} is stored under tenant ${actual.tenantId}`);
         continue;
       }
-      if (row.state === 'acked' && (!actual || actual.count !== 1)) {
+      if (row.state === 'acked' && actual?.count !== 1) {
         this.violate('lostWrite', `${row.model} ${id} acknowledged to tenant ${row.tenantId} is ${actual ? `present ${actual.count} times` : 'missing'}`);
       }
       if ((row.state === 'absent' || row.state === 'deleted') && actual) {
