@@ -3,7 +3,7 @@
 // source); pnpm replaces them with `publishConfig`'s on pack and publish. A subpath added to `exports` but not to
 // `publishConfig.exports` would simply be missing from the published package, so this fails the build when:
 //   - an `exports` key has no `publishConfig.exports` entry (or publishConfig has one `exports` lacks);
-//   - an entry is not { types, import } pointing at the dist twin of the source (./src/a/b.ts -> ./dist/a/b.js,
+//   - an entry is not { types, import, default } pointing at the dist twin of the source (./src/a/b.ts -> ./dist/a/b.js,
 //     ./dist/a/b.d.ts), or a file it names was not built;
 //   - a `bin` has no `publishConfig.bin` into ./dist, or that file does not start with a #! line;
 //   - `files` does not ship dist, or dist holds a module whose source is gone (a stale build).
@@ -26,15 +26,18 @@ for (const [key, source] of Object.entries(exportsMap)) {
     continue;
   }
   const entry = published[key];
-  const expected = { types: distTwin(source, '.d.ts'), import: distTwin(source, '.js') };
+  // `default` too: require.resolve (e.g. `tenantry fuzz` finding @tenantry/testing/cli in the project) matches
+  // neither `types` nor `import`, and fails with ERR_PACKAGE_PATH_NOT_EXPORTED without it.
+  const js = distTwin(source, '.js');
+  const expected = { types: distTwin(source, '.d.ts'), import: js, default: js };
   if (!entry) {
     problem(`exports["${key}"] has no publishConfig.exports entry, so the packed package would not export it. Add ${JSON.stringify({ [key]: expected })}.`);
     continue;
   }
   if (JSON.stringify(entry) !== JSON.stringify(expected)) {
-    problem(`publishConfig.exports["${key}"] is ${JSON.stringify(entry)}; expected ${JSON.stringify(expected)} (types first).`);
+    problem(`publishConfig.exports["${key}"] is ${JSON.stringify(entry)}; expected ${JSON.stringify(expected)} (types first, default last).`);
   }
-  for (const file of Object.values(expected)) {
+  for (const file of new Set(Object.values(expected))) {
     if (!existsSync(path.join(dir, file))) problem(`${file} (publishConfig.exports["${key}"]) was not built.`);
   }
 }
