@@ -167,19 +167,19 @@ describe('the README "Use it in your own project" steps, outside the workspace, 
   });
 
   it('generates the client and a migration with the RLS of every organizationId table, and tenantry check passes', () => {
-    runStepsThrough(/tenantry migrate dev/);
+    // One README block: generate, migrate dev, check.
+    const ran = runStepsThrough(/tenantry check/);
     const migrations = path.join(cwd, 'prisma/migrations');
     const dir = readdirSync(migrations).find((d) => d.endsWith('_init'));
     expect(dir, 'the init migration').toBeDefined();
     const sql = readFileSync(path.join(migrations, dir!, 'migration.sql'), 'utf8');
     for (const table of ['teams', 'notes']) {
       expect(sql).toMatch(new RegExp(`ALTER TABLE "?${table}"? FORCE ROW LEVEL SECURITY`));
-      expect(sql).toMatch(new RegExp(`CREATE POLICY \\S+ ON "?${table}"?[\\s\\S]*?organization_id`));
+      expect(sql).toMatch(new RegExp(`CREATE POLICY "[^"]+" ON "?${table}"?[\\s\\S]*?organization_id`));
     }
     expect(sql).not.toMatch(/ALTER TABLE "?organizations"? ENABLE ROW LEVEL SECURITY/);
     expect(sql).toContain(`${name}_app`);
-    const check = runStepsThrough(/tenantry check/);
-    expect(check.stdout).toMatch(/All \d+ checks passed/);
+    expect(ran.stdout).toMatch(/All \d+ checks passed/);
   });
 
   it('tenantry check fails on the same project once a table stops forcing RLS', async () => {
@@ -209,11 +209,15 @@ describe('the README "Use it in your own project" steps, outside the workspace, 
 
   it('the fuzzer kit finds zero cross-tenant, no-context, lost and phantom rows on this schema', () => {
     const ran = runStepsThrough(/tenantry fuzz/);
-    const line = ran.stdout.split('\n').find((l) => l.startsWith('isolation: '));
+    const line = ran.stdout.split('\n').findLast((l) => l.startsWith('isolation: ')); // the totals: each route prints its own first
     expect(line, `the isolation line in:\n${ran.stdout.slice(-3000)}`).toBeDefined();
     console.log(`outside-project fuzz: ${line}`);
     const counters = Object.fromEntries([...line!.matchAll(/(\w+)=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
     for (const counter of ['crossTenantRows', 'noContextRows', 'lostWrites', 'phantomWrites']) expect(counters[counter], counter).toBe(0);
-    expect(counters.ops).toBeGreaterThan(1000);
+    expect(counters.ops).toBeGreaterThanOrEqual(3000);
+    // Writes happened and were reconciled, so lostWrites and phantomWrites had something to count.
+    const total = ran.stdout.split('\n').find((l) => l.startsWith('total: '));
+    console.log(`outside-project fuzz: ${total}`);
+    expect(Number(/(\d+) writes acknowledged/.exec(total ?? '')?.[1])).toBeGreaterThan(50);
   });
 });

@@ -56,6 +56,11 @@ export interface TestRigOptions<U extends RigUpstream | undefined = undefined> {
    * (`CREATE DATABASE ... TEMPLATE`, ~50 ms) instead of running the migrations again.
    */
   template?: boolean;
+  /**
+   * Runs on the server after the Tenantry roles exist and before any migration, e.g. to create the role
+   * a project's migrations grant to when it is not tenantry_app (`tenantry fuzz` does).
+   */
+  beforeMigrate?: (server: PostgresServer) => Promise<void>;
   /** The schema and migrations the database is migrated with. Default: {@link migrationSourceFromEnv} (the current directory's prisma/). */
   migrations?: MigrationSource;
   /**
@@ -68,6 +73,8 @@ export interface TestRigOptions<U extends RigUpstream | undefined = undefined> {
     modes: readonly PoolMode[];
     /** default_pool_size of each. Default 10. */
     poolSize?: number;
+    /** Roles clients log in as besides the Tenantry roles and the superuser (PgBouncer lists every user it accepts). */
+    users?: readonly string[];
     /** max_db_connections of each (upstream connections per database). Default 30. */
     maxServerConnections?: number;
     /**
@@ -164,6 +171,7 @@ export async function provisionTestRig<U extends RigUpstream | undefined = undef
       throw new Error(`Cannot run ${purpose} against ${server.host} because it keeps all its traffic on loopback. Point TEST_DATABASE_URL at a server on 127.0.0.1.`);
     }
     await ensureRoles(server);
+    await options.beforeMigrate?.(server);
     if (!options.keepDatabases) {
       cleanups.push(async () => {
         if (database) await dropDatabases(server, [database]);
@@ -193,6 +201,7 @@ export async function provisionTestRig<U extends RigUpstream | undefined = undef
           mode,
           poolSize: spec.poolSize ?? 10,
           maxServerConnections: spec.maxServerConnections,
+          ...(spec.users?.length ? { users: ['postgres', ...Object.values(ROLES), ...spec.users] } : {}),
           log,
         });
         if (!bouncer) {

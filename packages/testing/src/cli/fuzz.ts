@@ -22,7 +22,9 @@ import pg from 'pg';
 import { createTenantPrismaClient, type PrismaClientLike } from '@tenantry/prisma';
 import { createAdminPrismaClient } from '@tenantry/prisma/admin';
 import { loadPrismaConfig } from '@tenantry/prisma/cli';
-import { ROLES } from '../databases.js';
+import { runtimeRole } from '@tenantry/prisma/migrate';
+import { ROLES, devPassword } from '../databases.js';
+import type { PostgresServer } from '../postgres-server.js';
 import { formatIsolationReport, isolationLine, runIsolationFuzz, type IsolationReport } from '../fuzz/run.js';
 import { seedTenants } from '../seed.js';
 import { schemaModelOf } from '../schema-model.js';
@@ -107,6 +109,7 @@ export async function runFuzzCommand(argv: string[], options: FuzzCommandOptions
   const log = (m: string) => out(`[fuzz] ${m}`);
 
   let rig: TestRig | undefined;
+  let runtime: RuntimeRole = { role: ROLES.app, password: devPassword() };
   const closers: Array<() => Promise<unknown>> = [];
   try {
     let PrismaClient: new (options: unknown) => PrismaClientLike;
@@ -117,13 +120,19 @@ export async function runFuzzCommand(argv: string[], options: FuzzCommandOptions
       config = await loadPrismaConfig(options.configPath);
       const clientModule = values.client ? path.resolve(values.client as string) : generatedClientOf(config.schemaPath);
       PrismaClient = await importClient(clientModule);
+      // The role the project's migrations grant to and name in their policies (TENANTRY_RUNTIME_ROLE, as
+      // `tenantry migrate dev` generated them; prisma.config.ts has loaded .env by now).
+      const appRole = runtimeRole();
+      runtime = { role: appRole, password: passwordOf(appRole) };
       rig = await provisionTestRig({
+        beforeMigrate: (server) => ensureRuntimeRole(server, runtime),
         purpose: 'tenantry fuzz',
         prefix: `tenantry_fuzz_${process.pid}`,
         migrations: { schemaPath: config.schemaPath, migrationsDir: config.migrationsDir },
-        pgbouncer: { modes: ['session', 'transaction'], poolSize: 10, ifMissing: 'direct' },
+        pgbouncer: { modes: ['session', 'transaction'], poolSize: 10, ifMissing: 'direct', users: [appRole] },
         log,
       });
+      await grantAdminRole(rig);
       admin = createAdminPrismaClient({ PrismaClient, connectionString: rig.url('admin'), poolSize: 3 }) as typeof admin;
       closers.push(() => admin.$disconnect());
       const schemaModel = await schemaModelOf(admin, { schema: config.schemaPath, ...fields });
@@ -146,7 +155,7 @@ export async function runFuzzCommand(argv: string[], options: FuzzCommandOptions
 
     const reports: IsolationReport[] = [];
     for (const [i, route] of routes.entries()) {
-      const client = createTenantPrismaClient({ PrismaClient, connectionString: rig.url('app', route), poolSize: numbers.pool!, connectionTimeoutMillis: 30_000, ...fields });
+      const client = createTenantPrismaClient({ PrismaClient, connectionString: runtimeUrl(rig.url('app', route), runtime), poolSize: numbers.pool!, connectionTimeoutMillis: 30_000, ...fields });
       const bouncer = route === 'direct' ? undefined : rig.bouncer(route === 'pgbouncer-session' ? 'session' : 'transaction');
       try {
         const report = await runIsolationFuzz({
@@ -164,7 +173,7 @@ export async function runFuzzCommand(argv: string[], options: FuzzCommandOptions
                 `select pg_terminate_backend(pid) from pg_stat_activity
                   where datname = current_database() and usename = $1 and pid <> pg_backend_pid()
                   order by random() limit $2`,
-                [ROLES.app, 1 + rng.int(2)],
+                [runtime.role, 1 + rng.int(2)],
               );
               return rowCount ?? 0;
             },
@@ -182,6 +191,82 @@ export async function runFuzzCommand(argv: string[], options: FuzzCommandOptions
   } finally {
     for (const close of closers.reverse()) await close().catch(() => {});
     await rig?.stop().catch((error: unknown) => err(`tenantry fuzz: ${(error as Error).message}`));
+  }
+}
+
+interface RuntimeRole {
+  role: string;
+  password: string;
+}
+
+/** The runtime role's password: DATABASE_URL's when that URL logs in as the role (the project's .env), else the dev one. */
+function passwordOf(role: string): string {
+  try {
+    const url = new URL(process.env.DATABASE_URL ?? '');
+    if (decodeURIComponent(url.username) === role && url.password) return decodeURIComponent(url.password);
+  } catch {
+    // no or no valid DATABASE_URL: the dev password
+  }
+  return devPassword();
+}
+
+function runtimeUrl(rigUrl: string, runtime: RuntimeRole): string {
+  const url = new URL(rigUrl);
+  url.username = encodeURIComponent(runtime.role);
+  url.password = encodeURIComponent(runtime.password);
+  return url.toString();
+}
+
+/**
+ * The project's runtime role on the test server, when it is not the kit's tenantry_app (which
+ * ensureRoles manages): created when missing (LOGIN, no SUPERUSER, no BYPASSRLS); an existing one is
+ * left as it is (it may be your dev database's), but refused if it could bypass Row-Level Security,
+ * since the fuzzer would then prove nothing.
+ */
+async function ensureRuntimeRole(server: PostgresServer, runtime: RuntimeRole): Promise<void> {
+  if (runtime.role === ROLES.app) return;
+  const client = new pg.Client({ connectionString: server.superuserUrl() });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ rolsuper: boolean; rolbypassrls: boolean }>('select rolsuper, rolbypassrls from pg_roles where rolname = $1', [runtime.role]);
+    if (rows[0]?.rolsuper || rows[0]?.rolbypassrls) {
+      throw new SetupError(
+        `Cannot fuzz as the runtime role ${runtime.role} because on the test server it is ${rows[0].rolsuper ? 'a superuser' : 'BYPASSRLS'}, so Row-Level Security would not apply to it. ` +
+          'Set TENANTRY_RUNTIME_ROLE to a role that cannot bypass RLS, or point TEST_DATABASE_URL at another server.',
+      );
+    }
+    if (rows.length === 0) {
+      await client
+        .query(`CREATE ROLE ${pg.escapeIdentifier(runtime.role)} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD ${pg.escapeLiteral(runtime.password)}`)
+        .catch((error: { code?: string }) => {
+          if (error.code !== '42710') throw error; // created meanwhile by a parallel run
+        });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The kit's admin role (BYPASSRLS: seeding and the final reconciliation cross tenants) may read and
+ * write every table of the throwaway database; the project's migrations grant it nothing.
+ */
+async function grantAdminRole(rig: TestRig): Promise<void> {
+  const client = new pg.Client({ connectionString: rig.url('superuser') });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ nspname: string }>(
+      `select nspname from pg_namespace where nspname not like 'pg\_%' and nspname <> 'information_schema'`,
+    );
+    const admin = pg.escapeIdentifier(ROLES.admin);
+    for (const { nspname } of rows) {
+      const schema = pg.escapeIdentifier(nspname);
+      await client.query(`GRANT USAGE ON SCHEMA ${schema} TO ${admin}`);
+      await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${admin}`);
+      await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO ${admin}`);
+    }
+  } finally {
+    await client.end();
   }
 }
 
