@@ -31,18 +31,23 @@ for (const [key, source] of Object.entries(exportsMap)) {
   const js = distTwin(source, '.js');
   const expected = { types: distTwin(source, '.d.ts'), import: js, default: js };
   if (!entry) {
-    problem(`exports["${key}"] has no publishConfig.exports entry, so the packed package would not export it. Add ${JSON.stringify({ [key]: expected })}.`);
+    problem(
+      `exports["${key}"] has no publishConfig.exports entry, so the packed package would not export it. Add ${JSON.stringify({ [key]: expected })}.`,
+    );
     continue;
   }
   if (JSON.stringify(entry) !== JSON.stringify(expected)) {
-    problem(`publishConfig.exports["${key}"] is ${JSON.stringify(entry)}; expected ${JSON.stringify(expected)} (types first, default last).`);
+    problem(
+      `publishConfig.exports["${key}"] is ${JSON.stringify(entry)}; expected ${JSON.stringify(expected)} (types first, default last).`,
+    );
   }
   for (const file of new Set(Object.values(expected))) {
     if (!existsSync(path.join(dir, file))) problem(`${file} (publishConfig.exports["${key}"]) was not built.`);
   }
 }
 for (const key of Object.keys(published)) {
-  if (!(key in exportsMap)) problem(`publishConfig.exports["${key}"] has no exports["${key}"]: the workspace and the package would differ.`);
+  if (!(key in exportsMap))
+    problem(`publishConfig.exports["${key}"] has no exports["${key}"]: the workspace and the package would differ.`);
 }
 
 const bins = typeof pkg.bin === 'string' ? { [pkg.name.split('/').pop()]: pkg.bin } : (pkg.bin ?? {});
@@ -50,7 +55,9 @@ const publishedBins = pkg.publishConfig?.bin ?? {};
 for (const name of Object.keys(bins)) {
   const file = publishedBins[name];
   if (typeof file !== 'string' || !file.startsWith('./dist/')) {
-    problem(`bin "${name}" has no publishConfig.bin["${name}"] into ./dist, so the packed bin would run the unpublished ./src.`);
+    problem(
+      `bin "${name}" has no publishConfig.bin["${name}"] into ./dist, so the packed bin would run the unpublished ./src.`,
+    );
   } else if (!existsSync(path.join(dir, file))) {
     problem(`${file} (publishConfig.bin["${name}"]) was not built.`);
   } else if (!readFileSync(path.join(dir, file), 'utf8').startsWith('#!')) {
@@ -58,22 +65,31 @@ for (const name of Object.keys(bins)) {
   }
 }
 for (const name of Object.keys(publishedBins)) {
-  if (!(name in bins)) problem(`publishConfig.bin["${name}"] has no bin["${name}"]: the workspace and the package would differ.`);
+  if (!(name in bins))
+    problem(`publishConfig.bin["${name}"] has no bin["${name}"]: the workspace and the package would differ.`);
 }
 
 if (!(pkg.files ?? []).includes('dist')) problem('"files" does not include "dist", so the build would not be packed.');
 
 // A module in dist whose source was removed would still be packed (tsc never deletes).
-const walk = (d) => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+const walk = (d) =>
+  readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)],
+  );
 if (existsSync(path.join(dir, 'dist'))) {
   for (const file of walk(path.join(dir, 'dist')).filter((f) => f.endsWith('.js'))) {
     const source = path.join(dir, 'src', path.relative(path.join(dir, 'dist'), file)).replace(/\.js$/, '.ts');
-    if (!existsSync(source)) problem(`${path.relative(dir, file)} has no source (${path.relative(dir, source)}): a stale build. Remove dist and build again.`);
+    if (!existsSync(source))
+      problem(
+        `${path.relative(dir, file)} has no source (${path.relative(dir, source)}): a stale build. Remove dist and build again.`,
+      );
   }
 }
 
 if (problems.length > 0) {
-  console.error(`check-package-exports: ${pkg.name} would not pack as it runs in the workspace:\n  ${problems.join('\n  ')}`);
+  console.error(
+    `check-package-exports: ${pkg.name} would not pack as it runs in the workspace:\n  ${problems.join('\n  ')}`,
+  );
   process.exit(1);
 }
 console.log(

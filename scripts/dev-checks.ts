@@ -23,7 +23,12 @@ export function describeVariable(name: string, origin: Origin): string {
 }
 
 /** A port variable: its value, or `fallback` when unset or empty. */
-export function portVariable(env: NodeJS.ProcessEnv, name: string, fallback: number | undefined, origin: Origin): number | undefined {
+export function portVariable(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number | undefined,
+  origin: Origin,
+): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const port = Number(raw);
@@ -43,11 +48,16 @@ export function checkDatabaseUrls(env: NodeJS.ProcessEnv, origin: Origin): void 
     if (!value) continue;
     const url = URL.canParse(value) ? new URL(value) : undefined;
     const protocol = url?.protocol;
-    if (url && (protocol === 'postgres:' || protocol === 'postgresql:') && (url.hash || url.search.includes('#') || !url.hostname)) {
+    if (
+      url &&
+      (protocol === 'postgres:' || protocol === 'postgresql:') &&
+      (url.hash || url.search.includes('#') || !url.hostname)
+    ) {
       // `p@ss#word`: everything after `#` is a fragment, so the host and port would silently be wrong.
       throw new DevError(
         `Cannot start pnpm dev because ${describeVariable(name, origin)} has ${url.hostname ? 'a "#" in it' : 'no host'}, so its host, port or database are not what you meant. ` +
-          'Percent-encode special characters in the password (# is %23, @ is %40, / is %2F), or remove ' + `${name} to use the embedded dev database.`,
+          'Percent-encode special characters in the password (# is %23, @ is %40, / is %2F), or remove ' +
+          `${name} to use the embedded dev database.`,
       );
     }
     if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
@@ -169,7 +179,9 @@ export async function waitForHealth(target: HealthTarget, deadlineMs: number, ab
       return;
     }
     const body = await response.text().catch(() => '');
-    throw new DevError(`Cannot start pnpm dev because ${target.name} answered GET ${target.path} with ${response.status}: ${healthMessage(body)}`);
+    throw new DevError(
+      `Cannot start pnpm dev because ${target.name} answered GET ${target.path} with ${response.status}: ${healthMessage(body)}`,
+    );
   }
 }
 
@@ -177,7 +189,7 @@ export async function waitForHealth(target: HealthTarget, deadlineMs: number, ab
 function healthMessage(body: string): string {
   try {
     const parsed = JSON.parse(body) as { message?: unknown; error?: unknown };
-    const message = Array.isArray(parsed.message) ? parsed.message.join('; ') : parsed.message ?? parsed.error;
+    const message = Array.isArray(parsed.message) ? parsed.message.join('; ') : (parsed.message ?? parsed.error);
     if (typeof message === 'string' && message) return message;
   } catch {
     /* not JSON */

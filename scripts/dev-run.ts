@@ -62,7 +62,8 @@ const root = path.resolve(import.meta.dirname, '..');
 const beforeDotenv = new Set(Object.keys(process.env));
 const dotenvFile = path.join(root, '.env');
 const parsed = dotenv.config({ path: dotenvFile, quiet: true }).parsed ?? {};
-const origin: Origin = (name) => (beforeDotenv.has(name) ? (process.env[name] ? 'the environment' : undefined) : name in parsed ? '.env' : undefined);
+const origin: Origin = (name) =>
+  beforeDotenv.has(name) ? (process.env[name] ? 'the environment' : undefined) : name in parsed ? '.env' : undefined;
 
 // A fixed local secret so demo tokens survive restarts. Production sets its own (the API refuses
 // short secrets when NODE_ENV=production).
@@ -88,7 +89,9 @@ const APPS: DevApp[] = [
     healthPath: '/api/health',
     // `next dev` compiles a route on its first request: minutes on a slow machine.
     answerTimeoutMs: 180_000,
-    hints: (url) => [`  web:      ${url}  (Next.js; dev sign-in at ${url}/sign-in as alice@acme.test, bob@globex.test or carol@both.test)`],
+    hints: (url) => [
+      `  web:      ${url}  (Next.js; dev sign-in at ${url}/sign-in as alice@acme.test, bob@globex.test or carol@both.test)`,
+    ],
   },
 ];
 const READY_DEADLINE_MS = 240_000;
@@ -102,12 +105,17 @@ function selectedApps(): DevApp[] {
   try {
     ({ values } = parseArgs({ args, options: { app: { type: 'string', multiple: true } }, allowPositionals: false }));
   } catch (error) {
-    throw new DevError(`Cannot start pnpm dev because its arguments are not understood (${error instanceof Error ? error.message : String(error)}). The only option is --app <package>, e.g. pnpm dev --app @tenantry/api.`);
+    throw new DevError(
+      `Cannot start pnpm dev because its arguments are not understood (${error instanceof Error ? error.message : String(error)}). The only option is --app <package>, e.g. pnpm dev --app @tenantry/api.`,
+    );
   }
   if (!values.app?.length) return APPS;
   return values.app.map((name) => {
     const app = APPS.find((a) => a.filter === name || a.filter === `@tenantry/${name}`);
-    if (!app) throw new DevError(`Cannot start pnpm dev because --app ${name} is not one of the apps (${APPS.map((a) => a.filter).join(', ')}). Pass one of those, or no --app for all.`);
+    if (!app)
+      throw new DevError(
+        `Cannot start pnpm dev because --app ${name} is not one of the apps (${APPS.map((a) => a.filter).join(', ')}). Pass one of those, or no --app for all.`,
+      );
     return app;
   });
 }
@@ -120,7 +128,12 @@ async function main(): Promise<void> {
   const ports = new Map(apps.map((app) => [app, portVariable(env, app.portVariable, app.defaultPort, origin)!]));
   const devDir = path.resolve(env.TENANTRY_DEV_DIR || path.join(root, '.tenantry'));
   const dataDir = path.join(devDir, 'dev-db');
-  const claims: PortClaim[] = apps.map((app) => ({ port: ports.get(app)!, variable: app.portVariable, host: app.host(env), what: `${app.filter}` }));
+  const claims: PortClaim[] = apps.map((app) => ({
+    port: ports.get(app)!,
+    variable: app.portVariable,
+    host: app.host(env),
+    what: `${app.filter}`,
+  }));
   if (!env.DATABASE_URL) {
     const pgPort = portVariable(env, 'EMBEDDED_PG_PORT', undefined, origin);
     // A server an earlier run left on this data directory is reused, so its port is ours.
@@ -131,7 +144,11 @@ async function main(): Promise<void> {
   await assertPortsFree(claims, origin);
 
   // 1. The database.
-  log(env.DATABASE_URL ? `using DATABASE_URL from ${origin('DATABASE_URL')}` : 'no DATABASE_URL: starting the embedded dev database');
+  log(
+    env.DATABASE_URL
+      ? `using DATABASE_URL from ${origin('DATABASE_URL')}`
+      : 'no DATABASE_URL: starting the embedded dev database',
+  );
   let db: DevDatabase;
   try {
     db = await provisionDevDatabase({ dataDir, log });
@@ -140,16 +157,20 @@ async function main(): Promise<void> {
     if (message.startsWith('Cannot ')) throw new DevError(message, { cause: error });
     throw new DevError(
       `Cannot start pnpm dev because the database could not be prepared: ${message}` +
-        (env.DATABASE_URL ? ` Check DATABASE_URL, DIRECT_URL and DATABASE_ADMIN_URL (from ${origin('DATABASE_URL')}), or remove them to use the embedded dev database.` : ''),
+        (env.DATABASE_URL
+          ? ` Check DATABASE_URL, DIRECT_URL and DATABASE_ADMIN_URL (from ${origin('DATABASE_URL')}), or remove them to use the embedded dev database.`
+          : ''),
       { cause: error },
     );
   }
   if (db.appliedMigrations.length) log(`applied migrations: ${db.appliedMigrations.join(', ')}`);
   if (db.seeded) {
     const created = Object.entries(db.seeded).filter(([, n]) => n > 0);
-    log(created.length
-      ? `demo data loaded: ${created.map(([table, n]) => `${n} ${table}`).join(', ')}`
-      : 'demo data: the demo tenants exist, left as they are (your edits are kept; `pnpm db:seed` adds demo rows that are missing)');
+    log(
+      created.length
+        ? `demo data loaded: ${created.map(([table, n]) => `${n} ${table}`).join(', ')}`
+        : 'demo data: the demo tenants exist, left as they are (your edits are kept; `pnpm db:seed` adds demo rows that are missing)',
+    );
   }
 
   // 2. The apps, in a process group of their own: Ctrl-C in the terminal reaches only this
@@ -229,7 +250,14 @@ async function main(): Promise<void> {
   // dev.ts gone (killed with -9, say): nobody is watching, so stop rather than linger.
   const parent = process.ppid;
   setInterval(() => process.ppid !== parent && void stop(0), 1_000).unref();
-  turbo.once('exit', (code, signal) => void stop(1, `Cannot keep serving because turbo (the apps) exited (${signal ?? `code ${code}`}). Their output above says why; fix that and run pnpm dev again.`));
+  turbo.once(
+    'exit',
+    (code, signal) =>
+      void stop(
+        1,
+        `Cannot keep serving because turbo (the apps) exited (${signal ?? `code ${code}`}). Their output above says why; fix that and run pnpm dev again.`,
+      ),
+  );
 
   supervisor = superviseDatabase(db, {
     log,
@@ -244,14 +272,23 @@ async function main(): Promise<void> {
     await Promise.all(
       apps.map((app) =>
         waitForHealth(
-          { name: app.filter, host: app.host(env), port: ports.get(app)!, path: app.healthPath, answerTimeoutMs: app.answerTimeoutMs },
+          {
+            name: app.filter,
+            host: app.host(env),
+            port: ports.get(app)!,
+            path: app.healthPath,
+            answerTimeoutMs: app.answerTimeoutMs,
+          },
           READY_DEADLINE_MS,
           running.signal,
         ),
       ),
     );
   } catch (error) {
-    const hint = db.source === 'env' ? ` The database comes from DATABASE_URL (${origin('DATABASE_URL')}): fix it, or remove DATABASE_URL, DIRECT_URL and DATABASE_ADMIN_URL to use the embedded dev database.` : '';
+    const hint =
+      db.source === 'env'
+        ? ` The database comes from DATABASE_URL (${origin('DATABASE_URL')}): fix it, or remove DATABASE_URL, DIRECT_URL and DATABASE_ADMIN_URL to use the embedded dev database.`
+        : '';
     await stop(1, `${error instanceof Error ? error.message : String(error)}${hint}`);
   }
   if (running.signal.aborted) return;
@@ -292,7 +329,9 @@ function turboBinary(): string {
   try {
     const fromTurbo = createRequire(createRequire(path.join(root, 'package.json')).resolve('turbo/package.json'));
     const arch = process.arch === 'x64' ? '64' : process.arch;
-    return fromTurbo.resolve(`@turbo/${process.platform === 'win32' ? 'windows' : process.platform}-${arch}/bin/turbo${process.platform === 'win32' ? '.exe' : ''}`);
+    return fromTurbo.resolve(
+      `@turbo/${process.platform === 'win32' ? 'windows' : process.platform}-${arch}/bin/turbo${process.platform === 'win32' ? '.exe' : ''}`,
+    );
   } catch {
     return path.join(root, 'node_modules', '.bin', 'turbo');
   }

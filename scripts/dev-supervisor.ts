@@ -89,7 +89,10 @@ function superviseOwnedPostgres(postgres: NonNullable<DevDatabase['processes']>[
   // event to listen to. A signal-0 kill is one syscall: checking it every 500 ms is free and
   // notices a killed server at once (Node reaps its child, so a dead pid does not linger as a zombie).
   if (pid) {
-    const timer = setInterval(() => !isAlive(pid) && (clearInterval(timer), died('exited (it was killed or crashed)')), PID_INTERVAL_MS);
+    const timer = setInterval(
+      () => !isAlive(pid) && (clearInterval(timer), died('exited (it was killed or crashed)')),
+      PID_INTERVAL_MS,
+    );
     timer.unref();
     io.signal.addEventListener('abort', () => clearInterval(timer), { once: true });
   }
@@ -100,7 +103,8 @@ function superviseOwnedPostgres(postgres: NonNullable<DevDatabase['processes']>[
       await sleep(CHECK_INTERVAL_MS, io.signal);
       if (io.signal.aborted) return;
       misses = (await answersTcp(port)) ? 0 : misses + 1;
-      if (misses >= 2) died(`stopped accepting connections (no answer for ${((misses * CHECK_INTERVAL_MS) / 1000).toFixed(0)} s)`);
+      if (misses >= 2)
+        died(`stopped accepting connections (no answer for ${((misses * CHECK_INTERVAL_MS) / 1000).toFixed(0)} s)`);
     }
   })();
 }
@@ -149,7 +153,9 @@ function supervisePgBouncer(bouncer: PgBouncer, io: SupervisorIo): { idle(): Pro
     })().finally(() => (restarting = undefined));
   };
 
-  const stopListening = bouncer.onExit(({ pid, code, signal }) => recover(`(pid ${pid}) exited (${signal ? `killed by ${signal}` : `exit code ${code}`})`));
+  const stopListening = bouncer.onExit(({ pid, code, signal }) =>
+    recover(`(pid ${pid}) exited (${signal ? `killed by ${signal}` : `exit code ${code}`})`),
+  );
   io.signal.addEventListener('abort', stopListening, { once: true });
   // The backstop: a PgBouncer that lives but no longer answers (stopped, wedged) has no 'exit'.
   void (async () => {
@@ -165,7 +171,9 @@ function supervisePgBouncer(bouncer: PgBouncer, io: SupervisorIo): { idle(): Pro
       misses = (await bouncer.answers(1_500)) ? 0 : misses + 1;
       if (misses >= 2 && !restarting) {
         misses = 0;
-        recover(`(pid ${pid ?? 'unknown'}) stopped answering (two admin-console checks ${CHECK_INTERVAL_MS / 1000} s apart got no answer)`);
+        recover(
+          `(pid ${pid ?? 'unknown'}) stopped answering (two admin-console checks ${CHECK_INTERVAL_MS / 1000} s apart got no answer)`,
+        );
       }
     }
   })();
@@ -188,7 +196,9 @@ function watchShared(db: DevDatabase, what: string, fix: string, io: SupervisorI
       if (!error) {
         misses = 0;
         if (downSince !== undefined) {
-          io.log(`${what[0]!.toUpperCase()}${what.slice(1)} answers again, after about ${Math.round((Date.now() - downSince) / 1000)} s; the apps serve requests again.`);
+          io.log(
+            `${what[0]!.toUpperCase()}${what.slice(1)} answers again, after about ${Math.round((Date.now() - downSince) / 1000)} s; the apps serve requests again.`,
+          );
           downSince = undefined;
         }
         continue;
@@ -214,6 +224,7 @@ function describeUrl(url: string): string {
 }
 
 function ordinal(n: number): string {
-  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  const suffix =
+    n % 100 >= 11 && n % 100 <= 13 ? 'th' : (({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th');
   return `${n}${suffix}`;
 }

@@ -11,10 +11,14 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
-const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'dev-run.ts'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
-  detached: true,
-});
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', path.join(import.meta.dirname, 'dev-run.ts'), ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+    detached: true,
+  },
+);
 let stopRequested = false;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {

@@ -28,7 +28,9 @@ const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2), resultsDir);
   installRoundTripCounter();
-  log(`mode ${options.mode}: ${options.rounds} rounds × ${options.durationMs} ms per cell, tenants ${options.tenants}, pool ${options.poolSize}, concurrency ${options.concurrencies.join(' and ')}`);
+  log(
+    `mode ${options.mode}: ${options.rounds} rounds × ${options.durationMs} ms per cell, tenants ${options.tenants}, pool ${options.poolSize}, concurrency ${options.concurrencies.join(' and ')}`,
+  );
   const rig = await provisionRig(log, options.poolSize);
   try {
     return options.mode === 'soak' ? await soak(rig, options) : await bench(rig, options);
@@ -40,13 +42,23 @@ async function main(): Promise<number> {
 async function bench(rig: Rig, options: BenchOptions): Promise<number> {
   const db = await rig.database('main');
   await db.seedTo(options.tenants);
-  log(`database ${db.name} seeded with ${options.tenants} tenants (${rig.server.source} postgres, pgbouncer session :${rig.bouncers.session.port} transaction :${rig.bouncers.transaction.port})`);
+  log(
+    `database ${db.name} seeded with ${options.tenants} tenants (${rig.server.source} postgres, pgbouncer session :${rig.bouncers.session.port} transaction :${rig.bouncers.transaction.port})`,
+  );
 
   const strategies = createStrategies(db, STRATEGIES, { poolSize: options.poolSize });
   const timing = { warmupMs: options.warmupMs, durationMs: options.durationMs };
   let samples;
   try {
-    samples = await runMatrix({ strategies, workloads: WORKLOADS, concurrencies: options.concurrencies, rounds: options.rounds, tenants: options.tenants, timing, log });
+    samples = await runMatrix({
+      strategies,
+      workloads: WORKLOADS,
+      concurrencies: options.concurrencies,
+      rounds: options.rounds,
+      tenants: options.tenants,
+      timing,
+      log,
+    });
   } finally {
     for (const s of strategies) await s.close();
   }
@@ -100,9 +112,13 @@ async function bench(rig: Rig, options: BenchOptions): Promise<number> {
     latest: options.mode === 'full' ? 'latest' : `${options.mode}-latest`,
   });
   log(`wrote ${files.json}, ${files.latestJson}, ${files.markdown}, ${files.svg}`);
-  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; targets met: ${targets.filter((t) => t.pass).length}/${targets.length}`);
+  log(
+    `done in ${((Date.now() - started) / 1000).toFixed(0)} s; targets met: ${targets.filter((t) => t.pass).length}/${targets.length}`,
+  );
   if (wrong > 0) {
-    console.error(`FAILED: ${wrong} wrong-tenant rows. Isolation is broken; see the tables above for the strategy and workload.`);
+    console.error(
+      `FAILED: ${wrong} wrong-tenant rows. Isolation is broken; see the tables above for the strategy and workload.`,
+    );
     return 1;
   }
   return 0;
@@ -122,9 +138,11 @@ async function soak(rig: Rig, options: BenchOptions): Promise<number> {
   const markdown = `# Tenantry soak\n\n${new Date().toISOString()} · ${environment.summary}\n\n${soakTable(report)}\n`;
   console.log(markdown);
   const stamp = `soak-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  await writeResults(options.outDir, stamp, { json: { mode: 'soak', createdAt: new Date().toISOString(), environment, soak: report }, markdown, latest: 'soak-latest' }).then((f) =>
-    log(`wrote ${f.json}`),
-  );
+  await writeResults(options.outDir, stamp, {
+    json: { mode: 'soak', createdAt: new Date().toISOString(), environment, soak: report },
+    markdown,
+    latest: 'soak-latest',
+  }).then((f) => log(`wrote ${f.json}`));
   return report.wrongTenantRows > 0 ? 1 : 0;
 }
 

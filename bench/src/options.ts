@@ -24,13 +24,16 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
     const i = args.indexOf(flag);
     if (i < 0) return undefined;
     const n = Number(args[i + 1]);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`Cannot parse ${flag} because "${args[i + 1]}" is not a positive number. ${USAGE}`);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new Error(`Cannot parse ${flag} because "${args[i + 1]}" is not a positive number. ${USAGE}`);
     return n;
   };
   const known = new Set(['--quick', '--soak', '--soak-queries', '--rounds', '--duration-ms', '--out']);
   for (const [i, a] of args.entries()) {
-    if (a.startsWith('--') && !known.has(a)) throw new Error(`Cannot run the benchmark because ${a} is not an option. ${USAGE}`);
-    if (!a.startsWith('--') && !known.has(args[i - 1] ?? '')) throw new Error(`Cannot run the benchmark because "${a}" is not an option. ${USAGE}`);
+    if (a.startsWith('--') && !known.has(a))
+      throw new Error(`Cannot run the benchmark because ${a} is not an option. ${USAGE}`);
+    if (!a.startsWith('--') && !known.has(args[i - 1] ?? ''))
+      throw new Error(`Cannot run the benchmark because "${a}" is not an option. ${USAGE}`);
   }
   const quick = has('--quick');
   const mode = has('--soak') ? 'soak' : quick ? 'quick' : 'full';

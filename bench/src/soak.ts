@@ -26,7 +26,13 @@ export interface SoakReport {
 
 const MIX: readonly WorkloadName[] = ['findMany', 'findUnique', 'create'];
 
-export async function runSoak(strategy: Strategy, operations: number, concurrency: number, tenants: number, log: (m: string) => void): Promise<SoakReport> {
+export async function runSoak(
+  strategy: Strategy,
+  operations: number,
+  concurrency: number,
+  tenants: number,
+  log: (m: string) => void,
+): Promise<SoakReport> {
   const pick = picker(tenants);
   const every = Math.max(1, Math.floor(operations / 20));
   const samples: Array<{ operations: number; rssMb: number }> = [];

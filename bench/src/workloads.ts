@@ -31,7 +31,9 @@ export const NESTED_TASKS = 5;
  */
 export function wrongTenantRows(workload: WorkloadName, rows: Row[], tenantId: string): number {
   if (rows.length === 0) {
-    throw new Error(`Cannot trust this run because ${workload} returned no rows for tenant ${tenantId}, which has seeded rows.`);
+    throw new Error(
+      `Cannot trust this run because ${workload} returned no rows for tenant ${tenantId}, which has seeded rows.`,
+    );
   }
   let wrong = 0;
   for (const row of rows) if ((row.tenantId ?? row.tenant_id) !== tenantId) wrong += 1;

@@ -98,12 +98,22 @@ const INIT_PLAN_PARAM = String.raw`(\$\d+|\(InitPlan \d+\)\.col\d+)`;
 function expectTenantIndexWithInitPlan(plan: PlanNode, table: string, key: 'tenant_id' | 'id', sql: string): void {
   const nodes = nodesOf(plan);
   const text = JSON.stringify(plan, null, 1);
-  const initPlans = nodes.filter((n) => n['Parent Relationship'] === 'InitPlan' || n['Subplan Name']?.startsWith('InitPlan'));
-  expect(initPlans.length, `${sql}: no InitPlan evaluates the setting once per statement. Plan:\n${text}`).toBeGreaterThan(0);
+  const initPlans = nodes.filter(
+    (n) => n['Parent Relationship'] === 'InitPlan' || n['Subplan Name']?.startsWith('InitPlan'),
+  );
+  expect(
+    initPlans.length,
+    `${sql}: no InitPlan evaluates the setting once per statement. Plan:\n${text}`,
+  ).toBeGreaterThan(0);
   const indexes = tenantIndexes.get(table) ?? new Set();
   const cond = new RegExp(String.raw`\b${key} = ${INIT_PLAN_PARAM}`);
-  const scans = nodes.filter((n) => n['Index Name'] && indexes.has(n['Index Name']) && cond.test(n['Index Cond'] ?? ''));
-  expect(scans.length, `${sql}: no scan of a ${key}-leading index of ${table} (${[...indexes].join(', ')}) with ${key} = <InitPlan>. Plan:\n${text}`).toBeGreaterThan(0);
+  const scans = nodes.filter(
+    (n) => n['Index Name'] && indexes.has(n['Index Name']) && cond.test(n['Index Cond'] ?? ''),
+  );
+  expect(
+    scans.length,
+    `${sql}: no scan of a ${key}-leading index of ${table} (${[...indexes].join(', ')}) with ${key} = <InitPlan>. Plan:\n${text}`,
+  ).toBeGreaterThan(0);
 }
 
 const TENANT_TABLES: Array<{ table: string; touch: string; workspaceScoped: boolean }> = [
@@ -146,11 +156,19 @@ describe('RLS policy plans use the tenant index with an InitPlan', () => {
     const sql = 'select * from users';
     const plan = await planOf(sql, false);
     const text = JSON.stringify(plan, null, 1);
-    const initPlans = nodesOf(plan).filter((n) => n['Parent Relationship'] === 'InitPlan' || n['Subplan Name']?.startsWith('InitPlan'));
+    const initPlans = nodesOf(plan).filter(
+      (n) => n['Parent Relationship'] === 'InitPlan' || n['Subplan Name']?.startsWith('InitPlan'),
+    );
     expect(initPlans.length, `${sql}: no InitPlan. Plan:\n${text}`).toBeGreaterThan(0);
     const probes = nodesOf(plan).filter(
-      (n) => n['Index Name'] && tenantIndexes.get('memberships')?.has(n['Index Name']) && new RegExp(`tenant_id = ${INIT_PLAN_PARAM}`).test(n['Index Cond'] ?? ''),
+      (n) =>
+        n['Index Name'] &&
+        tenantIndexes.get('memberships')?.has(n['Index Name']) &&
+        new RegExp(`tenant_id = ${INIT_PLAN_PARAM}`).test(n['Index Cond'] ?? ''),
     );
-    expect(probes.length, `${sql}: memberships is not probed through a tenant_id-leading index with the InitPlan's value. Plan:\n${text}`).toBeGreaterThan(0);
+    expect(
+      probes.length,
+      `${sql}: memberships is not probed through a tenant_id-leading index with the InitPlan's value. Plan:\n${text}`,
+    ).toBeGreaterThan(0);
   });
 });

@@ -58,7 +58,10 @@ function substitute(text: string, tarballs: Record<string, string>): string {
     .split('\n')
     .map((line) =>
       /^npm install\b/.test(line)
-        ? line.replace(/(^|\s)(@tenantry\/(?:prisma|testing))(?=\s|$)/g, (_, sp: string, pkg: string) => `${sp}${tarballs[pkg]}`)
+        ? line.replace(
+            /(^|\s)(@tenantry\/(?:prisma|testing))(?=\s|$)/g,
+            (_, sp: string, pkg: string) => `${sp}${tarballs[pkg]}`,
+          )
         : line,
     )
     .join('\n');
@@ -75,7 +78,12 @@ interface Ran {
 
 function sh(script: string, cwd: string): Ran & { cwd: string } {
   const marker = path.join(os.tmpdir(), `outside-cwd-${suffix}`);
-  const r = spawnSync('bash', ['-eo', 'pipefail', '-c', `${script}\npwd > ${marker}`], { cwd, env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync('bash', ['-eo', 'pipefail', '-c', `${script}\npwd > ${marker}`], {
+    cwd,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   const after = existsSync(marker) ? readFileSync(marker, 'utf8').trim() : cwd;
   rmSync(marker, { force: true });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, cwd: after };
@@ -99,11 +107,16 @@ function runStepsThrough(until: RegExp): Ran {
       writeFileSync(file, body);
       continue;
     }
-    if (block.lang !== 'sh') throw new Error(`README block ${next} is \`\`\`${block.lang} without file=: the test does not know what to do with it`);
+    if (block.lang !== 'sh')
+      throw new Error(
+        `README block ${next} is \`\`\`${block.lang} without file=: the test does not know what to do with it`,
+      );
     const ran = sh(body, cwd);
     outputs.push({ command: body.trim(), ran });
     if (ran.status !== 0) {
-      throw new Error(`README step failed (exit ${ran.status}) in ${cwd}:\n${body}\n--- stdout\n${ran.stdout.slice(-4000)}\n--- stderr\n${ran.stderr.slice(-4000)}`);
+      throw new Error(
+        `README step failed (exit ${ran.status}) in ${cwd}:\n${body}\n--- stdout\n${ran.stdout.slice(-4000)}\n--- stderr\n${ran.stderr.slice(-4000)}`,
+      );
     }
     cwd = ran.cwd;
     if (until.test(block.body)) {
@@ -115,12 +128,18 @@ function runStepsThrough(until: RegExp): Ran {
 }
 
 beforeAll(() => {
-  expect(path.relative(repoRoot, scratch).startsWith('..'), 'the scratch project must be outside the workspace').toBe(true);
+  expect(path.relative(repoRoot, scratch).startsWith('..'), 'the scratch project must be outside the workspace').toBe(
+    true,
+  );
   const packs = path.join(scratch, 'packs');
-  const packed = spawnSync('pnpm', ['--filter', '@tenantry/prisma', '--filter', '@tenantry/testing', 'pack', '--pack-destination', packs], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-  });
+  const packed = spawnSync(
+    'pnpm',
+    ['--filter', '@tenantry/prisma', '--filter', '@tenantry/testing', 'pack', '--pack-destination', packs],
+    {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    },
+  );
   if (packed.status !== 0) throw new Error(`pnpm pack failed:\n${packed.stdout}\n${packed.stderr}`);
   for (const file of readdirSync(packs)) {
     if (file.startsWith('tenantry-prisma-')) tarballs['@tenantry/prisma'] = path.join(packs, file);
@@ -133,8 +152,10 @@ afterAll(async () => {
   const client = new pg.Client({ connectionString: superuserUrl });
   await client.connect();
   try {
-    for (const db of [name, `${name}_shadow`]) await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(db)} WITH (FORCE)`);
-    for (const role of ['owner', 'app', 'admin']) await client.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(`${name}_${role}`)}`);
+    for (const db of [name, `${name}_shadow`])
+      await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(db)} WITH (FORCE)`);
+    for (const role of ['owner', 'app', 'admin'])
+      await client.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(`${name}_${role}`)}`);
   } finally {
     await client.end();
   }
@@ -145,7 +166,14 @@ afterAll(async () => {
 describe('the README "Use it in your own project" steps, outside the workspace, on the packed tarballs', () => {
   it('the section is the steps the issue names, in order', () => {
     const text = blocks.map((b) => b.body).join('\n');
-    for (const step of [/npm install @tenantry\/prisma/, /tenantry generate/, /tenantry migrate dev/, /tenantry check/, /tsx src\/main\.ts/, /tenantry fuzz/]) {
+    for (const step of [
+      /npm install @tenantry\/prisma/,
+      /tenantry generate/,
+      /tenantry migrate dev/,
+      /tenantry check/,
+      /tsx src\/main\.ts/,
+      /tenantry fuzz/,
+    ]) {
       expect(text).toMatch(step);
     }
     expect(blocks.find((b) => b.file === 'prisma/schema.prisma')?.body).toMatch(/organizationId/);
@@ -199,10 +227,18 @@ describe('the README "Use it in your own project" steps, outside the workspace, 
   it('the tenant client is scoped, another organization sees nothing, no context fails closed; the types come from dist', () => {
     const ran = runStepsThrough(/tsx src\/main\.ts/);
     const line = ran.stdout.trim().split('\n').at(-1)!;
-    expect(JSON.parse(line)).toEqual({ acmeNotes: 2, globexNotes: 0, globexRawCount: 0, noContext: 'MissingTenantContextError' });
+    expect(JSON.parse(line)).toEqual({
+      acmeNotes: 2,
+      globexNotes: 0,
+      globexRawCount: 0,
+      noContext: 'MissingTenantContextError',
+    });
     const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
     expect(readme, 'the README quotes what main.ts prints').toContain(line);
-    const tsc = sh('npx tsc --noEmit --strict --module nodenext --moduleResolution nodenext --target es2022 --skipLibCheck false src/main.ts src/db.ts', cwd);
+    const tsc = sh(
+      'npx tsc --noEmit --strict --module nodenext --moduleResolution nodenext --target es2022 --skipLibCheck false src/main.ts src/db.ts',
+      cwd,
+    );
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.status).toBe(0);
   });
@@ -213,7 +249,8 @@ describe('the README "Use it in your own project" steps, outside the workspace, 
     expect(line, `the isolation line in:\n${ran.stdout.slice(-3000)}`).toBeDefined();
     console.log(`outside-project fuzz: ${line}`);
     const counters = Object.fromEntries([...line!.matchAll(/(\w+)=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
-    for (const counter of ['crossTenantRows', 'noContextRows', 'lostWrites', 'phantomWrites']) expect(counters[counter], counter).toBe(0);
+    for (const counter of ['crossTenantRows', 'noContextRows', 'lostWrites', 'phantomWrites'])
+      expect(counters[counter], counter).toBe(0);
     expect(counters.ops).toBeGreaterThanOrEqual(3000);
     // Writes happened and were reconciled, so lostWrites and phantomWrites had something to count.
     const total = ran.stdout.split('\n').find((l) => l.startsWith('total: '));

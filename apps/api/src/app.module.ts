@@ -65,7 +65,10 @@ export class AppModule implements NestModule {
           provide: ADMIN_PRISMA_CLIENT,
           useValue: { client: () => options.adminClient ?? createAdminPrismaClient(), owned: !options.adminClient },
         },
-        { provide: READINESS_PROBE, useFactory: () => new ReadinessProbe(options.readinessUrl ?? process.env.DATABASE_URL) },
+        {
+          provide: READINESS_PROBE,
+          useFactory: () => new ReadinessProbe(options.readinessUrl ?? process.env.DATABASE_URL),
+        },
         { provide: ROUTE_BULKHEAD, useValue: new RouteBulkhead(options.config.routeConcurrency) },
         { provide: APP_INTERCEPTOR, useClass: RequestDeadlineInterceptor },
         PrismaService,

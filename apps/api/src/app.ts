@@ -19,10 +19,10 @@ export async function createApi(options: CreateApiOptions = {}): Promise<NestExp
   const config = options.config ?? loadApiConfig();
   const requestLog = options.requestLog ?? jsonLinesToStdout;
   const logger = options.logger ?? new ConsoleLogger({ json: config.production, prefix: 'tenantry-api' });
-  const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot({ ...options, config, requestLog }),
-    { logger, bodyParser: true },
-  );
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...options, config, requestLog }), {
+    logger,
+    bodyParser: true,
+  });
   app.disable('x-powered-by');
   // First in the chain, so rejected requests (401, 404, bad JSON) are logged with their request id.
   app.use(requestLogger(requestLog));

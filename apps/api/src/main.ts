@@ -9,4 +9,6 @@ const app = await createApi({ config });
 // (PrismaService.onApplicationShutdown).
 app.enableShutdownHooks();
 await app.listen(config.port, config.host);
-new Logger('tenantry-api').log(`listening on ${await app.getUrl()}${config.production ? '' : ' (dev token endpoint: POST /dev/token)'}`);
+new Logger('tenantry-api').log(
+  `listening on ${await app.getUrl()}${config.production ? '' : ' (dev token endpoint: POST /dev/token)'}`,
+);

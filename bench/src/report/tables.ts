@@ -16,7 +16,11 @@ const TITLES: Record<WorkloadName, string> = {
   transaction: 'interactive transaction (3 statements)',
 };
 
-export function markdownTable(header: string[], rows: Array<Array<string | number>>, align: Array<'l' | 'r'> = []): string {
+export function markdownTable(
+  header: string[],
+  rows: Array<Array<string | number>>,
+  align: Array<'l' | 'r'> = [],
+): string {
   const cells = [header, ...rows.map((r) => r.map(String))];
   const widths = header.map((_, i) => Math.max(3, ...cells.map((r) => r[i]!.length)));
   const pad = (s: string, i: number) => ((align[i] ?? 'r') === 'l' ? s.padEnd(widths[i]!) : s.padStart(widths[i]!));
@@ -33,7 +37,9 @@ export function workloadTables(results: ResultRecord[], vsPrismaExample: ResultR
     const rows = results.filter((r) => r.workload === workload);
     if (rows.length === 0) continue;
     const body = rows.map((r) => {
-      const peer = vsPrismaExample.find((p) => p.workload === r.workload && p.concurrency === r.concurrency && p.strategy === r.strategy);
+      const peer = vsPrismaExample.find(
+        (p) => p.workload === r.workload && p.concurrency === r.concurrency && p.strategy === r.strategy,
+      );
       return [
         r.strategy,
         r.concurrency,
@@ -51,7 +57,19 @@ export function workloadTables(results: ResultRecord[], vsPrismaExample: ResultR
     parts.push(
       `### ${TITLES[workload]}\n\n` +
         markdownTable(
-          ['strategy', 'c', 'req/s', 'p50 ms', 'p99 ms', 'thr ×base', 'p50 ×base', 'thr ×prisma-ex', 'p50 ×prisma-ex', 'round trips/op', 'wrong-tenant rows'],
+          [
+            'strategy',
+            'c',
+            'req/s',
+            'p50 ms',
+            'p99 ms',
+            'thr ×base',
+            'p50 ×base',
+            'thr ×prisma-ex',
+            'p50 ×prisma-ex',
+            'round trips/op',
+            'wrong-tenant rows',
+          ],
           body,
           ['l'],
         ),
@@ -72,27 +90,64 @@ export function sweepTable(records: SweepRecord[]): string {
   const rows = records
     .filter((r) => r.strategy !== 'baseline')
     .map((r) => {
-      const base = records.find((b) => b.tenants === r.tenants && b.workload === r.workload && b.strategy === 'baseline');
-      return [r.tenants, r.workload, r.concurrency, Math.round(base?.rps ?? Number.NaN), Math.round(r.rps), fixed(r.throughputVsBaseline), fixed(r.p50VsBaseline), r.wrongTenantRows];
+      const base = records.find(
+        (b) => b.tenants === r.tenants && b.workload === r.workload && b.strategy === 'baseline',
+      );
+      return [
+        r.tenants,
+        r.workload,
+        r.concurrency,
+        Math.round(base?.rps ?? Number.NaN),
+        Math.round(r.rps),
+        fixed(r.throughputVsBaseline),
+        fixed(r.p50VsBaseline),
+        r.wrongTenantRows,
+      ];
     });
-  return markdownTable(['tenants', 'workload', 'c', 'baseline req/s', 'tenantry-direct req/s', 'thr ×base', 'p50 ×base', 'wrong-tenant rows'], rows, ['r', 'l']);
+  return markdownTable(
+    [
+      'tenants',
+      'workload',
+      'c',
+      'baseline req/s',
+      'tenantry-direct req/s',
+      'thr ×base',
+      'p50 ×base',
+      'wrong-tenant rows',
+    ],
+    rows,
+    ['r', 'l'],
+  );
 }
 
 export function soakTable(soak: SoakReport): string {
   return markdownTable(
-    ['strategy', 'c', 'operations', 'seconds', 'op/s', 'RSS after warm-up MB', 'RSS min–max MB', 'max deviation', 'within ±10%', 'wrong-tenant rows'],
-    [[
-      soak.strategy,
-      soak.concurrency,
-      soak.operations,
-      soak.seconds,
-      Math.round(soak.rps),
-      soak.referenceRssMb,
-      `${Math.min(...soak.rssMb.map((s) => s.rssMb))}–${Math.max(...soak.rssMb.map((s) => s.rssMb))}`,
-      `${(soak.maxDeviation * 100).toFixed(1)}%`,
-      soak.withinTenPercent ? 'yes' : 'NO',
-      soak.wrongTenantRows,
-    ]],
+    [
+      'strategy',
+      'c',
+      'operations',
+      'seconds',
+      'op/s',
+      'RSS after warm-up MB',
+      'RSS min–max MB',
+      'max deviation',
+      'within ±10%',
+      'wrong-tenant rows',
+    ],
+    [
+      [
+        soak.strategy,
+        soak.concurrency,
+        soak.operations,
+        soak.seconds,
+        Math.round(soak.rps),
+        soak.referenceRssMb,
+        `${Math.min(...soak.rssMb.map((s) => s.rssMb))}–${Math.max(...soak.rssMb.map((s) => s.rssMb))}`,
+        `${(soak.maxDeviation * 100).toFixed(1)}%`,
+        soak.withinTenPercent ? 'yes' : 'NO',
+        soak.wrongTenantRows,
+      ],
+    ],
     ['l'],
   );
 }

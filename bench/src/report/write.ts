@@ -13,7 +13,11 @@ export interface WrittenFiles {
   svg: string;
 }
 
-export async function writeResults(outDir: string, stamp: string, files: { json: unknown; markdown: string; svg?: string; latest?: string }): Promise<WrittenFiles> {
+export async function writeResults(
+  outDir: string,
+  stamp: string,
+  files: { json: unknown; markdown: string; svg?: string; latest?: string },
+): Promise<WrittenFiles> {
   await fs.mkdir(outDir, { recursive: true });
   const json = JSON.stringify(files.json, null, 2) + '\n';
   const at = (name: string) => path.join(outDir, name);
@@ -26,5 +30,10 @@ export async function writeResults(outDir: string, stamp: string, files: { json:
     await fs.writeFile(at(`${stamp}.svg`), files.svg);
     await fs.writeFile(at(`${latest}.svg`), files.svg);
   }
-  return { json: at(`${stamp}.json`), latestJson: at(`${latest}.json`), markdown: at(`${latest}.md`), svg: at(`${latest}.svg`) };
+  return {
+    json: at(`${stamp}.json`),
+    latestJson: at(`${latest}.json`),
+    markdown: at(`${latest}.md`),
+    svg: at(`${latest}.svg`),
+  };
 }

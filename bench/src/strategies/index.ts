@@ -8,7 +8,11 @@ import type { Strategy, StrategyName, StrategyOptions } from './types.js';
 export { STRATEGIES, type Strategy, type StrategyName } from './types.js';
 
 /** Builds the named strategies against `db`, in the order given (the order they interleave in). */
-export function createStrategies(db: BenchDatabase, names: readonly StrategyName[], options: StrategyOptions): Strategy[] {
+export function createStrategies(
+  db: BenchDatabase,
+  names: readonly StrategyName[],
+  options: StrategyOptions,
+): Strategy[] {
   return names.map((name) => {
     switch (name) {
       case 'baseline':

@@ -28,7 +28,10 @@ const SQL = {
 };
 
 const NESTED_INSERT = (() => {
-  const rows = Array.from({ length: NESTED_TASKS }, (_, i) => `(${Array.from({ length: 8 }, (_, j) => `$${i * 8 + j + 1}`).join(',')})`);
+  const rows = Array.from(
+    { length: NESTED_TASKS },
+    (_, i) => `(${Array.from({ length: 8 }, (_, j) => `$${i * 8 + j + 1}`).join(',')})`,
+  );
   return `INSERT INTO "public"."tasks" ("tenant_id","workspace_id","id","project_id","title","done","created_at","updated_at") VALUES ${rows.join(', ')}`;
 })();
 
@@ -57,7 +60,8 @@ export function rawPgStrategy(url: string, options: StrategyOptions): Strategy {
     name: 'raw-pg',
     ops: {
       findMany: (p) => tenantContext.run({ tenantId: p.tenantId }, () => rows(SQL.findMany, [p.tenantId, 20, 0])),
-      findUnique: (p) => tenantContext.run({ tenantId: p.tenantId }, () => rows(SQL.findUnique, [p.tenantId, p.taskId, 1, 0])),
+      findUnique: (p) =>
+        tenantContext.run({ tenantId: p.tenantId }, () => rows(SQL.findUnique, [p.tenantId, p.taskId, 1, 0])),
       create: (p) =>
         tenantContext.run({ tenantId: p.tenantId, workspaceId: p.workspaceId }, () => {
           const now = new Date();
@@ -68,8 +72,24 @@ export function rawPgStrategy(url: string, options: StrategyOptions): Strategy {
           inTransaction(async (client) => {
             const now = new Date();
             const projectId = randomUUID();
-            await client.query(SQL.insertProject, [p.tenantId, p.workspaceId, projectId, `bench nested ${p.seq}`, now, now]);
-            const values = Array.from({ length: NESTED_TASKS }, (_, i) => [p.tenantId, p.workspaceId, randomUUID(), projectId, `bench task ${i}`, false, now, now]).flat();
+            await client.query(SQL.insertProject, [
+              p.tenantId,
+              p.workspaceId,
+              projectId,
+              `bench nested ${p.seq}`,
+              now,
+              now,
+            ]);
+            const values = Array.from({ length: NESTED_TASKS }, (_, i) => [
+              p.tenantId,
+              p.workspaceId,
+              randomUUID(),
+              projectId,
+              `bench task ${i}`,
+              false,
+              now,
+              now,
+            ]).flat();
             await client.query(NESTED_INSERT, values);
             const project = await client.query(SQL.selectProject, [p.tenantId, projectId, 1, 0]);
             const tasks = await client.query(SQL.selectProjectTasks, [p.tenantId, p.workspaceId, projectId, 0]);
@@ -81,7 +101,14 @@ export function rawPgStrategy(url: string, options: StrategyOptions): Strategy {
           inTransaction(async (client) => {
             const project = await client.query(SQL.selectProject, [p.tenantId, p.projectId, 1, 0]);
             await client.query(SQL.countTasks, [p.projectId, p.tenantId, p.workspaceId, 0]);
-            const renamed = await client.query(SQL.renameProject, [`renamed ${p.seq}`, new Date(), p.tenantId, p.projectId, p.tenantId, p.workspaceId]);
+            const renamed = await client.query(SQL.renameProject, [
+              `renamed ${p.seq}`,
+              new Date(),
+              p.tenantId,
+              p.projectId,
+              p.tenantId,
+              p.workspaceId,
+            ]);
             return project.rowCount ? ([...project.rows, ...renamed.rows] as Row[]) : [];
           }),
         ),

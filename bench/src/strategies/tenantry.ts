@@ -11,7 +11,8 @@ import type { Strategy, StrategyName, StrategyOptions } from './types.js';
 export function tenantryStrategy(name: StrategyName, url: string, options: StrategyOptions): Strategy {
   // Each route declares the pooling mode it really has: direct and PgBouncer session mode let the
   // settings statement be prepared once per connection; transaction mode sends it unnamed.
-  const pooler = name === 'tenantry-direct' ? 'none' : name === 'tenantry-pgbouncer-session' ? 'session' : 'transaction';
+  const pooler =
+    name === 'tenantry-direct' ? 'none' : name === 'tenantry-pgbouncer-session' ? 'session' : 'transaction';
   const pool = new TenantPool({ connectionString: url, max: options.poolSize, pooler });
   const db = createTenantPrismaClient({ pool });
   const inTenant = <R>(tenantId: string, fn: () => Promise<R>) => tenantContext.run({ tenantId }, fn);
@@ -27,7 +28,9 @@ export function tenantryStrategy(name: StrategyName, url: string, options: Strat
         );
         return row ? [row] : [];
       },
-      create: async (p) => [await inWorkspace(p.tenantId, p.workspaceId, () => db.project.create({ data: { name: `bench ${p.seq}` } }))],
+      create: async (p) => [
+        await inWorkspace(p.tenantId, p.workspaceId, () => db.project.create({ data: { name: `bench ${p.seq}` } })),
+      ],
       nestedCreate: async (p) => {
         const project = await inWorkspace(p.tenantId, p.workspaceId, () =>
           db.project.create({

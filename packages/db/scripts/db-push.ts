@@ -11,7 +11,14 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { describeUrl, resolveDatabase } from '../src/testing/dev-env.js';
 import { runMain } from '@tenantry/prisma/cli';
-import { engineStandIn, hasNativeSchemaEngine, runOfflineCommand, runPrismaCli, schemaPathFromEnv, translateMigrationError } from '@tenantry/prisma/migrate';
+import {
+  engineStandIn,
+  hasNativeSchemaEngine,
+  runOfflineCommand,
+  runPrismaCli,
+  schemaPathFromEnv,
+  translateMigrationError,
+} from '@tenantry/prisma/migrate';
 
 const WARNING = [
   '[db] db push is for quick local experiments: it changes the tables to match schema.prisma WITHOUT a migration and',
@@ -33,7 +40,9 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   if (values.help) {
-    process.stdout.write('Usage: tsx scripts/db-push.ts [--accept-data-loss] [--force-reset] [--url <owner url>] [--skip-generate]\n');
+    process.stdout.write(
+      'Usage: tsx scripts/db-push.ts [--accept-data-loss] [--force-reset] [--url <owner url>] [--skip-generate]\n',
+    );
     return 0;
   }
   const db = await resolveDatabase({ need: 'DIRECT_URL', action: 'push the schema', flagUrl: values.url });
@@ -67,7 +76,8 @@ async function main(argv: string[]): Promise<number> {
     }
     if (values['skip-generate']) return 0;
     const env: NodeJS.ProcessEnv = { ...process.env, TENANTRY_SCHEMA_PATH: schemaPath };
-    if (!env.PRISMA_SCHEMA_ENGINE_BINARY && !(await hasNativeSchemaEngine())) env.PRISMA_SCHEMA_ENGINE_BINARY = engineStandIn();
+    if (!env.PRISMA_SCHEMA_ENGINE_BINARY && !(await hasNativeSchemaEngine()))
+      env.PRISMA_SCHEMA_ENGINE_BINARY = engineStandIn();
     return await runPrismaCli(['generate', '--schema', schemaPath], env);
   } finally {
     await db.release();

@@ -51,7 +51,10 @@ async function main(argv: string[]): Promise<number> {
           'If you really mean to wipe that database, run again with --allow-remote (and --force to skip the question).',
       );
     }
-    if (!values.force) await confirm(`Drop everything in schema public of ${where} and rebuild it from the migrations${values['skip-seed'] ? '' : ' and the demo data'}? [y/N] `);
+    if (!values.force)
+      await confirm(
+        `Drop everything in schema public of ${where} and rebuild it from the migrations${values['skip-seed'] ? '' : ' and the demo data'}? [y/N] `,
+      );
 
     await emptySchema(url);
     process.stdout.write(`Dropped schema public of ${where}\n`);
@@ -63,7 +66,9 @@ async function main(argv: string[]): Promise<number> {
     const adminUrl = db.urls.DATABASE_ADMIN_URL;
     if (values['skip-seed']) return 0;
     if (!adminUrl) {
-      process.stdout.write('DATABASE_ADMIN_URL is not set: not loading the demo data (set it, then run `pnpm db:seed`).\n');
+      process.stdout.write(
+        'DATABASE_ADMIN_URL is not set: not loading the demo data (set it, then run `pnpm db:seed`).\n',
+      );
       return 0;
     }
     const admin = createAdminPrismaClient({ connectionString: adminUrl, poolSize: 1 });
@@ -80,7 +85,9 @@ async function main(argv: string[]): Promise<number> {
 
 async function confirm(question: string): Promise<void> {
   if (!process.stdin.isTTY) {
-    throw new ResetRefusedError('Cannot reset the database without confirmation because there is no terminal to ask. Run it in a terminal, or pass --force.');
+    throw new ResetRefusedError(
+      'Cannot reset the database without confirmation because there is no terminal to ask. Run it in a terminal, or pass --force.',
+    );
   }
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
@@ -94,7 +101,10 @@ async function confirm(question: string): Promise<void> {
 async function emptySchema(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect().catch((error: unknown) => {
-    throw new ResetRefusedError(`Cannot reset ${describeUrl(url)} because connecting failed: ${(error as Error).message}. Check DIRECT_URL (or --url), or start that Postgres.`, { cause: error });
+    throw new ResetRefusedError(
+      `Cannot reset ${describeUrl(url)} because connecting failed: ${(error as Error).message}. Check DIRECT_URL (or --url), or start that Postgres.`,
+      { cause: error },
+    );
   });
   try {
     const { rows } = await client.query<{ owner: string; me: string }>(
@@ -102,7 +112,9 @@ async function emptySchema(url: string): Promise<void> {
     );
     const row = rows[0];
     if (row && row.owner !== row.me) {
-      const { rows: su } = await client.query<{ rolsuper: boolean }>('select rolsuper from pg_roles where rolname = current_user');
+      const { rows: su } = await client.query<{ rolsuper: boolean }>(
+        'select rolsuper from pg_roles where rolname = current_user',
+      );
       if (!su[0]?.rolsuper) {
         throw new ResetRefusedError(
           `Cannot reset ${describeUrl(url)} because schema public belongs to ${row.owner}, not to ${row.me}, so ${row.me} may not drop it. ` +

@@ -40,7 +40,8 @@ async function main(argv: string[]): Promise<number> {
         `[db] Without a browser: ${psql}\n`,
     );
     const env: NodeJS.ProcessEnv = { ...process.env, DIRECT_URL: url };
-    if (!env.PRISMA_SCHEMA_ENGINE_BINARY && !(await hasNativeSchemaEngine())) env.PRISMA_SCHEMA_ENGINE_BINARY = engineStandIn();
+    if (!env.PRISMA_SCHEMA_ENGINE_BINARY && !(await hasNativeSchemaEngine()))
+      env.PRISMA_SCHEMA_ENGINE_BINARY = engineStandIn();
     const args = ['studio', '--url', url, '--port', values.port];
     if (values.browser) args.push('--browser', values.browser);
     const code = await runStudio(args, env);

@@ -12,7 +12,9 @@ import { engineStandIn, hasNativeSchemaEngine, runPrismaCli } from '@tenantry/pr
 dotenv.config({ path: ['.env', '../../.env'], quiet: true });
 const args = process.argv.slice(2);
 if (args[0] === 'migrate' || args[0] === 'db') {
-  process.stderr.write('Use `pnpm db:migrate`, `pnpm db:deploy` or `pnpm db:drift` for migrations: they work offline too.\n');
+  process.stderr.write(
+    'Use `pnpm db:migrate`, `pnpm db:deploy` or `pnpm db:drift` for migrations: they work offline too.\n',
+  );
   process.exit(2);
 }
 const env = { ...process.env };

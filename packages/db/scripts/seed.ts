@@ -29,8 +29,14 @@ async function main(): Promise<void> {
 /** The usual cause of a failed seed is a database without the migrations. */
 function seedError(error: unknown): unknown {
   const code = (error as { code?: string }).code;
-  if (code === 'P2021' || /does not exist in the current database|relation "[^"]+" does not exist/.test(String((error as Error)?.message))) {
-    return new Error('Cannot seed the demo data because the tables do not exist: the migrations have not been applied to this database. Run `pnpm db:deploy` (or `pnpm db:reset`) first.', { cause: error });
+  if (
+    code === 'P2021' ||
+    /does not exist in the current database|relation "[^"]+" does not exist/.test(String((error as Error)?.message))
+  ) {
+    return new Error(
+      'Cannot seed the demo data because the tables do not exist: the migrations have not been applied to this database. Run `pnpm db:deploy` (or `pnpm db:reset`) first.',
+      { cause: error },
+    );
   }
   return error;
 }

@@ -5,7 +5,10 @@
  * migrations-adjacent jobs and cross-tenant back-office work, never in request handling.
  * `grep -r "@tenantry/db/admin"` lists every place that skips RLS.
  */
-import { createAdminPrismaClient as createEngineAdminClient, type AdminPrismaClientOptions as EngineOptions } from '@tenantry/prisma/admin';
+import {
+  createAdminPrismaClient as createEngineAdminClient,
+  type AdminPrismaClientOptions as EngineOptions,
+} from '@tenantry/prisma/admin';
 import { PrismaClient } from './generated/prisma/client.js';
 
 export type AdminPrismaClientOptions = Omit<EngineOptions<PrismaClient>, 'PrismaClient'>;

@@ -12,7 +12,9 @@ import type { LogLevel } from './client.js';
 export interface AdminPrismaClientOptions<C = unknown> {
   /** Your generated PrismaClient class. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  PrismaClient: new (options: any) => C;
+  PrismaClient: new (
+    options: any,
+  ) => C;
   /** The admin role's URL; defaults to DATABASE_ADMIN_URL. */
   connectionString?: string;
   poolSize?: number;

@@ -30,7 +30,10 @@ export abstract class DatabaseAvailabilityError extends TenantryError {
    * have been committed (never sent, or cancelled and rolled back by Postgres).
    */
   readonly mayHaveCommitted: boolean;
-  constructor(message: string, options: { code?: string; retryAfterSeconds: number; cause?: unknown; mayHaveCommitted?: boolean }) {
+  constructor(
+    message: string,
+    options: { code?: string; retryAfterSeconds: number; cause?: unknown; mayHaveCommitted?: boolean },
+  ) {
     super(message, { cause: options.cause });
     this.mayHaveCommitted = options.mayHaveCommitted ?? false;
     const sqlState = options.code !== undefined && SQLSTATE.test(options.code);
@@ -92,12 +95,33 @@ export type DeadlineKind = 'statement' | 'lock' | 'idle-in-transaction' | 'pool-
 export type DeadlineSource = 'option' | 'deadline';
 
 const DEADLINE_TEXT: Record<DeadlineKind, { action: string; option: string; setting?: string }> = {
-  statement: { action: 'finish the statement because it ran longer than', option: 'statementTimeoutMillis (DATABASE_STATEMENT_TIMEOUT_MS)', setting: 'statement_timeout' },
-  lock: { action: 'run the statement because it waited for a lock held by another transaction longer than', option: 'lockTimeoutMillis (DATABASE_LOCK_TIMEOUT_MS)', setting: 'lock_timeout' },
-  'idle-in-transaction': { action: 'continue the transaction because it sat idle longer than', option: 'idleInTransactionTimeoutMillis (DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS)', setting: 'idle_in_transaction_session_timeout' },
-  'pool-wait': { action: 'get a database connection because none became free (all busy, or a new one still opening) within', option: 'connectionTimeoutMillis (DATABASE_POOL_TIMEOUT_MS)' },
-  deadline: { action: 'start the statement because the time allowed for this work had already run out:', option: 'deadlineMs' },
-  'no-answer': { action: 'finish the statement because the database sent no answer (paused, overloaded or cut off) within', option: 'deadlineMs' },
+  statement: {
+    action: 'finish the statement because it ran longer than',
+    option: 'statementTimeoutMillis (DATABASE_STATEMENT_TIMEOUT_MS)',
+    setting: 'statement_timeout',
+  },
+  lock: {
+    action: 'run the statement because it waited for a lock held by another transaction longer than',
+    option: 'lockTimeoutMillis (DATABASE_LOCK_TIMEOUT_MS)',
+    setting: 'lock_timeout',
+  },
+  'idle-in-transaction': {
+    action: 'continue the transaction because it sat idle longer than',
+    option: 'idleInTransactionTimeoutMillis (DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS)',
+    setting: 'idle_in_transaction_session_timeout',
+  },
+  'pool-wait': {
+    action: 'get a database connection because none became free (all busy, or a new one still opening) within',
+    option: 'connectionTimeoutMillis (DATABASE_POOL_TIMEOUT_MS)',
+  },
+  deadline: {
+    action: 'start the statement because the time allowed for this work had already run out:',
+    option: 'deadlineMs',
+  },
+  'no-answer': {
+    action: 'finish the statement because the database sent no answer (paused, overloaded or cut off) within',
+    option: 'deadlineMs',
+  },
 };
 
 /** A statement, a lock wait, an idle transaction or the wait for a connection ran out of time. */
@@ -107,25 +131,34 @@ export class DeadlineExceededError extends DatabaseAvailabilityError {
   readonly source: DeadlineSource;
   /** The limit that expired, in ms, when known. */
   readonly limitMillis: number | undefined;
-  constructor(options: { kind: DeadlineKind; source: DeadlineSource; limitMillis?: number; code?: string; cause?: unknown }) {
+  constructor(options: {
+    kind: DeadlineKind;
+    source: DeadlineSource;
+    limitMillis?: number;
+    code?: string;
+    cause?: unknown;
+  }) {
     const noAnswer = options.kind === 'no-answer';
     const text = DEADLINE_TEXT[options.kind];
     const limit = options.limitMillis === undefined ? '' : ` ${options.limitMillis} ms`;
-    const which = options.source === 'deadline'
-      ? options.kind === 'deadline'
-        ? `the tenant context's deadlineMs${limit ? ` of${limit}` : ''}`
-        : `the tenant context's deadlineMs${limit ? ` (${limit.trim()} left)` : ''}`
-      : `${text.option}${limit ? `,${limit}` : ''}${text.setting ? `, Postgres ${text.setting}` : ''}`;
-    const fix = options.kind === 'lock'
-      ? 'Retry later, and find the transaction that holds the lock (pg_stat_activity, pg_locks); '
-      : options.kind === 'pool-wait'
-        ? 'Retry later, and find what holds the connections (slow statements, lock waits, long transactions); '
-        : noAnswer
-          ? 'The connection was closed, so whether a write committed is unknown. Check that the database answers (readiness), '
-          : 'Make the work cheaper (an index, a smaller page, a shorter transaction), ';
-    const tune = options.source === 'deadline'
-      ? 'or give the work more time with tenantContext.run({ ..., deadlineMs }, fn).'
-      : `or raise ${text.option.split(' ')[0]}.`;
+    const which =
+      options.source === 'deadline'
+        ? options.kind === 'deadline'
+          ? `the tenant context's deadlineMs${limit ? ` of${limit}` : ''}`
+          : `the tenant context's deadlineMs${limit ? ` (${limit.trim()} left)` : ''}`
+        : `${text.option}${limit ? `,${limit}` : ''}${text.setting ? `, Postgres ${text.setting}` : ''}`;
+    const fix =
+      options.kind === 'lock'
+        ? 'Retry later, and find the transaction that holds the lock (pg_stat_activity, pg_locks); '
+        : options.kind === 'pool-wait'
+          ? 'Retry later, and find what holds the connections (slow statements, lock waits, long transactions); '
+          : noAnswer
+            ? 'The connection was closed, so whether a write committed is unknown. Check that the database answers (readiness), '
+            : 'Make the work cheaper (an index, a smaller page, a shorter transaction), ';
+    const tune =
+      options.source === 'deadline'
+        ? 'or give the work more time with tenantContext.run({ ..., deadlineMs }, fn).'
+        : `or raise ${text.option.split(' ')[0]}.`;
     super(`Cannot ${text.action} ${which}. ${fix}${tune}`, {
       code: options.code,
       retryAfterSeconds: 1,

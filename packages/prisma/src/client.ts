@@ -34,7 +34,9 @@ export interface TenantPrismaClientOptions<C extends PrismaClientLike = PrismaCl
    * generated client: which models are tenant-scoped is read from this class's data model.
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  PrismaClient: new (options: any) => C;
+  PrismaClient: new (
+    options: any,
+  ) => C;
   /** Runtime role URL; defaults to DATABASE_URL. */
   connectionString?: string;
   /** Maximum connections in this client's pool; defaults to DATABASE_POOL_SIZE or 10. */
@@ -95,15 +97,17 @@ export function createTenantPrismaClient<C extends PrismaClientLike>(options: Te
   // Validated before anything is opened.
   const fields = tenantFieldsFrom({ tenantField: options.tenantField, workspaceField: options.workspaceField });
   const fromEnv = options.pool ? {} : timeoutsFromEnv();
-  const pool = options.pool ?? new TenantPool({
-    connectionString: options.connectionString ?? runtimeDatabaseUrl(),
-    max: options.poolSize ?? poolSizeFromEnv(),
-    connectionTimeoutMillis: options.connectionTimeoutMillis ?? fromEnv.connectionTimeoutMillis ?? 10_000,
-    pooler: options.pooler ?? poolerFromEnv(),
-    statementTimeoutMillis: options.statementTimeoutMillis ?? fromEnv.statementTimeoutMillis,
-    lockTimeoutMillis: options.lockTimeoutMillis ?? fromEnv.lockTimeoutMillis,
-    idleInTransactionTimeoutMillis: options.idleInTransactionTimeoutMillis ?? fromEnv.idleInTransactionTimeoutMillis,
-  });
+  const pool =
+    options.pool ??
+    new TenantPool({
+      connectionString: options.connectionString ?? runtimeDatabaseUrl(),
+      max: options.poolSize ?? poolSizeFromEnv(),
+      connectionTimeoutMillis: options.connectionTimeoutMillis ?? fromEnv.connectionTimeoutMillis ?? 10_000,
+      pooler: options.pooler ?? poolerFromEnv(),
+      statementTimeoutMillis: options.statementTimeoutMillis ?? fromEnv.statementTimeoutMillis,
+      lockTimeoutMillis: options.lockTimeoutMillis ?? fromEnv.lockTimeoutMillis,
+      idleInTransactionTimeoutMillis: options.idleInTransactionTimeoutMillis ?? fromEnv.idleInTransactionTimeoutMillis,
+    });
   // A pool error on an idle client (server restart, pooler restart) must not crash the process;
   // the pool drops that client and the next checkout opens a fresh one.
   pool.on('error', () => {});

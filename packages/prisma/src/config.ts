@@ -10,7 +10,11 @@ export function runtimeDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string
 
 /** Admin URL: the explicit RLS-bypassing role for `@tenantry/db/admin` (seeding, back-office jobs). */
 export function adminDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
-  return required(env, 'DATABASE_ADMIN_URL', "the admin role's URL (a role with BYPASSRLS, used only by @tenantry/db/admin)");
+  return required(
+    env,
+    'DATABASE_ADMIN_URL',
+    "the admin role's URL (a role with BYPASSRLS, used only by @tenantry/db/admin)",
+  );
 }
 
 /** Pool size for the runtime client; DATABASE_POOL_SIZE, default 10. */

@@ -32,7 +32,8 @@ export class InvalidTenantContextError extends TenantryError {
   constructor(field: string, reason: string, options?: { cause?: unknown; fix?: string }) {
     super(
       `Cannot start a tenant context because ${field} ${reason}. ` +
-        (options?.fix ?? `Pass ${field} as a canonical UUID string (e.g. from your verified session), never raw user input.`),
+        (options?.fix ??
+          `Pass ${field} as a canonical UUID string (e.g. from your verified session), never raw user input.`),
       options,
     );
     this.field = field;
@@ -56,7 +57,7 @@ export class TenantMismatchError extends TenantryError {
   constructor(model: string, operation: string, field: string, path: string, kind?: 'tenant' | 'workspace') {
     super(
       `Cannot run ${model}.${operation} because ${path} sets ${field} to a value other than the active context's. ` +
-        `Remove ${field} from the query (the tenant extension adds it), or run the work inside a context for that ${(kind ?? (field === 'workspaceId' ? 'workspace' : 'tenant'))}.`,
+        `Remove ${field} from the query (the tenant extension adds it), or run the work inside a context for that ${kind ?? (field === 'workspaceId' ? 'workspace' : 'tenant')}.`,
     );
     this.model = model;
     this.operation = operation;

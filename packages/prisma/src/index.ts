@@ -4,9 +4,19 @@
  * client lives behind `@tenantry/prisma/admin`. Nothing here imports a generated client.
  */
 export { tenantContext, validateTenantContext, type TenantContext } from './tenant-context.js';
-export { createTenantPrismaClient, type TenantPrismaClientOptions, type PrismaClientLike, type LogLevel } from './client.js';
+export {
+  createTenantPrismaClient,
+  type TenantPrismaClientOptions,
+  type PrismaClientLike,
+  type LogLevel,
+} from './client.js';
 export { TenantPool } from './connection/tenant-pool.js';
-export { SUPABASE_ROLES, InvalidSupabaseContextError, type SupabaseRole, type JwtClaims } from './supabase/jwt-claims.js';
+export {
+  SUPABASE_ROLES,
+  InvalidSupabaseContextError,
+  type SupabaseRole,
+  type JwtClaims,
+} from './supabase/jwt-claims.js';
 export {
   TenantryError,
   MissingTenantContextError,

@@ -133,7 +133,8 @@ function enter(input: TenantContext): TenantContext {
   const ctx = validateTenantContext(input);
   const enclosing = storage.getStore();
   const outer = enclosing !== undefined && validated.has(enclosing) ? deadlines.get(enclosing) : undefined;
-  const own = ctx.deadlineMs === undefined ? undefined : { at: performance.now() + ctx.deadlineMs, budgetMs: ctx.deadlineMs };
+  const own =
+    ctx.deadlineMs === undefined ? undefined : { at: performance.now() + ctx.deadlineMs, budgetMs: ctx.deadlineMs };
   const governing = own === undefined ? outer : outer === undefined || own.at < outer.at ? own : outer;
   if (governing !== undefined) deadlines.set(ctx, governing);
   return ctx;
@@ -186,7 +187,9 @@ export const tenantContext = {
     throw new InvalidTenantContextError(
       'the active context',
       'was not entered with tenantContext.run (it is not a validated, frozen context)',
-      { fix: 'Enter contexts only with tenantContext.run(ctx, fn); never put a context into the async storage by other means (enterWith).' },
+      {
+        fix: 'Enter contexts only with tenantContext.run(ctx, fn); never put a context into the async storage by other means (enterWith).',
+      },
     );
   },
   /** True inside `run`. */

@@ -22,26 +22,44 @@ interface Ran {
 function tenantry(argv: string[], env: Record<string, string> = {}): Promise<Ran> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('TENANTRY_')));
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...argv], { env: { ...clean, ...env }, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [bin, ...argv],
+      { env: { ...clean, ...env }, encoding: 'utf8', timeout: 30_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
 describe.concurrent('tenantry policies <Model> on the fixture schema', { timeout: 60_000 }, () => {
   it('prints the RLS of a team-scoped model naming organization_id and team_id (fields from the environment)', async () => {
-    const ran = await tenantry(['--config', config, 'policies', 'Document'], { TENANTRY_TENANT_FIELD: 'organizationId', TENANTRY_WORKSPACE_FIELD: 'teamId' });
+    const ran = await tenantry(['--config', config, 'policies', 'Document'], {
+      TENANTRY_TENANT_FIELD: 'organizationId',
+      TENANTRY_WORKSPACE_FIELD: 'teamId',
+    });
     expect(ran).toMatchObject({ code: 0, stderr: '' });
     expect(ran.stdout).toMatch(/^-- Row-Level Security for "documents"/);
     expect(ran.stdout.match(/^CREATE POLICY "[^"]+" ON "documents"$/gm)).toHaveLength(4);
-    expect(ran.stdout.match(/organization_id = \(SELECT NULLIF\(current_setting\('app\.tenant_id', true\), ''\)::uuid\)/g)).toHaveLength(5); // USING and WITH CHECK of update
+    expect(
+      ran.stdout.match(/organization_id = \(SELECT NULLIF\(current_setting\('app\.tenant_id', true\), ''\)::uuid\)/g),
+    ).toHaveLength(5); // USING and WITH CHECK of update
     expect(ran.stdout).toContain("team_id = (SELECT NULLIF(current_setting('app.workspace_id', true), '')::uuid)");
     expect(ran.stdout).not.toMatch(/[^.]tenant_id =|[^.]workspace_id =/);
   });
 
   it('takes --tenant-field/--workspace-field, --config=<file>, and a table name (@@map) for the model', async () => {
-    const ran = await tenantry([`--config=${config}`, 'policies', 'teams', '--tenant-field', 'organizationId', '--workspace-field', 'teamId']);
+    const ran = await tenantry([
+      `--config=${config}`,
+      'policies',
+      'teams',
+      '--tenant-field',
+      'organizationId',
+      '--workspace-field',
+      'teamId',
+    ]);
     expect(ran.code).toBe(0);
     expect(ran.stdout).toContain('-- tenant-scoped, tenant-wide (written only outside a workspace).');
     expect(ran.stdout).toContain('CREATE POLICY "tenant inserts only its own teams outside a workspace" ON "teams"');
@@ -49,7 +67,10 @@ describe.concurrent('tenantry policies <Model> on the fixture schema', { timeout
   });
 
   it('reads --schema instead of the config, and TENANTRY_RUNTIME_ROLE for the role', async () => {
-    const ran = await tenantry(['policies', 'Document', '--schema', fixtureSchema, '--tenant-field', 'organizationId'], { TENANTRY_RUNTIME_ROLE: 'myapp_app' });
+    const ran = await tenantry(
+      ['policies', 'Document', '--schema', fixtureSchema, '--tenant-field', 'organizationId'],
+      { TENANTRY_RUNTIME_ROLE: 'myapp_app' },
+    );
     expect(ran.code).toBe(0);
     expect(ran.stdout).toContain('GRANT SELECT, INSERT, UPDATE, DELETE ON "documents" TO myapp_app;');
     // Without --workspace-field, teamId is not the workspace: documents is tenant-wide.
@@ -87,7 +108,8 @@ describe.concurrent('tenantry arguments', { timeout: 60_000 }, () => {
     const help = await tenantry(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: tenantry \[--config <prisma\.config\.ts>\] <command> \[options\]/);
-    for (const command of ['generate', 'migrate dev|deploy|status|drift', 'check', 'policies <Model>', 'fuzz']) expect(help.stdout).toContain(`  ${command} `);
+    for (const command of ['generate', 'migrate dev|deploy|status|drift', 'check', 'policies <Model>', 'fuzz'])
+      expect(help.stdout).toContain(`  ${command} `);
     const none = await tenantry([]);
     expect(none.code).toBe(1);
     expect(none.stdout).toBe(help.stdout);
@@ -102,7 +124,9 @@ describe.concurrent('tenantry arguments', { timeout: 60_000 }, () => {
   it('a missing --config file exits 1 with the fix', async () => {
     const ran = await tenantry(['--config', 'nowhere/prisma.config.ts', 'policies', 'Team']);
     expect(ran.code).toBe(1);
-    expect(ran.stderr).toContain('Cannot read the Prisma config because nowhere/prisma.config.ts does not exist. Pass --config <path to prisma.config.ts>.');
+    expect(ran.stderr).toContain(
+      'Cannot read the Prisma config because nowhere/prisma.config.ts does not exist. Pass --config <path to prisma.config.ts>.',
+    );
   });
 
   it('check exits 2 when it cannot connect, saying which database it tried', async () => {

@@ -56,15 +56,23 @@ describe('tenantColumnsFor', () => {
   });
 
   it('keeps the default workspace column when only the tenant field is configured and no model has workspaceId', async () => {
-    expect(await tenantColumnsFor({ tenantField: 'organizationId' }, fixtureSchema)).toEqual({ tenant: 'organization_id', workspace: 'workspace_id' });
+    expect(await tenantColumnsFor({ tenantField: 'organizationId' }, fixtureSchema)).toEqual({
+      tenant: 'organization_id',
+      workspace: 'workspace_id',
+    });
   });
 
   it('falls back to the field name itself for a non-default field no model has (or without a schema)', async () => {
-    expect(await tenantColumnsFor({ tenantField: 'accountId', workspaceField: 'teamId' }, fixtureSchema)).toEqual({ tenant: 'accountId', workspace: 'team_id' });
+    expect(await tenantColumnsFor({ tenantField: 'accountId', workspaceField: 'teamId' }, fixtureSchema)).toEqual({
+      tenant: 'accountId',
+      workspace: 'team_id',
+    });
     expect(await tenantColumnsFor(fields)).toEqual({ tenant: 'organizationId', workspace: 'teamId' });
   });
 
   it('fails on a field name that is not a Prisma identifier, naming the option', async () => {
-    await expect(tenantColumnsFor({ tenantField: 'organization id' }, fixtureSchema)).rejects.toThrow(/tenantField is not a Prisma field name/);
+    await expect(tenantColumnsFor({ tenantField: 'organization id' }, fixtureSchema)).rejects.toThrow(
+      /tenantField is not a Prisma field name/,
+    );
   });
 });

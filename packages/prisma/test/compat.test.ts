@@ -82,20 +82,47 @@ describe(`Prisma internals (${prismaVersions})`, () => {
     const document = dataModel!.models.Document;
     internal(document && Array.isArray(document.fields), '_runtimeDataModel.models.Document.fields', prismaVersions);
     const byName = new Map(document!.fields.map((f) => [f.name, f]));
-    internal(byName.get('organizationId')?.kind === 'scalar' && byName.get('organizationId')?.type === 'String', 'a scalar field { name, kind: "scalar", type }', prismaVersions);
-    internal(byName.get('team')?.kind === 'object' && byName.get('team')?.type === 'Team', 'a relation field { kind: "object", type: <model> }', prismaVersions);
-    internal(byName.get('organizationId')?.dbName === 'organization_id', 'a mapped field\'s dbName (@map)', prismaVersions);
-    internal(document!.dbName === 'documents', 'a mapped model\'s dbName (@@map)', prismaVersions);
+    internal(
+      byName.get('organizationId')?.kind === 'scalar' && byName.get('organizationId')?.type === 'String',
+      'a scalar field { name, kind: "scalar", type }',
+      prismaVersions,
+    );
+    internal(
+      byName.get('team')?.kind === 'object' && byName.get('team')?.type === 'Team',
+      'a relation field { kind: "object", type: <model> }',
+      prismaVersions,
+    );
+    internal(
+      byName.get('organizationId')?.dbName === 'organization_id',
+      "a mapped field's dbName (@map)",
+      prismaVersions,
+    );
+    internal(document!.dbName === 'documents', "a mapped model's dbName (@@map)", prismaVersions);
   });
 
   it('the client embeds its schema text: _engineConfig.inlineSchema', () => {
     const schema = inlineSchemaOf(client);
-    internal(/^model\s+Document\s*\{/m.test(schema) && /@relation\(fields:/.test(schema), '_engineConfig.inlineSchema (the schema.prisma text)', prismaVersions);
+    internal(
+      /^model\s+Document\s*\{/m.test(schema) && /@relation\(fields:/.test(schema),
+      '_engineConfig.inlineSchema (the schema.prisma text)',
+      prismaVersions,
+    );
     // And what the engine derives from both: the metadata of the fixture schema, with its field names.
     const meta = tenantMetadataOf(client, { tenantField: 'organizationId', workspaceField: 'teamId' });
-    expect(meta.get('Document')).toMatchObject({ tenant: true, workspace: true, tenantColumn: 'organization_id', workspaceColumn: 'team_id', table: 'documents' });
+    expect(meta.get('Document')).toMatchObject({
+      tenant: true,
+      workspace: true,
+      tenantColumn: 'organization_id',
+      workspaceColumn: 'team_id',
+      table: 'documents',
+    });
     expect(meta.get('Document')!.foreignKeys.get('team')).toEqual(['organizationId', 'teamId']);
-    expect(meta.get('Team')).toMatchObject({ tenant: true, workspace: false, tenantColumn: 'organization_id', table: 'teams' });
+    expect(meta.get('Team')).toMatchObject({
+      tenant: true,
+      workspace: false,
+      tenantColumn: 'organization_id',
+      table: 'teams',
+    });
     expect(meta.get('Organization')).toMatchObject({ tenant: false, workspace: false });
     // With the default field names (tenantId) nothing in this schema is tenant-scoped.
     expect([...tenantMetadataOf(client).values()].some((m) => m.tenant)).toBe(false);
@@ -103,10 +130,18 @@ describe(`Prisma internals (${prismaVersions})`, () => {
 
   it('the request batcher is replaceable: _requestHandler.dataloader.options.{batchBy, batchLoader, singleLoader}', () => {
     const fresh = new PrismaClient({ adapter: new PrismaPg(pool) });
-    internal(requestBatcherOf(fresh), '_requestHandler.dataloader.options with batchBy/batchLoader/singleLoader functions', prismaVersions);
+    internal(
+      requestBatcherOf(fresh),
+      '_requestHandler.dataloader.options with batchBy/batchLoader/singleLoader functions',
+      prismaVersions,
+    );
     const before = requestBatcherOf(fresh)!.batchBy;
     bindRequestsToCallerContext(fresh);
-    internal(requestBatcherOf(fresh)!.batchBy !== before, 'a replaceable _requestHandler.dataloader.options.batchBy', prismaVersions);
+    internal(
+      requestBatcherOf(fresh)!.batchBy !== before,
+      'a replaceable _requestHandler.dataloader.options.batchBy',
+      prismaVersions,
+    );
   });
 
   it('query extensions see __internalParams.transaction: undefined outside, set inside a batch transaction', async () => {
@@ -118,15 +153,35 @@ describe(`Prisma internals (${prismaVersions})`, () => {
     await probe.organization.findMany();
     await probe.$transaction([probe.organization.findMany(), probe.team.findMany()]);
     const internals = seen.map((p) => (p as { __internalParams?: Record<string, unknown> }).__internalParams);
-    internal(internals.length === 3 && internals.every((p) => p && typeof p === 'object' && 'transaction' in p), '$allOperations params.__internalParams.transaction', prismaVersions);
-    internal(runsOutsideTransaction(seen[0]) && internals[0]!.transaction === undefined, '__internalParams.transaction undefined outside a transaction', prismaVersions);
-    internal(!runsOutsideTransaction(seen[1]) && !runsOutsideTransaction(seen[2]), '__internalParams.transaction set inside a batch transaction', prismaVersions);
+    internal(
+      internals.length === 3 && internals.every((p) => p && typeof p === 'object' && 'transaction' in p),
+      '$allOperations params.__internalParams.transaction',
+      prismaVersions,
+    );
+    internal(
+      runsOutsideTransaction(seen[0]) && internals[0]!.transaction === undefined,
+      '__internalParams.transaction undefined outside a transaction',
+      prismaVersions,
+    );
+    internal(
+      !runsOutsideTransaction(seen[1]) && !runsOutsideTransaction(seen[2]),
+      '__internalParams.transaction set inside a batch transaction',
+      prismaVersions,
+    );
     expect(runsOutsideTransaction({})).toBe(false); // unknown shape: counts as inside, never retried
   });
 
   it('adapter-pg keeps the pool it was given: PrismaPg#externalPool', () => {
-    internal(adapterUsesPool(adapter, pool), 'PrismaPg#externalPool (=== the pg.Pool passed to the constructor)', prismaVersions);
-    internal(!adapterUsesPool(new PrismaPg({ connectionString: 'postgres://nobody@127.0.0.1:1/never' }), pool), 'PrismaPg#externalPool (null for a config)', prismaVersions);
+    internal(
+      adapterUsesPool(adapter, pool),
+      'PrismaPg#externalPool (=== the pg.Pool passed to the constructor)',
+      prismaVersions,
+    );
+    internal(
+      !adapterUsesPool(new PrismaPg({ connectionString: 'postgres://nobody@127.0.0.1:1/never' }), pool),
+      'PrismaPg#externalPool (null for a config)',
+      prismaVersions,
+    );
   });
 });
 
@@ -191,10 +246,25 @@ const server = {
   bindComplete: () => message('2'),
   commandComplete: (tag: string) => message('C', cstring(tag)),
   rowDescription: (column: string) =>
-    message('T', Buffer.concat([int16(1), cstring(column), int32(0), int16(0), int32(23), int16(4), int32(-1), int16(0)])),
-  dataRow: (value: string) => message('D', Buffer.concat([int16(1), int32(Buffer.byteLength(value)), Buffer.from(value)])),
+    message(
+      'T',
+      Buffer.concat([int16(1), cstring(column), int32(0), int16(0), int32(23), int16(4), int32(-1), int16(0)]),
+    ),
+  dataRow: (value: string) =>
+    message('D', Buffer.concat([int16(1), int32(Buffer.byteLength(value)), Buffer.from(value)])),
   error: (code: string, text: string) =>
-    message('E', Buffer.concat([Buffer.from('S'), cstring('ERROR'), Buffer.from('C'), cstring(code), Buffer.from('M'), cstring(text), Buffer.from([0])])),
+    message(
+      'E',
+      Buffer.concat([
+        Buffer.from('S'),
+        cstring('ERROR'),
+        Buffer.from('C'),
+        cstring(code),
+        Buffer.from('M'),
+        cstring(text),
+        Buffer.from([0]),
+      ]),
+    ),
 };
 
 /** The frontend message types in one flush, e.g. ['P', 'B', 'E', ..., 'S']. */
@@ -221,39 +291,64 @@ async function connectedTenantClient(): Promise<{ client: TenantClient; socket: 
 /** Answers a pipeline of DISCARD ALL, set_config and one `select 1 as x`, with `final` status. */
 function answerPipeline(socket: FakeSocket, final: 'I' | 'T'): void {
   socket.answer(
-    server.parseComplete(), server.bindComplete(), server.commandComplete('DISCARD ALL'),
-    server.parseComplete(), server.bindComplete(), server.dataRow(''), server.commandComplete('SELECT 1'),
-    server.parseComplete(), server.bindComplete(), server.rowDescription('x'), server.dataRow('1'), server.commandComplete('SELECT 1'),
+    server.parseComplete(),
+    server.bindComplete(),
+    server.commandComplete('DISCARD ALL'),
+    server.parseComplete(),
+    server.bindComplete(),
+    server.dataRow(''),
+    server.commandComplete('SELECT 1'),
+    server.parseComplete(),
+    server.bindComplete(),
+    server.rowDescription('x'),
+    server.dataRow('1'),
+    server.commandComplete('SELECT 1'),
     server.readyForQuery(final),
   );
 }
 
 describe(`pg internals (${pgVersions})`, () => {
-  it('the installed pg passes the engine\'s own version check', () => {
-    internal((() => {
-      try {
-        assertSupportedPg();
-        return true;
-      } catch {
-        return false;
-      }
-    })(), 'pg >= 8.19 < 9 (assertSupportedPg)', pgVersions);
+  it("the installed pg passes the engine's own version check", () => {
+    internal(
+      (() => {
+        try {
+          assertSupportedPg();
+          return true;
+        } catch {
+          return false;
+        }
+      })(),
+      'pg >= 8.19 < 9 (assertSupportedPg)',
+      pgVersions,
+    );
   });
 
   it('pg.Query has the submittable hooks and pg.utils.prepareValue exists', () => {
     for (const hook of PG_QUERY_HOOKS) {
-      internal(typeof (pg.Query.prototype as unknown as Record<string, unknown>)[hook] === 'function', `pg.Query.prototype.${hook}`, pgVersions);
+      internal(
+        typeof (pg.Query.prototype as unknown as Record<string, unknown>)[hook] === 'function',
+        `pg.Query.prototype.${hook}`,
+        pgVersions,
+      );
     }
     internal(typeof prepareValue === 'function', 'pg.utils.prepareValue', pgVersions);
-    internal(prepareValue(new Date(Date.UTC(2020, 0, 2, 3, 4, 5))) !== undefined && prepareValue(5) === '5', 'pg.utils.prepareValue(value) -> text', pgVersions);
+    internal(
+      prepareValue(new Date(Date.UTC(2020, 0, 2, 3, 4, 5))) !== undefined && prepareValue(5) === '5',
+      'pg.utils.prepareValue(value) -> text',
+      pgVersions,
+    );
   });
 
   it('client.connection has the message writers and a corkable stream', () => {
-    const connection = connectionOf(new pg.Client()) as unknown as Record<string, unknown> & { stream: Record<string, unknown> };
+    const connection = connectionOf(new pg.Client()) as unknown as Record<string, unknown> & {
+      stream: Record<string, unknown>;
+    };
     internal(connection && typeof connection === 'object', 'pg.Client#connection', pgVersions);
-    for (const writer of PG_CONNECTION_WRITERS) internal(typeof connection[writer] === 'function', `connection.${writer}()`, pgVersions);
+    for (const writer of PG_CONNECTION_WRITERS)
+      internal(typeof connection[writer] === 'function', `connection.${writer}()`, pgVersions);
     internal(typeof connection.on === 'function', 'connection.on()', pgVersions);
-    for (const method of ['cork', 'uncork', 'destroy']) internal(typeof connection.stream[method] === 'function', `connection.stream.${method}()`, pgVersions);
+    for (const method of ['cork', 'uncork', 'destroy'])
+      internal(typeof connection.stream[method] === 'function', `connection.stream.${method}()`, pgVersions);
   });
 
   it('a tenant statement goes out as ONE write under ONE Sync, and its answers come back as an ordinary result', async () => {
@@ -272,10 +367,22 @@ describe(`pg internals (${pgVersions})`, () => {
       answerPipeline(socket, 'T');
       const res = await result;
       // handleDataRow/handleCommandComplete of the leading statements were skipped: only the last one's result.
-      internal(res.rows.length === 1 && (res.rows[0] as { x: number }).x === 1, 'Query#handleRowDescription/handleDataRow (rows, type parsers)', pgVersions);
-      internal(res.rowCount === 1 && res.command === 'SELECT', 'Query#handleCommandComplete (rowCount, command)', pgVersions);
+      internal(
+        res.rows.length === 1 && (res.rows[0] as { x: number }).x === 1,
+        'Query#handleRowDescription/handleDataRow (rows, type parsers)',
+        pgVersions,
+      );
+      internal(
+        res.rowCount === 1 && res.command === 'SELECT',
+        'Query#handleCommandComplete (rowCount, command)',
+        pgVersions,
+      );
       // The readyForQuery event's status reached the client: 'T' means in a transaction.
-      internal(client.transactionStatus === 'T' && client.mustNotBeReused, "connection 'readyForQuery' event with { status }", pgVersions);
+      internal(
+        client.transactionStatus === 'T' && client.mustNotBeReused,
+        "connection 'readyForQuery' event with { status }",
+        pgVersions,
+      );
     } finally {
       socket.destroy();
     }
@@ -290,14 +397,32 @@ describe(`pg internals (${pgVersions})`, () => {
       );
       await new Promise<void>((resolve) => setImmediate(resolve));
       // The reset itself fails: the connection must then never be reused.
-      socket.answer(server.parseComplete(), server.bindComplete(), server.error('XX000', 'reset failed'), server.readyForQuery('I'));
+      socket.answer(
+        server.parseComplete(),
+        server.bindComplete(),
+        server.error('XX000', 'reset failed'),
+        server.readyForQuery('I'),
+      );
       const error = (await failed) as { code?: string } | undefined;
-      internal(error instanceof pg.DatabaseError && error.code === 'XX000', 'Query#handleError (the DatabaseError with its code)', pgVersions);
-      internal(client.transactionStatus === 'I' && client.mustNotBeReused, 'Query#handleError(err, connection) with the connection', pgVersions);
+      internal(
+        error instanceof pg.DatabaseError && error.code === 'XX000',
+        'Query#handleError (the DatabaseError with its code)',
+        pgVersions,
+      );
+      internal(
+        client.transactionStatus === 'I' && client.mustNotBeReused,
+        'Query#handleError(err, connection) with the connection',
+        pgVersions,
+      );
       const before = socket.flushes.length;
       const again = client.query('select 1 as x') as unknown as Promise<pg.QueryResult>;
       await new Promise<void>((resolve) => setImmediate(resolve));
-      internal(socket.flushes.length === before + 1 && frontendTypes(socket.flushes[before]!).filter((t) => t === 'S').length === 1, 'no second Sync after an error (the client absorbs ReadyForQuery)', pgVersions);
+      internal(
+        socket.flushes.length === before + 1 &&
+          frontendTypes(socket.flushes[before]!).filter((t) => t === 'S').length === 1,
+        'no second Sync after an error (the client absorbs ReadyForQuery)',
+        pgVersions,
+      );
       answerPipeline(socket, 'I');
       internal((await again).rowCount === 1, 'the next query on the same connection after an error', pgVersions);
     } finally {

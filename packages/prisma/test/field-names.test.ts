@@ -4,15 +4,30 @@
  */
 import { describe, expect, it } from 'vitest';
 import { scopeArgs } from '../src/extension/scope-args.js';
-import { DEFAULT_TENANT_FIELDS, tenantFieldsFrom, tenantMetadataFrom, type RuntimeDataModel } from '../src/extension/model-metadata.js';
-import { MissingTenantContextError, MissingWorkspaceError, TenantMismatchError, TenantryConfigError } from '../src/errors.js';
+import {
+  DEFAULT_TENANT_FIELDS,
+  tenantFieldsFrom,
+  tenantMetadataFrom,
+  type RuntimeDataModel,
+} from '../src/extension/model-metadata.js';
+import {
+  MissingTenantContextError,
+  MissingWorkspaceError,
+  TenantMismatchError,
+  TenantryConfigError,
+} from '../src/errors.js';
 
 const A = '11111111-1111-4111-8111-111111111111';
 const B = '22222222-2222-4222-8222-222222222222';
 const W1 = '33333333-3333-4333-8333-333333333333';
 const W2 = '44444444-4444-4444-8444-444444444444';
 
-const scalar = (name: string, dbName?: string) => ({ name, kind: 'scalar', type: 'String', ...(dbName ? { dbName } : {}) });
+const scalar = (name: string, dbName?: string) => ({
+  name,
+  kind: 'scalar',
+  type: 'String',
+  ...(dbName ? { dbName } : {}),
+});
 const relation = (name: string, type: string) => ({ name, kind: 'object', type });
 
 // Someone else's schema: organizations, their teams (the "workspace") and documents in a team.
@@ -20,7 +35,12 @@ const orgDataModel: RuntimeDataModel = {
   models: {
     Organization: { fields: [scalar('id'), relation('teams', 'Team')], dbName: 'organizations' },
     Team: {
-      fields: [scalar('organizationId', 'organization_id'), scalar('id'), scalar('name'), relation('documents', 'Document')],
+      fields: [
+        scalar('organizationId', 'organization_id'),
+        scalar('id'),
+        scalar('name'),
+        relation('documents', 'Document'),
+      ],
       dbName: 'teams',
     },
     // No dbName on the fields: the columns must come from the schema's @map.
@@ -59,8 +79,18 @@ describe('configured field names (organizationId, teamId)', () => {
   it('finds the tenant-scoped and workspace-scoped models by the configured fields', () => {
     expect(meta.fields).toEqual({ tenantField: 'organizationId', workspaceField: 'teamId' });
     expect(meta.get('Organization')).toMatchObject({ tenant: false, workspace: false, table: 'organizations' });
-    expect(meta.get('Team')).toMatchObject({ tenant: true, workspace: false, table: 'teams', tenantColumn: 'organization_id' });
-    expect(meta.get('Document')).toMatchObject({ tenant: true, workspace: true, tenantColumn: 'org_id', workspaceColumn: 'team_id' });
+    expect(meta.get('Team')).toMatchObject({
+      tenant: true,
+      workspace: false,
+      table: 'teams',
+      tenantColumn: 'organization_id',
+    });
+    expect(meta.get('Document')).toMatchObject({
+      tenant: true,
+      workspace: true,
+      tenantColumn: 'org_id',
+      workspaceColumn: 'team_id',
+    });
   });
 
   it('puts the configured fields into filters', () => {
@@ -73,12 +103,20 @@ describe('configured field names (organizationId, teamId)', () => {
       where: { organizationId: A, teamId: W1 },
     });
     expect(scopeArgs(meta, 'Document', 'findMany', {}, { tenantId: A })).toEqual({ where: { organizationId: A } });
-    expect(scopeArgs(meta, 'Team', 'findMany', {}, { tenantId: A, workspaceId: W1 })).toEqual({ where: { organizationId: A } });
+    expect(scopeArgs(meta, 'Team', 'findMany', {}, { tenantId: A, workspaceId: W1 })).toEqual({
+      where: { organizationId: A },
+    });
     expect(scopeArgs(meta, 'Team', 'findMany', { where: { organizationId: { not: B } } }, { tenantId: A })).toEqual({
       where: { organizationId: { not: B }, AND: [{ organizationId: A }] },
     });
     expect(
-      scopeArgs(meta, 'Team', 'findUnique', { where: { organizationId_id: { organizationId: A, id: W1 } } }, { tenantId: A }),
+      scopeArgs(
+        meta,
+        'Team',
+        'findUnique',
+        { where: { organizationId_id: { organizationId: A, id: W1 } } },
+        { tenantId: A },
+      ),
     ).toEqual({ where: { organizationId_id: { organizationId: A, id: W1 }, organizationId: A } });
   });
 
@@ -90,7 +128,13 @@ describe('configured field names (organizationId, teamId)', () => {
       data: [{ title: 't', teamId: W2, organizationId: A }],
     });
     expect(
-      scopeArgs(meta, 'Team', 'upsert', { where: { organizationId_id: { organizationId: A, id: W1 } }, create: { name: 'n' }, update: {} }, { tenantId: A }),
+      scopeArgs(
+        meta,
+        'Team',
+        'upsert',
+        { where: { organizationId_id: { organizationId: A, id: W1 } }, create: { name: 'n' }, update: {} },
+        { tenantId: A },
+      ),
     ).toEqual({
       where: { organizationId_id: { organizationId: A, id: W1 }, organizationId: A },
       create: { name: 'n', organizationId: A },
@@ -99,8 +143,15 @@ describe('configured field names (organizationId, teamId)', () => {
   });
 
   it('takes the configured fields from a connected relation in checked input', () => {
-    expect(scopeArgs(meta, 'Document', 'create', { data: { title: 't', team: { connect: { organizationId_id: { organizationId: A, id: W1 } } } } }, { tenantId: A }))
-      .toEqual({ data: { title: 't', team: { connect: { organizationId_id: { organizationId: A, id: W1 } } } } });
+    expect(
+      scopeArgs(
+        meta,
+        'Document',
+        'create',
+        { data: { title: 't', team: { connect: { organizationId_id: { organizationId: A, id: W1 } } } } },
+        { tenantId: A },
+      ),
+    ).toEqual({ data: { title: 't', team: { connect: { organizationId_id: { organizationId: A, id: W1 } } } } });
   });
 
   it('raises TenantMismatchError naming the configured field', () => {
@@ -112,20 +163,33 @@ describe('configured field names (organizationId, teamId)', () => {
       }
       throw new Error('expected a TenantMismatchError');
     };
-    const inWhere = mismatch(() => scopeArgs(meta, 'Team', 'findMany', { where: { organizationId: B } }, { tenantId: A }));
+    const inWhere = mismatch(() =>
+      scopeArgs(meta, 'Team', 'findMany', { where: { organizationId: B } }, { tenantId: A }),
+    );
     expect(inWhere).toBeInstanceOf(TenantMismatchError);
     expect(inWhere.field).toBe('organizationId');
     expect(inWhere.message).toBe(
       "Cannot run Team.findMany because where.organizationId sets organizationId to a value other than the active context's. " +
         'Remove organizationId from the query (the tenant extension adds it), or run the work inside a context for that tenant.',
     );
-    const inData = mismatch(() => scopeArgs(meta, 'Document', 'create', { data: { title: 't', teamId: W2 } }, { tenantId: A, workspaceId: W1 }));
+    const inData = mismatch(() =>
+      scopeArgs(meta, 'Document', 'create', { data: { title: 't', teamId: W2 } }, { tenantId: A, workspaceId: W1 }),
+    );
     expect(inData.field).toBe('teamId');
     expect(inData.message).toMatch(/data\.teamId sets teamId .* Remove teamId from the query .* for that workspace\.$/);
     // Nested, in a relation filter of a global model, and in an `in` list.
-    expect(() => scopeArgs(meta, 'Organization', 'findMany', { where: { teams: { some: { organizationId: B } } } }, { tenantId: A }))
-      .toThrow(/where\.teams\.some\.organizationId sets organizationId/);
-    expect(() => scopeArgs(meta, 'Team', 'count', { where: { organizationId: { in: [A, B] } } }, { tenantId: A })).toThrow(TenantMismatchError);
+    expect(() =>
+      scopeArgs(
+        meta,
+        'Organization',
+        'findMany',
+        { where: { teams: { some: { organizationId: B } } } },
+        { tenantId: A },
+      ),
+    ).toThrow(/where\.teams\.some\.organizationId sets organizationId/);
+    expect(() =>
+      scopeArgs(meta, 'Team', 'count', { where: { organizationId: { in: [A, B] } } }, { tenantId: A }),
+    ).toThrow(TenantMismatchError);
   });
 
   it('no longer treats a field named tenantId as the tenant', () => {
@@ -160,7 +224,9 @@ describe('default field names (tenantId, workspaceId)', () => {
   const defaultModel: RuntimeDataModel = {
     models: {
       Workspace: { fields: [scalar('tenantId', 'tenant_id'), scalar('id'), scalar('name')], dbName: 'workspaces' },
-      Project: { fields: [scalar('tenantId', 'tenant_id'), scalar('workspaceId', 'workspace_id'), scalar('id'), scalar('name')] },
+      Project: {
+        fields: [scalar('tenantId', 'tenant_id'), scalar('workspaceId', 'workspace_id'), scalar('id'), scalar('name')],
+      },
       Organization: { fields: [scalar('organizationId'), scalar('id')] },
     },
   };
@@ -172,7 +238,9 @@ describe('default field names (tenantId, workspaceId)', () => {
 
   for (const [name, m] of Object.entries(metas)) {
     it(`scopes by tenantId/workspaceId (${name})`, () => {
-      expect(scopeArgs(m, 'Project', 'findMany', {}, { tenantId: A, workspaceId: W1 })).toEqual({ where: { tenantId: A, workspaceId: W1 } });
+      expect(scopeArgs(m, 'Project', 'findMany', {}, { tenantId: A, workspaceId: W1 })).toEqual({
+        where: { tenantId: A, workspaceId: W1 },
+      });
       expect(scopeArgs(m, 'Project', 'create', { data: { name: 'p' } }, { tenantId: A, workspaceId: W1 })).toEqual({
         data: { name: 'p', tenantId: A, workspaceId: W1 },
       });
@@ -183,7 +251,9 @@ describe('default field names (tenantId, workspaceId)', () => {
         "Cannot run Project.findMany because where.tenantId sets tenantId to a value other than the active context's. " +
           'Remove tenantId from the query (the tenant extension adds it), or run the work inside a context for that tenant.',
       );
-      expect(() => scopeArgs(m, 'Project', 'findMany', { where: { workspaceId: W2 } }, { tenantId: A, workspaceId: W1 })).toThrow(
+      expect(() =>
+        scopeArgs(m, 'Project', 'findMany', { where: { workspaceId: W2 } }, { tenantId: A, workspaceId: W1 }),
+      ).toThrow(
         /Remove workspaceId from the query \(the tenant extension adds it\), or run the work inside a context for that workspace\.$/,
       );
       expect(() => scopeArgs(m, 'Project', 'create', { data: { name: 'p' } }, { tenantId: A })).toThrow(
@@ -195,13 +265,25 @@ describe('default field names (tenantId, workspaceId)', () => {
 
   it('reads the columns from dbName, else the field name, and the table from dbName, else the model name', () => {
     expect(metas.implicit.fields).toEqual(DEFAULT_TENANT_FIELDS);
-    expect(metas.implicit.get('Workspace')).toMatchObject({ tenant: true, workspace: false, table: 'workspaces', tenantColumn: 'tenant_id', workspaceColumn: undefined });
-    expect(metas.implicit.get('Project')).toMatchObject({ table: 'Project', tenantColumn: 'tenant_id', workspaceColumn: 'workspace_id' });
+    expect(metas.implicit.get('Workspace')).toMatchObject({
+      tenant: true,
+      workspace: false,
+      table: 'workspaces',
+      tenantColumn: 'tenant_id',
+      workspaceColumn: undefined,
+    });
+    expect(metas.implicit.get('Project')).toMatchObject({
+      table: 'Project',
+      tenantColumn: 'tenant_id',
+      workspaceColumn: 'workspace_id',
+    });
     expect(metas.implicit.get('Organization')).toMatchObject({ tenant: false, tenantColumn: undefined });
   });
 
   it('keeps the errors constructed without the new arguments as they were', () => {
-    expect(new TenantMismatchError('M', 'op', 'workspaceId', 'where.workspaceId').message).toMatch(/for that workspace\.$/);
+    expect(new TenantMismatchError('M', 'op', 'workspaceId', 'where.workspaceId').message).toMatch(
+      /for that workspace\.$/,
+    );
     expect(new TenantMismatchError('M', 'op', 'tenantId', 'where.tenantId').message).toMatch(/for that tenant\.$/);
     expect(new MissingWorkspaceError('M', 'op').field).toBe('workspaceId');
   });
@@ -216,7 +298,11 @@ describe('tenantFieldsFrom', () => {
   it('refuses names that cannot be Prisma fields, and one field for both', () => {
     expect(() => tenantFieldsFrom({ tenantField: '' })).toThrow(TenantryConfigError);
     expect(() => tenantFieldsFrom({ tenantField: 'org id' })).toThrow(/tenantField is not a Prisma field name/);
-    expect(() => tenantFieldsFrom({ workspaceField: 42 as unknown as string })).toThrow(/workspaceField is not a Prisma field name/);
-    expect(() => tenantFieldsFrom({ tenantField: 'accountId', workspaceField: 'accountId' })).toThrow(/name the same field/);
+    expect(() => tenantFieldsFrom({ workspaceField: 42 as unknown as string })).toThrow(
+      /workspaceField is not a Prisma field name/,
+    );
+    expect(() => tenantFieldsFrom({ tenantField: 'accountId', workspaceField: 'accountId' })).toThrow(
+      /name the same field/,
+    );
   });
 });

@@ -8,7 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { formatReport } from '../src/check/report.js';
 import { isInitPlanForm } from '../src/check/audit.js';
 import type { TenantColumns } from '../src/migrate/columns.js';
-import { addRlsToMigration, renderRlsBlock, tenantPolicies, tenantTablesCreatedIn, workspaceKeyWarnings } from '../src/migrate/policies.js';
+import {
+  addRlsToMigration,
+  renderRlsBlock,
+  tenantPolicies,
+  tenantTablesCreatedIn,
+  workspaceKeyWarnings,
+} from '../src/migrate/policies.js';
 
 const org: TenantColumns = { tenant: 'organization_id', workspace: 'team_id' };
 
@@ -48,7 +54,8 @@ ALTER TABLE "documents" ADD CONSTRAINT "documents_organization_id_team_id_fkey" 
 `;
 
 /** Column references in a policy expression, without the `app.*` setting names (which say tenant_id too). */
-const columnsIn = (expression: string) => expression.replace(/current_setting\('[^']*'/g, 'current_setting(').match(/\b[a-z_]+_id\b/g) ?? [];
+const columnsIn = (expression: string) =>
+  expression.replace(/current_setting\('[^']*'/g, 'current_setting(').match(/\b[a-z_]+_id\b/g) ?? [];
 
 describe('the tenant tables of a migration', () => {
   it('are the tables with the configured tenant column, workspace-scoped when they have the workspace column', () => {
@@ -111,7 +118,10 @@ describe('the policies', () => {
   });
 
   it('quote a column that is not a plain lower-case identifier (a field without @map)', () => {
-    const [read] = tenantPolicies({ name: 'Note', workspaceScoped: false }, 'app_role', { tenant: 'orgId', workspace: 'teamId' });
+    const [read] = tenantPolicies({ name: 'Note', workspaceScoped: false }, 'app_role', {
+      tenant: 'orgId',
+      workspace: 'teamId',
+    });
     expect(read!.using).toBe(`"orgId" = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)`);
   });
 
@@ -150,7 +160,9 @@ CREATE TABLE "comments" (
 ALTER TABLE "comments" ADD CONSTRAINT "comments_organization_id_document_id_fkey" FOREIGN KEY ("organization_id", "document_id") REFERENCES "documents"("organization_id", "id") ON DELETE RESTRICT ON UPDATE CASCADE;
 `;
     const warnings = workspaceKeyWarnings(comments, [fixtureMigration], org);
-    expect(warnings.map((w) => [w.constraint, w.table, w.parent])).toEqual([['comments_organization_id_document_id_fkey', 'comments', 'documents']]);
+    expect(warnings.map((w) => [w.constraint, w.table, w.parent])).toEqual([
+      ['comments_organization_id_document_id_fkey', 'comments', 'documents'],
+    ]);
     expect(warnings[0]!.message).toContain('without pairing team_id');
     expect(warnings[0]!.message).toContain(
       '@relation(fields: [organizationId, teamId, documentId], references: [organizationId, teamId, id]), and @@unique([organizationId, teamId, id]) on the parent model',
@@ -173,18 +185,24 @@ ALTER TABLE "notes" ADD CONSTRAINT "notes_organization_id_document_id_fkey" FORE
 `;
     const [warning, ...rest] = workspaceKeyWarnings(notes, [fixtureMigration], org);
     expect(rest).toEqual([]);
-    expect(warning!.message).toMatch(/^Warning: tenant-wide table notes \(no team_id\) references workspace-scoped documents/);
+    expect(warning!.message).toMatch(
+      /^Warning: tenant-wide table notes \(no team_id\) references workspace-scoped documents/,
+    );
     expect(warning!.message).toContain('give the model a teamId (@map("team_id")');
     // With the default columns the same tables are not tenant tables at all: nothing to warn about.
     expect(workspaceKeyWarnings(notes, [fixtureMigration])).toEqual([]);
   });
 });
 
-describe("what `tenantry check` expects of them", () => {
+describe('what `tenantry check` expects of them', () => {
   it('accepts every generated expression as the one-evaluation-per-statement form, as written', () => {
-    for (const table of [{ name: 'teams', workspaceScoped: false }, { name: 'documents', workspaceScoped: true }]) {
+    for (const table of [
+      { name: 'teams', workspaceScoped: false },
+      { name: 'documents', workspaceScoped: true },
+    ]) {
       for (const p of tenantPolicies(table, 'app_role', org)) {
-        for (const expression of [p.using, p.withCheck]) if (expression !== undefined) expect(isInitPlanForm(expression), expression).toBe(true);
+        for (const expression of [p.using, p.withCheck])
+          if (expression !== undefined) expect(isInitPlanForm(expression), expression).toBe(true);
       }
     }
   });
@@ -196,11 +214,17 @@ describe("what `tenantry check` expects of them", () => {
       `((( SELECT (NULLIF(current_setting('app.workspace_id'::text, true), ''::text))::uuid AS "nullif") IS NULL) OR ` +
       `(team_id = ( SELECT (NULLIF(current_setting('app.workspace_id'::text, true), ''::text))::uuid AS "nullif"))))`;
     expect(isInitPlanForm(deparsed)).toBe(true);
-    expect(isInitPlanForm(`(organization_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)`)).toBe(false);
+    expect(
+      isInitPlanForm(`(organization_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)`),
+    ).toBe(false);
   });
 
   it('reports, for a database without tables of the configured column, that none has organization_id', () => {
-    const report = formatReport([{ subject: 'role app_role', check: 'exists', ok: true }], 'audit of myapp', org.tenant);
+    const report = formatReport(
+      [{ subject: 'role app_role', check: 'exists', ok: true }],
+      'audit of myapp',
+      org.tenant,
+    );
     expect(report).toContain('No table with a organization_id column was found in the audited schemas.');
     expect(report).not.toContain('tenant_id');
   });

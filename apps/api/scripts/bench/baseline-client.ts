@@ -8,7 +8,18 @@ import { tenantContext, type TenantPrismaClient } from '@tenantry/db';
 import { createAdminPrismaClient } from '@tenantry/db/admin';
 
 const GLOBAL_MODELS = new Set(['Tenant', 'User']);
-const FILTERED = new Set(['findMany', 'findFirst', 'findFirstOrThrow', 'findUnique', 'findUniqueOrThrow', 'count', 'update', 'updateMany', 'delete', 'deleteMany']);
+const FILTERED = new Set([
+  'findMany',
+  'findFirst',
+  'findFirstOrThrow',
+  'findUnique',
+  'findUniqueOrThrow',
+  'count',
+  'update',
+  'updateMany',
+  'delete',
+  'deleteMany',
+]);
 
 export function createBaselineClient(connectionString: string, poolSize: number): TenantPrismaClient {
   const admin = createAdminPrismaClient({ connectionString, poolSize });

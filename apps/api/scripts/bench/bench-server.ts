@@ -13,9 +13,13 @@ const mode = process.env.BENCH_MODE;
 const runtimeUrl = process.env.BENCH_RUNTIME_URL!;
 const adminUrl = process.env.BENCH_ADMIN_URL!;
 const poolSize = Number(process.env.BENCH_POOL_SIZE || 10);
-if (mode !== 'tenantry' && mode !== 'baseline') throw new Error('Cannot start the bench server because BENCH_MODE is not tenantry or baseline.');
+if (mode !== 'tenantry' && mode !== 'baseline')
+  throw new Error('Cannot start the bench server because BENCH_MODE is not tenantry or baseline.');
 
-const client = mode === 'tenantry' ? createTenantPrismaClient({ connectionString: runtimeUrl, poolSize }) : createBaselineClient(adminUrl, poolSize);
+const client =
+  mode === 'tenantry'
+    ? createTenantPrismaClient({ connectionString: runtimeUrl, poolSize })
+    : createBaselineClient(adminUrl, poolSize);
 const app = await createApi({
   config: loadApiConfig({ ...process.env, API_PORT: '0', NODE_ENV: 'production' }),
   client,
@@ -25,4 +29,11 @@ const app = await createApi({
 });
 await app.listen(0, '127.0.0.1');
 process.stdout.write(`${JSON.stringify({ port: (app.getHttpServer().address() as { port: number }).port })}\n`);
-process.on('SIGTERM', () => void app.close().then(() => client.$disconnect()).finally(() => process.exit(0)));
+process.on(
+  'SIGTERM',
+  () =>
+    void app
+      .close()
+      .then(() => client.$disconnect())
+      .finally(() => process.exit(0)),
+);

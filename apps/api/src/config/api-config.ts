@@ -41,7 +41,9 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const production = env.NODE_ENV === 'production';
   const port = env.API_PORT === undefined || env.API_PORT === '' ? 3001 : Number(env.API_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new ApiConfigError('Cannot start the API because API_PORT is not a port number. Set it to e.g. 3001, or unset it.');
+    throw new ApiConfigError(
+      'Cannot start the API because API_PORT is not a port number. Set it to e.g. 3001, or unset it.',
+    );
   }
   const secret = env.JWT_SECRET ?? '';
   if (secret === '') {
@@ -51,11 +53,18 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     );
   }
   if (production && secret.length < 32) {
-    throw new ApiConfigError('Cannot start the API in production because JWT_SECRET is shorter than 32 characters. Use a long random secret.');
+    throw new ApiConfigError(
+      'Cannot start the API in production because JWT_SECRET is shorter than 32 characters. Use a long random secret.',
+    );
   }
   const requestDeadlineMs = positiveInteger(env, 'API_REQUEST_DEADLINE_MS', 5000, 'e.g. 5000');
   const poolSize = positiveInteger(env, 'DATABASE_POOL_SIZE', 10, 'e.g. 10');
-  const routeConcurrency = positiveInteger(env, 'API_ROUTE_CONCURRENCY', Math.max(1, poolSize - 2), 'e.g. 5 (at most DATABASE_POOL_SIZE)');
+  const routeConcurrency = positiveInteger(
+    env,
+    'API_ROUTE_CONCURRENCY',
+    Math.max(1, poolSize - 2),
+    'e.g. 5 (at most DATABASE_POOL_SIZE)',
+  );
   // Empty counts as unset: a copied .env.example must not switch the audience check off.
   const audience = env.JWT_AUDIENCE || 'authenticated';
   return {
@@ -73,7 +82,9 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number,
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value < 1 || value > 2_147_483_647) {
-    throw new ApiConfigError(`Cannot start the API because ${name} is not a whole number above 0. Set it to ${example}, or unset it.`);
+    throw new ApiConfigError(
+      `Cannot start the API because ${name} is not a whole number above 0. Set it to ${example}, or unset it.`,
+    );
   }
   return value;
 }

@@ -44,7 +44,10 @@ export class CrossTenantLookupService implements OnApplicationShutdown {
         id: true,
         email: true,
         name: true,
-        memberships: { select: { role: true, tenant: { select: { id: true, name: true, slug: true } } }, orderBy: { createdAt: 'asc' } },
+        memberships: {
+          select: { role: true, tenant: { select: { id: true, name: true, slug: true } } },
+          orderBy: { createdAt: 'asc' },
+        },
       },
     });
     if (!user) return undefined;

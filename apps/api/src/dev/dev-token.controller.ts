@@ -26,16 +26,29 @@ export class DevTokenController {
   async token(@Body({ schema: devTokenRequest }) body: z.infer<typeof devTokenRequest>) {
     if (this.config.production) throw new NotFoundException();
     const user = await this.lookup.userIdByEmail(body.email);
-    if (!user) throw new NotFoundException('Cannot mint a token because no user has this email. Try alice@acme.test, bob@globex.test or carol@both.test.');
+    if (!user)
+      throw new NotFoundException(
+        'Cannot mint a token because no user has this email. Try alice@acme.test, bob@globex.test or carol@both.test.',
+      );
     // A user in one tenant gets it as a claim; a user in several picks with x-tenant-id per request.
     const tenantId = body.tenantId ?? (user.tenantIds.length === 1 ? user.tenantIds[0] : undefined);
-    const jwt = new SignJWT({ email: body.email, role: 'authenticated', ...(tenantId ? { app_metadata: { tenant_id: tenantId } } : {}) })
+    const jwt = new SignJWT({
+      email: body.email,
+      role: 'authenticated',
+      ...(tenantId ? { app_metadata: { tenant_id: tenantId } } : {}),
+    })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(user.id)
       .setIssuedAt()
       .setExpirationTime(`${body.expiresInSeconds}s`);
     jwt.setAudience(this.config.jwt.audience);
     if (this.config.jwt.issuer) jwt.setIssuer(this.config.jwt.issuer);
-    return { token: await jwt.sign(this.config.jwt.secret), userId: user.id, tenantIds: user.tenantIds, tenantClaim: tenantId ?? null, expiresInSeconds: body.expiresInSeconds };
+    return {
+      token: await jwt.sign(this.config.jwt.secret),
+      userId: user.id,
+      tenantIds: user.tenantIds,
+      tenantClaim: tenantId ?? null,
+      expiresInSeconds: body.expiresInSeconds,
+    };
   }
 }

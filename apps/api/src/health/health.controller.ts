@@ -48,7 +48,8 @@ export class HealthController implements OnApplicationShutdown {
       statusCode: 503,
       status: 'unavailable',
       cause: availabilityCause(error),
-      message: 'Cannot reach the database through DATABASE_URL within 1 s. Check that Postgres and the pooler are running.',
+      message:
+        'Cannot reach the database through DATABASE_URL within 1 s. Check that Postgres and the pooler are running.',
       database: { status: 'unavailable', latencyMs: result.latencyMs, code: error.postgresCode ?? error.systemCode },
     };
   }

@@ -7,7 +7,12 @@
  * timer here, because a paused server or a cut network answers nothing at all (no server-side
  * timeout fires). A probe that timed out throws its pool away: the one connection may be stuck.
  */
-import { TenantPool, availabilityErrorOf, type DatabaseAvailabilityError, DatabaseUnreachableError } from '@tenantry/db';
+import {
+  TenantPool,
+  availabilityErrorOf,
+  type DatabaseAvailabilityError,
+  DatabaseUnreachableError,
+} from '@tenantry/db';
 
 export interface ReadinessResult {
   ok: boolean;
@@ -44,7 +49,11 @@ export class ReadinessProbe {
     } catch (error) {
       if (this.pool === pool) this.pool = undefined;
       void pool.end().catch(() => {});
-      return { ok: false, latencyMs: latency(), error: availabilityErrorOf(error) ?? new DatabaseUnreachableError({ cause: error }) };
+      return {
+        ok: false,
+        latencyMs: latency(),
+        error: availabilityErrorOf(error) ?? new DatabaseUnreachableError({ cause: error }),
+      };
     } finally {
       clearTimeout(timer);
     }

@@ -45,8 +45,13 @@ export interface MappedError {
 /** Thrown by the API itself when a route group is at its share of the pool (see RouteBulkhead). */
 export class RouteBusyError extends Error {
   override name = 'RouteBusyError';
-  constructor(readonly group: string, readonly retryAfterSeconds = 1) {
-    super(`Cannot serve this request now because its routes (${group}) already use their share of the database connections. Retry shortly.`);
+  constructor(
+    readonly group: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(
+      `Cannot serve this request now because its routes (${group}) already use their share of the database connections. Retry shortly.`,
+    );
   }
 }
 
@@ -54,7 +59,9 @@ export class RouteBusyError extends Error {
 export class RequestDeadlineError extends Error {
   override name = 'RequestDeadlineError';
   constructor(readonly deadlineMs: number) {
-    super(`Cannot answer this request because it took longer than its deadline of ${deadlineMs} ms. Retry shortly; narrow the request (a smaller page) if it persists.`);
+    super(
+      `Cannot answer this request because it took longer than its deadline of ${deadlineMs} ms. Retry shortly; narrow the request (a smaller page) if it persists.`,
+    );
   }
 }
 
@@ -79,12 +86,17 @@ function mapAvailability(error: DatabaseAvailabilityError): MappedError {
   const unknown = error.mayHaveCommitted
     ? ' Whether a change of this request was saved is unknown: check before sending a write again.'
     : '';
-  const message = status === 504
-    ? `Cannot answer in time because the database did not finish within the time allowed for this request.${unknown} Retry shortly.`
-    : cause === 'transaction_conflict'
-      ? 'Cannot save because a concurrent change conflicted with this one; nothing was written. Retry the request.'
-      : `Cannot reach the database right now (it is restarting, overloaded or unreachable).${unknown} Retry shortly.`;
-  const extra: Record<string, unknown> = { cause, retryAfterSeconds: error.retryAfterSeconds, mayHaveCommitted: error.mayHaveCommitted };
+  const message =
+    status === 504
+      ? `Cannot answer in time because the database did not finish within the time allowed for this request.${unknown} Retry shortly.`
+      : cause === 'transaction_conflict'
+        ? 'Cannot save because a concurrent change conflicted with this one; nothing was written. Retry the request.'
+        : `Cannot reach the database right now (it is restarting, overloaded or unreachable).${unknown} Retry shortly.`;
+  const extra: Record<string, unknown> = {
+    cause,
+    retryAfterSeconds: error.retryAfterSeconds,
+    mayHaveCommitted: error.mayHaveCommitted,
+  };
   if (error instanceof DeadlineExceededError) extra.kind = error.kind;
   return {
     status,
@@ -98,7 +110,12 @@ function mapAvailability(error: DatabaseAvailabilityError): MappedError {
 interface PrismaKnownError {
   code: string;
   clientVersion: string;
-  meta?: { modelName?: string; driverAdapterError?: { cause?: { constraint?: { fields?: string[]; index?: string }; table?: string; originalCode?: string } } };
+  meta?: {
+    modelName?: string;
+    driverAdapterError?: {
+      cause?: { constraint?: { fields?: string[]; index?: string }; table?: string; originalCode?: string };
+    };
+  };
 }
 
 function isPrismaKnownError(error: unknown): error is PrismaKnownError {
@@ -107,7 +124,11 @@ function isPrismaKnownError(error: unknown): error is PrismaKnownError {
 }
 
 function body(status: number, message: string | string[], extra: Record<string, unknown> = {}): HttpErrorBody {
-  const error = (HttpStatus[status] ?? 'Error').toLowerCase().split('_').map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ');
+  const error = (HttpStatus[status] ?? 'Error')
+    .toLowerCase()
+    .split('_')
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join(' ');
   return { statusCode: status, error, message, ...extra };
 }
 
@@ -125,13 +146,13 @@ const known = (status: number, message: string, extra?: Record<string, unknown>)
  */
 function conflictFields(error: PrismaKnownError): string[] {
   const cause = error.meta?.driverAdapterError?.cause;
-  if (cause?.constraint?.fields?.length) return cause.constraint.fields.map((f) => f.replaceAll('"', '')).filter((f) => f !== 'tenant_id');
+  if (cause?.constraint?.fields?.length)
+    return cause.constraint.fields.map((f) => f.replaceAll('"', '')).filter((f) => f !== 'tenant_id');
   const index = cause?.constraint?.index;
   if (!index || !cause?.table || !index.startsWith(`${cause.table}_`) || !index.endsWith('_key')) return [];
   const columns = index.slice(cause.table.length + 1, -'_key'.length).replace(/^tenant_id_?/, '');
   return columns ? [columns] : [];
 }
-
 
 export function mapError(error: unknown): MappedError {
   if (error instanceof RouteBusyError) {
@@ -147,7 +168,12 @@ export function mapError(error: unknown): MappedError {
     return {
       status: 504,
       // The handler may still be running: whether it saves anything is unknown.
-      body: body(504, error.message, { cause: 'deadline_exceeded', kind: 'request', retryAfterSeconds: 1, mayHaveCommitted: true }),
+      body: body(504, error.message, {
+        cause: 'deadline_exceeded',
+        kind: 'request',
+        retryAfterSeconds: 1,
+        mayHaveCommitted: true,
+      }),
       unexpected: false,
       headers: { 'Retry-After': '1' },
       cause: 'deadline_exceeded',
@@ -164,7 +190,11 @@ export function mapError(error: unknown): MappedError {
     const response = error.getResponse();
     if (typeof response === 'string') return known(status, response);
     const r = response as Partial<HttpErrorBody>;
-    return { status, body: { ...r, statusCode: status, error: r.error ?? body(status, '').error, message: r.message ?? error.message }, unexpected: false };
+    return {
+      status,
+      body: { ...r, statusCode: status, error: r.error ?? body(status, '').error, message: r.message ?? error.message },
+      unexpected: false,
+    };
   }
   if (isPrismaKnownError(error)) {
     const model = error.meta?.modelName?.toLowerCase() ?? 'record';
@@ -173,19 +203,32 @@ export function mapError(error: unknown): MappedError {
         return known(404, `Cannot find the ${model} because it does not exist in the active tenant.`);
       case 'P2002': {
         const fields = conflictFields(error);
-        return known(409, `Cannot save the ${model} because another one with the same ${fields.length ? fields.join(', ') : 'unique value'} already exists in the active tenant. Choose a different value.`, { fields });
+        return known(
+          409,
+          `Cannot save the ${model} because another one with the same ${fields.length ? fields.join(', ') : 'unique value'} already exists in the active tenant. Choose a different value.`,
+          { fields },
+        );
       }
       case 'P2003':
-        return known(422, `Cannot save the ${model} because it references a record that does not exist in the active tenant. Check the ids in the request body.`);
+        return known(
+          422,
+          `Cannot save the ${model} because it references a record that does not exist in the active tenant. Check the ids in the request body.`,
+        );
       case 'P2000':
         return known(422, `Cannot save the ${model} because a value is too long for its column. Send a shorter value.`);
     }
   }
   if (error instanceof TenantryError) {
     if (error instanceof InvalidTenantContextError) return known(400, error.message);
-    if (error instanceof TenantMismatchError) return known(403, 'Cannot run this request because it names a tenant or workspace other than the active one. Remove tenantId/workspaceId from the request.');
-    if (error instanceof MissingWorkspaceError) return known(422, 'Cannot save because the record needs a workspace. Send workspaceId in the request body.');
-    if (error instanceof MissingTenantContextError) return { status: 500, body: body(500, 'Internal server error.'), unexpected: true };
+    if (error instanceof TenantMismatchError)
+      return known(
+        403,
+        'Cannot run this request because it names a tenant or workspace other than the active one. Remove tenantId/workspaceId from the request.',
+      );
+    if (error instanceof MissingWorkspaceError)
+      return known(422, 'Cannot save because the record needs a workspace. Send workspaceId in the request body.');
+    if (error instanceof MissingTenantContextError)
+      return { status: 500, body: body(500, 'Internal server error.'), unexpected: true };
   }
   return { status: 500, body: body(500, 'Internal server error.'), unexpected: true };
 }

@@ -16,14 +16,36 @@ export class HttpErrorFilter implements ExceptionFilter {
     const req = http.getRequest<TenantryRequest>();
     const res = http.getResponse<Response>();
     const { status, body, unexpected, headers, cause } = mapError(exception);
-    const e = exception as { name?: string; code?: unknown; postgresCode?: unknown; systemCode?: unknown; stack?: string };
+    const e = exception as {
+      name?: string;
+      code?: unknown;
+      postgresCode?: unknown;
+      systemCode?: unknown;
+      stack?: string;
+    };
     // Class and codes only: a message or stack can quote SQL parameters, i.e. tenant data.
     const code = e?.postgresCode ?? e?.systemCode ?? postgresCodeOf(exception) ?? e?.code;
     if (unexpected) {
-      this.log({ level: 'error', msg: 'request failed', requestId: req.requestId, tenantId: req.tenancy?.tenantId, error: e?.name ?? typeof exception, code });
+      this.log({
+        level: 'error',
+        msg: 'request failed',
+        requestId: req.requestId,
+        tenantId: req.tenancy?.tenantId,
+        error: e?.name ?? typeof exception,
+        code,
+      });
     } else if (cause) {
       // An outage is not a bug: a warning that names what failed, so it does not look like one.
-      this.log({ level: 'warn', msg: 'database unavailable', requestId: req.requestId, tenantId: req.tenancy?.tenantId, cause, error: e?.name, code, status });
+      this.log({
+        level: 'warn',
+        msg: 'database unavailable',
+        requestId: req.requestId,
+        tenantId: req.tenancy?.tenantId,
+        cause,
+        error: e?.name,
+        code,
+        status,
+      });
     }
     const scope = requestScope.getStore();
     if (scope && cause) scope.cause = cause;

@@ -16,7 +16,11 @@ export class InvitationAcceptanceController {
   constructor(@Inject(InvitationAcceptanceService) private readonly acceptance: InvitationAcceptanceService) {}
 
   @Post()
-  async accept(@Tenancy() tenancy: RequestTenancy, @Req() req: TenantryRequest, @Body({ schema: invitationAccept }) body: InvitationAccept) {
+  async accept(
+    @Tenancy() tenancy: RequestTenancy,
+    @Req() req: TenantryRequest,
+    @Body({ schema: invitationAccept }) body: InvitationAccept,
+  ) {
     const membership = await this.acceptance.accept(body.tenantId.toLowerCase(), tenancy.userId);
     // Logged as the request's tenant only once the user is a member of it (a refusal logs none).
     req.tenancy!.tenantId = membership.tenantId;

@@ -52,7 +52,10 @@ export class InvitationAcceptanceService {
         if (code === '42501') continue; // refused by the policy: not this role, or no invitation at all
         // The insert passed the policy (so the caller holds a pending invitation for its own email)
         // but the user is a member already: the caller learns only about its own membership.
-        if (code === '23505') throw new ConflictException('Cannot accept because you are already a member of this tenant. Send x-tenant-id with your requests to use it.');
+        if (code === '23505')
+          throw new ConflictException(
+            'Cannot accept because you are already a member of this tenant. Send x-tenant-id with your requests to use it.',
+          );
         throw error;
       }
     }

@@ -3,7 +3,18 @@
  * verified member of the active tenant) and RequireTenantRole (owner or admin; 403 otherwise).
  * Accepting is another controller on another middleware: see InvitationAcceptanceController.
  */
-import { Body, Controller, Delete, ForbiddenException, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  ForbiddenException,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
 import { idParam, type Page } from '../resources/schemas.js';
 import { RequireTenantRole } from '../tenancy/tenant-role.guard.js';
 import { Tenancy, type RequestTenancy } from '../tenancy/tenant-request.js';
@@ -19,7 +30,9 @@ export class InvitationsController {
   create(@Tenancy() tenancy: RequestTenancy, @Body({ schema: invitationCreate }) body: InvitationCreate) {
     // An admin may not mint an owner: the invitation's role becomes the accepting user's.
     if (body.role === 'owner' && tenancy.role !== 'owner') {
-      throw new ForbiddenException('Cannot invite with the role owner because only an owner of the tenant may. Invite as admin or member.');
+      throw new ForbiddenException(
+        'Cannot invite with the role owner because only an owner of the tenant may. Invite as admin or member.',
+      );
     }
     return this.invitations.create(body);
   }

@@ -18,7 +18,14 @@ export interface InvitationView {
   expiresAt: Date;
 }
 
-const INVITATION_FIELDS = { tenantId: true, id: true, email: true, role: true, createdAt: true, expiresAt: true } as const;
+const INVITATION_FIELDS = {
+  tenantId: true,
+  id: true,
+  email: true,
+  role: true,
+  createdAt: true,
+  expiresAt: true,
+} as const;
 
 @Injectable()
 export class InvitationsService {
@@ -34,7 +41,11 @@ export class InvitationsService {
 
   /** Pending (unexpired) invitations, newest first. */
   async listPending(page: Page): Promise<PageOf<InvitationView>> {
-    const rows = await this.prisma.db.invitation.findMany({ ...pageArgs(page), where: { expiresAt: { gt: new Date() } }, select: INVITATION_FIELDS });
+    const rows = await this.prisma.db.invitation.findMany({
+      ...pageArgs(page),
+      where: { expiresAt: { gt: new Date() } },
+      select: INVITATION_FIELDS,
+    });
     return toPage(rows, page);
   }
 

@@ -18,7 +18,9 @@ export class MeController {
     const context = tenantContext.get() ?? null;
     const profile = await this.lookup.profileOf(tenancy.userId);
     if (!profile) {
-      throw new NotFoundException('Cannot find your user because the token names a user id that does not exist here. Sign up first, or use a token for an existing user.');
+      throw new NotFoundException(
+        'Cannot find your user because the token names a user id that does not exist here. Sign up first, or use a token for an existing user.',
+      );
     }
     return {
       user: profile.user,

@@ -47,10 +47,13 @@ export class RouteBulkhead {
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
-        timer: setTimeout(() => {
-          lane.queue.splice(lane.queue.indexOf(waiter), 1);
-          reject(new RouteBusyError(group));
-        }, Math.max(0, maxWaitMs)),
+        timer: setTimeout(
+          () => {
+            lane.queue.splice(lane.queue.indexOf(waiter), 1);
+            reject(new RouteBusyError(group));
+          },
+          Math.max(0, maxWaitMs),
+        ),
       };
       lane.queue.push(waiter);
     });

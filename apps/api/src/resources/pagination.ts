@@ -17,7 +17,10 @@ export interface PageOf<T> {
 /** The verified tenant of the current request (the middleware put it in the context). */
 export function activeTenantId(): string {
   const ctx = tenantContext.get();
-  if (!ctx) throw new Error('Cannot read the active tenant because no tenant context is active. Serve this route behind TenantContextMiddleware.');
+  if (!ctx)
+    throw new Error(
+      'Cannot read the active tenant because no tenant context is active. Serve this route behind TenantContextMiddleware.',
+    );
   return ctx.tenantId;
 }
 

@@ -10,7 +10,12 @@ export const idParam = z.object({ id });
 const name = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
 
 export const page = z.object({
-  limit: z.coerce.number().int('must be an integer').min(1, 'must be at least 1').max(100, 'must be at most 100').default(20),
+  limit: z.coerce
+    .number()
+    .int('must be an integer')
+    .min(1, 'must be at least 1')
+    .max(100, 'must be at most 100')
+    .default(20),
   cursor: id.optional(),
 });
 
@@ -27,7 +32,13 @@ export const taskUpdate = z
   .strictObject({ title: name.optional(), done: z.boolean().optional() })
   .refine((v) => v.title !== undefined || v.done !== undefined, { error: 'send title, done or both' });
 export const taskList = page
-  .extend({ projectId: id.optional(), done: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true').optional() })
+  .extend({
+    projectId: id.optional(),
+    done: z
+      .enum(['true', 'false'], { error: 'must be true or false' })
+      .transform((v) => v === 'true')
+      .optional(),
+  })
   .strict();
 
 export type Page = z.infer<typeof page>;

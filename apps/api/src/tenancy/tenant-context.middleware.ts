@@ -66,7 +66,9 @@ export class TenantContextMiddleware implements NestMiddleware {
     );
     if (!membership) {
       // Same answer whether the tenant exists or not: the caller learns nothing about other tenants.
-      throw new ForbiddenException('Cannot use this tenant because you are not a member of it. GET /me lists the tenants you belong to.');
+      throw new ForbiddenException(
+        'Cannot use this tenant because you are not a member of it. GET /me lists the tenants you belong to.',
+      );
     }
     req.tenancy.tenantId = tenantId;
     req.tenancy.role = membership.role;
@@ -100,13 +102,17 @@ export class AuthenticatedUserMiddleware implements NestMiddleware {
 function requestedTenant(req: TenantryRequest, claim: string | undefined): string | undefined {
   const header = req.headers[TENANT_HEADER];
   if (Array.isArray(header)) {
-    throw new BadRequestException(`Cannot pick a tenant because the ${TENANT_HEADER} header is sent more than once. Send it once.`);
+    throw new BadRequestException(
+      `Cannot pick a tenant because the ${TENANT_HEADER} header is sent more than once. Send it once.`,
+    );
   }
   const requested = header ?? claim;
   if (requested === undefined || requested === '') return undefined;
   if (!UUID.test(requested)) {
     const source = header === undefined ? 'the token claim app_metadata.tenant_id' : `the ${TENANT_HEADER} header`;
-    throw new BadRequestException(`Cannot pick a tenant because ${source} is not a UUID. Send a tenant id from GET /me.`);
+    throw new BadRequestException(
+      `Cannot pick a tenant because ${source} is not a UUID. Send a tenant id from GET /me.`,
+    );
   }
   return requested.toLowerCase();
 }

@@ -20,6 +20,9 @@ export interface TenantryRequest extends Request {
 /** `@Tenancy() tenancy: RequestTenancy` in a handler behind the tenancy middleware. */
 export const Tenancy = createParamDecorator((_data: unknown, ctx: ExecutionContext): RequestTenancy => {
   const tenancy = ctx.switchToHttp().getRequest<TenantryRequest>().tenancy;
-  if (!tenancy) throw new Error('Cannot read the request tenancy because the route is not behind the tenancy middleware. Add its controller to AppModule.configure.');
+  if (!tenancy)
+    throw new Error(
+      'Cannot read the request tenancy because the route is not behind the tenancy middleware. Add its controller to AppModule.configure.',
+    );
   return tenancy;
 });

@@ -24,11 +24,15 @@ export class TokenVerifier {
 
   async verify(authorization: string | undefined): Promise<VerifiedIdentity> {
     if (!authorization) {
-      throw new UnauthorizedException('Cannot authenticate because the Authorization header is missing. Send Authorization: Bearer <JWT>.');
+      throw new UnauthorizedException(
+        'Cannot authenticate because the Authorization header is missing. Send Authorization: Bearer <JWT>.',
+      );
     }
     const token = BEARER.exec(authorization.trim())?.[1];
     if (!token) {
-      throw new UnauthorizedException('Cannot authenticate because the Authorization header is not "Bearer <JWT>". Send Authorization: Bearer <JWT>.');
+      throw new UnauthorizedException(
+        'Cannot authenticate because the Authorization header is not "Bearer <JWT>". Send Authorization: Bearer <JWT>.',
+      );
     }
     let payload: JWTPayload;
     try {
@@ -39,11 +43,18 @@ export class TokenVerifier {
         requiredClaims: ['sub', 'exp'],
       }));
     } catch (error) {
-      const reason = error instanceof errors.JWTExpired ? 'the token has expired' : 'the token is not valid (signature, algorithm, audience or claims)';
-      throw new UnauthorizedException(`Cannot authenticate because ${reason}. Sign in again to get a new token.`, { cause: error });
+      const reason =
+        error instanceof errors.JWTExpired
+          ? 'the token has expired'
+          : 'the token is not valid (signature, algorithm, audience or claims)';
+      throw new UnauthorizedException(`Cannot authenticate because ${reason}. Sign in again to get a new token.`, {
+        cause: error,
+      });
     }
     if (typeof payload.sub !== 'string' || !UUID.test(payload.sub)) {
-      throw new UnauthorizedException('Cannot authenticate because the token subject (sub) is not a user id (UUID). Use a token issued for a user.');
+      throw new UnauthorizedException(
+        'Cannot authenticate because the token subject (sub) is not a user id (UUID). Use a token issued for a user.',
+      );
     }
     const appMetadata = payload.app_metadata as { tenant_id?: unknown } | undefined;
     const tenantClaim = typeof appMetadata?.tenant_id === 'string' ? appMetadata.tenant_id : undefined;

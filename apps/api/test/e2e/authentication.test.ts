@@ -32,7 +32,10 @@ describe('401: no verified identity', () => {
   });
 
   it('rejects a token signed with another secret (forged)', async () => {
-    const forged = await api.token(a.userId, { tenantId: a.tenantId, secret: 'someone-elses-secret-that-is-long-enough' });
+    const forged = await api.token(a.userId, {
+      tenantId: a.tenantId,
+      secret: 'someone-elses-secret-that-is-long-enough',
+    });
     const res = await api.request('GET', '/projects', { token: forged });
     expect(res.status).toBe(401);
     expect(res.body.message).toMatch(/token is not valid/);
@@ -49,8 +52,12 @@ describe('401: no verified identity', () => {
 
   it('rejects an unsigned token (alg none)', async () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
-    const payload = Buffer.from(JSON.stringify({ sub: a.userId, aud: 'authenticated', exp: Math.floor(Date.now() / 1000) + 300 })).toString('base64url');
-    expect((await api.request('GET', '/projects', { token: `${header}.${payload}.`, tenant: a.tenantId })).status).toBe(401);
+    const payload = Buffer.from(
+      JSON.stringify({ sub: a.userId, aud: 'authenticated', exp: Math.floor(Date.now() / 1000) + 300 }),
+    ).toString('base64url');
+    expect((await api.request('GET', '/projects', { token: `${header}.${payload}.`, tenant: a.tenantId })).status).toBe(
+      401,
+    );
   });
 
   it('rejects an expired token and says so', async () => {
@@ -111,7 +118,9 @@ describe('403: a tenant the user is not a member of', () => {
     ];
     for (const res of await Promise.all(attempts)) expect(res.status).toBe(403);
     expect(await api.admin.workspace.count({ where: { tenantId: b.tenantId } })).toBe(2);
-    expect((await api.admin.project.findFirstOrThrow({ where: { tenantId: b.tenantId, id: b.projectIds[0] } })).name).toBe('authB ws0 p0');
+    expect(
+      (await api.admin.project.findFirstOrThrow({ where: { tenantId: b.tenantId, id: b.projectIds[0] } })).name,
+    ).toBe('authB ws0 p0');
     expect(await api.admin.task.count({ where: { tenantId: b.tenantId } })).toBe(4);
   });
 });

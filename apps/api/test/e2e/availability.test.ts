@@ -75,7 +75,11 @@ describe('a locked table', () => {
       // Give the twelve time to take their slots and connections.
       await new Promise((r) => setTimeout(r, 200));
       for (let i = 0; i < 3; i++) {
-        const [workspaces, me, ready] = await Promise.all([get('/workspaces'), get('/me'), api.request('GET', '/health/ready')]);
+        const [workspaces, me, ready] = await Promise.all([
+          get('/workspaces'),
+          get('/me'),
+          api.request('GET', '/health/ready'),
+        ]);
         unrelated.push(workspaces.status, me.status, ready.status);
       }
       stuck = await behindLock;
@@ -120,7 +124,9 @@ describe('a connection lost mid-read', () => {
     }
     expect(res.status).toBe(200);
     expect(res.body.items.every((t: { tenantId: string }) => t.tenantId === a.tenantId)).toBe(true);
-    const retry = api.logs.find((l) => l.msg === 'database read retried' && l.requestId === res.headers.get('x-request-id'));
+    const retry = api.logs.find(
+      (l) => l.msg === 'database read retried' && l.requestId === res.headers.get('x-request-id'),
+    );
     expect(retry).toMatchObject({ level: 'warn', model: 'Task', operation: 'findMany', cause: 'connection_lost' });
     const line = api.logs.find((l) => l.msg === 'request completed' && l.requestId === res.headers.get('x-request-id'));
     expect(line).toMatchObject({ status: 200, dbRetries: 1 });

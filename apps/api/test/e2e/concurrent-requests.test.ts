@@ -16,7 +16,10 @@ let tokens: Map<string, string>;
 
 beforeAll(async () => {
   api = await startTestApi();
-  tenants = await seedTenants(api.admin, Array.from({ length: TENANTS }, (_, i) => `conc${String(i).padStart(2, '0')}`));
+  tenants = await seedTenants(
+    api.admin,
+    Array.from({ length: TENANTS }, (_, i) => `conc${String(i).padStart(2, '0')}`),
+  );
   tokens = new Map(await Promise.all(tenants.map(async (t) => [t.tenantId, await api.token(t.userId)] as const)));
 });
 afterAll(() => api?.close());
@@ -34,17 +37,35 @@ it(`serves ${TENANTS} tenants concurrently with the right context in every handl
       api.request('GET', `/workspaces/${tenant.workspaceIds[round % 2]}`, opts),
     ]);
     requests += 4;
-    if (me.body.context?.tenantId !== tenant.tenantId) problems.push(`tenant ${tenant.label}: /me handler ran in context ${JSON.stringify(me.body.context)}`);
-    if (me.body.context?.userId !== tenant.userId) problems.push(`tenant ${tenant.label}: /me handler ran as user ${me.body.context?.userId}`);
-    problems.push(...foreignRows(projects.body.items, tenant, 'GET /projects'), ...foreignRows(tasks.body.items, tenant, 'GET /tasks'));
-    if (projects.body.items.length !== 4) problems.push(`tenant ${tenant.label}: GET /projects returned ${projects.body.items.length} rows, expected 4`);
+    if (me.body.context?.tenantId !== tenant.tenantId)
+      problems.push(`tenant ${tenant.label}: /me handler ran in context ${JSON.stringify(me.body.context)}`);
+    if (me.body.context?.userId !== tenant.userId)
+      problems.push(`tenant ${tenant.label}: /me handler ran as user ${me.body.context?.userId}`);
+    problems.push(
+      ...foreignRows(projects.body.items, tenant, 'GET /projects'),
+      ...foreignRows(tasks.body.items, tenant, 'GET /tasks'),
+    );
+    if (projects.body.items.length !== 4)
+      problems.push(`tenant ${tenant.label}: GET /projects returned ${projects.body.items.length} rows, expected 4`);
     // 4 seeded tasks plus one per earlier round (the burst writes below).
-    if (tasks.body.items.length !== 4 + round) problems.push(`tenant ${tenant.label}: GET /tasks returned ${tasks.body.items.length} rows, expected ${4 + round}`);
-    if (workspace.body.tenantId !== tenant.tenantId) problems.push(`tenant ${tenant.label}: GET /workspaces/:id returned ${workspace.status} ${workspace.body.tenantId}`);
+    if (tasks.body.items.length !== 4 + round)
+      problems.push(
+        `tenant ${tenant.label}: GET /tasks returned ${tasks.body.items.length} rows, expected ${4 + round}`,
+      );
+    if (workspace.body.tenantId !== tenant.tenantId)
+      problems.push(
+        `tenant ${tenant.label}: GET /workspaces/:id returned ${workspace.status} ${workspace.body.tenantId}`,
+      );
     // A write in the same burst: it must land in the caller's tenant.
-    const created = await api.request('POST', '/tasks', { ...opts, body: { projectId: tenant.projectIds[0], title: `${tenant.label} burst ${round}` } });
+    const created = await api.request('POST', '/tasks', {
+      ...opts,
+      body: { projectId: tenant.projectIds[0], title: `${tenant.label} burst ${round}` },
+    });
     requests += 1;
-    if (created.status !== 201 || created.body.tenantId !== tenant.tenantId) problems.push(`tenant ${tenant.label}: POST /tasks answered ${created.status} in tenant ${created.body?.tenantId}`);
+    if (created.status !== 201 || created.body.tenantId !== tenant.tenantId)
+      problems.push(
+        `tenant ${tenant.label}: POST /tasks answered ${created.status} in tenant ${created.body?.tenantId}`,
+      );
   };
   for (let round = 0; round < ROUNDS; round++) {
     await Promise.all(tenants.map((tenant) => one(tenant, round)));
@@ -53,7 +74,10 @@ it(`serves ${TENANTS} tenants concurrently with the right context in every handl
   expect(requests).toBe(TENANTS * ROUNDS * 5);
   // The writes landed where they belong, as seen by the database, not by the API.
   for (const tenant of tenants) {
-    const burst = await api.admin.task.findMany({ where: { title: { startsWith: `${tenant.label} burst` } }, select: { tenantId: true } });
+    const burst = await api.admin.task.findMany({
+      where: { title: { startsWith: `${tenant.label} burst` } },
+      select: { tenantId: true },
+    });
     expect(burst.length).toBe(ROUNDS);
     expect(burst.every((t) => t.tenantId === tenant.tenantId)).toBe(true);
   }

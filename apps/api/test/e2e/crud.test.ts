@@ -29,9 +29,13 @@ it('creates, reads, updates and deletes a workspace, a project and a task', asyn
 
   const done = await api.request('PATCH', `/tasks/${task.body.id}`, { token, body: { done: true } });
   expect(done.body).toMatchObject({ done: true, title: 'Measure' });
-  expect((await api.request('PATCH', `/projects/${project.body.id}`, { token, body: { name: 'Lab 2' } })).body.name).toBe('Lab 2');
+  expect(
+    (await api.request('PATCH', `/projects/${project.body.id}`, { token, body: { name: 'Lab 2' } })).body.name,
+  ).toBe('Lab 2');
   expect((await api.request('GET', `/tasks/${task.body.id}`, { token })).body.done).toBe(true);
-  expect((await api.request('GET', `/tasks?projectId=${project.body.id}&done=true`, { token })).body.items).toHaveLength(1);
+  expect(
+    (await api.request('GET', `/tasks?projectId=${project.body.id}&done=true`, { token })).body.items,
+  ).toHaveLength(1);
   expect((await api.request('GET', `/projects?workspaceId=${ws.body.id}`, { token })).body.items).toHaveLength(1);
 
   expect((await api.request('DELETE', `/tasks/${task.body.id}`, { token })).status).toBe(204);
@@ -45,7 +49,9 @@ it('creates, reads, updates and deletes a workspace, a project and a task', asyn
 it('pages through a list newest first with a cursor, without repeats or gaps', async () => {
   const workspaceId = a.workspaceIds[0]!;
   for (let i = 0; i < 7; i++) {
-    expect((await api.request('POST', '/projects', { token, body: { workspaceId, name: `page ${i}` } })).status).toBe(201);
+    expect((await api.request('POST', '/projects', { token, body: { workspaceId, name: `page ${i}` } })).status).toBe(
+      201,
+    );
   }
   const seen: string[] = [];
   let cursor: string | null = null;
@@ -62,6 +68,9 @@ it('pages through a list newest first with a cursor, without repeats or gaps', a
   } while (cursor && pages < 10);
   expect(pages).toBe(3); // 2 seeded + 7 new = 9 rows, 3 per page
   expect(new Set(seen).size).toBe(9);
-  const all = await api.admin.project.findMany({ where: { tenantId: a.tenantId, workspaceId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+  const all = await api.admin.project.findMany({
+    where: { tenantId: a.tenantId, workspaceId },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  });
   expect(seen).toEqual(all.map((p) => p.id));
 });

@@ -52,7 +52,10 @@ describe('invite → accept → access', () => {
     const dana = await newUser('dana');
     expect((await api.request('GET', '/workspaces', { token: dana.token, tenant: a.tenantId })).status).toBe(403);
 
-    const invited = await api.request('POST', '/invitations', { token: ownerA, body: { email: dana.email.toUpperCase(), role: 'admin' } });
+    const invited = await api.request('POST', '/invitations', {
+      token: ownerA,
+      body: { email: dana.email.toUpperCase(), role: 'admin' },
+    });
     expect(invited.status).toBe(201);
     expect(invited.body).toEqual({
       tenantId: a.tenantId,
@@ -69,10 +72,17 @@ describe('invite → accept → access', () => {
 
     const joined = await accept(dana.token, a.tenantId);
     expect(joined.status).toBe(201);
-    expect(joined.body).toEqual({ tenantId: a.tenantId, userId: dana.id, role: 'admin', createdAt: expect.any(String) });
+    expect(joined.body).toEqual({
+      tenantId: a.tenantId,
+      userId: dana.id,
+      role: 'admin',
+      createdAt: expect.any(String),
+    });
 
     // The invitation is used up, and dana now works in A like any member (and as an admin there).
-    expect((await api.request('GET', '/invitations', { token: ownerA })).body.items.map((i: { id: string }) => i.id)).not.toContain(invited.body.id);
+    expect(
+      (await api.request('GET', '/invitations', { token: ownerA })).body.items.map((i: { id: string }) => i.id),
+    ).not.toContain(invited.body.id);
     const workspaces = await api.request('GET', '/workspaces', { token: dana.token, tenant: a.tenantId });
     expect(workspaces.status).toBe(200);
     expect(foreignRows(workspaces.body.items, a, 'GET /workspaces after joining')).toEqual([]);
@@ -88,7 +98,9 @@ describe('invite → accept → access', () => {
 
   it('a member joins as member by default; re-inviting a member and accepting is a 409 about their own membership', async () => {
     const ed = await newUser('ed');
-    expect((await api.request('POST', '/invitations', { token: ownerA, body: { email: ed.email } })).body.role).toBe('member');
+    expect((await api.request('POST', '/invitations', { token: ownerA, body: { email: ed.email } })).body.role).toBe(
+      'member',
+    );
     expect((await accept(ed.token, a.tenantId)).body.role).toBe('member');
     expect((await api.request('POST', '/invitations', { token: ownerA, body: { email: ed.email } })).status).toBe(201);
     const again = await accept(ed.token, a.tenantId);
@@ -104,8 +116,13 @@ describe('refused acceptances are one 404', () => {
     const gina = await newUser('gina');
     // erin: invited to A, expired. frank's invitation to A is for erin's address, not his. gina: invited to B only.
     const expired = await api.request('POST', '/invitations', { token: ownerA, body: { email: erin.email } });
-    await api.admin.invitation.update({ where: { tenantId_id: { tenantId: a.tenantId, id: expired.body.id } }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    expect((await api.request('POST', '/invitations', { token: ownerB, body: { email: gina.email } })).status).toBe(201);
+    await api.admin.invitation.update({
+      where: { tenantId_id: { tenantId: a.tenantId, id: expired.body.id } },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    expect((await api.request('POST', '/invitations', { token: ownerB, body: { email: gina.email } })).status).toBe(
+      201,
+    );
     const nobody = await api.token(randomUUID());
 
     const refusals = {
@@ -137,7 +154,9 @@ describe('refused acceptances are one 404', () => {
   it('requires a token, a UUID tenantId and nothing else in the body', async () => {
     const ivy = await newUser('ivy');
     expect((await api.request('POST', '/invitations/accept', { body: { tenantId: a.tenantId } })).status).toBe(401);
-    expect((await api.request('POST', '/invitations/accept', { token: ivy.token, body: { tenantId: 'acme' } })).status).toBe(422);
+    expect(
+      (await api.request('POST', '/invitations/accept', { token: ivy.token, body: { tenantId: 'acme' } })).status,
+    ).toBe(422);
     const extra = await accept(ivy.token, a.tenantId, { role: 'owner', userId: a.userId });
     expect(extra.status).toBe(422);
     expect(extra.body.issues.map((i: { field: string }) => i.field)).toEqual(['(root)']);
@@ -152,15 +171,27 @@ describe('the accept route reads nothing of the tenant', () => {
 
     // A refusal first (jo is invited to A, not B), then the acceptance; the header must not matter.
     const before = api.databaseUses.length;
-    const refused = await api.request('POST', '/invitations/accept', { token: jo.token, tenant: b.tenantId, body: { tenantId: b.tenantId } });
+    const refused = await api.request('POST', '/invitations/accept', {
+      token: jo.token,
+      tenant: b.tenantId,
+      body: { tenantId: b.tenantId },
+    });
     expect(refused.status).toBe(404);
     const refusedUses = api.databaseUses.slice(before);
     const notTheInsert = (u: (typeof refusedUses)[number]) =>
-      u.userId !== jo.id || u.tenantId !== b.tenantId || (u.kind === 'query' && !/^INSERT INTO "public"\."memberships"/.test(u.sql ?? ''));
+      u.userId !== jo.id ||
+      u.tenantId !== b.tenantId ||
+      (u.kind === 'query' && !/^INSERT INTO "public"\."memberships"/.test(u.sql ?? ''));
     expect(refusedUses.filter(notTheInsert)).toEqual([]);
-    expect(refusedUses.filter((u) => u.kind === 'checkout')).toHaveLength(refusedUses.filter((u) => u.kind === 'query').length);
+    expect(refusedUses.filter((u) => u.kind === 'checkout')).toHaveLength(
+      refusedUses.filter((u) => u.kind === 'query').length,
+    );
 
-    const joined = await api.request('POST', '/invitations/accept', { token: jo.token, tenant: b.tenantId, body: { tenantId: a.tenantId } });
+    const joined = await api.request('POST', '/invitations/accept', {
+      token: jo.token,
+      tenant: b.tenantId,
+      body: { tenantId: a.tenantId },
+    });
     expect(joined.status).toBe(201);
     const uses = inJoContext();
     const queries = uses.filter((u) => u.kind === 'query');
@@ -170,16 +201,23 @@ describe('the accept route reads nothing of the tenant', () => {
     expect(uses.filter((u) => u.kind === 'checkout')).toHaveLength(queries.length);
     expect(Object.keys(joined.body).sort()).toEqual(['createdAt', 'role', 'tenantId', 'userId']);
     const text = JSON.stringify([refused.body, joined.body]);
-    for (const secret of ['invA Inc', 'invA ws0', a.userId, 'invA user', ...a.workspaceIds]) expect(text).not.toContain(secret);
+    for (const secret of ['invA Inc', 'invA ws0', a.userId, 'invA user', ...a.workspaceIds])
+      expect(text).not.toContain(secret);
   });
 });
 
 describe('who may manage invitations', () => {
   it('a member (role member) cannot invite, list or revoke: 403', async () => {
     const kim = await memberOf(a, 'member', 'kim');
-    const inv = await api.request('POST', '/invitations', { token: ownerA, body: { email: `x-${randomUUID().slice(0, 8)}@invite.e2e.test` } });
+    const inv = await api.request('POST', '/invitations', {
+      token: ownerA,
+      body: { email: `x-${randomUUID().slice(0, 8)}@invite.e2e.test` },
+    });
     const responses = [
-      await api.request('POST', '/invitations', { token: kim.token, body: { email: `y-${randomUUID().slice(0, 8)}@invite.e2e.test` } }),
+      await api.request('POST', '/invitations', {
+        token: kim.token,
+        body: { email: `y-${randomUUID().slice(0, 8)}@invite.e2e.test` },
+      }),
       await api.request('GET', '/invitations', { token: kim.token }),
       await api.request('DELETE', `/invitations/${inv.body.id}`, { token: kim.token }),
     ];
@@ -191,15 +229,24 @@ describe('who may manage invitations', () => {
   it('an admin invites members and admins, but only an owner invites an owner', async () => {
     const lee = await memberOf(a, 'admin', 'lee');
     const email = () => `z-${randomUUID().slice(0, 8)}@invite.e2e.test`;
-    expect((await api.request('POST', '/invitations', { token: lee.token, body: { email: email(), role: 'admin' } })).status).toBe(201);
-    expect((await api.request('POST', '/invitations', { token: lee.token, body: { email: email(), role: 'owner' } })).status).toBe(403);
-    expect((await api.request('POST', '/invitations', { token: ownerA, body: { email: email(), role: 'owner' } })).status).toBe(201);
+    expect(
+      (await api.request('POST', '/invitations', { token: lee.token, body: { email: email(), role: 'admin' } })).status,
+    ).toBe(201);
+    expect(
+      (await api.request('POST', '/invitations', { token: lee.token, body: { email: email(), role: 'owner' } })).status,
+    ).toBe(403);
+    expect(
+      (await api.request('POST', '/invitations', { token: ownerA, body: { email: email(), role: 'owner' } })).status,
+    ).toBe(201);
   });
 
   it('a non-member is 403 before any role check, as for every tenant route', async () => {
     const mo = await newUser('mo');
     expect((await api.request('GET', '/invitations', { token: mo.token, tenant: a.tenantId })).status).toBe(403);
-    expect((await api.request('POST', '/invitations', { token: mo.token, tenant: a.tenantId, body: { email: mo.email } })).status).toBe(403);
+    expect(
+      (await api.request('POST', '/invitations', { token: mo.token, tenant: a.tenantId, body: { email: mo.email } }))
+        .status,
+    ).toBe(403);
   });
 });
 
@@ -207,10 +254,16 @@ describe('inviting', () => {
   it('answers alike for a registered and an unknown address, and 409 alike for their duplicates', async () => {
     const registered = (await newUser('nia')).email;
     const unknown = `nobody-${randomUUID().slice(0, 8)}@invite.e2e.test`;
-    const first = await Promise.all([registered, unknown].map((email) => api.request('POST', '/invitations', { token: ownerA, body: { email } })));
+    const first = await Promise.all(
+      [registered, unknown].map((email) => api.request('POST', '/invitations', { token: ownerA, body: { email } })),
+    );
     expect(first.map((r) => r.status)).toEqual([201, 201]);
     expect(Object.keys(first[0]!.body).sort()).toEqual(Object.keys(first[1]!.body).sort());
-    const again = await Promise.all([registered.toUpperCase(), unknown].map((email) => api.request('POST', '/invitations', { token: ownerA, body: { email } })));
+    const again = await Promise.all(
+      [registered.toUpperCase(), unknown].map((email) =>
+        api.request('POST', '/invitations', { token: ownerA, body: { email } }),
+      ),
+    );
     expect(again.map((r) => r.status)).toEqual([409, 409]);
     expect(withoutRequestId(again[0]!)).toEqual(withoutRequestId(again[1]!));
     expect(again[0]!.body.fields).toEqual(['email']);
@@ -220,7 +273,10 @@ describe('inviting', () => {
   it('re-invites an address whose invitation expired, and lists only pending ones', async () => {
     const email = `lapsed-${randomUUID().slice(0, 8)}@invite.e2e.test`;
     const old = await api.request('POST', '/invitations', { token: ownerA, body: { email } });
-    await api.admin.invitation.update({ where: { tenantId_id: { tenantId: a.tenantId, id: old.body.id } }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await api.admin.invitation.update({
+      where: { tenantId_id: { tenantId: a.tenantId, id: old.body.id } },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
     const listed = await api.request('GET', '/invitations?limit=100', { token: ownerA });
     expect(listed.body.items.map((i: { id: string }) => i.id)).not.toContain(old.body.id);
     const renewed = await api.request('POST', '/invitations', { token: ownerA, body: { email } });
@@ -229,11 +285,17 @@ describe('inviting', () => {
   });
 
   it('validates the body: 422 naming the field, without echoing the value', async () => {
-    const res = await api.request('POST', '/invitations', { token: ownerA, body: { email: 'not-an-address', role: 'superuser' } });
+    const res = await api.request('POST', '/invitations', {
+      token: ownerA,
+      body: { email: 'not-an-address', role: 'superuser' },
+    });
     expect(res.status).toBe(422);
     expect(res.body.issues.map((i: { field: string }) => i.field).sort()).toEqual(['email', 'role']);
     expect(JSON.stringify(res.body)).not.toContain('not-an-address');
-    expect((await api.request('POST', '/invitations', { token: ownerA, body: { email: 'a@b.test', tenantId: b.tenantId } })).status).toBe(422);
+    expect(
+      (await api.request('POST', '/invitations', { token: ownerA, body: { email: 'a@b.test', tenantId: b.tenantId } }))
+        .status,
+    ).toBe(422);
   });
 
   it('revokes an invitation: it can no longer be accepted', async () => {
@@ -263,7 +325,10 @@ describe('invitations are tenant-scoped', () => {
   });
 
   it('lists only the caller tenant invitations', async () => {
-    for (const [tenant, token] of [[a, ownerA], [b, ownerB]] as const) {
+    for (const [tenant, token] of [
+      [a, ownerA],
+      [b, ownerB],
+    ] as const) {
       const res = await api.request('GET', '/invitations?limit=100', { token });
       expect(foreignRows(res.body.items, tenant, 'GET /invitations')).toEqual([]);
     }
@@ -273,13 +338,40 @@ describe('invitations are tenant-scoped', () => {
 describe('logs', () => {
   it('never carry an email; an acceptance is logged with its tenant only once it succeeded', async () => {
     const quinn = await newUser('quinn');
-    await api.request('POST', '/invitations', { token: ownerA, body: { email: quinn.email }, headers: { 'x-request-id': 'inv-create-1' } });
-    await api.request('POST', '/invitations/accept', { token: quinn.token, body: { tenantId: b.tenantId }, headers: { 'x-request-id': 'inv-refused-1' } });
-    await api.request('POST', '/invitations/accept', { token: quinn.token, body: { tenantId: a.tenantId }, headers: { 'x-request-id': 'inv-accept-1' } });
+    await api.request('POST', '/invitations', {
+      token: ownerA,
+      body: { email: quinn.email },
+      headers: { 'x-request-id': 'inv-create-1' },
+    });
+    await api.request('POST', '/invitations/accept', {
+      token: quinn.token,
+      body: { tenantId: b.tenantId },
+      headers: { 'x-request-id': 'inv-refused-1' },
+    });
+    await api.request('POST', '/invitations/accept', {
+      token: quinn.token,
+      body: { tenantId: a.tenantId },
+      headers: { 'x-request-id': 'inv-accept-1' },
+    });
     const entry = (id: string) => api.logs.find((e) => e.requestId === id && e.msg === 'request completed');
-    expect(entry('inv-create-1')).toMatchObject({ route: '/invitations', status: 201, tenantId: a.tenantId, userId: a.userId });
-    expect(entry('inv-refused-1')).toMatchObject({ route: '/invitations/accept', status: 404, userId: quinn.id, tenantId: undefined });
-    expect(entry('inv-accept-1')).toMatchObject({ route: '/invitations/accept', status: 201, userId: quinn.id, tenantId: a.tenantId });
+    expect(entry('inv-create-1')).toMatchObject({
+      route: '/invitations',
+      status: 201,
+      tenantId: a.tenantId,
+      userId: a.userId,
+    });
+    expect(entry('inv-refused-1')).toMatchObject({
+      route: '/invitations/accept',
+      status: 404,
+      userId: quinn.id,
+      tenantId: undefined,
+    });
+    expect(entry('inv-accept-1')).toMatchObject({
+      route: '/invitations/accept',
+      status: 201,
+      userId: quinn.id,
+      tenantId: a.tenantId,
+    });
     expect(JSON.stringify(api.logs)).not.toMatch(/@invite\.e2e\.test/i);
   });
 });

@@ -17,13 +17,24 @@ afterAll(() => api?.close());
 
 it('logs request id, tenant, user, route, status and duration, and no row data', async () => {
   const token = await api.token(a.userId, { tenantId: a.tenantId });
-  const res = await api.request('POST', '/workspaces', { token, body: { name: 'Confidential Plans' }, headers: { 'x-request-id': 'req-e2e-1' } });
+  const res = await api.request('POST', '/workspaces', {
+    token,
+    body: { name: 'Confidential Plans' },
+    headers: { 'x-request-id': 'req-e2e-1' },
+  });
   expect(res.status).toBe(201);
   expect(res.headers.get('x-request-id')).toBe('req-e2e-1');
   await api.request('GET', `/workspaces/${res.body.id}`, { token });
   const entries = api.logs.filter((e) => e.msg === 'request completed');
   const created = entries.find((e) => e.requestId === 'req-e2e-1');
-  expect(created).toMatchObject({ level: 'info', method: 'POST', route: '/workspaces', status: 201, tenantId: a.tenantId, userId: a.userId });
+  expect(created).toMatchObject({
+    level: 'info',
+    method: 'POST',
+    route: '/workspaces',
+    status: 201,
+    tenantId: a.tenantId,
+    userId: a.userId,
+  });
   expect(typeof created!.durationMs).toBe('number');
   expect(entries.find((e) => e.route === '/workspaces/:id')).toMatchObject({ status: 200, tenantId: a.tenantId });
   const everything = JSON.stringify(api.logs);

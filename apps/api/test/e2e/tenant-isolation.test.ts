@@ -29,7 +29,10 @@ const resources = [
 
 describe.each(resources)('$path', ({ path, ids }) => {
   it('lists only the caller tenant rows', async () => {
-    for (const [tenant, token] of [[a, tokenA], [b, tokenB]] as const) {
+    for (const [tenant, token] of [
+      [a, tokenA],
+      [b, tokenB],
+    ] as const) {
       const res = await api.request('GET', `${path}?limit=100`, { token });
       expect(res.status).toBe(200);
       expect(foreignRows(res.body.items, tenant, `GET ${path}`)).toEqual([]);
@@ -68,8 +71,14 @@ describe.each(resources)('$path', ({ path, ids }) => {
 
 describe('references across tenants', () => {
   it("cannot create a project in another tenant's workspace (422, as for a missing workspace)", async () => {
-    const foreign = await api.request('POST', '/projects', { token: tokenA, body: { workspaceId: b.workspaceIds[0], name: 'sneaky' } });
-    const missing = await api.request('POST', '/projects', { token: tokenA, body: { workspaceId: randomUUID(), name: 'sneaky' } });
+    const foreign = await api.request('POST', '/projects', {
+      token: tokenA,
+      body: { workspaceId: b.workspaceIds[0], name: 'sneaky' },
+    });
+    const missing = await api.request('POST', '/projects', {
+      token: tokenA,
+      body: { workspaceId: randomUUID(), name: 'sneaky' },
+    });
     expect(foreign.status).toBe(422);
     expect(missing.status).toBe(422);
     expect(foreign.body.message).toBe(missing.body.message);
@@ -77,7 +86,10 @@ describe('references across tenants', () => {
   });
 
   it("cannot create a task in another tenant's project", async () => {
-    const res = await api.request('POST', '/tasks', { token: tokenA, body: { projectId: b.projectIds[0], title: 'sneaky' } });
+    const res = await api.request('POST', '/tasks', {
+      token: tokenA,
+      body: { projectId: b.projectIds[0], title: 'sneaky' },
+    });
     expect(res.status).toBe(422);
     expect(await api.admin.task.count({ where: { title: 'sneaky' } })).toBe(0);
   });

@@ -51,7 +51,8 @@ export async function startApiProcess(env: Record<string, string>): Promise<ApiP
   // Only what the API needs, plus PATH/HOME: a developer's DATABASE_URL or NODE_ENV=production in
   // the environment must not redirect the API to another database or switch the dev routes off.
   const childEnv: Record<string, string> = { NO_COLOR: '1', FORCE_COLOR: '0', ...env };
-  for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[key] !== undefined) childEnv[key] ??= process.env[key]!;
+  for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG'])
+    if (process.env[key] !== undefined) childEnv[key] ??= process.env[key]!;
 
   const spawnedAt = performance.now();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -118,7 +119,13 @@ export async function startApiProcess(env: Record<string, string>): Promise<ApiP
   const outcome = await Promise.race([
     listening.then((url) => ({ url })),
     exited.then((e) => ({ error: `it exited (${e.signal ?? `code ${e.code}`}) before listening` })),
-    new Promise<{ error: string }>((resolve) => (timer = setTimeout(() => resolve({ error: `it did not print "listening on" within ${START_TIMEOUT_MS / 1000} s` }), START_TIMEOUT_MS))),
+    new Promise<{ error: string }>(
+      (resolve) =>
+        (timer = setTimeout(
+          () => resolve({ error: `it did not print "listening on" within ${START_TIMEOUT_MS / 1000} s` }),
+          START_TIMEOUT_MS,
+        )),
+    ),
   ]);
   clearTimeout(timer);
 

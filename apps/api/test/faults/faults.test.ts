@@ -66,7 +66,9 @@ beforeAll(async () => {
     API_HOST: '127.0.0.1',
     API_REQUEST_DEADLINE_MS: String(REQUEST_DEADLINE_MS),
   });
-  log(`api pid ${api.pid} on ${api.url}; database ${rig.database}; pgbouncer :${rig.bouncer.port} → proxy :${rig.proxy.port} → postgres ${rig.server.host}:${rig.server.port}`);
+  log(
+    `api pid ${api.pid} on ${api.url}; database ${rig.database}; pgbouncer :${rig.bouncer.port} → proxy :${rig.proxy.port} → postgres ${rig.server.host}:${rig.server.port}`,
+  );
 });
 
 afterAll(async () => {
@@ -112,7 +114,9 @@ test('under concurrent tenant load the API survives terminated backends, a PgBou
     }
     window.endedAt = performance.now();
     faults.push(window);
-    log(`fault ${name}: ${Math.round(window.endedAt - window.startedAt)} ms${window.detail ? ` (${window.detail})` : ''}${window.error ? ` FAILED: ${window.error}` : ''}`);
+    log(
+      `fault ${name}: ${Math.round(window.endedAt - window.startedAt)} ms${window.detail ? ` (${window.detail})` : ''}${window.error ? ` FAILED: ${window.error}` : ''}`,
+    );
     await sleep(QUIET_MS);
     window.quietUntil = performance.now();
   };
@@ -154,9 +158,19 @@ test('under concurrent tenant load the API survives terminated backends, a PgBou
   await load.stop();
   // A statement the API gave up on may still be waiting in Postgres: let it finish (or not) before
   // reading what was written, so a late commit counts.
-  for (let waited = 0; waited < 5_000 && (await busyBackends(theRig.superuserUrl, ROLES.app, theRig.database)) > 0; waited += 100) await sleep(100);
-  const databaseTasks = await theRig.oracle.task.findMany({ where: { title: { contains: runId } }, select: { id: true, tenantId: true, title: true } });
-  const exitedDuringRun = theApi.exit ? `${theApi.exit.signal ?? `exit code ${theApi.exit.code}`} after ${theApi.exit.afterMs} ms` : undefined;
+  for (
+    let waited = 0;
+    waited < 5_000 && (await busyBackends(theRig.superuserUrl, ROLES.app, theRig.database)) > 0;
+    waited += 100
+  )
+    await sleep(100);
+  const databaseTasks = await theRig.oracle.task.findMany({
+    where: { title: { contains: runId } },
+    select: { id: true, tenantId: true, title: true },
+  });
+  const exitedDuringRun = theApi.exit
+    ? `${theApi.exit.signal ?? `exit code ${theApi.exit.code}`} after ${theApi.exit.afterMs} ms`
+    : undefined;
 
   const report: Report = judge({
     runId,
@@ -180,7 +194,12 @@ test('under concurrent tenant load the API survives terminated backends, a PgBou
   const t0 = loadStartedAt;
   const timeline = {
     baselineEndedAt: Math.round(baselineEndedAt - t0),
-    faults: faults.map((w) => ({ ...w, startedAt: Math.round(w.startedAt - t0), endedAt: Math.round(w.endedAt - t0), quietUntil: Math.round(w.quietUntil - t0) })),
+    faults: faults.map((w) => ({
+      ...w,
+      startedAt: Math.round(w.startedAt - t0),
+      endedAt: Math.round(w.endedAt - t0),
+      quietUntil: Math.round(w.quietUntil - t0),
+    })),
     // Every answer, times in ms since the load started, rows left out (they are in the evidence when they matter).
     outcomes: load.outcomes.map((o) => ({
       id: o.requestId,
@@ -193,8 +212,16 @@ test('under concurrent tenant load the API survives terminated backends, a PgBou
       ...(o.networkError ? { networkError: o.networkError } : {}),
     })),
   };
-  await fs.writeFile(reportFile, JSON.stringify({ runId, figures: f, perFault: report.perFault, evidence: report.evidence, timeline, apiTail: theApi.tail() }, null, 2));
-  const show = (list: string[]) => `${list.length}:\n  ${list.slice(0, 10).join('\n  ')}${list.length > 10 ? `\n  ... (${list.length - 10} more in ${reportFile})` : ''}`;
+  await fs.writeFile(
+    reportFile,
+    JSON.stringify(
+      { runId, figures: f, perFault: report.perFault, evidence: report.evidence, timeline, apiTail: theApi.tail() },
+      null,
+      2,
+    ),
+  );
+  const show = (list: string[]) =>
+    `${list.length}:\n  ${list.slice(0, 10).join('\n  ')}${list.length > 10 ? `\n  ... (${list.length - 10} more in ${reportFile})` : ''}`;
   const e = report.evidence;
 
   expect.soft(e.faultErrors, `faults that did not happen as planned ${show(e.faultErrors)}`).toEqual([]);
@@ -208,15 +235,32 @@ test('under concurrent tenant load the API survives terminated backends, a PgBou
   expect.soft(f.phantomWrites, `writes in the database that were reported as not run ${show(e.phantomWrites)}`).toBe(0);
   expect.soft(f.apiRestarts, `API process restarts ${show(e.apiRestarts)}`).toBe(0);
   expect.soft(f.unrelatedDuringLock.total, 'unrelated requests sent during the lock').toBeGreaterThan(0);
-  expect.soft(f.unrelatedDuringLock.ok, `unrelated routes not answering 200 within 1 s during the lock ${show(e.unrelatedDuringLock)}`).toBe(f.unrelatedDuringLock.total);
+  expect
+    .soft(
+      f.unrelatedDuringLock.ok,
+      `unrelated routes not answering 200 within 1 s during the lock ${show(e.unrelatedDuringLock)}`,
+    )
+    .toBe(f.unrelatedDuringLock.total);
   expect.soft(f.readyDuringLock.total, 'readiness requests sent during the lock').toBeGreaterThan(0);
-  expect.soft(f.readyDuringLock.ok, `GET /health/ready not answering 200 within 1 s during the lock ${show(e.readyDuringLock)}`).toBe(f.readyDuringLock.total);
+  expect
+    .soft(
+      f.readyDuringLock.ok,
+      `GET /health/ready not answering 200 within 1 s during the lock ${show(e.readyDuringLock)}`,
+    )
+    .toBe(f.readyDuringLock.total);
   for (const [name, ms] of Object.entries(f.recoveryMs)) {
-    expect.soft(ms ?? Infinity, `recovery after fault ${name} (ms) ${show(e.recovery.filter((line) => line.startsWith(`fault ${name}:`)))}`).toBeLessThanOrEqual(1_000);
+    expect
+      .soft(
+        ms ?? Infinity,
+        `recovery after fault ${name} (ms) ${show(e.recovery.filter((line) => line.startsWith(`fault ${name}:`)))}`,
+      )
+      .toBeLessThanOrEqual(1_000);
   }
   expect.soft(f.durationMs, 'the whole run, provisioning included (ms)').toBeLessThan(RUN_LIMIT_MS);
   // Not figures of the issue, but a mismatch means the figures above may not be what the API did.
-  expect.soft(e.unexpectedServerErrors, `requests the API logged as unexpected failures ${show(e.unexpectedServerErrors)}`).toEqual([]);
+  expect
+    .soft(e.unexpectedServerErrors, `requests the API logged as unexpected failures ${show(e.unexpectedServerErrors)}`)
+    .toEqual([]);
   expect.soft(e.logMismatches, `answers the API's request log does not match ${show(e.logMismatches)}`).toEqual([]);
 });
 

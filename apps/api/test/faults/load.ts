@@ -95,7 +95,8 @@ export async function startLoad(options: LoadOptions): Promise<Load> {
 
   const clients: LoadClient[] = [];
   for (const tenant of options.tenants) {
-    for (let i = 0; i < options.mixedPerTenant; i++) clients.push({ name: `${tenant.label}-m${i}`, kind: 'mixed', tenant });
+    for (let i = 0; i < options.mixedPerTenant; i++)
+      clients.push({ name: `${tenant.label}-m${i}`, kind: 'mixed', tenant });
     clients.push({ name: `${tenant.label}-bystander`, kind: 'bystander', tenant });
   }
   clients.push({ name: 'probe', kind: 'probe', tenant: undefined });
@@ -110,8 +111,16 @@ export async function startLoad(options: LoadOptions): Promise<Load> {
     let created = 0;
     for (let turn = offset; !stopping; turn++) {
       const op = cycle[turn % cycle.length]!;
-      const marker = op === 'create-task' ? `${client.tenant!.label} ${options.runId} ${client.name} #${created++}` : undefined;
-      const outcome = await send(options, client, op, ++seq, client.tenant && tokens.get(client.tenant.tenantId), marker);
+      const marker =
+        op === 'create-task' ? `${client.tenant!.label} ${options.runId} ${client.name} #${created++}` : undefined;
+      const outcome = await send(
+        options,
+        client,
+        op,
+        ++seq,
+        client.tenant && tokens.get(client.tenant.tenantId),
+        marker,
+      );
       outcomes.push(outcome);
       await sleep(think());
     }
@@ -128,7 +137,14 @@ export async function startLoad(options: LoadOptions): Promise<Load> {
   };
 }
 
-async function send(options: LoadOptions, client: LoadClient, op: Operation, seq: number, token: string | undefined, marker: string | undefined): Promise<Outcome> {
+async function send(
+  options: LoadOptions,
+  client: LoadClient,
+  op: Operation,
+  seq: number,
+  token: string | undefined,
+  marker: string | undefined,
+): Promise<Outcome> {
   const tenant = client.tenant;
   const { method, path, body } = requestFor(op, tenant, marker);
   const requestId = `${options.runId}-${seq}`;
@@ -176,14 +192,21 @@ async function send(options: LoadOptions, client: LoadClient, op: Operation, seq
     }
   } catch (error) {
     const e = error as Error & { cause?: { code?: string } };
-    outcome.networkError = e.name === 'TimeoutError' ? `no answer within ${options.requestTimeoutMs} ms` : `${e.name}: ${e.cause?.code ?? e.message}`;
+    outcome.networkError =
+      e.name === 'TimeoutError'
+        ? `no answer within ${options.requestTimeoutMs} ms`
+        : `${e.name}: ${e.cause?.code ?? e.message}`;
     if (e.cause?.code) outcome.networkCode = e.cause.code;
   }
   outcome.endedAt = performance.now();
   return outcome;
 }
 
-function requestFor(op: Operation, tenant: SeededTenant | undefined, marker: string | undefined): { method: string; path: string; body?: unknown } {
+function requestFor(
+  op: Operation,
+  tenant: SeededTenant | undefined,
+  marker: string | undefined,
+): { method: string; path: string; body?: unknown } {
   switch (op) {
     case 'list-tasks':
       return { method: 'GET', path: '/tasks' };
@@ -213,7 +236,12 @@ function readRows(op: Operation, body: unknown, outcome: Outcome): void {
     case 'list-workspaces':
     case 'list-projects':
       for (const [i, row] of ((b?.items ?? []) as any[]).entries()) {
-        rows.push({ where: `items[${i}]`, id: row?.id, tenantId: row?.tenantId, ...(op === 'list-tasks' ? { title: row?.title } : {}) });
+        rows.push({
+          where: `items[${i}]`,
+          id: row?.id,
+          tenantId: row?.tenantId,
+          ...(op === 'list-tasks' ? { title: row?.title } : {}),
+        });
       }
       if (!Array.isArray(b?.items)) outcome.malformed = 'the body has no items array';
       return;
@@ -228,7 +256,8 @@ function readRows(op: Operation, body: unknown, outcome: Outcome): void {
       rows.push({ where: 'user', id: b?.user?.id, userId: b?.user?.id, tenantId: outcome.tenant?.tenantId });
       rows.push({ where: 'context', tenantId: b?.context?.tenantId, userId: b?.context?.userId });
       rows.push({ where: 'activeTenant', id: b?.activeTenant?.id, tenantId: b?.activeTenant?.id });
-      for (const [i, t] of ((b?.tenants ?? []) as any[]).entries()) rows.push({ where: `tenants[${i}]`, id: t?.id, tenantId: t?.id });
+      for (const [i, t] of ((b?.tenants ?? []) as any[]).entries())
+        rows.push({ where: `tenants[${i}]`, id: t?.id, tenantId: t?.id });
       return;
     case 'ready':
     case 'live':

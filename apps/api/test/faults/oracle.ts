@@ -36,7 +36,13 @@
 import type { LoadClient, Operation, Outcome } from './load.js';
 import type { SeededTenant } from '../support/fixtures.js';
 
-export const SERVICE_UNAVAILABLE_CAUSES = ['connection_lost', 'database_unreachable', 'pool_exhausted', 'transaction_conflict', 'route_busy'];
+export const SERVICE_UNAVAILABLE_CAUSES = [
+  'connection_lost',
+  'database_unreachable',
+  'pool_exhausted',
+  'transaction_conflict',
+  'route_busy',
+];
 export const GATEWAY_TIMEOUT_CAUSES = ['deadline_exceeded'];
 const NOT_RUN_503_CAUSES = new Set(['database_unreachable', 'pool_exhausted', 'transaction_conflict', 'route_busy']);
 const NOT_RUN_DEADLINE_KINDS = new Set(['deadline', 'pool-wait']);
@@ -149,7 +155,8 @@ function answer(o: Outcome): string {
 /** Where in the run a moment falls: "during pause (+1200 ms)", "after lock (+300 ms)", "in the baseline". */
 function phaseAt(input: OracleInput, t: number): string {
   for (const fault of input.faults) {
-    if (t >= fault.startedAt && t < fault.endedAt) return `during ${fault.name} (+${Math.round(t - fault.startedAt)} ms)`;
+    if (t >= fault.startedAt && t < fault.endedAt)
+      return `during ${fault.name} (+${Math.round(t - fault.startedAt)} ms)`;
     if (t >= fault.endedAt && t < fault.quietUntil) return `after ${fault.name} (+${Math.round(t - fault.endedAt)} ms)`;
   }
   return t <= input.baselineEndedAt ? 'in the baseline' : 'between faults';
@@ -203,9 +210,11 @@ export function judge(input: OracleInput): Report {
     if (o.status === 503 || o.status === 504) {
       if (o.status === 503) s503++;
       else s504++;
-      if (o.retryAfter === null || !/^\d+$/.test(o.retryAfter)) evidence.missingRetryAfter.push(`${who(o)}: ${answer(o)} without a Retry-After of whole seconds`);
+      if (o.retryAfter === null || !/^\d+$/.test(o.retryAfter))
+        evidence.missingRetryAfter.push(`${who(o)}: ${answer(o)} without a Retry-After of whole seconds`);
       const allowed = o.status === 503 ? SERVICE_UNAVAILABLE_CAUSES : GATEWAY_TIMEOUT_CAUSES;
-      if (!o.cause || !allowed.includes(o.cause)) evidence.badCause.push(`${who(o)}: ${answer(o)}: cause must be one of ${allowed.join(' | ')}`);
+      if (!o.cause || !allowed.includes(o.cause))
+        evidence.badCause.push(`${who(o)}: ${answer(o)}: cause must be one of ${allowed.join(' | ')}`);
       continue;
     }
     evidence.other.push(`${who(o)}, sent ${phaseAt(input, o.startedAt)}: ${answer(o)}`);
@@ -215,7 +224,10 @@ export function judge(input: OracleInput): Report {
   for (const o of outcomes) {
     const limit = o.op === 'ready' || o.op === 'live' ? HEALTH_LIMIT_MS : input.requestDeadlineMs;
     const took = o.endedAt - o.startedAt;
-    if (took > limit + LATE_SLACK_MS) evidence.lateAnswers.push(`${who(o)}, sent ${phaseAt(input, o.startedAt)}: ${answer(o)} after ${Math.round(took)} ms (limit ${limit} ms)`);
+    if (took > limit + LATE_SLACK_MS)
+      evidence.lateAnswers.push(
+        `${who(o)}, sent ${phaseAt(input, o.startedAt)}: ${answer(o)} after ${Math.round(took)} ms (limit ${limit} ms)`,
+      );
   }
 
   // Rows of other tenants in answers.
@@ -227,7 +239,10 @@ export function judge(input: OracleInput): Report {
       if (row.tenantId !== tenant.tenantId) problems.push(`of tenant ${row.tenantId}`);
       if (row.userId !== undefined && row.userId !== tenant.userId) problems.push(`of user ${row.userId}`);
       if (row.title !== undefined && !row.title.startsWith(`${tenant.label} `)) problems.push(`titled "${row.title}"`);
-      if (problems.length) evidence.wrongTenantRows.push(`${who(o)} returned row ${row.id ?? '(no id)'} at ${row.where} ${problems.join(', ')}`);
+      if (problems.length)
+        evidence.wrongTenantRows.push(
+          `${who(o)} returned row ${row.id ?? '(no id)'} at ${row.where} ${problems.join(', ')}`,
+        );
     }
   }
 
@@ -237,7 +252,9 @@ export function judge(input: OracleInput): Report {
   for (const task of input.databaseTasks) {
     const owner = labelOfTitle(task.title, tenants);
     if (owner?.tenantId !== task.tenantId) {
-      evidence.wrongTenantRows.push(`database: task ${task.id} "${task.title}" belongs to tenant ${task.tenantId}, but its title says tenant ${owner?.label ?? '(unknown label)'} (${owner?.tenantId}) wrote it`);
+      evidence.wrongTenantRows.push(
+        `database: task ${task.id} "${task.title}" belongs to tenant ${task.tenantId}, but its title says tenant ${owner?.label ?? '(unknown label)'} (${owner?.tenantId}) wrote it`,
+      );
     }
   }
   const sentMarkers = new Set<string>();
@@ -247,30 +264,50 @@ export function judge(input: OracleInput): Report {
     sentMarkers.add(o.marker);
     const rows = byTitle.get(o.marker) ?? [];
     if (rows.length > 1) {
-      for (const extra of rows.slice(1)) evidence.phantomWrites.push(`${who(o)}: one POST, ${rows.length} rows: task ${extra.id} is a second copy of "${o.marker}" (answer: ${answer(o)})`);
+      for (const extra of rows.slice(1))
+        evidence.phantomWrites.push(
+          `${who(o)}: one POST, ${rows.length} rows: task ${extra.id} is a second copy of "${o.marker}" (answer: ${answer(o)})`,
+        );
     }
     if (is2xx(o)) {
       const reported = o.created?.id;
-      if (rows.length === 0) evidence.lostWrites.push(`${who(o)}: answered ${o.status} with task ${reported ?? '(no id)'} "${o.marker}", which is not in the database`);
-      else if (reported && !rows.some((r) => r.id === reported)) evidence.lostWrites.push(`${who(o)}: answered ${o.status} with task ${reported}, but the database holds "${o.marker}" as task ${rows[0]!.id}`);
+      if (rows.length === 0)
+        evidence.lostWrites.push(
+          `${who(o)}: answered ${o.status} with task ${reported ?? '(no id)'} "${o.marker}", which is not in the database`,
+        );
+      else if (reported && !rows.some((r) => r.id === reported))
+        evidence.lostWrites.push(
+          `${who(o)}: answered ${o.status} with task ${reported}, but the database holds "${o.marker}" as task ${rows[0]!.id}`,
+        );
       continue;
     }
     const verdict = writeVerdict(o);
     if (verdict === 'not-run') {
-      if (rows.length > 0) evidence.phantomWrites.push(`${who(o)}: answered ${answer(o)} (nothing ran), yet task ${rows[0]!.id} "${o.marker}" is in the database`);
+      if (rows.length > 0)
+        evidence.phantomWrites.push(
+          `${who(o)}: answered ${answer(o)} (nothing ran), yet task ${rows[0]!.id} "${o.marker}" is in the database`,
+        );
     } else {
       if (rows.length > 0) ambiguousCommitted++;
-      evidence.ambiguousWrites.push(`${who(o)}: ${answer(o)}: ${rows.length > 0 ? `committed as task ${rows[0]!.id}` : 'not committed'}`);
+      evidence.ambiguousWrites.push(
+        `${who(o)}: ${answer(o)}: ${rows.length > 0 ? `committed as task ${rows[0]!.id}` : 'not committed'}`,
+      );
     }
   }
   for (const task of input.databaseTasks) {
-    if (!sentMarkers.has(task.title)) evidence.phantomWrites.push(`database: task ${task.id} "${task.title}" of tenant ${task.tenantId} matches no POST any client sent`);
+    if (!sentMarkers.has(task.title))
+      evidence.phantomWrites.push(
+        `database: task ${task.id} "${task.title}" of tenant ${task.tenantId} matches no POST any client sent`,
+      );
   }
 
   // The process.
-  if (input.api.exitedDuringRun) evidence.apiRestarts.push(`the API (pid ${input.api.pid}) exited during the run: ${input.api.exitedDuringRun}`);
-  if (input.api.listenCount > 1) evidence.apiRestarts.push(`the API printed "listening on" ${input.api.listenCount} times`);
-  if (!input.api.exitedDuringRun && !input.api.aliveAtEnd) evidence.apiRestarts.push(`the API (pid ${input.api.pid}) is not alive at the end`);
+  if (input.api.exitedDuringRun)
+    evidence.apiRestarts.push(`the API (pid ${input.api.pid}) exited during the run: ${input.api.exitedDuringRun}`);
+  if (input.api.listenCount > 1)
+    evidence.apiRestarts.push(`the API printed "listening on" ${input.api.listenCount} times`);
+  if (!input.api.exitedDuringRun && !input.api.aliveAtEnd)
+    evidence.apiRestarts.push(`the API (pid ${input.api.pid}) is not alive at the end`);
 
   // Baseline: who was healthy before any fault.
   const healthy = new Set<string>();
@@ -285,7 +322,9 @@ export function judge(input: OracleInput): Report {
   for (const client of input.clients) {
     if (healthy.has(client.name)) continue;
     const seen = outcomes.filter((o) => o.client === client.name && o.endedAt <= input.baselineEndedAt).slice(0, 3);
-    evidence.unhealthyAtBaseline.push(`client ${client.name} (${client.kind}) had no 2xx before the first fault: ${seen.map((o) => `${o.method} ${o.path} → ${answer(o)}`).join('; ') || 'no answer at all'}`);
+    evidence.unhealthyAtBaseline.push(
+      `client ${client.name} (${client.kind}) had no 2xx before the first fault: ${seen.map((o) => `${o.method} ${o.path} → ${answer(o)}`).join('; ') || 'no answer at all'}`,
+    );
   }
 
   // Recovery after each fault.
@@ -305,12 +344,16 @@ export function judge(input: OracleInput): Report {
     for (const o of failures) recoveredAt = Math.max(recoveredAt, o.endedAt);
     if (stragglers.length) {
       recoveryMs[fault.name] = undefined;
-      evidence.recovery.push(`fault ${fault.name}: no 2xx within the ${Math.round(fault.quietUntil - fault.endedAt)} ms after it ended for client(s) ${stragglers.join(', ')}`);
+      evidence.recovery.push(
+        `fault ${fault.name}: no 2xx within the ${Math.round(fault.quietUntil - fault.endedAt)} ms after it ended for client(s) ${stragglers.join(', ')}`,
+      );
     } else {
       recoveryMs[fault.name] = Math.round(recoveredAt - fault.endedAt);
       if (recoveredAt - fault.endedAt > 1_000) {
         const late = failures.filter((o) => o.endedAt - fault.endedAt > 1_000).slice(0, 5);
-        evidence.recovery.push(`fault ${fault.name}: recovered ${recoveryMs[fault.name]} ms after it ended (limit 1000)${late.length ? `; failures after 1 s: ${late.map((o) => `${who(o)} → ${answer(o)} at +${Math.round(o.endedAt - fault.endedAt)} ms`).join('; ')}` : ''}`);
+        evidence.recovery.push(
+          `fault ${fault.name}: recovered ${recoveryMs[fault.name]} ms after it ended (limit 1000)${late.length ? `; failures after 1 s: ${late.map((o) => `${who(o)} → ${answer(o)} at +${Math.round(o.endedAt - fault.endedAt)} ms`).join('; ')}` : ''}`,
+        );
       }
     }
     const answers: Record<string, number> = {};
@@ -318,7 +361,12 @@ export function judge(input: OracleInput): Report {
       const key = is2xx(o) ? '2xx' : o.status === 0 ? 'no-answer' : `${o.status}${o.cause ? ` ${o.cause}` : ''}`;
       answers[key] = (answers[key] ?? 0) + 1;
     }
-    perFault.push({ name: fault.name, durationMs: Math.round(fault.endedAt - fault.startedAt), answers, ...(fault.detail ? { detail: fault.detail } : {}) });
+    perFault.push({
+      name: fault.name,
+      durationMs: Math.round(fault.endedAt - fault.startedAt),
+      answers,
+      ...(fault.detail ? { detail: fault.detail } : {}),
+    });
   }
 
   // During the lock.
@@ -327,8 +375,17 @@ export function judge(input: OracleInput): Report {
   if (input.lock) {
     const { acquiredAt, releasedAt } = input.lock;
     // Proof the lock bit: some request on tasks, sent while it was held, failed or waited.
-    const blocked = outcomes.filter((o) => (o.op === 'list-tasks' || o.op === 'create-task') && o.startedAt >= acquiredAt && o.startedAt < releasedAt && (!is2xx(o) || o.endedAt - o.startedAt > ANSWERING_WITHIN_MS));
-    if (blocked.length === 0) evidence.faultErrors.push('fault lock: no request on tasks sent during the lock failed or waited, so the lock blocked nothing');
+    const blocked = outcomes.filter(
+      (o) =>
+        (o.op === 'list-tasks' || o.op === 'create-task') &&
+        o.startedAt >= acquiredAt &&
+        o.startedAt < releasedAt &&
+        (!is2xx(o) || o.endedAt - o.startedAt > ANSWERING_WITHIN_MS),
+    );
+    if (blocked.length === 0)
+      evidence.faultErrors.push(
+        'fault lock: no request on tasks sent during the lock failed or waited, so the lock blocked nothing',
+      );
     for (const o of outcomes) {
       if (o.startedAt < acquiredAt || o.startedAt >= releasedAt) continue;
       const isReady = o.op === 'ready';
@@ -338,7 +395,10 @@ export function judge(input: OracleInput): Report {
       tally.total++;
       const took = o.endedAt - o.startedAt;
       if (o.status === 200 && took <= ANSWERING_WITHIN_MS) tally.ok++;
-      else list.push(`${who(o)} sent +${Math.round(o.startedAt - acquiredAt)} ms into the lock: ${answer(o)} after ${Math.round(took)} ms`);
+      else
+        list.push(
+          `${who(o)} sent +${Math.round(o.startedAt - acquiredAt)} ms into the lock: ${answer(o)} after ${Math.round(took)} ms`,
+        );
     }
   } else {
     evidence.unrelatedDuringLock.push('the lock was never held, so nothing was measured during it');
@@ -348,12 +408,16 @@ export function judge(input: OracleInput): Report {
   const logged = new Map<string, number | undefined>();
   for (const line of input.apiLogs) {
     if (line.msg === 'request completed' && line.requestId) logged.set(line.requestId, line.status);
-    if (line.msg === 'request failed') evidence.unexpectedServerErrors.push(`request ${line.requestId}: ${String(line.error)}${line.code !== undefined ? ` (${String(line.code)})` : ''}`);
+    if (line.msg === 'request failed')
+      evidence.unexpectedServerErrors.push(
+        `request ${line.requestId}: ${String(line.error)}${line.code !== undefined ? ` (${String(line.code)})` : ''}`,
+      );
   }
   for (const o of outcomes) {
     if (o.status === 0) continue;
     const status = logged.get(o.requestId);
-    if (status === undefined) evidence.logMismatches.push(`${who(o)}: answered ${o.status}, but the API logged no line for it`);
+    if (status === undefined)
+      evidence.logMismatches.push(`${who(o)}: answered ${o.status}, but the API logged no line for it`);
     else if (status !== o.status) evidence.logMismatches.push(`${who(o)}: answered ${o.status}, logged ${status}`);
   }
 
@@ -384,7 +448,9 @@ export function judge(input: OracleInput): Report {
 
 /** The one line the run prints. */
 export function summaryLine(f: Figures): string {
-  const recovery = Object.entries(f.recoveryMs).map(([name, ms]) => `${name}:${ms ?? 'none'}`).join(',');
+  const recovery = Object.entries(f.recoveryMs)
+    .map(([name, ms]) => `${name}:${ms ?? 'none'}`)
+    .join(',');
   return (
     `faults: requests=${f.requests} ok=${f.ok} 503=${f.s503} 504=${f.s504} other=${f.other} missingRetryAfter=${f.missingRetryAfter} ` +
     `badCause=${f.badCause} lateAnswers=${f.lateAnswers} wrongTenantRows=${f.wrongTenantRows} lostWrites=${f.lostWrites} phantomWrites=${f.phantomWrites} ` +

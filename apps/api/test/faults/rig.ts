@@ -12,7 +12,15 @@
  * upstream connections and the API's pool holds at most 10.
  */
 import { randomUUID } from 'node:crypto';
-import { ROLES, provisionTestRig, roleUrl, seedTenants, type PgBouncer, type PostgresServer, type SeededTenant } from '@tenantry/db/testing';
+import {
+  ROLES,
+  provisionTestRig,
+  roleUrl,
+  seedTenants,
+  type PgBouncer,
+  type PostgresServer,
+  type SeededTenant,
+} from '@tenantry/db/testing';
 import { createAdminPrismaClient, type AdminPrismaClient } from '@tenantry/db/admin';
 import { startPausableProxy, type PausableProxy } from './pausable-proxy.js';
 
@@ -51,7 +59,8 @@ export async function provisionFaultRig(options: RigOptions): Promise<FaultRig> 
       modes: ['session'],
       poolSize: 20,
       maxServerConnections: 20,
-      upstream: (server) => startPausableProxy({ host: server.host === 'localhost' ? '127.0.0.1' : server.host, port: server.port }),
+      upstream: (server) =>
+        startPausableProxy({ host: server.host === 'localhost' ? '127.0.0.1' : server.host, port: server.port }),
     },
     log: options.log,
   });
@@ -62,7 +71,8 @@ export async function provisionFaultRig(options: RigOptions): Promise<FaultRig> 
     await oracle?.$disconnect().catch((error: unknown) => errors.push(error));
     oracle = undefined;
     await rig.stop().catch((error: unknown) => errors.push(error));
-    if (errors.length) throw new AggregateError(errors, `Cannot clean up the fault rig: ${errors.length} step(s) failed`);
+    if (errors.length)
+      throw new AggregateError(errors, `Cannot clean up the fault rig: ${errors.length} step(s) failed`);
   };
   try {
     const proxy = rig.upstream;

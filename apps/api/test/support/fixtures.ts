@@ -8,8 +8,14 @@ import type { SeededTenant } from '@tenantry/db/testing';
 export { seedTenant, seedTenants, type SeededTenant } from '@tenantry/db/testing';
 
 /** Rows of a response that are not `tenant`'s, described for an assertion message. */
-export function foreignRows(rows: Array<{ tenantId?: string; id?: string }>, tenant: SeededTenant, what: string): string[] {
+export function foreignRows(
+  rows: Array<{ tenantId?: string; id?: string }>,
+  tenant: SeededTenant,
+  what: string,
+): string[] {
   return rows
     .filter((row) => row.tenantId !== tenant.tenantId)
-    .map((row) => `tenant ${tenant.label} (${tenant.tenantId}) ${what} returned row ${row.id} of tenant ${row.tenantId}`);
+    .map(
+      (row) => `tenant ${tenant.label} (${tenant.tenantId}) ${what} returned row ${row.id} of tenant ${row.tenantId}`,
+    );
 }

@@ -70,7 +70,12 @@ export interface StartTestApiOptions {
 
 export async function startTestApi(options: StartTestApiOptions = {}): Promise<TestApi> {
   const rig = inject('apiRig');
-  const config = loadApiConfig({ JWT_SECRET: TEST_JWT_SECRET, API_PORT: '0', NODE_ENV: options.production ? 'production' : 'test', ...options.env });
+  const config = loadApiConfig({
+    JWT_SECRET: TEST_JWT_SECRET,
+    API_PORT: '0',
+    NODE_ENV: options.production ? 'production' : 'test',
+    ...options.env,
+  });
   const databaseUses: ObservedDatabaseUse[] = [];
   const client = createTenantPrismaClient({ pool: observedPool(options.runtimeUrl ?? rig.runtimeUrl, databaseUses) });
   const admin = createAdminPrismaClient({ connectionString: rig.adminUrl });
@@ -109,7 +114,10 @@ export async function startTestApi(options: StartTestApiOptions = {}): Promise<T
     },
     async token(userId, opts = {}) {
       const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({ role: 'authenticated', ...(opts.tenantId ? { app_metadata: { tenant_id: opts.tenantId } } : {}) })
+      return new SignJWT({
+        role: 'authenticated',
+        ...(opts.tenantId ? { app_metadata: { tenant_id: opts.tenantId } } : {}),
+      })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(userId)
         .setAudience(opts.audience ?? 'authenticated')

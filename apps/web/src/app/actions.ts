@@ -15,7 +15,14 @@ import { webConfig } from '@/server/config';
 import { userForDevSignIn } from '@/server/dev-sign-in-lookup';
 import { mapError } from '@/server/errors';
 import { logFailure } from '@/server/log';
-import { SESSION_COOKIE, TENANT_COOKIE, isUuid, mintSessionToken, sessionCookieOptions, verifySessionToken } from '@/server/session';
+import {
+  SESSION_COOKIE,
+  TENANT_COOKIE,
+  isUuid,
+  mintSessionToken,
+  sessionCookieOptions,
+  verifySessionToken,
+} from '@/server/session';
 import { membershipIn } from '@/server/tenancy';
 import { runInTenant, type Tenancy } from '@/server/with-tenant';
 
@@ -43,9 +50,11 @@ async function mutate(what: string, work: (tenancy: Tenancy) => Promise<unknown>
 
 /** DEV ONLY: signs in as a seeded user by email, without a password. */
 export async function signInAsDemoUser(_state: ActionState, formData: FormData): Promise<ActionState> {
-  if (!webConfig().devSignIn) return { error: 'Cannot sign in this way because the dev sign-in is disabled in production.' };
+  if (!webConfig().devSignIn)
+    return { error: 'Cannot sign in this way because the dev sign-in is disabled in production.' };
   const email = formData.get('email');
-  if (typeof email !== 'string' || email === '') return { error: 'Cannot sign in because no email was sent. Pick a demo user.' };
+  if (typeof email !== 'string' || email === '')
+    return { error: 'Cannot sign in because no email was sent. Pick a demo user.' };
   let user: Awaited<ReturnType<typeof userForDevSignIn>>;
   try {
     user = await userForDevSignIn(email);
@@ -53,7 +62,11 @@ export async function signInAsDemoUser(_state: ActionState, formData: FormData):
     // The admin client's errors are raw Prisma ones; mapError classifies them all the same.
     return failedState('action sign-in', 'user', error);
   }
-  if (!user) return { error: 'Cannot sign in because no user has this email. Run `pnpm db:seed` (or `pnpm dev`) to load the demo users.' };
+  if (!user)
+    return {
+      error:
+        'Cannot sign in because no user has this email. Run `pnpm db:seed` (or `pnpm dev`) to load the demo users.',
+    };
   if (user.tenantIds.length === 0) return { error: 'Cannot sign in because this user belongs to no tenant.' };
   const token = await mintSessionToken({ userId: user.id, email: user.email, tenantIds: user.tenantIds });
   const store = await cookies();

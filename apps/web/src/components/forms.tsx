@@ -9,7 +9,17 @@ import { initialActionState, type ActionState } from '@/server/action-state';
 
 type Action = (state: ActionState, formData: FormData) => Promise<ActionState>;
 
-export function ActionForm({ action, children, className, label }: { action: Action; children: ReactNode; className?: string; label?: string }) {
+export function ActionForm({
+  action,
+  children,
+  className,
+  label,
+}: {
+  action: Action;
+  children: ReactNode;
+  className?: string;
+  label?: string;
+}) {
   const [state, formAction] = useActionState(action, initialActionState);
   return (
     <form action={formAction} className={className} aria-label={label}>
@@ -23,7 +33,15 @@ export function ActionForm({ action, children, className, label }: { action: Act
   );
 }
 
-export function SubmitButton({ children, variant = 'primary', title }: { children: ReactNode; variant?: 'primary' | 'secondary' | 'danger' | 'ghost'; title?: string }) {
+export function SubmitButton({
+  children,
+  variant = 'primary',
+  title,
+}: {
+  children: ReactNode;
+  variant?: 'primary' | 'secondary' | 'danger' | 'ghost';
+  title?: string;
+}) {
   const { pending } = useFormStatus();
   return (
     <button type="submit" className={`button ${variant}`} disabled={pending} aria-busy={pending} title={title}>
@@ -33,7 +51,19 @@ export function SubmitButton({ children, variant = 'primary', title }: { childre
 }
 
 /** A name with a small "Rename" disclosure holding the rename form. */
-export function RenameForm({ action, id, field, value, label }: { action: Action; id: string; field: string; value: string; label: string }) {
+export function RenameForm({
+  action,
+  id,
+  field,
+  value,
+  label,
+}: {
+  action: Action;
+  id: string;
+  field: string;
+  value: string;
+  label: string;
+}) {
   return (
     <details className="rename">
       <summary className="button ghost small">Rename</summary>

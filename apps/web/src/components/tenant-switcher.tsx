@@ -9,7 +9,15 @@ export interface TenantChoice {
   role: string;
 }
 
-export function TenantSwitcher({ tenants, activeId, action }: { tenants: TenantChoice[]; activeId: string; action: (s: ActionState, f: FormData) => Promise<ActionState> }) {
+export function TenantSwitcher({
+  tenants,
+  activeId,
+  action,
+}: {
+  tenants: TenantChoice[];
+  activeId: string;
+  action: (s: ActionState, f: FormData) => Promise<ActionState>;
+}) {
   const [state, formAction, pending] = useActionState(action, initialActionState);
   const form = useRef<HTMLFormElement>(null);
   const active = tenants.find((t) => t.id === activeId);
@@ -45,7 +53,11 @@ export function TenantSwitcher({ tenants, activeId, action }: { tenants: TenantC
           Switch
         </button>
       </noscript>
-      {state.error ? <span role="alert" className="form-error">{state.error}</span> : null}
+      {state.error ? (
+        <span role="alert" className="form-error">
+          {state.error}
+        </span>
+      ) : null}
     </form>
   );
 }

@@ -16,13 +16,15 @@ export function nameFrom(formData: FormData, field: string, label: string): stri
   const raw = formData.get(field);
   const value = typeof raw === 'string' ? raw.trim() : '';
   if (value === '') throw new InputError(`Cannot save because the ${label} is empty. Type a ${label}.`);
-  if (value.length > 120) throw new InputError(`Cannot save because the ${label} is longer than 120 characters. Shorten it.`);
+  if (value.length > 120)
+    throw new InputError(`Cannot save because the ${label} is longer than 120 characters. Shorten it.`);
   return value;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function idFrom(formData: FormData, field: string): string {
   const raw = formData.get(field);
-  if (typeof raw !== 'string' || !UUID.test(raw)) throw new InputError('Cannot find this item because the form sent no valid id. Reload the page.');
+  if (typeof raw !== 'string' || !UUID.test(raw))
+    throw new InputError('Cannot find this item because the form sent no valid id. Reload the page.');
   return raw.toLowerCase();
 }

@@ -59,7 +59,11 @@ function isCauseName(name: string): name is keyof typeof AVAILABILITY_CAUSES {
  * keep the SQLSTATE in `postgresCode`, not `code`) and call it "not an availability error": a 500.
  */
 function typedError(error: unknown): AvailabilityErrorLike | undefined {
-  if (error instanceof Error && isCauseName(error.name) && typeof (error as Partial<AvailabilityErrorLike>).retryAfterSeconds === 'number') {
+  if (
+    error instanceof Error &&
+    isCauseName(error.name) &&
+    typeof (error as Partial<AvailabilityErrorLike>).retryAfterSeconds === 'number'
+  ) {
     return error as AvailabilityErrorLike;
   }
   return availabilityErrorOf(error);

@@ -42,11 +42,15 @@ export function loadWebConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
     );
   }
   if (production && secret.length < 32 && env.WEB_DEV_SIGN_IN !== '1') {
-    throw new WebConfigError('Cannot read the session in production because JWT_SECRET is shorter than 32 characters. Use a long random secret.');
+    throw new WebConfigError(
+      'Cannot read the session in production because JWT_SECRET is shorter than 32 characters. Use a long random secret.',
+    );
   }
   const maxAge = env.SESSION_MAX_AGE_SECONDS ? Number(env.SESSION_MAX_AGE_SECONDS) : 8 * 3600;
   if (!Number.isInteger(maxAge) || maxAge < 60 || maxAge > 30 * 86_400) {
-    throw new WebConfigError('Cannot start a session because SESSION_MAX_AGE_SECONDS is not a whole number of seconds between 60 and 2592000. Unset it for 8 hours.');
+    throw new WebConfigError(
+      'Cannot start a session because SESSION_MAX_AGE_SECONDS is not a whole number of seconds between 60 and 2592000. Unset it for 8 hours.',
+    );
   }
   return {
     production,
@@ -65,7 +69,9 @@ export const DEFAULT_REQUEST_DEADLINE_MS = 5000;
 const MAX_DEADLINE_MS = 2_147_483_647; // what Postgres takes for statement_timeout, and the engine for deadlineMs
 
 /** WEB_REQUEST_DEADLINE_MS: a whole number of ms (0 for none), default 5000. */
-export function requestDeadlineFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): number | undefined {
+export function requestDeadlineFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): number | undefined {
   const raw = env.WEB_REQUEST_DEADLINE_MS;
   if (raw === undefined || raw === '') return DEFAULT_REQUEST_DEADLINE_MS;
   // A regex, not Number(): Number('5e3'), Number(' 50 ') and Number('0x10') are all numbers, and

@@ -32,7 +32,9 @@ export class RequestDeadlineError extends Error {
   readonly kind = 'request';
   readonly source = 'deadline';
   constructor(readonly limitMillis: number) {
-    super(`Cannot answer this request because it took longer than its deadline of ${limitMillis} ms. Retry shortly; raise WEB_REQUEST_DEADLINE_MS if this work needs longer.`);
+    super(
+      `Cannot answer this request because it took longer than its deadline of ${limitMillis} ms. Retry shortly; raise WEB_REQUEST_DEADLINE_MS if this work needs longer.`,
+    );
   }
 }
 
@@ -57,7 +59,10 @@ export function requestDeadline(budgetMs: number | undefined = webConfig().reque
       running.catch(() => {});
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new RequestDeadlineError(budgetMs)), Math.max(0, end - performance.now()) + HTTP_GRACE_MS);
+        timer = setTimeout(
+          () => reject(new RequestDeadlineError(budgetMs)),
+          Math.max(0, end - performance.now()) + HTTP_GRACE_MS,
+        );
       });
       return Promise.race([running, expired]).finally(() => clearTimeout(timer));
     },

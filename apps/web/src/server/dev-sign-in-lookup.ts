@@ -17,7 +17,9 @@ function admin(): AdminPrismaClient {
   return g[globalKey];
 }
 
-export async function userForDevSignIn(email: string): Promise<{ id: string; email: string; tenantIds: string[] } | undefined> {
+export async function userForDevSignIn(
+  email: string,
+): Promise<{ id: string; email: string; tenantIds: string[] } | undefined> {
   const user = await admin().user.findUnique({
     where: { email },
     select: { id: true, email: true, memberships: { select: { tenantId: true }, orderBy: { createdAt: 'asc' } } },

@@ -26,27 +26,50 @@ function prismaCode(error: unknown): string | undefined {
 }
 
 /** The sentence a form shows (and a route handler sends) when the database cannot serve the request. */
-export function availabilityMessage(availability: Pick<Availability, 'status' | 'retryAfterSeconds' | 'mayHaveCommitted'>): string {
+export function availabilityMessage(
+  availability: Pick<Availability, 'status' | 'retryAfterSeconds' | 'mayHaveCommitted'>,
+): string {
   const wait = `try again in ${availability.retryAfterSeconds} s.`;
-  const message = availability.status === 504 ? `The database is busy and did not answer in time; ${wait}` : `The database is busy or unreachable; ${wait}`;
+  const message =
+    availability.status === 504
+      ? `The database is busy and did not answer in time; ${wait}`
+      : `The database is busy or unreachable; ${wait}`;
   // The connection broke after the statement was sent: a blind retry of a write can save it twice.
-  return availability.mayHaveCommitted ? `${message} The change may have been saved: reload to check before trying again.` : message;
+  return availability.mayHaveCommitted
+    ? `${message} The change may have been saved: reload to check before trying again.`
+    : message;
 }
 
 export function mapError(error: unknown, what = 'item'): MappedError {
   // First: Prisma's P2034 (a write conflict) is an availability error, not a code to map below.
   const availability = availabilityOf(error);
-  if (availability) return { status: availability.status, message: availabilityMessage(availability), unexpected: false, availability };
+  if (availability)
+    return { status: availability.status, message: availabilityMessage(availability), unexpected: false, availability };
   switch (prismaCode(error)) {
     case 'P2025':
       return { status: 404, message: `Cannot find this ${what}. It may have been deleted.`, unexpected: false };
     case 'P2002':
-      return { status: 409, message: `Cannot save this ${what} because the name is already taken. Pick another name.`, unexpected: false };
+      return {
+        status: 409,
+        message: `Cannot save this ${what} because the name is already taken. Pick another name.`,
+        unexpected: false,
+      };
     case 'P2003':
-      return { status: 422, message: `Cannot save this ${what} because what it belongs to does not exist (any more).`, unexpected: false };
+      return {
+        status: 422,
+        message: `Cannot save this ${what} because what it belongs to does not exist (any more).`,
+        unexpected: false,
+      };
   }
-  if (errorName(error) === 'InvalidTenantContextError') return { status: 400, message: 'Cannot use this id because it is not a valid id.', unexpected: false };
-  if (errorName(error) === 'TenantMismatchError' || errorName(error) === 'MissingWorkspaceError') return { status: 422, message: (error as Error).message, unexpected: false };
-  if (errorName(error) === 'MissingTenantContextError') return { status: 500, message: 'Something went wrong on our side (a query ran outside its tenant context).', unexpected: true };
+  if (errorName(error) === 'InvalidTenantContextError')
+    return { status: 400, message: 'Cannot use this id because it is not a valid id.', unexpected: false };
+  if (errorName(error) === 'TenantMismatchError' || errorName(error) === 'MissingWorkspaceError')
+    return { status: 422, message: (error as Error).message, unexpected: false };
+  if (errorName(error) === 'MissingTenantContextError')
+    return {
+      status: 500,
+      message: 'Something went wrong on our side (a query ran outside its tenant context).',
+      unexpected: true,
+    };
   return { status: 500, message: 'Something went wrong on our side. Try again in a moment.', unexpected: true };
 }

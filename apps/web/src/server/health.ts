@@ -15,7 +15,8 @@ export function livenessResponse(): Response {
 
 export async function readinessResponse(request: Request): Promise<Response> {
   const result = await probeReadiness();
-  if (result.ready) return Response.json({ status: 'ok', database: 'ok', latencyMs: result.latencyMs }, { headers: NO_STORE });
+  if (result.ready)
+    return Response.json({ status: 'ok', database: 'ok', latencyMs: result.latencyMs }, { headers: NO_STORE });
   logFailure(routeOf(request.method, request.url), result.error, mapError(result.error));
   const message =
     result.cause === 'database_error'

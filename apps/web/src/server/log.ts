@@ -24,7 +24,11 @@ export function routeOf(method: string, url: string): string {
 
 function stackFrames(error: unknown): string[] | undefined {
   const stack = error instanceof Error ? error.stack : undefined;
-  return stack?.split('\n').filter((line) => /^\s+at /.test(line)).map((line) => line.trim()).slice(0, 12);
+  return stack
+    ?.split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .map((line) => line.trim())
+    .slice(0, 12);
 }
 
 function write(level: Level, line: Record<string, unknown>): void {

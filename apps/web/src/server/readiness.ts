@@ -59,7 +59,8 @@ export async function probeDatabase(pool: TenantPool): Promise<Readiness> {
     return { ready: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
   } catch (error) {
     const availability = availabilityOf(error);
-    if (availability) return { ready: false, cause: availability.cause, retryAfterSeconds: availability.retryAfterSeconds, error };
+    if (availability)
+      return { ready: false, cause: availability.cause, retryAfterSeconds: availability.retryAfterSeconds, error };
     return { ready: false, cause: 'database_error', retryAfterSeconds: 5, error };
   } finally {
     clearTimeout(timer);
@@ -71,12 +72,16 @@ export async function probeDatabase(pool: TenantPool): Promise<Readiness> {
  * the pool is thrown away: its one connection may be stuck on a server that stopped answering, and
  * every later probe would then queue behind it and report pool_exhausted instead of the cause.
  */
-export async function probeReadiness(env: Readonly<Record<string, string | undefined>> = process.env): Promise<Readiness> {
+export async function probeReadiness(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<Readiness> {
   const g = globalThis as GlobalWithPool;
   if (!g[globalKey]) {
     const url = env.DATABASE_URL;
     if (!url) {
-      const error = new WebConfigError("Cannot check the database because DATABASE_URL is not set. Set it to the runtime role's URL through the pooler; see .env.example.");
+      const error = new WebConfigError(
+        "Cannot check the database because DATABASE_URL is not set. Set it to the runtime role's URL through the pooler; see .env.example.",
+      );
       return { ready: false, cause: 'database_error', retryAfterSeconds: 5, error };
     }
     g[globalKey] = createReadinessPool(url);

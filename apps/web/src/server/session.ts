@@ -63,12 +63,17 @@ export async function verifySessionToken(token: string | undefined): Promise<Ses
       requiredClaims: ['sub', 'exp'],
     }));
   } catch (error) {
-    return { ok: false, reason: error instanceof errors.JWTExpired ? 'your session has expired' : 'your session is not valid' };
+    return {
+      ok: false,
+      reason: error instanceof errors.JWTExpired ? 'your session has expired' : 'your session is not valid',
+    };
   }
   if (!isUuid(payload.sub)) return { ok: false, reason: 'your session does not name a user' };
   // Never user_metadata: on Supabase users can edit their own user_metadata.
   const appMetadata = (payload.app_metadata ?? {}) as { tenant_id?: unknown; tenant_ids?: unknown };
-  const tenantIds = Array.isArray(appMetadata.tenant_ids) ? appMetadata.tenant_ids.filter(isUuid).slice(0, MAX_TENANT_IDS) : [];
+  const tenantIds = Array.isArray(appMetadata.tenant_ids)
+    ? appMetadata.tenant_ids.filter(isUuid).slice(0, MAX_TENANT_IDS)
+    : [];
   return {
     ok: true,
     session: {

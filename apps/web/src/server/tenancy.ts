@@ -40,7 +40,11 @@ export function contextOf(tenancy: Tenancy, deadlineMs?: number): TenantContext 
  * like any request's work (WEB_REQUEST_DEADLINE_MS unless told): it runs first on every request, so
  * without a deadline a locked `memberships` table would hang every page and route.
  */
-export async function membershipIn(tenantId: string, userId: string, deadlineMs: number | undefined = webConfig().requestDeadlineMs) {
+export async function membershipIn(
+  tenantId: string,
+  userId: string,
+  deadlineMs: number | undefined = webConfig().requestDeadlineMs,
+) {
   return tenantContext.run(deadlineMs === undefined ? { tenantId, userId } : { tenantId, userId, deadlineMs }, () =>
     prisma.membership.findUnique({
       where: { tenantId_userId: { tenantId, userId } },
@@ -50,32 +54,59 @@ export async function membershipIn(tenantId: string, userId: string, deadlineMs:
 }
 
 /** `deadline`: the request's budget; the membership check spends from it (see deadline.ts). */
-export async function resolveTenancy(cookies: CookieReader, deadline: RequestDeadline = requestDeadline()): Promise<TenancyResult> {
+export async function resolveTenancy(
+  cookies: CookieReader,
+  deadline: RequestDeadline = requestDeadline(),
+): Promise<TenancyResult> {
   const verified = await verifySessionToken(cookies.get(SESSION_COOKIE)?.value);
-  if (!verified.ok) return { ok: false, status: 401, message: `Cannot identify you because ${verified.reason}. Sign in again.` };
+  if (!verified.ok)
+    return { ok: false, status: 401, message: `Cannot identify you because ${verified.reason}. Sign in again.` };
   const { session } = verified;
   const requested = cookies.get(TENANT_COOKIE)?.value || session.tenantClaim;
   if (!requested) {
-    return { ok: false, status: 400, session, message: 'Cannot pick a tenant because your session names none. Choose one of your tenants.' };
+    return {
+      ok: false,
+      status: 400,
+      session,
+      message: 'Cannot pick a tenant because your session names none. Choose one of your tenants.',
+    };
   }
   if (!isUuid(requested)) {
-    return { ok: false, status: 400, session, message: 'Cannot pick a tenant because the tenant cookie is not a tenant id. Choose one of your tenants.' };
+    return {
+      ok: false,
+      status: 400,
+      session,
+      message: 'Cannot pick a tenant because the tenant cookie is not a tenant id. Choose one of your tenants.',
+    };
   }
   const tenantId = requested.toLowerCase();
   const membership = await membershipIn(tenantId, session.userId, deadline.remainingMs());
   if (!membership) {
     // Same answer whether the tenant exists or not: nothing is learnt about other tenants.
-    return { ok: false, status: 403, session, message: 'Cannot use this tenant because you are not a member of it. Choose one of your tenants.' };
+    return {
+      ok: false,
+      status: 403,
+      session,
+      message: 'Cannot use this tenant because you are not a member of it. Choose one of your tenants.',
+    };
   }
   return {
     ok: true,
-    tenancy: { userId: session.userId, email: session.email, tenant: membership.tenant, role: membership.role, tenantIds: session.tenantIds },
+    tenancy: {
+      userId: session.userId,
+      email: session.email,
+      tenant: membership.tenant,
+      role: membership.role,
+      tenantIds: session.tenantIds,
+    },
   };
 }
 
 /** The tenants a session may switch to, each checked on the runtime role in its own context. */
 export async function switchableTenants(tenancy: Pick<Tenancy, 'userId' | 'tenantIds' | 'tenant'>) {
-  const ids = tenancy.tenantIds.includes(tenancy.tenant.id) ? tenancy.tenantIds : [tenancy.tenant.id, ...tenancy.tenantIds];
+  const ids = tenancy.tenantIds.includes(tenancy.tenant.id)
+    ? tenancy.tenantIds
+    : [tenancy.tenant.id, ...tenancy.tenantIds];
   const memberships = await Promise.all(ids.map((id) => membershipIn(id, tenancy.userId)));
   return memberships.filter((m) => m !== null).map((m) => ({ ...m.tenant, role: m.role }));
 }

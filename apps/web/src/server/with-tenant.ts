@@ -54,8 +54,15 @@ export interface TenantRouteContext<P extends RouteParams> {
   tenancy: Tenancy;
 }
 
-export function problem(status: number, message: string, extra: { fields?: Record<string, unknown>; headers?: Record<string, string> } = {}): Response {
-  return Response.json({ statusCode: status, message, ...extra.fields }, { status, headers: { 'cache-control': 'no-store', ...extra.headers } });
+export function problem(
+  status: number,
+  message: string,
+  extra: { fields?: Record<string, unknown>; headers?: Record<string, string> } = {},
+): Response {
+  return Response.json(
+    { statusCode: status, message, ...extra.fields },
+    { status, headers: { 'cache-control': 'no-store', ...extra.headers } },
+  );
 }
 
 /**
@@ -65,8 +72,15 @@ export function problem(status: number, message: string, extra: { fields?: Recor
 export function failureResponse(mapped: MappedError): Response {
   const { availability } = mapped;
   if (!availability) return problem(mapped.status, mapped.message);
-  const fields = { cause: availability.cause, mayHaveCommitted: availability.mayHaveCommitted, ...(availability.kind === undefined ? {} : { kind: availability.kind }) };
-  return problem(mapped.status, mapped.message, { fields, headers: { 'retry-after': String(availability.retryAfterSeconds) } });
+  const fields = {
+    cause: availability.cause,
+    mayHaveCommitted: availability.mayHaveCommitted,
+    ...(availability.kind === undefined ? {} : { kind: availability.kind }),
+  };
+  return problem(mapped.status, mapped.message, {
+    fields,
+    headers: { 'retry-after': String(availability.retryAfterSeconds) },
+  });
 }
 
 export interface WithTenantOptions {
@@ -101,7 +115,9 @@ export function withTenant<P extends RouteParams = Record<string, never>>(
         const resolved = await resolveTenancy(await cookies(), deadline);
         if (!resolved.ok) return problem(resolved.status, resolved.message);
         const params = await segment.params;
-        return tenantContext.run(contextOf(resolved.tenancy, deadline.remainingMs()), () => handler(request, { params, tenancy: resolved.tenancy }));
+        return tenantContext.run(contextOf(resolved.tenancy, deadline.remainingMs()), () =>
+          handler(request, { params, tenancy: resolved.tenancy }),
+        );
       });
     } catch (error) {
       const mapped = mapError(error, options.what);
@@ -122,7 +138,9 @@ export const currentTenancy = cache(async (): Promise<Tenancy> => {
 });
 
 /** Like `currentTenancy`, but tells the caller what went wrong instead of redirecting. */
-export const resolveTenancyFromCookies = cache(async (): Promise<TenancyResult> => resolveTenancy(await cookies(), requestDeadline()));
+export const resolveTenancyFromCookies = cache(
+  async (): Promise<TenancyResult> => resolveTenancy(await cookies(), requestDeadline()),
+);
 
 /**
  * A server component's data call, inside the request's tenant context. Each call gets the whole

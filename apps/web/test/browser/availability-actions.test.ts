@@ -38,7 +38,13 @@ beforeAll(async () => {
     }),
     startNextServer({
       logName: 'next-start-actions-deadline.log',
-      env: { JWT_SECRET: rig().jwtSecret, DATABASE_URL: rig().runtimeUrl, DATABASE_ADMIN_URL: rig().adminUrl, DATABASE_POOL_SIZE: '2', WEB_REQUEST_DEADLINE_MS: String(DEADLINE_MS) },
+      env: {
+        JWT_SECRET: rig().jwtSecret,
+        DATABASE_URL: rig().runtimeUrl,
+        DATABASE_ADMIN_URL: rig().adminUrl,
+        DATABASE_POOL_SIZE: '2',
+        WEB_REQUEST_DEADLINE_MS: String(DEADLINE_MS),
+      },
     }),
   ]);
   await warmUp(server!.baseUrl, token);

@@ -64,13 +64,17 @@ describe('the web app in a browser', () => {
     await page.waitForURL('**/sign-in**');
     await expectTitle(page);
     expect(await page.getByTestId('dev-banner').textContent()).toContain('Development only');
-    for (const user of DEMO.users) await expect(page.getByRole('form', { name: `Sign in as ${user.email}` }).count()).resolves.toBe(1);
+    for (const user of DEMO.users)
+      await expect(page.getByRole('form', { name: `Sign in as ${user.email}` }).count()).resolves.toBe(1);
     await screenshot(page, '01-sign-in');
   });
 
   it('two users of different tenants, in two browser contexts, each see only their own data', async () => {
     const [alice, bob] = await Promise.all([userPage('alice@acme.test'), userPage('bob@globex.test')]);
-    for (const [page, own, other] of [[alice, ACME, GLOBEX], [bob, GLOBEX, ACME]] as const) {
+    for (const [page, own, other] of [
+      [alice, ACME, GLOBEX],
+      [bob, GLOBEX, ACME],
+    ] as const) {
       await expectTitle(page);
       expect(await page.getByTestId('active-tenant').textContent()).toContain(own.name);
       expect((await texts(page, 'workspace-list')).sort()).toEqual(['Engineering', 'Marketing']);
@@ -124,7 +128,11 @@ describe('the web app in a browser', () => {
     const task = alice.getByTestId('task').filter({ hasText: 'Write the release notes' });
     await task.waitFor();
     await task.getByRole('button', { name: 'Complete Write the release notes' }).click();
-    await alice.getByTestId('task').filter({ hasText: 'Write the release notes' }).and(alice.locator('[data-done="true"]')).waitFor();
+    await alice
+      .getByTestId('task')
+      .filter({ hasText: 'Write the release notes' })
+      .and(alice.locator('[data-done="true"]'))
+      .waitFor();
 
     await task.locator('summary').click();
     await task.getByLabel('New task name').fill('Publish the release notes');
@@ -143,7 +151,11 @@ describe('the web app in a browser', () => {
     await expectTitle(bob);
     expect((await bob.request.get(`/api/projects/${projectId}`)).status()).toBe(404);
 
-    await alice.getByTestId('task').filter({ hasText: 'Publish the release notes' }).getByRole('button', { name: 'Delete' }).click();
+    await alice
+      .getByTestId('task')
+      .filter({ hasText: 'Publish the release notes' })
+      .getByRole('button', { name: 'Delete' })
+      .click();
     await alice.getByTestId('empty-state').waitFor();
     await goto(alice, '/workspaces');
     await alice.getByTestId('workspace').filter({ hasText: workspace }).getByRole('button', { name: 'Delete' }).click();
@@ -164,7 +176,8 @@ describe('the web app in a browser', () => {
   it('switching tenant changes what is shown', async () => {
     const carol = await userPage('carol@both.test');
     const select = carol.getByTestId('tenant-select');
-    const names = async () => (await carol.getByTestId('project-list').locator('.row-title').allTextContents()).join('|');
+    const names = async () =>
+      (await carol.getByTestId('project-list').locator('.row-title').allTextContents()).join('|');
     const startId = await select.inputValue();
     const [start, other] = startId === ACME.id ? [ACME, GLOBEX] : [GLOBEX, ACME];
     await carol.getByRole('link', { name: /Engineering/ }).click();
@@ -173,7 +186,10 @@ describe('the web app in a browser', () => {
     await screenshot(carol, '09-switcher-before');
 
     await select.selectOption(other.id);
-    await carol.waitForFunction((id) => (document.querySelector('[data-testid="tenant-select"]') as HTMLSelectElement | null)?.value === id, other.id);
+    await carol.waitForFunction(
+      (id) => (document.querySelector('[data-testid="tenant-select"]') as HTMLSelectElement | null)?.value === id,
+      other.id,
+    );
     await carol.waitForURL('**/workspaces');
     await carol.getByRole('link', { name: /Engineering/ }).click();
     await carol.waitForURL('**/workspaces/*');

@@ -48,10 +48,20 @@ beforeAll(async () => {
   [deadline, down] = await Promise.all([
     start({
       logName: 'next-start-deadline.log',
-      env: { ...common, DATABASE_URL: proxied.href, DATABASE_ADMIN_URL: rig().adminUrl, WEB_REQUEST_DEADLINE_MS: String(DEADLINE_MS), DATABASE_POOL_TIMEOUT_MS: String(POOL_TIMEOUT_MS) },
+      env: {
+        ...common,
+        DATABASE_URL: proxied.href,
+        DATABASE_ADMIN_URL: rig().adminUrl,
+        WEB_REQUEST_DEADLINE_MS: String(DEADLINE_MS),
+        DATABASE_POOL_TIMEOUT_MS: String(POOL_TIMEOUT_MS),
+      },
     }),
     // Readiness never answers 200 there: wait for liveness instead.
-    start({ logName: 'next-start-unreachable.log', healthPath: '/api/health/live', env: { ...common, DATABASE_URL: closed, DATABASE_ADMIN_URL: closed } }),
+    start({
+      logName: 'next-start-unreachable.log',
+      healthPath: '/api/health/live',
+      env: { ...common, DATABASE_URL: closed, DATABASE_ADMIN_URL: closed },
+    }),
   ]);
   await warmUp(deadline.baseUrl, token);
 });
@@ -74,23 +84,43 @@ async function whileLocked<R>(table: 'projects' | 'workspaces', fn: () => Promis
   }
 }
 
-const after = <T>(ms: number, fn: () => Promise<T>) => new Promise<T>((resolve, reject) => setTimeout(() => fn().then(resolve, reject), ms));
+const after = <T>(ms: number, fn: () => Promise<T>) =>
+  new Promise<T>((resolve, reject) => setTimeout(() => fn().then(resolve, reject), ms));
 
 describe('a request that outlasts its deadline', () => {
   it('answers 504 with Retry-After and cause deadline_exceeded once WEB_REQUEST_DEADLINE_MS has run out, and logs a warning without values', async () => {
     const started = performance.now();
-    const res = await whileLocked('projects', () => requestAt(deadline.baseUrl, 'GET', '/api/projects', { session: token }));
+    const res = await whileLocked('projects', () =>
+      requestAt(deadline.baseUrl, 'GET', '/api/projects', { session: token }),
+    );
     const elapsed = performance.now() - started;
     expect(res.status).toBe(504);
     expect(res.headers.get('retry-after')).toBe('1');
     // Postgres cancelled the lock wait itself, so nothing can have been written: mayHaveCommitted false.
-    expect(res.body).toEqual({ statusCode: 504, cause: 'deadline_exceeded', kind: 'lock', mayHaveCommitted: false, message: 'The database is busy and did not answer in time; try again in 1 s.' });
+    expect(res.body).toEqual({
+      statusCode: 504,
+      cause: 'deadline_exceeded',
+      kind: 'lock',
+      mayHaveCommitted: false,
+      message: 'The database is busy and did not answer in time; try again in 1 s.',
+    });
     // The request's deadline ended it (not the pool timeout, not a default): about DEADLINE_MS in all.
     expect(elapsed).toBeGreaterThan(DEADLINE_MS - 150);
     expect(elapsed).toBeLessThan(DEADLINE_MS + 2500);
 
-    const line = await logLine(deadline.logFile, (l) => l.where === 'GET /api/projects' && l.error === 'DeadlineExceededError');
-    expect(line).toMatchObject({ level: 'warn', status: 504, cause: 'deadline_exceeded', kind: 'lock', source: 'deadline', postgresCode: '55P03', retryAfterSeconds: 1 });
+    const line = await logLine(
+      deadline.logFile,
+      (l) => l.where === 'GET /api/projects' && l.error === 'DeadlineExceededError',
+    );
+    expect(line).toMatchObject({
+      level: 'warn',
+      status: 504,
+      cause: 'deadline_exceeded',
+      kind: 'lock',
+      source: 'deadline',
+      postgresCode: '55P03',
+      retryAfterSeconds: 1,
+    });
     expect(line).not.toHaveProperty('message');
     const log = readFileSync(deadline.logFile, 'utf8');
     expect(log).not.toContain(tenant.tenantId);
@@ -107,9 +137,18 @@ describe('a request that outlasts its deadline', () => {
         timed('held1', requestAt(deadline.baseUrl, 'GET', '/api/projects', { session: token })),
         timed('held2', requestAt(deadline.baseUrl, 'GET', '/api/projects', { session: token })),
         // ...while these arrive.
-        timed('ready', after(200, () => requestAt(deadline.baseUrl, 'GET', '/api/health/ready'))),
-        timed('live', after(200, () => requestAt(deadline.baseUrl, 'GET', '/api/health/live'))),
-        timed('starved', after(200, () => requestAt(deadline.baseUrl, 'GET', '/api/workspaces', { session: token }))),
+        timed(
+          'ready',
+          after(200, () => requestAt(deadline.baseUrl, 'GET', '/api/health/ready')),
+        ),
+        timed(
+          'live',
+          after(200, () => requestAt(deadline.baseUrl, 'GET', '/api/health/live')),
+        ),
+        timed(
+          'starved',
+          after(200, () => requestAt(deadline.baseUrl, 'GET', '/api/workspaces', { session: token })),
+        ),
       ]),
     );
     expect([held1.status, held2.status]).toEqual([504, 504]);
@@ -121,10 +160,15 @@ describe('a request that outlasts its deadline', () => {
     expect(done.ready).toBeLessThan(Math.min(done.held1!, done.held2!));
     expect(starved.status).toBe(503);
     expect(starved.headers.get('retry-after')).toBe('1');
-    expect(starved.body).toEqual({ statusCode: 503, cause: 'pool_exhausted', mayHaveCommitted: false, message: 'The database is busy or unreachable; try again in 1 s.' });
+    expect(starved.body).toEqual({
+      statusCode: 503,
+      cause: 'pool_exhausted',
+      mayHaveCommitted: false,
+      message: 'The database is busy or unreachable; try again in 1 s.',
+    });
   });
 
-  it('answers on time, saying a write may have been saved, when the database stops answering mid-statement; readiness 503 from the probe\'s timer', async () => {
+  it("answers on time, saying a write may have been saved, when the database stops answering mid-statement; readiness 503 from the probe's timer", async () => {
     // First an answered request, so an open connection sits idle in the app's pool: adapter-pg
     // destroys a connection whose statement failed (the 504s above), and a NEW connection through
     // the paused proxy would fail at connect (503 database_unreachable, ETIMEDOUT), not mid-statement.
@@ -133,7 +177,9 @@ describe('a request that outlasts its deadline', () => {
     const started = performance.now();
     let answeredAfter = 0;
     const [res, ready] = await Promise.all([
-      requestAt(deadline.baseUrl, 'GET', '/api/projects', { session: token }).then((r) => ((answeredAfter = performance.now() - started), r)),
+      requestAt(deadline.baseUrl, 'GET', '/api/projects', { session: token }).then(
+        (r) => ((answeredAfter = performance.now() - started), r),
+      ),
       requestAt(deadline.baseUrl, 'GET', '/api/health/ready'),
     ]).finally(() => proxy.resume());
     // No statement_timeout can fire: the statement never reached Postgres. The engine closes the
@@ -166,7 +212,10 @@ describe('a request that outlasts its deadline', () => {
 
 describe('a database nobody listens on', () => {
   it('answers liveness 200, and readiness (also at /api/health) 503 with Retry-After and cause database_unreachable', async () => {
-    expect(await requestAt(down.baseUrl, 'GET', '/api/health/live')).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(await requestAt(down.baseUrl, 'GET', '/api/health/live')).toMatchObject({
+      status: 200,
+      body: { status: 'ok' },
+    });
     for (const path of ['/api/health/ready', '/api/health']) {
       const res = await requestAt(down.baseUrl, 'GET', path);
       expect(res.status, path).toBe(503);
@@ -179,8 +228,18 @@ describe('a database nobody listens on', () => {
     const res = await requestAt(down.baseUrl, 'GET', '/api/workspaces', { session: token });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('2');
-    expect(res.body).toEqual({ statusCode: 503, cause: 'database_unreachable', mayHaveCommitted: false, message: 'The database is busy or unreachable; try again in 2 s.' });
+    expect(res.body).toEqual({
+      statusCode: 503,
+      cause: 'database_unreachable',
+      mayHaveCommitted: false,
+      message: 'The database is busy or unreachable; try again in 2 s.',
+    });
     const line = await logLine(down.logFile, (l) => l.where === 'GET /api/workspaces');
-    expect(line).toMatchObject({ level: 'warn', error: 'DatabaseUnreachableError', systemCode: 'ECONNREFUSED', cause: 'database_unreachable' });
+    expect(line).toMatchObject({
+      level: 'warn',
+      error: 'DatabaseUnreachableError',
+      systemCode: 'ECONNREFUSED',
+      cause: 'database_unreachable',
+    });
   });
 });

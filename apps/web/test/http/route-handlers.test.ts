@@ -41,7 +41,10 @@ describe('sessions', () => {
   });
 
   it.each([
-    ['signed with another secret', () => sessionToken(randomUUID(), { secret: 'another-secret-that-is-long-enough-1234' })],
+    [
+      'signed with another secret',
+      () => sessionToken(randomUUID(), { secret: 'another-secret-that-is-long-enough-1234' }),
+    ],
     ['expired', () => sessionToken(randomUUID(), { expiresIn: -10 })],
     ['for another audience', () => sessionToken(randomUUID(), { audience: 'service' })],
   ])('refuses a session %s with 401', async (_label, mint) => {
@@ -50,8 +53,17 @@ describe('sessions', () => {
   });
 
   it('refuses an unsigned (alg: none) session with 401', async () => {
-    const payload = Buffer.from(JSON.stringify({ sub: a.userId, aud: 'authenticated', exp: Math.floor(Date.now() / 1000) + 600, app_metadata: { tenant_id: a.tenantId } })).toString('base64url');
-    const res = await request('GET', '/api/workspaces', { session: `${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.` });
+    const payload = Buffer.from(
+      JSON.stringify({
+        sub: a.userId,
+        aud: 'authenticated',
+        exp: Math.floor(Date.now() / 1000) + 600,
+        app_metadata: { tenant_id: a.tenantId },
+      }),
+    ).toString('base64url');
+    const res = await request('GET', '/api/workspaces', {
+      session: `${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.`,
+    });
     expect(res.status).toBe(401);
   });
 
@@ -80,7 +92,10 @@ describe('sessions', () => {
 
 describe('tenant isolation through route handlers', () => {
   it('lists only the active tenant’s workspaces and projects', async () => {
-    for (const [tenant, token] of [[a, tokenA], [b, tokenB]] as const) {
+    for (const [tenant, token] of [
+      [a, tokenA],
+      [b, tokenB],
+    ] as const) {
       const workspaces = await request('GET', '/api/workspaces', { session: token });
       expect(workspaces.status).toBe(200);
       expect(workspaces.body.items.map((w: { id: string }) => w.id).sort()).toEqual([...tenant.workspaceIds].sort());
@@ -120,7 +135,12 @@ describe('tenant isolation through route handlers', () => {
 
   it('GET and PATCH /api/tasks/:id of another tenant answer 404 and change nothing', async () => {
     expect((await request('GET', `/api/tasks/${b.taskIds[0]}`, { session: tokenA })).status).toBe(404);
-    const patch = await request('PATCH', `/api/tasks/${b.taskIds[0]}`, { session: tokenA }, { title: 'hijacked', done: true });
+    const patch = await request(
+      'PATCH',
+      `/api/tasks/${b.taskIds[0]}`,
+      { session: tokenA },
+      { title: 'hijacked', done: true },
+    );
     expect(patch.status).toBe(404);
     const row = await admin.task.findFirstOrThrow({ where: { id: b.taskIds[0] } });
     expect(row).toMatchObject({ title: 'ben ws0 p0 t0', done: false, tenantId: b.tenantId });
@@ -141,7 +161,9 @@ describe('tenant isolation through route handlers', () => {
     const switched = await request('GET', '/api/workspaces', { session: token, tenant: a.tenantId });
     expect(switched.body.items.map((w: { name: string }) => w.name).sort()).toEqual(['ann ws0', 'ann ws1']);
     expect((await request('GET', `/api/projects/${a.projectIds[0]}`, { session: token })).status).toBe(404);
-    expect((await request('GET', `/api/projects/${a.projectIds[0]}`, { session: token, tenant: a.tenantId })).status).toBe(200);
+    expect(
+      (await request('GET', `/api/projects/${a.projectIds[0]}`, { session: token, tenant: a.tenantId })).status,
+    ).toBe(200);
   });
 
   it('keeps 60 interleaved requests of two tenants apart', async () => {
@@ -152,7 +174,9 @@ describe('tenant isolation through route handlers', () => {
       }),
     );
     const foreign = results.flatMap(({ tenant, res }) =>
-      (res.body.items as { id: string; tenantId: string }[]).filter((p) => p.tenantId !== tenant.tenantId).map((p) => `${tenant.label} saw ${p.id}`),
+      (res.body.items as { id: string; tenantId: string }[])
+        .filter((p) => p.tenantId !== tenant.tenantId)
+        .map((p) => `${tenant.label} saw ${p.id}`),
     );
     expect(results.every(({ res }) => res.status === 200)).toBe(true);
     expect(foreign).toEqual([]);

@@ -9,7 +9,13 @@ import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { provisionTestRig } from '@tenantry/db/testing';
-import { APP_DIR as appDir, NEXT_BIN as nextBin, RESULTS_DIR as resultsDir, startNextServer, type NextServer } from '../support/next-server';
+import {
+  APP_DIR as appDir,
+  NEXT_BIN as nextBin,
+  RESULTS_DIR as resultsDir,
+  startNextServer,
+  type NextServer,
+} from '../support/next-server';
 
 export const TEST_JWT_SECRET = 'web-e2e-test-secret-at-least-32-characters';
 
@@ -44,7 +50,13 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, logFile: s
     child.stderr.pipe(out);
     child.once('error', reject);
     child.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`Cannot build the web app: \`${command} ${args.join(' ')}\` exited with ${code}. See ${logFile}.`)),
+      code === 0
+        ? resolve()
+        : reject(
+            new Error(
+              `Cannot build the web app: \`${command} ${args.join(' ')}\` exited with ${code}. See ${logFile}.`,
+            ),
+          ),
     );
   });
 }
@@ -56,7 +68,13 @@ export default async function setup(project: TestProject) {
   const build =
     process.env.WEB_TEST_SKIP_BUILD === '1' && existsSync(path.join(appDir, '.next', 'BUILD_ID'))
       ? Promise.resolve(log('reusing the existing .next build (WEB_TEST_SKIP_BUILD=1)'))
-      : (log('next build --webpack ...'), run(process.execPath, [nextBin, 'build', '--webpack'], { ...baseEnv, NODE_ENV: 'production' }, path.join(resultsDir, 'next-build.log')));
+      : (log('next build --webpack ...'),
+        run(
+          process.execPath,
+          [nextBin, 'build', '--webpack'],
+          { ...baseEnv, NODE_ENV: 'production' },
+          path.join(resultsDir, 'next-build.log'),
+        ));
   build.catch(() => {}); // awaited below; do not let it surface as an unhandled rejection first
 
   // PgBouncer is optional here, deliberately: without the binary the app goes straight to Postgres

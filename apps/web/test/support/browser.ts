@@ -23,7 +23,15 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -48,7 +56,10 @@ export async function hydrated(page: Page): Promise<void> {
 export async function signIn(context: BrowserContext, email: string): Promise<Page> {
   const page = await context.newPage();
   await goto(page, '/sign-in');
-  await page.getByRole('form', { name: `Sign in as ${email}` }).getByRole('button').click();
+  await page
+    .getByRole('form', { name: `Sign in as ${email}` })
+    .getByRole('button')
+    .click();
   await page.waitForURL('**/workspaces');
   await hydrated(page);
   return page;

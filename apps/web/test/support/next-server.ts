@@ -29,7 +29,8 @@ export function freePort(): Promise<number> {
 async function waitForHealth(url: string, child: ChildProcess, logFile: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Cannot start the web app: next start exited with ${child.exitCode}. See ${logFile}.`);
+    if (child.exitCode !== null)
+      throw new Error(`Cannot start the web app: next start exited with ${child.exitCode}. See ${logFile}.`);
     try {
       if ((await fetch(url)).ok) return;
     } catch {

@@ -24,7 +24,11 @@ export interface SessionOptions {
 export async function sessionToken(userId: string, options: SessionOptions = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const tenantIds = options.tenantIds ?? (options.tenantId ? [options.tenantId] : []);
-  return new SignJWT({ role: 'authenticated', email: `${userId.slice(0, 8)}@e2e.test`, app_metadata: { ...(options.tenantId ? { tenant_id: options.tenantId } : {}), tenant_ids: tenantIds } })
+  return new SignJWT({
+    role: 'authenticated',
+    email: `${userId.slice(0, 8)}@e2e.test`,
+    app_metadata: { ...(options.tenantId ? { tenant_id: options.tenantId } : {}), tenant_ids: tenantIds },
+  })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(userId)
     .setAudience(options.audience ?? 'authenticated')
@@ -41,17 +45,38 @@ export interface WebResponse<T = any> {
 type Cookies = { session?: string; tenant?: string };
 
 /** A request to the app with the given cookies (`tenantry_session`, `tenantry_tenant`). */
-export async function request<T = any>(method: string, path: string, cookies: Cookies = {}, body?: unknown): Promise<WebResponse<T>> {
+export async function request<T = any>(
+  method: string,
+  path: string,
+  cookies: Cookies = {},
+  body?: unknown,
+): Promise<WebResponse<T>> {
   const { status, body: parsed } = await requestAt<T>(rig().baseUrl, method, path, cookies, body);
   return { status, body: parsed };
 }
 
 /** The same against another server (the availability tests start their own), with the headers. */
-export async function requestAt<T = any>(baseUrl: string, method: string, path: string, cookies: Cookies = {}, body?: unknown): Promise<WebResponse<T> & { headers: Headers }> {
-  const cookie = [cookies.session && `tenantry_session=${cookies.session}`, cookies.tenant && `tenantry_tenant=${cookies.tenant}`].filter(Boolean).join('; ');
+export async function requestAt<T = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  cookies: Cookies = {},
+  body?: unknown,
+): Promise<WebResponse<T> & { headers: Headers }> {
+  const cookie = [
+    cookies.session && `tenantry_session=${cookies.session}`,
+    cookies.tenant && `tenantry_tenant=${cookies.tenant}`,
+  ]
+    .filter(Boolean)
+    .join('; ');
   const headers: Record<string, string> = cookie ? { cookie } : {};
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual' });
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    redirect: 'manual',
+  });
   const text = await response.text();
   let parsed: unknown = text;
   try {
@@ -69,7 +94,11 @@ export function adminClient(): AdminPrismaClient {
 export type { SeededTenant } from '@tenantry/db/testing';
 
 /** A tenant with one owner (`userId`: an existing user, or a new one), two workspaces, two projects each and a task per project; names start with `label`. */
-export function seedTenant(admin: AdminPrismaClient, label: string, userId: string = randomUUID()): Promise<SeededTenant> {
+export function seedTenant(
+  admin: AdminPrismaClient,
+  label: string,
+  userId: string = randomUUID(),
+): Promise<SeededTenant> {
   return seedKitTenant(admin, label, { userId });
 }
 
@@ -82,6 +111,9 @@ export async function warmUp(baseUrl: string, session: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const res = await requestAt(baseUrl, 'GET', '/api/workspaces', { session });
     if (res.status === 200) return;
-    if (attempt === 10) throw new Error(`Cannot warm up ${baseUrl}: GET /api/workspaces answered ${res.status} ten times (${JSON.stringify(res.body)}).`);
+    if (attempt === 10)
+      throw new Error(
+        `Cannot warm up ${baseUrl}: GET /api/workspaces answered ${res.status} ten times (${JSON.stringify(res.body)}).`,
+      );
   }
 }

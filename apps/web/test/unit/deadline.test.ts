@@ -9,13 +9,20 @@ import { mapError } from '../../src/server/errors';
 describe('requestDeadline', () => {
   it('rejects hanging work with RequestDeadlineError a little after the budget', async () => {
     const started = performance.now();
-    const error = await requestDeadline(100).race(() => new Promise<never>(() => {})).catch((e: unknown) => e);
+    const error = await requestDeadline(100)
+      .race(() => new Promise<never>(() => {}))
+      .catch((e: unknown) => e);
     const elapsed = performance.now() - started;
     expect(error).toBeInstanceOf(RequestDeadlineError);
     expect(elapsed).toBeGreaterThanOrEqual(340); // 100 ms budget + 250 ms grace, minus timer slack
     expect(elapsed).toBeLessThan(1000);
-    expect(mapError(error)).toMatchObject({ status: 504, availability: { cause: 'deadline_exceeded', kind: 'request', mayHaveCommitted: true, retryAfterSeconds: 1 } });
-    expect(mapError(error).message).toBe('The database is busy and did not answer in time; try again in 1 s. The change may have been saved: reload to check before trying again.');
+    expect(mapError(error)).toMatchObject({
+      status: 504,
+      availability: { cause: 'deadline_exceeded', kind: 'request', mayHaveCommitted: true, retryAfterSeconds: 1 },
+    });
+    expect(mapError(error).message).toBe(
+      'The database is busy and did not answer in time; try again in 1 s. The change may have been saved: reload to check before trying again.',
+    );
   });
 
   it('hands on what is left of the budget, never less than 1 ms, and passes work that finishes in time', async () => {

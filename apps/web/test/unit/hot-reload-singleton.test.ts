@@ -63,7 +63,9 @@ describe('the database client under hot reload', () => {
     expect(counts[0]).toBeGreaterThan(0);
     expect(Math.max(...counts)).toBeLessThanOrEqual(4); // never more than one pool's worth
     console.log(`[hot-reload] pinned client: backends after each of ${RELOADS} evaluations: ${counts.join(', ')}`);
-    await (globalThis as Record<symbol, { prisma: { $disconnect(): Promise<void> } }>)[Symbol.for('tenantry.web.db')]!.prisma.$disconnect();
+    await (globalThis as Record<symbol, { prisma: { $disconnect(): Promise<void> } }>)[
+      Symbol.for('tenantry.web.db')
+    ]!.prisma.$disconnect();
     delete (globalThis as Record<symbol, unknown>)[Symbol.for('tenantry.web.db')];
     vi.unstubAllEnvs();
   });
@@ -80,7 +82,9 @@ describe('the database client under hot reload', () => {
       await library.tenantContext.run({ tenantId: ACME }, () => client.workspace.findMany());
       counts.push(await backends(name));
     }
-    console.log(`[hot-reload] client per evaluation: backends after each of ${RELOADS} evaluations: ${counts.join(', ')}`);
+    console.log(
+      `[hot-reload] client per evaluation: backends after each of ${RELOADS} evaluations: ${counts.join(', ')}`,
+    );
     expect(counts.at(-1)).toBe(RELOADS);
     await Promise.all(clients.map((c) => c.$disconnect()));
   });

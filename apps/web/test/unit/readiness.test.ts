@@ -37,6 +37,8 @@ describe('the readiness probe', () => {
   it('is not ready, database_error, without DATABASE_URL, and says so', async () => {
     const result = await probeReadiness({});
     expect(result).toMatchObject({ ready: false, cause: 'database_error' });
-    expect(!result.ready && (result.error as Error).message).toMatch(/^Cannot check the database because DATABASE_URL is not set\./);
+    expect(!result.ready && (result.error as Error).message).toMatch(
+      /^Cannot check the database because DATABASE_URL is not set\./,
+    );
   });
 });

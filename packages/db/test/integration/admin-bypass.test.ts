@@ -32,14 +32,18 @@ describe('admin bypass', () => {
   it('the admin client sees every tenant; the runtime client in a context sees one', async () => {
     const all = await db.admin().project.findMany();
     expect(new Set(all.map((p) => p.tenantId))).toEqual(new Set(tenants.map((t) => t.tenantId)));
-    const scoped = await root.tenantContext.run({ tenantId: tenants[0]!.tenantId }, () => db.client().project.findMany());
+    const scoped = await root.tenantContext.run({ tenantId: tenants[0]!.tenantId }, () =>
+      db.client().project.findMany(),
+    );
     expect(new Set(scoped.map((p) => p.tenantId))).toEqual(new Set([tenants[0]!.tenantId]));
   });
 
   it('the admin role has BYPASSRLS and the runtime role does not', async () => {
-    const { rows } = await db.pgPool('superuser').query(
-      `select rolname, rolbypassrls from pg_roles where rolname in ('tenantry_admin', 'tenantry_app') order by 1`,
-    );
+    const { rows } = await db
+      .pgPool('superuser')
+      .query(
+        `select rolname, rolbypassrls from pg_roles where rolname in ('tenantry_admin', 'tenantry_app') order by 1`,
+      );
     expect(rows).toEqual([
       { rolname: 'tenantry_admin', rolbypassrls: true },
       { rolname: 'tenantry_app', rolbypassrls: false },

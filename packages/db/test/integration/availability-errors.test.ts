@@ -141,16 +141,31 @@ describe('PoolExhaustedError', () => {
     try {
       errors.push(['project.findMany', await rejection(inA(() => prisma.project.findMany()))]);
       errors.push(['$queryRaw', await rejection(inA(() => prisma.$queryRaw`select ${'param-value-1'}::text as v`))]);
-      errors.push(['$executeRaw', await rejection(inA(() => prisma.$executeRaw`update projects set name = ${'param-value-2'} where false`))]);
-      errors.push(['interactive $transaction', await rejection(inA(() => prisma.$transaction(async (tx) => tx.project.count())))]);
-      errors.push(['batch $transaction', await rejection(inA(() => prisma.$transaction([prisma.project.count(), prisma.task.count()])))]);
+      errors.push([
+        '$executeRaw',
+        await rejection(inA(() => prisma.$executeRaw`update projects set name = ${'param-value-2'} where false`)),
+      ]);
+      errors.push([
+        'interactive $transaction',
+        await rejection(inA(() => prisma.$transaction(async (tx) => tx.project.count()))),
+      ]);
+      errors.push([
+        'batch $transaction',
+        await rejection(inA(() => prisma.$transaction([prisma.project.count(), prisma.task.count()]))),
+      ]);
     } finally {
       held.release();
     }
     for (const [route, error] of errors) {
       expect(error, `${route}: ${String(error)}`).toBeInstanceOf(PoolExhaustedError);
       const exhausted = error as PoolExhaustedError;
-      expect(exhausted).toMatchObject({ name: 'PoolExhaustedError', poolSize: 1, retryAfterSeconds: 1, postgresCode: undefined, systemCode: undefined });
+      expect(exhausted).toMatchObject({
+        name: 'PoolExhaustedError',
+        poolSize: 1,
+        retryAfterSeconds: 1,
+        postgresCode: undefined,
+        systemCode: undefined,
+      });
       expect(exhausted.waitedMillis, route).toBeGreaterThanOrEqual(200);
       expect(exhausted.waitedMillis, route).toBeLessThan(250 + 1500);
       expectClean(error, ['param-value-1', 'param-value-2']);
@@ -174,7 +189,12 @@ describe('DatabaseUnreachableError', () => {
       ];
       for (const [route, error] of errors) {
         expect(error, `${route}: ${String(error)}`).toBeInstanceOf(DatabaseUnreachableError);
-        expect(error).toMatchObject({ name: 'DatabaseUnreachableError', systemCode: 'ECONNREFUSED', postgresCode: undefined, retryAfterSeconds: 2 });
+        expect(error).toMatchObject({
+          name: 'DatabaseUnreachableError',
+          systemCode: 'ECONNREFUSED',
+          postgresCode: undefined,
+          retryAfterSeconds: 2,
+        });
         expectClean(error, ['param-value-3']);
       }
     } finally {
@@ -186,19 +206,29 @@ describe('DatabaseUnreachableError', () => {
 describe('ConnectionLostError', () => {
   it('raw SQL whose backend is terminated mid-flight', async () => {
     const prisma = client({ poolSize: 1 });
-    const pending = rejection(inA(() => prisma.$queryRawUnsafe(`select pg_sleep(3)::text, $1::text as marker`, 'param-value-4')));
+    const pending = rejection(
+      inA(() => prisma.$queryRawUnsafe(`select pg_sleep(3)::text, $1::text as marker`, 'param-value-4')),
+    );
     expect(await terminateWhen(`state = 'active' and query like '%pg_sleep(3)%'`)).toHaveLength(1);
     const error = await pending;
     // PgBouncer (session and transaction mode) passes the server's FATAL on before it closes the
     // client, so every route reports admin_shutdown, not PgBouncer's own 08P01.
     expect(error, String(error)).toBeInstanceOf(ConnectionLostError);
-    expect(error).toMatchObject({ name: 'ConnectionLostError', postgresCode: '57P01', systemCode: undefined, retryAfterSeconds: 1 });
+    expect(error).toMatchObject({
+      name: 'ConnectionLostError',
+      postgresCode: '57P01',
+      systemCode: undefined,
+      retryAfterSeconds: 1,
+    });
     expectClean(error, ['param-value-4']);
     await expectHealthy(prisma);
   });
 
   /** Starts `start` behind a lock on `table`, terminates its backend while it waits, then unlocks. */
-  async function lostWhileWaiting<R>(table: string, start: () => Promise<R>): Promise<{ outcome: Promise<R>; killed: number }> {
+  async function lostWhileWaiting<R>(
+    table: string,
+    start: () => Promise<R>,
+  ): Promise<{ outcome: Promise<R>; killed: number }> {
     const unlock = await lockTable(table);
     try {
       const outcome = start();
@@ -213,13 +243,15 @@ describe('ConnectionLostError', () => {
     }
   }
 
-  it('a READ that lost its connection is retried once: the caller\'s rows only, onRetry called once', async () => {
+  it("a READ that lost its connection is retried once: the caller's rows only, onRetry called once", async () => {
     const retries: ReadRetryEvent[] = [];
     const global: ReadRetryEvent[] = [];
     const unsubscribe = onReadRetry((event) => global.push(event));
     const prisma = client({ poolSize: 2, onRetry: (event) => retries.push(event) });
     try {
-      const { outcome, killed } = await lostWhileWaiting('projects', () => inA(() => prisma.project.findMany({ orderBy: { name: 'asc' } })));
+      const { outcome, killed } = await lostWhileWaiting('projects', () =>
+        inA(() => prisma.project.findMany({ orderBy: { name: 'asc' } })),
+      );
       expect(killed).toBe(1);
       const rows = await outcome;
       expect(rows.map((r) => r.id).sort()).toEqual([...a.projectIds].sort());
@@ -282,7 +314,9 @@ describe('ConnectionLostError', () => {
     expect(await db.admin().project.count({ where: { name } })).toBe(0);
 
     // Raw SQL is never retried either, even a read.
-    const raw = await lostWhileWaiting('projects', () => inA(() => prisma.$queryRaw`select id from projects where name <> ${name}`));
+    const raw = await lostWhileWaiting('projects', () =>
+      inA(() => prisma.$queryRaw`select id from projects where name <> ${name}`),
+    );
     expect(raw.killed).toBe(1);
     const rawError = await rejection(raw.outcome);
     expect(rawError, String(rawError)).toBeInstanceOf(ConnectionLostError);
@@ -303,7 +337,9 @@ describe('ConnectionLostError', () => {
     expect(interactiveError).toMatchObject({ postgresCode: '57P01', mayHaveCommitted: true });
     expectClean(interactiveError);
 
-    const batch = await lostWhileWaiting('projects', () => inA(() => prisma.$transaction([prisma.project.findMany(), prisma.task.count()])));
+    const batch = await lostWhileWaiting('projects', () =>
+      inA(() => prisma.$transaction([prisma.project.findMany(), prisma.task.count()])),
+    );
     expect(batch.killed).toBe(1);
     const batchError = await rejection(batch.outcome);
     // What the batch reports is the failure of a statement queued behind the terminated one: pg's
@@ -330,7 +366,10 @@ describe('TransactionConflictError', () => {
         await tx.project.findUnique({ where: { tenantId_id: { tenantId: a.tenantId, id: target } } });
         firstRead();
         await readBySecond;
-        await tx.project.update({ where: { tenantId_id: { tenantId: a.tenantId, id: target } }, data: { name: 'alpha renamed by first' } });
+        await tx.project.update({
+          where: { tenantId_id: { tenantId: a.tenantId, id: target } },
+          data: { name: 'alpha renamed by first' },
+        });
       }, options),
     );
     const second = inA(() =>
@@ -340,7 +379,10 @@ describe('TransactionConflictError', () => {
         secondRead();
         // Waits for the first to commit, then cannot serialize after it.
         await first;
-        await tx.project.update({ where: { tenantId_id: { tenantId: a.tenantId, id: target } }, data: { name: 'param-value-5' } });
+        await tx.project.update({
+          where: { tenantId_id: { tenantId: a.tenantId, id: target } },
+          data: { name: 'param-value-5' },
+        });
       }, options),
     );
     await first;
@@ -361,12 +403,15 @@ describe('TransactionConflictError', () => {
     const both = new Promise<void>((resolve) => (bothLocked = resolve));
     const rename = (first: string, second: string, label: string) =>
       inA(() =>
-        prisma.$transaction(async (tx) => {
-          await tx.$executeRaw`update projects set name = name where id = ${first}::uuid`;
-          if (++locked === 2) bothLocked();
-          await both;
-          await tx.$executeRaw`update projects set name = ${label} where id = ${second}::uuid`;
-        }, { timeout: 10_000, maxWait: 5_000 }),
+        prisma.$transaction(
+          async (tx) => {
+            await tx.$executeRaw`update projects set name = name where id = ${first}::uuid`;
+            if (++locked === 2) bothLocked();
+            await both;
+            await tx.$executeRaw`update projects set name = ${label} where id = ${second}::uuid`;
+          },
+          { timeout: 10_000, maxWait: 5_000 },
+        ),
       );
     const outcomes = await Promise.allSettled([rename(p1, p2, 'param-value-6'), rename(p2, p1, 'param-value-7')]);
     const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
@@ -378,7 +423,10 @@ describe('TransactionConflictError', () => {
     expectClean(error, ['param-value-6', 'param-value-7']);
     for (const id of [p1, p2]) {
       const project = await db.admin().project.findFirst({ where: { id } });
-      await db.admin().project.updateMany({ where: { id }, data: { name: project!.name.startsWith('param-value') ? 'restored' : project!.name } });
+      await db.admin().project.updateMany({
+        where: { id },
+        data: { name: project!.name.startsWith('param-value') ? 'restored' : project!.name },
+      });
     }
     await expectHealthy(prisma);
   });
@@ -387,17 +435,28 @@ describe('TransactionConflictError', () => {
 describe('idle in transaction', () => {
   it('a transaction idle longer than idleInTransactionTimeoutMillis: DeadlineExceededError kind idle-in-transaction', async () => {
     const prisma = client({ poolSize: 1, idleInTransactionTimeoutMillis: 200 });
-    const error = await rejection(inA(() =>
-      prisma.$transaction(async (tx) => {
-        await tx.project.count();
-        await sleep(600);
-        await tx.project.count();
-      }, { timeout: 10_000 }),
-    ));
+    const error = await rejection(
+      inA(() =>
+        prisma.$transaction(
+          async (tx) => {
+            await tx.project.count();
+            await sleep(600);
+            await tx.project.count();
+          },
+          { timeout: 10_000 },
+        ),
+      ),
+    );
     // Postgres closes the idle session (FATAL 25P03) before the second statement; the engine reports
     // that recorded cause for it, on every route (PgBouncer passes the FATAL on as well).
     expect(error, String(error)).toBeInstanceOf(DeadlineExceededError);
-    expect(error).toMatchObject({ kind: 'idle-in-transaction', source: 'option', limitMillis: 200, postgresCode: '25P03', mayHaveCommitted: false });
+    expect(error).toMatchObject({
+      kind: 'idle-in-transaction',
+      source: 'option',
+      limitMillis: 200,
+      postgresCode: '25P03',
+      mayHaveCommitted: false,
+    });
     expectClean(error);
     await expectHealthy(prisma);
   });

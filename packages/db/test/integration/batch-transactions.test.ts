@@ -33,7 +33,9 @@ async function holdingsOf(tenantId: string): Promise<string> {
 }
 
 async function expectBUntouched(operation: string): Promise<void> {
-  expect(await holdingsOf(b.tenantId), `tenant ${a.tenantId} ${operation} changed rows of tenant ${b.tenantId}`).toBe(bBefore);
+  expect(await holdingsOf(b.tenantId), `tenant ${a.tenantId} ${operation} changed rows of tenant ${b.tenantId}`).toBe(
+    bBefore,
+  );
 }
 
 type RawRow = { tenantId: string; id: string };
@@ -42,18 +44,20 @@ describe('batch transactions', () => {
   it('a batch of reads and writes in a tenant context reads and writes only that tenant rows', async () => {
     const prisma = db.client();
     const ownedProjects = (await admin.project.findMany({ where: { tenantId: a.tenantId } })).map((p) => p.id).sort();
-    const [projects, created, updated, [setting], tasks, own, foreign, count] = await tenantContext.run({ tenantId: a.tenantId }, () =>
-      prisma.$transaction([
-        prisma.project.findMany(),
-        prisma.workspace.create({ data: { name: 'alpha batch' } }),
-        prisma.task.updateMany({ where: { id: { in: b.taskIds } }, data: { done: true } }),
-        prisma.$queryRaw<Array<{ tenant: string }>>`select current_setting('app.tenant_id') as tenant`,
-        prisma.$queryRaw<RawRow[]>`select tenant_id::text as "tenantId", id::text from tasks`,
-        // Prisma batches findUnique calls inside a transaction into one statement.
-        prisma.project.findUnique({ where: { tenantId_id: { tenantId: a.tenantId, id: a.projectIds[0]! } } }),
-        prisma.project.findUnique({ where: { tenantId_id: { tenantId: a.tenantId, id: b.projectIds[0]! } } }),
-        prisma.workspace.count(),
-      ]),
+    const [projects, created, updated, [setting], tasks, own, foreign, count] = await tenantContext.run(
+      { tenantId: a.tenantId },
+      () =>
+        prisma.$transaction([
+          prisma.project.findMany(),
+          prisma.workspace.create({ data: { name: 'alpha batch' } }),
+          prisma.task.updateMany({ where: { id: { in: b.taskIds } }, data: { done: true } }),
+          prisma.$queryRaw<Array<{ tenant: string }>>`select current_setting('app.tenant_id') as tenant`,
+          prisma.$queryRaw<RawRow[]>`select tenant_id::text as "tenantId", id::text from tasks`,
+          // Prisma batches findUnique calls inside a transaction into one statement.
+          prisma.project.findUnique({ where: { tenantId_id: { tenantId: a.tenantId, id: a.projectIds[0]! } } }),
+          prisma.project.findUnique({ where: { tenantId_id: { tenantId: a.tenantId, id: b.projectIds[0]! } } }),
+          prisma.workspace.count(),
+        ]),
     );
     expect(foreignRows(projects, a.tenantId, 'batch project.findMany')).toEqual([]);
     expect(projects.map((p) => p.id).sort()).toEqual(ownedProjects);
@@ -82,7 +86,9 @@ describe('batch transactions', () => {
       ),
     );
     expect(row).toEqual({ level: 'serializable', tenant: a.tenantId });
-    expect((await admin.workspace.findMany({ where: { id: created.id } })).map((w) => w.tenantId)).toEqual([a.tenantId]);
+    expect((await admin.workspace.findMany({ where: { id: created.id } })).map((w) => w.tenantId)).toEqual([
+      a.tenantId,
+    ]);
   });
 
   it('one failing operation rolls back the whole batch', async () => {
@@ -93,7 +99,10 @@ describe('batch transactions', () => {
         prisma.$transaction([
           prisma.workspace.create({ data: { name: 'alpha batch doomed 0' } }),
           prisma.task.updateMany({ data: { done: true } }),
-          prisma.project.update({ where: { tenantId_id: { tenantId: a.tenantId, id: b.projectIds[0]! } }, data: { name: 'hijacked' } }),
+          prisma.project.update({
+            where: { tenantId_id: { tenantId: a.tenantId, id: b.projectIds[0]! } },
+            data: { name: 'hijacked' },
+          }),
         ]),
       ).rejects.toMatchObject({ code: 'P2025' });
       // Unique violation: workspace names are unique per tenant, and "alpha ws0" exists.
@@ -130,7 +139,10 @@ describe('batch transactions', () => {
     const prisma = db.client();
     const owned = new Map<string, string[]>();
     for (const t of [a, b]) {
-      owned.set(t.tenantId, (await admin.project.findMany({ where: { tenantId: t.tenantId } })).map((p) => p.id).sort());
+      owned.set(
+        t.tenantId,
+        (await admin.project.findMany({ where: { tenantId: t.tenantId } })).map((p) => p.id).sort(),
+      );
     }
     const batch = (t: SeededTenant) =>
       tenantContext.run({ tenantId: t.tenantId }, () =>
@@ -142,11 +154,18 @@ describe('batch transactions', () => {
       );
     for (let round = 0; round < 10; round++) {
       const results = await Promise.all([batch(a), batch(b)]);
-      for (const [t, [tasks, projects, own]] of [[a, results[0]], [b, results[1]]] as const) {
+      for (const [t, [tasks, projects, own]] of [
+        [a, results[0]],
+        [b, results[1]],
+      ] as const) {
         expect(foreignRows(tasks, t.tenantId, `round ${round} concurrent batch $queryRaw tasks`)).toEqual([]);
-        expect(tasks.map((r) => r.id).sort(), `round ${round}: ${t.label} $queryRaw tasks`).toEqual([...t.taskIds].sort());
+        expect(tasks.map((r) => r.id).sort(), `round ${round}: ${t.label} $queryRaw tasks`).toEqual(
+          [...t.taskIds].sort(),
+        );
         expect(foreignRows(projects, t.tenantId, `round ${round} concurrent batch project.findMany`)).toEqual([]);
-        expect(projects.map((p) => p.id).sort(), `round ${round}: ${t.label} project.findMany`).toEqual(owned.get(t.tenantId));
+        expect(projects.map((p) => p.id).sort(), `round ${round}: ${t.label} project.findMany`).toEqual(
+          owned.get(t.tenantId),
+        );
         expect(own?.id, `round ${round}: ${t.label} findUnique of its own project`).toBe(t.projectIds[0]);
       }
     }
@@ -157,7 +176,9 @@ describe('batch transactions', () => {
     const batch = (t: SeededTenant) =>
       tenantContext.run({ tenantId: t.tenantId }, () =>
         prisma.$transaction([
-          prisma.$queryRaw<RawRow[]>`update tasks set updated_at = now() returning tenant_id::text as "tenantId", id::text`,
+          prisma.$queryRaw<
+            RawRow[]
+          >`update tasks set updated_at = now() returning tenant_id::text as "tenantId", id::text`,
         ]),
       );
     for (let round = 0; round < 10; round++) {
@@ -182,16 +203,27 @@ describe('batch transactions', () => {
       const settled = await Promise.allSettled([batch(a, round), batch(b, round)]);
       // A batch bound to the other tenant's settings fails RLS's WITH CHECK; name who and where.
       const failures = settled.flatMap((s, i) =>
-        s.status === 'rejected' ? [`round ${round}: tenant ${[a, b][i]!.tenantId} workspace.create batch failed: ${String(s.reason?.message).trim().split('\n').at(-1)}`] : [],
+        s.status === 'rejected'
+          ? [
+              `round ${round}: tenant ${[a, b][i]!.tenantId} workspace.create batch failed: ${String(s.reason?.message).trim().split('\n').at(-1)}`,
+            ]
+          : [],
       );
       expect(failures).toEqual([]);
-      for (const [t, s] of [[a, settled[0]], [b, settled[1]]] as const) {
+      for (const [t, s] of [
+        [a, settled[0]],
+        [b, settled[1]],
+      ] as const) {
         const [created] = (s as PromiseFulfilledResult<Awaited<ReturnType<typeof batch>>>).value;
         const [written] = await admin.workspace.findMany({ where: { id: created.id } });
         expect(written?.tenantId, `round ${round}: workspace ${created.id} created by ${t.label}`).toBe(t.tenantId);
       }
     }
-    expect(await admin.workspace.count({ where: { tenantId: a.tenantId, name: { startsWith: 'alpha batch concurrent' } } })).toBe(10);
-    expect(await admin.workspace.count({ where: { tenantId: b.tenantId, name: { startsWith: 'bravo batch concurrent' } } })).toBe(10);
+    expect(
+      await admin.workspace.count({ where: { tenantId: a.tenantId, name: { startsWith: 'alpha batch concurrent' } } }),
+    ).toBe(10);
+    expect(
+      await admin.workspace.count({ where: { tenantId: b.tenantId, name: { startsWith: 'bravo batch concurrent' } } }),
+    ).toBe(10);
   });
 });

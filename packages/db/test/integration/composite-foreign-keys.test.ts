@@ -56,7 +56,9 @@ describe('composite keys', () => {
     expect(wb.tenantId).toBe(b.tenantId);
     // The same id in two tenants is two rows, not a probe for the other tenant's row.
     const id = wa.id;
-    const copy = await tenantContext.run({ tenantId: b.tenantId }, () => prisma.workspace.create({ data: { id, name: 'same-id' } }));
+    const copy = await tenantContext.run({ tenantId: b.tenantId }, () =>
+      prisma.workspace.create({ data: { id, name: 'same-id' } }),
+    );
     expect(copy).toMatchObject({ id, tenantId: b.tenantId });
   });
 

@@ -13,7 +13,11 @@ let tenants: SeededTenant[];
 
 beforeAll(async () => {
   db = await useTestDatabase();
-  tenants = await seedTenants(db.admin(), Array.from({ length: 20 }, (_, i) => `t${i}`), 1);
+  tenants = await seedTenants(
+    db.admin(),
+    Array.from({ length: 20 }, (_, i) => `t${i}`),
+    1,
+  );
 });
 
 describe('concurrent tenants', () => {
@@ -43,18 +47,25 @@ describe('concurrent tenants', () => {
             switch (i % 4) {
               case 0: {
                 const rows = await prisma.task.findMany();
-                for (const r of rows) if (r.tenantId !== t.tenantId) leaks.push(`task.findMany in ${t.tenantId} got ${r.id} of ${r.tenantId}`);
+                for (const r of rows)
+                  if (r.tenantId !== t.tenantId)
+                    leaks.push(`task.findMany in ${t.tenantId} got ${r.id} of ${r.tenantId}`);
                 break;
               }
               case 1: {
-                const rows = await prisma.$queryRaw<Array<{ tenant_id: string; id: string }>>`select tenant_id::text, id::text from projects`;
-                for (const r of rows) if (r.tenant_id !== t.tenantId) leaks.push(`raw select in ${t.tenantId} got ${r.id} of ${r.tenant_id}`);
+                const rows = await prisma.$queryRaw<
+                  Array<{ tenant_id: string; id: string }>
+                >`select tenant_id::text, id::text from projects`;
+                for (const r of rows)
+                  if (r.tenant_id !== t.tenantId)
+                    leaks.push(`raw select in ${t.tenantId} got ${r.id} of ${r.tenant_id}`);
                 break;
               }
               case 2: {
                 const w = await prisma.workspace.create({ data: { name: `c-${round}-${i}` } });
                 created.push({ tenantId: t.tenantId, id: w.id });
-                if (w.tenantId !== t.tenantId) leaks.push(`workspace.create in ${t.tenantId} wrote ${w.id} to ${w.tenantId}`);
+                if (w.tenantId !== t.tenantId)
+                  leaks.push(`workspace.create in ${t.tenantId} wrote ${w.id} to ${w.tenantId}`);
                 break;
               }
               default: {
@@ -62,7 +73,9 @@ describe('concurrent tenants', () => {
                   await tx.project.count();
                   return tx.project.findMany({ select: { id: true, tenantId: true } });
                 });
-                for (const r of rows) if (r.tenantId !== t.tenantId) leaks.push(`tx findMany in ${t.tenantId} got ${r.id} of ${r.tenantId}`);
+                for (const r of rows)
+                  if (r.tenantId !== t.tenantId)
+                    leaks.push(`tx findMany in ${t.tenantId} got ${r.id} of ${r.tenantId}`);
               }
             }
           });

@@ -26,9 +26,13 @@ describe('TenantPool', () => {
     expect(select.command).toBe('SELECT');
     expect(select.rowCount).toBe(a.projectIds.length);
     expect(select.fields.map((f) => f.name)).toEqual(['id', 'name']);
-    const update = await inA(() => pool.query("update projects set name = name || '' where tenant_id = $1", [a.tenantId]));
+    const update = await inA(() =>
+      pool.query("update projects set name = name || '' where tenant_id = $1", [a.tenantId]),
+    );
     expect(update).toMatchObject({ command: 'UPDATE', rowCount: a.projectIds.length });
-    const arrays = await inA(() => pool.query({ text: 'select 1 as one, $1::int as two', values: [2], rowMode: 'array' }));
+    const arrays = await inA(() =>
+      pool.query({ text: 'select 1 as one, $1::int as two', values: [2], rowMode: 'array' }),
+    );
     expect(arrays.rows).toEqual([[1, 2]]);
   });
 
@@ -36,12 +40,22 @@ describe('TenantPool', () => {
     await expect(inA(() => pool.query('selec 1'))).rejects.toMatchObject({ code: '42601' });
     await expect(inA(() => pool.query('select $1::uuid', ['not-a-uuid']))).rejects.toMatchObject({ code: '22P02' });
     await expect(
-      inA(() => pool.query('insert into workspaces (id, name) values (gen_random_uuid(), $1), (gen_random_uuid(), $1)', ['dup'])),
+      inA(() =>
+        pool.query('insert into workspaces (id, name) values (gen_random_uuid(), $1), (gen_random_uuid(), $1)', [
+          'dup',
+        ]),
+      ),
     ).rejects.toMatchObject({ code: '23505' });
-    const bad = { toPostgres: () => { throw new Error('cannot serialize'); } };
+    const bad = {
+      toPostgres: () => {
+        throw new Error('cannot serialize');
+      },
+    };
     await expect(inA(() => pool.query('select $1::text', [bad]))).rejects.toThrow('cannot serialize');
     // Same (only) connection, still usable and still scoped.
-    const { rows } = await inA(() => pool.query("select current_setting('app.tenant_id') as t, count(*)::int as n from projects"));
+    const { rows } = await inA(() =>
+      pool.query("select current_setting('app.tenant_id') as t, count(*)::int as n from projects"),
+    );
     expect(rows[0]).toEqual({ t: a.tenantId, n: a.projectIds.length });
     expect(await db.admin().workspace.count({ where: { name: 'dup' } })).toBe(0);
   });
@@ -97,7 +111,8 @@ describe('TenantPool', () => {
 });
 
 describe('settings statement (every pooler mode)', () => {
-  const poolerFor = () => (db.route === 'pgbouncer-transaction' ? 'transaction' : db.route === 'direct' ? 'none' : 'session');
+  const poolerFor = () =>
+    db.route === 'pgbouncer-transaction' ? 'transaction' : db.route === 'direct' ? 'none' : 'session';
 
   it('is unnamed on every route, so SQL PREPARE/DEALLOCATE cannot replace it', async () => {
     const p = new TenantPool({ connectionString: db.runtimeUrl, max: 1, pooler: poolerFor() });
@@ -105,7 +120,9 @@ describe('settings statement (every pooler mode)', () => {
       for (let i = 0; i < 3; i++) await inA(() => p.query('select 1'));
       const { rows } = await inA(() => p.query<{ name: string }>('select name from pg_prepared_statements'));
       expect(rows).toEqual([]);
-      const { rows: scoped } = await inA(() => p.query("select current_setting('app.tenant_id') as t, count(*)::int as n from projects"));
+      const { rows: scoped } = await inA(() =>
+        p.query("select current_setting('app.tenant_id') as t, count(*)::int as n from projects"),
+      );
       expect(scoped[0]).toEqual({ t: a.tenantId, n: a.projectIds.length });
     } finally {
       await p.end();
@@ -135,6 +152,8 @@ describe('settings statement (every pooler mode)', () => {
   });
 
   it('rejects an unknown pooler mode', () => {
-    expect(() => new TenantPool({ pooler: 'statement' as never })).toThrow(/pooler must be 'transaction', 'session' or 'none'/);
+    expect(() => new TenantPool({ pooler: 'statement' as never })).toThrow(
+      /pooler must be 'transaction', 'session' or 'none'/,
+    );
   });
 });

@@ -59,8 +59,9 @@ describe('connection reuse', () => {
   it('a session-level set_config from raw SQL is overridden by every later query of the tenant pool', async () => {
     const prisma = db.client({ poolSize: 1 });
     // Raw SQL is trusted code and CAN write a session-level setting; the pool never relies on one.
-    await tenantContext.run({ tenantId: a.tenantId }, () =>
-      prisma.$queryRaw`select set_config('app.tenant_id', ${b.tenantId}, false)`,
+    await tenantContext.run(
+      { tenantId: a.tenantId },
+      () => prisma.$queryRaw`select set_config('app.tenant_id', ${b.tenantId}, false)`,
     );
     const after = await prisma.$queryRawUnsafe<Probe[]>(PROBE);
     expect(after[0]!.projects, 'no-context query after a session-level set_config').toBe(0);

@@ -44,7 +44,9 @@ afterEach(async () => {
 });
 
 /** The process-wide storage `tenantContext` uses, as any code in the process can reach it. */
-const sharedStorage = (globalThis as Record<symbol, unknown>)[Symbol.for('tenantry.db.tenantContext')] as AsyncLocalStorage<unknown>;
+const sharedStorage = (globalThis as Record<symbol, unknown>)[
+  Symbol.for('tenantry.db.tenantContext')
+] as AsyncLocalStorage<unknown>;
 
 describe('context integrity', () => {
   it('a context whose getters change after validation runs with the validated values', async () => {
@@ -55,28 +57,40 @@ describe('context integrity', () => {
         return reads === 1 ? a.tenantId : (42 as unknown as string);
       },
     };
-    const rows = await tenantContext.run(shifty as TenantContext, () =>
-      prisma.$queryRaw<Array<{ t: string }>>`select current_setting('app.tenant_id') as t`,
+    const rows = await tenantContext.run(
+      shifty as TenantContext,
+      () => prisma.$queryRaw<Array<{ t: string }>>`select current_setting('app.tenant_id') as t`,
     );
     expect(rows[0]!.t).toBe(a.tenantId);
     expect(reads, 'each field is read once').toBe(1);
     // A Proxy that answers differently per read is snapshotted the same way.
     let n = 0;
-    const proxy = new Proxy({}, { get: (_t, key) => (key === 'tenantId' ? (n++ === 0 ? b.tenantId : a.tenantId) : undefined) });
+    const proxy = new Proxy(
+      {},
+      { get: (_t, key) => (key === 'tenantId' ? (n++ === 0 ? b.tenantId : a.tenantId) : undefined) },
+    );
     const projects = await tenantContext.run(proxy as TenantContext, () => prisma.project.findMany());
     expect(projects.length).toBe(b.projectIds.length);
     expect(projects.every((p) => p.tenantId === b.tenantId)).toBe(true);
   });
 
   it('a getter that throws is an InvalidTenantContextError, not a crash', () => {
-    const throwing = { get tenantId(): string { throw new Error('boom'); } };
+    const throwing = {
+      get tenantId(): string {
+        throw new Error('boom');
+      },
+    };
     expect(() => tenantContext.run(throwing, () => 1)).toThrow(InvalidTenantContextError);
   });
 
   it('a context put into the storage without run fails closed with a typed error, on model, raw and pool queries', async () => {
     const pool = new TenantPool({ connectionString: db.runtimeUrl, max: 1 });
     try {
-      for (const bogus of [{ tenantId: 42 }, { tenantId: a.tenantId }, { tenantId: b.tenantId, workspaceId: { toString: () => 'x' } }]) {
+      for (const bogus of [
+        { tenantId: 42 },
+        { tenantId: a.tenantId },
+        { tenantId: b.tenantId, workspaceId: { toString: () => 'x' } },
+      ]) {
         await sharedStorage.run(bogus, async () => {
           await expect(prisma.project.findMany()).rejects.toThrow(InvalidTenantContextError);
           await expect(prisma.$queryRaw`select 1`).rejects.toThrow(/was not entered with tenantContext.run/);
@@ -87,10 +101,14 @@ describe('context integrity', () => {
       // A private AsyncLocalStorage of the app's own is not ours and changes nothing.
       const own = new AsyncLocalStorage<{ tenantId: number }>();
       await own.run({ tenantId: 42 }, async () => {
-        expect(await prisma.$queryRaw<Array<{ n: number }>>`select count(*)::int as n from projects`).toEqual([{ n: 0 }]);
+        expect(await prisma.$queryRaw<Array<{ n: number }>>`select count(*)::int as n from projects`).toEqual([
+          { n: 0 },
+        ]);
       });
       // The pool and the client are still healthy and scoped.
-      const { rows } = await tenantContext.run({ tenantId: a.tenantId }, () => pool.query('select count(*)::int as n from projects'));
+      const { rows } = await tenantContext.run({ tenantId: a.tenantId }, () =>
+        pool.query('select count(*)::int as n from projects'),
+      );
       expect(rows[0].n).toBe(a.projectIds.length);
     } finally {
       await pool.end();
@@ -117,9 +135,9 @@ describe('context integrity', () => {
       }
       const unbound = await pool.connect();
       try {
-        await expect(
-          tenantContext.run({ tenantId: a.tenantId }, () => unbound.query('select 1')),
-        ).rejects.toThrow(TenantContextMismatchError);
+        await expect(tenantContext.run({ tenantId: a.tenantId }, () => unbound.query('select 1'))).rejects.toThrow(
+          TenantContextMismatchError,
+        );
       } finally {
         unbound.release();
       }

@@ -42,11 +42,15 @@ describe('cross-tenant reads', () => {
   it('findUnique, findUniqueOrThrow and findFirst by another tenant id find nothing', async () => {
     const prisma = db.client();
     await tenantContext.run({ tenantId: a.tenantId }, async () => {
-      const own = await prisma.project.findUnique({ where: { tenantId_id: { tenantId: a.tenantId, id: a.projectIds[0]! } } });
+      const own = await prisma.project.findUnique({
+        where: { tenantId_id: { tenantId: a.tenantId, id: a.projectIds[0]! } },
+      });
       expect(own?.id).toBe(a.projectIds[0]);
       expect(await prisma.project.findFirst({ where: { id: b.projectIds[0]! } })).toBeNull();
       expect(await prisma.task.findFirst({ where: { id: { in: b.taskIds } } })).toBeNull();
-      await expect(prisma.project.findFirstOrThrow({ where: { id: b.projectIds[0]! } })).rejects.toMatchObject({ code: 'P2025' });
+      await expect(prisma.project.findFirstOrThrow({ where: { id: b.projectIds[0]! } })).rejects.toMatchObject({
+        code: 'P2025',
+      });
     });
   });
 
@@ -89,10 +93,15 @@ describe('cross-tenant reads', () => {
   it('raw queries see only the context tenant rows', async () => {
     const prisma = db.client();
     await tenantContext.run({ tenantId: a.tenantId }, async () => {
-      const rows = await prisma.$queryRaw<Array<{ tenant_id: string; id: string }>>`select tenant_id::text, id::text from projects`;
+      const rows = await prisma.$queryRaw<
+        Array<{ tenant_id: string; id: string }>
+      >`select tenant_id::text, id::text from projects`;
       expect(rows.length).toBe(a.projectIds.length);
       expect(rows.every((r) => r.tenant_id === a.tenantId)).toBe(true);
-      const unsafe = await prisma.$queryRawUnsafe<Array<{ n: bigint }>>('select count(*) as n from tasks where id = any($1::uuid[])', b.taskIds);
+      const unsafe = await prisma.$queryRawUnsafe<Array<{ n: bigint }>>(
+        'select count(*) as n from tasks where id = any($1::uuid[])',
+        b.taskIds,
+      );
       expect(Number(unsafe[0]!.n)).toBe(0);
       const setting = await prisma.$queryRaw<Array<{ t: string }>>`select current_setting('app.tenant_id') as t`;
       expect(setting[0]!.t).toBe(a.tenantId);
@@ -113,9 +122,18 @@ describe('findUnique batching', () => {
   it('many tenants interleaved in one tick each get exactly their own rows', async () => {
     const prisma = db.client();
     const calls = [a, b, a, b, b, a].map((t, i) =>
-      tenantContext.run({ tenantId: t.tenantId }, () =>
-        prisma.project.findUnique({ where: { tenantId_id: { tenantId: t.tenantId, id: t.projectIds[i % t.projectIds.length]! } } }),
-      ).then((row) => ({ expected: t.projectIds[i % t.projectIds.length], got: row?.id, tenant: row?.tenantId, want: t.tenantId })),
+      tenantContext
+        .run({ tenantId: t.tenantId }, () =>
+          prisma.project.findUnique({
+            where: { tenantId_id: { tenantId: t.tenantId, id: t.projectIds[i % t.projectIds.length]! } },
+          }),
+        )
+        .then((row) => ({
+          expected: t.projectIds[i % t.projectIds.length],
+          got: row?.id,
+          tenant: row?.tenantId,
+          want: t.tenantId,
+        })),
     );
     const results = await Promise.all(calls);
     expect(results.filter((r) => r.got !== r.expected || r.tenant !== r.want)).toEqual([]);

@@ -79,9 +79,13 @@ describe('cross-tenant writes', () => {
       const project = { tenantId_id: { tenantId: a.tenantId, id: b.projectIds[0]! } };
       const task = { tenantId_id: { tenantId: a.tenantId, id: b.taskIds[0]! } };
       const workspace = { tenantId_id: { tenantId: a.tenantId, id: b.workspaceIds[0] } };
-      await expect(prisma.project.update({ where: project, data: { name: 'hijacked' } })).rejects.toMatchObject({ code: 'P2025' });
+      await expect(prisma.project.update({ where: project, data: { name: 'hijacked' } })).rejects.toMatchObject({
+        code: 'P2025',
+      });
       await expect(prisma.task.update({ where: task, data: { done: true } })).rejects.toMatchObject({ code: 'P2025' });
-      await expect(prisma.workspace.update({ where: workspace, data: { name: 'hijacked' } })).rejects.toMatchObject({ code: 'P2025' });
+      await expect(prisma.workspace.update({ where: workspace, data: { name: 'hijacked' } })).rejects.toMatchObject({
+        code: 'P2025',
+      });
       await expect(prisma.task.delete({ where: task })).rejects.toMatchObject({ code: 'P2025' });
       await expect(prisma.project.delete({ where: project })).rejects.toMatchObject({ code: 'P2025' });
       await expect(prisma.workspace.delete({ where: workspace })).rejects.toMatchObject({ code: 'P2025' });
@@ -92,14 +96,23 @@ describe('cross-tenant writes', () => {
   it('updateMany and deleteMany aimed at another tenant ids count zero rows', async () => {
     const prisma = db.client();
     await tenantContext.run({ tenantId: a.tenantId }, async () => {
-      expect(await prisma.project.updateMany({ where: { id: { in: b.projectIds } }, data: { name: 'hijacked' } })).toEqual({ count: 0 });
-      expect(await prisma.task.updateMany({ where: { id: { in: b.taskIds } }, data: { done: true } })).toEqual({ count: 0 });
-      expect(await prisma.task.updateManyAndReturn({ where: { id: { in: b.taskIds } }, data: { done: true } })).toEqual([]);
+      expect(
+        await prisma.project.updateMany({ where: { id: { in: b.projectIds } }, data: { name: 'hijacked' } }),
+      ).toEqual({ count: 0 });
+      expect(await prisma.task.updateMany({ where: { id: { in: b.taskIds } }, data: { done: true } })).toEqual({
+        count: 0,
+      });
+      expect(await prisma.task.updateManyAndReturn({ where: { id: { in: b.taskIds } }, data: { done: true } })).toEqual(
+        [],
+      );
       expect(await prisma.task.deleteMany({ where: { id: { in: b.taskIds } } })).toEqual({ count: 0 });
       expect(await prisma.project.deleteMany({ where: { id: { in: b.projectIds } } })).toEqual({ count: 0 });
       expect(await prisma.workspace.deleteMany({ where: { id: { in: b.workspaceIds } } })).toEqual({ count: 0 });
       // Mixed with one of A's own ids, exactly A's row is hit: the filter narrows, it does not block.
-      const mixed = await prisma.task.updateManyAndReturn({ where: { id: { in: [a.taskIds[0]!, ...b.taskIds] } }, data: { done: true } });
+      const mixed = await prisma.task.updateManyAndReturn({
+        where: { id: { in: [a.taskIds[0]!, ...b.taskIds] } },
+        data: { done: true },
+      });
       expect(foreignRows(mixed, a.tenantId, 'task.updateManyAndReturn')).toEqual([]);
       expect(mixed.map((t) => t.id)).toEqual([a.taskIds[0]]);
     });
@@ -131,7 +144,10 @@ describe('cross-tenant writes', () => {
     });
     const rows = await admin.project.findMany({ where: { id: victimId } });
     expect(rows.map((r) => [r.tenantId, r.name]).sort()).toEqual(
-      [[a.tenantId, 'alpha upsert updated'], [b.tenantId, 'bravo ws0 p1']].sort(),
+      [
+        [a.tenantId, 'alpha upsert updated'],
+        [b.tenantId, 'bravo ws0 p1'],
+      ].sort(),
     );
     expect(await tampered(bBefore, 'upsert')).toEqual([]);
     // Deleting by the shared id removes A's copy only; later tests then aim at B's ids alone.
@@ -144,19 +160,25 @@ describe('cross-tenant writes', () => {
     const prisma = db.client();
     await tenantContext.run({ tenantId: a.tenantId }, async () => {
       const name = 'smuggled';
-      await expect(prisma.workspace.create({ data: { tenantId: b.tenantId, name } })).rejects.toBeInstanceOf(TenantMismatchError);
+      await expect(prisma.workspace.create({ data: { tenantId: b.tenantId, name } })).rejects.toBeInstanceOf(
+        TenantMismatchError,
+      );
       await expect(
         prisma.project.create({ data: { tenantId: b.tenantId, workspaceId: b.workspaceIds[0], name } }),
       ).rejects.toBeInstanceOf(TenantMismatchError);
       await expect(
-        prisma.task.create({ data: { tenantId: b.tenantId, workspaceId: b.workspaceIds[0], projectId: b.projectIds[0]!, title: name } }),
+        prisma.task.create({
+          data: { tenantId: b.tenantId, workspaceId: b.workspaceIds[0], projectId: b.projectIds[0]!, title: name },
+        }),
       ).rejects.toBeInstanceOf(TenantMismatchError);
       // One bad row fails the whole call: the good row before it must not be written either.
       await expect(
         prisma.workspace.createMany({ data: [{ name: `${name} 1` }, { tenantId: b.tenantId, name: `${name} 2` }] }),
       ).rejects.toBeInstanceOf(TenantMismatchError);
       await expect(
-        prisma.workspace.createManyAndReturn({ data: [{ name: `${name} 3` }, { tenantId: b.tenantId, name: `${name} 4` }] }),
+        prisma.workspace.createManyAndReturn({
+          data: [{ name: `${name} 3` }, { tenantId: b.tenantId, name: `${name} 4` }],
+        }),
       ).rejects.toBeInstanceOf(TenantMismatchError);
       await expect(
         prisma.workspace.upsert({
@@ -175,12 +197,18 @@ describe('cross-tenant writes', () => {
   it('raw UPDATE and DELETE of another tenant rows affect zero rows', async () => {
     const prisma = db.client();
     await tenantContext.run({ tenantId: a.tenantId }, async () => {
-      expect(await prisma.$executeRaw`update projects set name = 'hijacked' where id = any(${b.projectIds}::uuid[])`).toBe(0);
+      expect(
+        await prisma.$executeRaw`update projects set name = 'hijacked' where id = any(${b.projectIds}::uuid[])`,
+      ).toBe(0);
       expect(await prisma.$executeRaw`update tasks set done = true where tenant_id = ${b.tenantId}::uuid`).toBe(0);
-      expect(await prisma.$executeRaw`update workspaces set name = 'hijacked' where tenant_id = ${b.tenantId}::uuid`).toBe(0);
+      expect(
+        await prisma.$executeRaw`update workspaces set name = 'hijacked' where tenant_id = ${b.tenantId}::uuid`,
+      ).toBe(0);
       expect(await prisma.$executeRaw`delete from tasks where id = any(${b.taskIds}::uuid[])`).toBe(0);
       expect(await prisma.$executeRaw`delete from projects where tenant_id = ${b.tenantId}::uuid`).toBe(0);
-      expect(await prisma.$executeRawUnsafe('delete from workspaces where id = any($1::uuid[])', b.workspaceIds)).toBe(0);
+      expect(await prisma.$executeRawUnsafe('delete from workspaces where id = any($1::uuid[])', b.workspaceIds)).toBe(
+        0,
+      );
       expect(await prisma.$executeRaw`delete from memberships where tenant_id = ${b.tenantId}::uuid`).toBe(0);
     });
     // A statement with no filter at all reaches exactly the context tenant's rows.
@@ -220,13 +248,20 @@ describe('cross-tenant writes', () => {
     const aBefore = await holdings(a.tenantId);
     const project = { tenantId_id: { tenantId: a.tenantId, id: a.projectIds[0]! } };
     await tenantContext.run({ tenantId: a.tenantId }, async () => {
-      await expect(prisma.project.update({ where: project, data: { tenantId: b.tenantId } })).rejects.toBeInstanceOf(TenantMismatchError);
-      await expect(prisma.project.update({ where: project, data: { tenantId: { set: b.tenantId } } })).rejects.toBeInstanceOf(
+      await expect(prisma.project.update({ where: project, data: { tenantId: b.tenantId } })).rejects.toBeInstanceOf(
         TenantMismatchError,
       );
-      await expect(prisma.task.updateMany({ data: { tenantId: b.tenantId } })).rejects.toBeInstanceOf(TenantMismatchError);
       await expect(
-        prisma.workspace.update({ where: { tenantId_id: { tenantId: a.tenantId, id: a.workspaceIds[0] } }, data: { tenantId: b.tenantId } }),
+        prisma.project.update({ where: project, data: { tenantId: { set: b.tenantId } } }),
+      ).rejects.toBeInstanceOf(TenantMismatchError);
+      await expect(prisma.task.updateMany({ data: { tenantId: b.tenantId } })).rejects.toBeInstanceOf(
+        TenantMismatchError,
+      );
+      await expect(
+        prisma.workspace.update({
+          where: { tenantId_id: { tenantId: a.tenantId, id: a.workspaceIds[0] } },
+          data: { tenantId: b.tenantId },
+        }),
       ).rejects.toBeInstanceOf(TenantMismatchError);
       // The checked form names B only as the tenant row's `id`, which the extension does not inspect:
       // Prisma's lookup of that tenant row runs under RLS and finds nothing.
@@ -239,8 +274,12 @@ describe('cross-tenant writes', () => {
       await expect(
         prisma.$executeRaw`update projects set tenant_id = ${b.tenantId}::uuid where id = ${a.projectIds[0]}::uuid`,
       ).rejects.toMatchObject(rlsViolation);
-      await expect(prisma.$executeRaw`update workspaces set tenant_id = ${b.tenantId}::uuid`).rejects.toMatchObject(rlsViolation);
-      await expect(prisma.$executeRaw`update tasks set tenant_id = ${b.tenantId}::uuid`).rejects.toMatchObject(rlsViolation);
+      await expect(prisma.$executeRaw`update workspaces set tenant_id = ${b.tenantId}::uuid`).rejects.toMatchObject(
+        rlsViolation,
+      );
+      await expect(prisma.$executeRaw`update tasks set tenant_id = ${b.tenantId}::uuid`).rejects.toMatchObject(
+        rlsViolation,
+      );
     });
     expect(await holdings(a.tenantId)).toEqual(aBefore);
     expect(await tampered(bBefore, 'move to tenant B')).toEqual([]);

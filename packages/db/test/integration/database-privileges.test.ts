@@ -59,7 +59,9 @@ describe('database privileges of the runtime role', () => {
   it('after the refused temp table, projects is still the tenant table (no shadow on the connection)', async () => {
     await tenantContext.run({ tenantId: a.tenantId }, async () => {
       expect(await outcome('create temp table projects (id uuid)')).toBe('42501');
-      const rows = await prisma.$queryRaw<Array<{ schema: string }>>`select relnamespace::regnamespace::text as schema from pg_class where oid = 'projects'::regclass`;
+      const rows = await prisma.$queryRaw<
+        Array<{ schema: string }>
+      >`select relnamespace::regnamespace::text as schema from pg_class where oid = 'projects'::regclass`;
       expect(rows).toEqual([{ schema: 'public' }]);
       expect(await prisma.project.count()).toBe(a.projectIds.length);
     });

@@ -83,7 +83,11 @@ function millis(value: string): number {
   if (!match) throw new Error(`unexpected setting value ${value}`);
   return Number(match[1]) * (match[2] === 's' ? 1000 : match[2] === 'min' ? 60_000 : 1);
 }
-const asMillis = (seen: Limits) => ({ statement: millis(seen.statement_timeout), lock: millis(seen.lock_timeout), idle: millis(seen.idle) });
+const asMillis = (seen: Limits) => ({
+  statement: millis(seen.statement_timeout),
+  lock: millis(seen.lock_timeout),
+  idle: millis(seen.idle),
+});
 
 /** Holds ACCESS EXCLUSIVE on `table` from a superuser connection until the returned function runs. */
 async function lockTable(table: string): Promise<() => Promise<void>> {
@@ -99,7 +103,9 @@ async function lockTable(table: string): Promise<() => Promise<void>> {
 describe('a deadline cuts the work that runs out of time', () => {
   it('a slow statement: kind statement, source deadline, in about the deadline (57014)', async () => {
     const prisma = client({ poolSize: 1 });
-    const { error, took } = await timedRejection(() => inA(400, () => prisma.$queryRawUnsafe('select pg_sleep(5)::text')));
+    const { error, took } = await timedRejection(() =>
+      inA(400, () => prisma.$queryRawUnsafe('select pg_sleep(5)::text')),
+    );
     expect(error).toMatchObject({ kind: 'statement', source: 'deadline', postgresCode: '57014', retryAfterSeconds: 1 });
     expect(error).toBeInstanceOf(DatabaseAvailabilityError);
     expect(error.limitMillis).toBeGreaterThan(200);
@@ -179,16 +185,20 @@ describe('a deadline cuts the work that runs out of time', () => {
       prisma.$executeRaw`insert into projects (tenant_id, workspace_id, id, name, updated_at)
         values (${c.tenantId}::uuid, ${c.workspaceIds[0]}::uuid, gen_random_uuid(), ${name}, now())`;
     // Outside a transaction: refused at checkout.
-    const outside = await rejection(inC(5, async () => {
-      await sleep(25);
-      return insert();
-    }));
+    const outside = await rejection(
+      inC(5, async () => {
+        await sleep(25);
+        return insert();
+      }),
+    );
     expect(outside).toBeInstanceOf(DeadlineExceededError);
     expect(outside).toMatchObject({ kind: 'deadline', source: 'deadline', limitMillis: 5, postgresCode: undefined });
-    const create = await rejection(inC(5, async () => {
-      await sleep(25);
-      return prisma.project.create({ data: { name, workspaceId: c.workspaceIds[0] } });
-    }));
+    const create = await rejection(
+      inC(5, async () => {
+        await sleep(25);
+        return prisma.project.create({ data: { name, workspaceId: c.workspaceIds[0] } });
+      }),
+    );
     expect(create).toMatchObject({ name: 'DeadlineExceededError', kind: 'deadline' });
     expect(await db.admin().project.count({ where: { name } })).toBe(0);
 
@@ -200,11 +210,13 @@ describe('a deadline cuts the work that runs out of time', () => {
       prisma.$transaction(async (tx) => {
         await tx.$executeRaw`insert into projects (tenant_id, workspace_id, id, name, updated_at)
           values (${c.tenantId}::uuid, ${c.workspaceIds[0]}::uuid, gen_random_uuid(), ${before}, now())`;
-        return rejection(tenantContext.run({ tenantId: c.tenantId, deadlineMs: 1 }, async () => {
-          await sleep(15);
-          return tx.$executeRaw`insert into projects (tenant_id, workspace_id, id, name, updated_at)
+        return rejection(
+          tenantContext.run({ tenantId: c.tenantId, deadlineMs: 1 }, async () => {
+            await sleep(15);
+            return tx.$executeRaw`insert into projects (tenant_id, workspace_id, id, name, updated_at)
             values (${c.tenantId}::uuid, ${c.workspaceIds[0]}::uuid, gen_random_uuid(), ${name}, now())`;
-        }));
+          }),
+        );
       }),
     );
     expect(refused).toBeInstanceOf(DeadlineExceededError);
@@ -220,28 +232,36 @@ describe('which limit applies', () => {
   it('a nested run shortens the deadline but never extends it', async () => {
     const prisma = client({ poolSize: 1 });
     // Longer inner deadline: the outer one still applies.
-    const [extended] = await inA(800, () => tenantContext.run({ ...ctxA(), deadlineMs: 60_000 }, () => prisma.$queryRawUnsafe<Limits[]>(SHOW)));
+    const [extended] = await inA(800, () =>
+      tenantContext.run({ ...ctxA(), deadlineMs: 60_000 }, () => prisma.$queryRawUnsafe<Limits[]>(SHOW)),
+    );
     expect(millis(extended!.statement_timeout)).toBeLessThanOrEqual(800);
     expect(millis(extended!.statement_timeout)).toBeGreaterThan(500);
     // Shorter inner deadline: it applies, and the outer one again after it returns.
     const [inner, outer] = await inA(60_000, async () => {
-      const shortened = await tenantContext.run({ ...ctxA(), deadlineMs: 700 }, () => prisma.$queryRawUnsafe<Limits[]>(SHOW));
+      const shortened = await tenantContext.run({ ...ctxA(), deadlineMs: 700 }, () =>
+        prisma.$queryRawUnsafe<Limits[]>(SHOW),
+      );
       return [shortened[0]!, (await prisma.$queryRawUnsafe<Limits[]>(SHOW))[0]!];
     });
     expect(millis(inner.statement_timeout)).toBeLessThanOrEqual(700);
     expect(millis(outer.statement_timeout)).toBeGreaterThan(50_000);
     // A slow statement in a longer nested run fails at the outer deadline.
     const { error, took } = await timedRejection(() =>
-      inA(300, () => tenantContext.run({ ...ctxA(), deadlineMs: 60_000 }, () => prisma.$queryRawUnsafe('select pg_sleep(5)::text'))),
+      inA(300, () =>
+        tenantContext.run({ ...ctxA(), deadlineMs: 60_000 }, () => prisma.$queryRawUnsafe('select pg_sleep(5)::text')),
+      ),
     );
     expect(error).toMatchObject({ kind: 'statement', source: 'deadline' });
     expect(error.limitMillis).toBeLessThanOrEqual(300);
     expect(took).toBeLessThan(300 + 1500);
     // An expired outer deadline stays expired in a nested run with a fresh budget.
-    const expired = await rejection(inA(5, async () => {
-      await sleep(25);
-      return tenantContext.run({ ...ctxA(), deadlineMs: 60_000 }, () => prisma.project.count());
-    }));
+    const expired = await rejection(
+      inA(5, async () => {
+        await sleep(25);
+        return tenantContext.run({ ...ctxA(), deadlineMs: 60_000 }, () => prisma.project.count());
+      }),
+    );
     expect(expired).toMatchObject({ name: 'DeadlineExceededError', kind: 'deadline', source: 'deadline' });
   });
 
@@ -256,7 +276,12 @@ describe('which limit applies', () => {
     expect(limits.idle).toBeLessThanOrEqual(30_000);
 
     const statement = await timedRejection(() => inA(30_000, () => prisma.$queryRawUnsafe('select pg_sleep(5)::text')));
-    expect(statement.error).toMatchObject({ kind: 'statement', source: 'option', limitMillis: 250, postgresCode: '57014' });
+    expect(statement.error).toMatchObject({
+      kind: 'statement',
+      source: 'option',
+      limitMillis: 250,
+      postgresCode: '57014',
+    });
     expect(statement.error.message).toMatch(/statementTimeoutMillis/);
     expect(statement.took).toBeLessThan(250 + 1500);
 
@@ -278,22 +303,27 @@ describe('which limit applies', () => {
 
   it('inside an interactive transaction every statement gets the time that is left', async () => {
     const prisma = client({ poolSize: 1 });
-    const error = await rejection(inA(1500, () =>
-      prisma.$transaction(async (tx) => {
-        const first = asMillis((await tx.$queryRawUnsafe<Limits[]>(SHOW))[0]!);
-        await tx.$queryRawUnsafe('select pg_sleep(0.4)::text');
-        const second = asMillis((await tx.$queryRawUnsafe<Limits[]>(SHOW))[0]!);
-        for (const limits of [first, second]) {
-          expect(limits.lock).toBeLessThan(limits.statement);
-          expect(limits.idle).toBe(limits.statement);
-        }
-        expect(first.statement).toBeLessThanOrEqual(1500);
-        expect(first.statement).toBeGreaterThan(1000);
-        expect(second.statement).toBeLessThanOrEqual(first.statement - 400);
-        // The last statement is cut at what remains, well before its 5 s.
-        await tx.$queryRawUnsafe('select pg_sleep(5)::text');
-      }, { timeout: 10_000 }),
-    ));
+    const error = await rejection(
+      inA(1500, () =>
+        prisma.$transaction(
+          async (tx) => {
+            const first = asMillis((await tx.$queryRawUnsafe<Limits[]>(SHOW))[0]!);
+            await tx.$queryRawUnsafe('select pg_sleep(0.4)::text');
+            const second = asMillis((await tx.$queryRawUnsafe<Limits[]>(SHOW))[0]!);
+            for (const limits of [first, second]) {
+              expect(limits.lock).toBeLessThan(limits.statement);
+              expect(limits.idle).toBe(limits.statement);
+            }
+            expect(first.statement).toBeLessThanOrEqual(1500);
+            expect(first.statement).toBeGreaterThan(1000);
+            expect(second.statement).toBeLessThanOrEqual(first.statement - 400);
+            // The last statement is cut at what remains, well before its 5 s.
+            await tx.$queryRawUnsafe('select pg_sleep(5)::text');
+          },
+          { timeout: 10_000 },
+        ),
+      ),
+    );
     expect(error).toBeInstanceOf(DeadlineExceededError);
     expect(error).toMatchObject({ kind: 'statement', source: 'deadline', postgresCode: '57014' });
     expect((error as DeadlineExceededError).limitMillis).toBeLessThan(1100);
@@ -304,12 +334,17 @@ describe('which limit applies', () => {
     // No idle option: the deadline alone set idle_in_transaction_session_timeout (the time left)
     // with the transaction's only statement. Postgres ends the idle session; the COMMIT reports it.
     const byDeadline = client({ poolSize: 1 });
-    const cut = await rejection(inA(300, () =>
-      byDeadline.$transaction(async (tx) => {
-        await tx.project.count();
-        await sleep(700);
-      }, { timeout: 10_000 }),
-    ));
+    const cut = await rejection(
+      inA(300, () =>
+        byDeadline.$transaction(
+          async (tx) => {
+            await tx.project.count();
+            await sleep(700);
+          },
+          { timeout: 10_000 },
+        ),
+      ),
+    );
     expect(cut, String(cut)).toBeInstanceOf(DeadlineExceededError);
     expect(cut).toMatchObject({ kind: 'idle-in-transaction', postgresCode: '25P03' });
     expect(cut).toMatchObject({ source: 'deadline' });
@@ -320,15 +355,25 @@ describe('which limit applies', () => {
     // The option (500 ms, shorter than the 1.5 s left) was in force while it idled; by the next
     // statement less than 500 ms are left, but that is not what cut it.
     const byOption = client({ poolSize: 1, idleInTransactionTimeoutMillis: 500 });
-    const optionCut = await rejection(inA(1500, () =>
-      byOption.$transaction(async (tx) => {
-        await tx.project.count();
-        await sleep(1100);
-        await tx.project.count();
-      }, { timeout: 10_000 }),
-    ));
+    const optionCut = await rejection(
+      inA(1500, () =>
+        byOption.$transaction(
+          async (tx) => {
+            await tx.project.count();
+            await sleep(1100);
+            await tx.project.count();
+          },
+          { timeout: 10_000 },
+        ),
+      ),
+    );
     expect(optionCut, String(optionCut)).toBeInstanceOf(DeadlineExceededError);
-    expect(optionCut).toMatchObject({ kind: 'idle-in-transaction', postgresCode: '25P03', source: 'option', limitMillis: 500 });
+    expect(optionCut).toMatchObject({
+      kind: 'idle-in-transaction',
+      postgresCode: '25P03',
+      source: 'option',
+      limitMillis: 500,
+    });
   });
 
   it('nothing outlives the statement: a later statement without a deadline sees the server defaults', async () => {
@@ -344,22 +389,27 @@ describe('which limit applies', () => {
     expect(noContext).toEqual(baseline);
   });
 
-  it.each<[string, unknown]>([['0', 0], ['-1', -1], ['1.5', 1.5], ["'100'", '100'], ['NaN', Number.NaN], ['Infinity', Infinity], ['2^31', 2 ** 31]])(
-    'deadlineMs %s is refused with InvalidTenantContextError naming deadlineMs',
-    (_label, deadlineMs) => {
-      let called = false;
-      let error: unknown;
-      try {
-        tenantContext.run({ tenantId: a.tenantId, deadlineMs } as never, () => (called = true));
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(InvalidTenantContextError);
-      expect((error as InvalidTenantContextError).field).toBe('deadlineMs');
-      expect((error as Error).message).toMatch(/deadlineMs is not a whole number of milliseconds above 0/);
-      expect(called).toBe(false);
-    },
-  );
+  it.each<[string, unknown]>([
+    ['0', 0],
+    ['-1', -1],
+    ['1.5', 1.5],
+    ["'100'", '100'],
+    ['NaN', Number.NaN],
+    ['Infinity', Infinity],
+    ['2^31', 2 ** 31],
+  ])('deadlineMs %s is refused with InvalidTenantContextError naming deadlineMs', (_label, deadlineMs) => {
+    let called = false;
+    let error: unknown;
+    try {
+      tenantContext.run({ tenantId: a.tenantId, deadlineMs } as never, () => (called = true));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InvalidTenantContextError);
+    expect((error as InvalidTenantContextError).field).toBe('deadlineMs');
+    expect((error as Error).message).toMatch(/deadlineMs is not a whole number of milliseconds above 0/);
+    expect(called).toBe(false);
+  });
 
   it('a transaction client used in a nested run that only adds deadlineMs is not a context mismatch, and the deadline applies', async () => {
     const prisma = client({ poolSize: 1 });
@@ -375,15 +425,19 @@ describe('which limit applies', () => {
     expect(foreignRows(rows, a.tenantId, 'tx.project.findMany in a nested deadline run')).toEqual([]);
     expect(limits.statement).toBeLessThanOrEqual(600);
     // A nested run for another tenant still is one.
-    const mismatch = await rejection(inA(undefined, () =>
-      prisma.$transaction(async (tx) => tenantContext.run({ tenantId: b.tenantId, deadlineMs: 600 }, () => tx.$queryRawUnsafe('select 1'))),
-    ));
+    const mismatch = await rejection(
+      inA(undefined, () =>
+        prisma.$transaction(async (tx) =>
+          tenantContext.run({ tenantId: b.tenantId, deadlineMs: 600 }, () => tx.$queryRawUnsafe('select 1')),
+        ),
+      ),
+    );
     expect(mismatch).toBeInstanceOf(TenantContextMismatchError);
   });
 });
 
 describe('isolation under deadlines', () => {
-  it('many tenants (more than the pool size) with short deadlines, some expiring: every row is the caller\'s, no-context reads none', async () => {
+  it("many tenants (more than the pool size) with short deadlines, some expiring: every row is the caller's, no-context reads none", async () => {
     const tenants = await seedTenants(db.admin(), ['d0', 'd1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7'], 1);
     const pool = new TenantPool({ connectionString: db.runtimeUrl, max: 3, connectionTimeoutMillis: 10_000 });
     const prisma = client({ pool });
@@ -392,8 +446,15 @@ describe('isolation under deadlines', () => {
     const ops: Array<(p: typeof prisma) => Promise<Row[]>> = [
       (p) => p.project.findMany(),
       (p) => p.task.findMany(),
-      (p) => p.$queryRawUnsafe<Row[]>('select tenant_id::text as "tenantId", id::text as id, pg_sleep(0.01)::text from projects'),
-      (p) => p.$transaction(async (tx) => [...(await tx.project.findMany()), ...(await tx.task.findMany())], { maxWait: 10_000, timeout: 10_000 }),
+      (p) =>
+        p.$queryRawUnsafe<Row[]>(
+          'select tenant_id::text as "tenantId", id::text as id, pg_sleep(0.01)::text from projects',
+        ),
+      (p) =>
+        p.$transaction(async (tx) => [...(await tx.project.findMany()), ...(await tx.task.findMany())], {
+          maxWait: 10_000,
+          timeout: 10_000,
+        }),
       (p) => p.$transaction([p.workspace.findMany(), p.project.findMany()]).then(([w, pr]) => [...w, ...pr]),
     ];
     const violations: string[] = [];
@@ -408,7 +469,9 @@ describe('isolation under deadlines', () => {
           await sleep(i * 2);
           if (i % 10 === 9) {
             // No context: the extension refuses model reads, RLS returns no rows to raw SQL.
-            const rows = await prisma.$queryRawUnsafe<Row[]>('select tenant_id::text as "tenantId", id::text as id from projects');
+            const rows = await prisma.$queryRawUnsafe<Row[]>(
+              'select tenant_id::text as "tenantId", id::text as id from projects',
+            );
             if (rows.length) violations.push(`no-context raw read returned ${rows.length} rows`);
             await expect(prisma.project.findMany()).rejects.toThrow(MissingTenantContextError);
             outcomes.noContext++;
@@ -430,7 +493,9 @@ describe('isolation under deadlines', () => {
               kinds.add(error.kind);
               if (error.message.includes(tenant.tenantId)) violations.push(`op ${i}: error message names the tenant`);
             } else {
-              unexpected.push(`op ${i} (deadline ${deadlineMs} ms): ${(error as Error).name}: ${(error as Error).message}`);
+              unexpected.push(
+                `op ${i} (deadline ${deadlineMs} ms): ${(error as Error).name}: ${(error as Error).message}`,
+              );
             }
           }
         }),
@@ -448,11 +513,16 @@ describe('isolation under deadlines', () => {
       // ended by the server (the idle limit is the time left, too); no-answer: a loaded server's
       // reply to a cancelled statement came later than the engine waits for it.
       const expected = ['pool-wait', 'deadline', 'statement', 'lock', 'idle-in-transaction', 'no-answer'];
-      expect([...kinds].every((k) => expected.includes(k)), [...kinds].join()).toBe(true);
+      expect(
+        [...kinds].every((k) => expected.includes(k)),
+        [...kinds].join(),
+      ).toBe(true);
       expect(kinds.has('pool-wait')).toBe(true);
       // Afterwards every tenant still reads exactly its own rows, and the pool is whole.
       for (const tenant of tenants) {
-        const rows = await tenantContext.run({ tenantId: tenant.tenantId, deadlineMs: 5_000 }, () => prisma.project.findMany());
+        const rows = await tenantContext.run({ tenantId: tenant.tenantId, deadlineMs: 5_000 }, () =>
+          prisma.project.findMany(),
+        );
         expect(rows.map((r) => r.id).sort()).toEqual([...tenant.projectIds].sort());
       }
       expect(pool.totalCount).toBeLessThanOrEqual(3);
@@ -463,4 +533,3 @@ describe('isolation under deadlines', () => {
     }
   });
 });
-

@@ -35,7 +35,13 @@ beforeAll(async () => {
 });
 
 describe('demo data and user edits', () => {
-  let mine: { workspaceId: string; projectId: string; renamedProjectId: string; renamedTaskId: string; deletedProjectId: string };
+  let mine: {
+    workspaceId: string;
+    projectId: string;
+    renamedProjectId: string;
+    renamedTaskId: string;
+    deletedProjectId: string;
+  };
 
   it('the first dev start loads the demo data', async () => {
     const created = await seedDemoData(admin);
@@ -48,14 +54,32 @@ describe('demo data and user edits', () => {
       await client.workspace.delete({ where: { tenantId_id: { tenantId: ACME, id: marketing.id } } });
       const own = await client.workspace.create({ data: { name: 'Marketing' } });
       const engineering = await client.workspace.findFirstOrThrow({ where: { name: 'Engineering' } });
-      await client.workspace.update({ where: { tenantId_id: { tenantId: ACME, id: engineering.id } }, data: { name: 'Platform' } });
-      const [renamed, deleted] = await client.project.findMany({ where: { workspaceId: engineering.id }, orderBy: { id: 'asc' } });
-      await client.project.update({ where: { tenantId_id: { tenantId: ACME, id: renamed!.id } }, data: { name: 'My project' } });
+      await client.workspace.update({
+        where: { tenantId_id: { tenantId: ACME, id: engineering.id } },
+        data: { name: 'Platform' },
+      });
+      const [renamed, deleted] = await client.project.findMany({
+        where: { workspaceId: engineering.id },
+        orderBy: { id: 'asc' },
+      });
+      await client.project.update({
+        where: { tenantId_id: { tenantId: ACME, id: renamed!.id } },
+        data: { name: 'My project' },
+      });
       const task = await client.task.findFirstOrThrow({ where: { projectId: renamed!.id }, orderBy: { id: 'asc' } });
-      await client.task.update({ where: { tenantId_id: { tenantId: ACME, id: task.id } }, data: { title: 'My task', done: true } });
+      await client.task.update({
+        where: { tenantId_id: { tenantId: ACME, id: task.id } },
+        data: { title: 'My task', done: true },
+      });
       await client.project.delete({ where: { tenantId_id: { tenantId: ACME, id: deleted!.id } } });
       const project = await client.project.create({ data: { name: 'Launch', workspaceId: own.id } });
-      return { workspaceId: own.id, projectId: project.id, renamedProjectId: renamed!.id, renamedTaskId: task.id, deletedProjectId: deleted!.id };
+      return {
+        workspaceId: own.id,
+        projectId: project.id,
+        renamedProjectId: renamed!.id,
+        renamedTaskId: task.id,
+        deletedProjectId: deleted!.id,
+      };
     });
   });
 
@@ -64,19 +88,30 @@ describe('demo data and user edits', () => {
     const report = await loadDemoData(admin, { mode: 'once' });
     expect(report.outcome).toBe('skipped-present');
     expect(describeDemoSeed(report)).toMatch(/demo tenants exist, left as they are/);
-    await expect(seedDemoData(admin)).resolves.toEqual({ tenants: 0, users: 0, memberships: 0, workspaces: 0, projects: 0, tasks: 0 });
+    await expect(seedDemoData(admin)).resolves.toEqual({
+      tenants: 0,
+      users: 0,
+      memberships: 0,
+      workspaces: 0,
+      projects: 0,
+      tasks: 0,
+    });
     expect(await snapshot()).toEqual(before);
   });
 
-  it('`pnpm db:seed` adds the missing demo rows, keeps the user\'s, and says what it skipped', async () => {
+  it("`pnpm db:seed` adds the missing demo rows, keeps the user's, and says what it skipped", async () => {
     const before = await snapshot();
     const report = await loadDemoData(admin, { mode: 'fill' });
     expect(report.outcome).toBe('loaded');
     // The deleted demo project comes back with its tasks; the demo Marketing (whose name the user's
     // own workspace now holds) does not, nor its projects and tasks.
     expect(report.created).toEqual({ tenants: 0, users: 0, memberships: 0, workspaces: 0, projects: 1, tasks: 3 });
-    expect(report.skipped).toEqual([expect.stringMatching(/^workspace "Marketing" of Acme Corp: a workspace of yours has that name/)]);
-    expect(describeDemoSeed(report)).toMatch(/created 1 projects, 3 tasks; kept .* as they were\n {2}skipped workspace "Marketing"/);
+    expect(report.skipped).toEqual([
+      expect.stringMatching(/^workspace "Marketing" of Acme Corp: a workspace of yours has that name/),
+    ]);
+    expect(describeDemoSeed(report)).toMatch(
+      /created 1 projects, 3 tasks; kept .* as they were\n {2}skipped workspace "Marketing"/,
+    );
 
     const after = await snapshot();
     // Every row that was there is still there, unchanged.
@@ -85,14 +120,24 @@ describe('demo data and user edits', () => {
       expect(after[table]).toEqual(expect.arrayContaining(before[table] as unknown[]));
     }
     const names = await tenantContext.run({ tenantId: ACME }, async () => ({
-      workspaces: (await client.workspace.findMany({ orderBy: { name: 'asc' } })).map((w) => [w.id === mine.workspaceId ? 'mine' : 'demo', w.name]),
-      renamed: (await client.project.findUniqueOrThrow({ where: { tenantId_id: { tenantId: ACME, id: mine.renamedProjectId } } })).name,
+      workspaces: (await client.workspace.findMany({ orderBy: { name: 'asc' } })).map((w) => [
+        w.id === mine.workspaceId ? 'mine' : 'demo',
+        w.name,
+      ]),
+      renamed: (
+        await client.project.findUniqueOrThrow({
+          where: { tenantId_id: { tenantId: ACME, id: mine.renamedProjectId } },
+        })
+      ).name,
       task: await client.task.findUniqueOrThrow({ where: { tenantId_id: { tenantId: ACME, id: mine.renamedTaskId } } }),
       own: await client.project.count({ where: { id: mine.projectId, workspaceId: mine.workspaceId } }),
       restored: await client.project.count({ where: { id: mine.deletedProjectId } }),
     }));
     expect(names).toEqual({
-      workspaces: [['mine', 'Marketing'], ['demo', 'Platform']],
+      workspaces: [
+        ['mine', 'Marketing'],
+        ['demo', 'Platform'],
+      ],
       renamed: 'My project',
       task: expect.objectContaining({ title: 'My task', done: true }),
       own: 1,
@@ -104,7 +149,9 @@ describe('demo data and user edits', () => {
     const before = await snapshot();
     const report = await loadDemoData(admin, { mode: 'fill' });
     expect(report.created).toEqual({ tenants: 0, users: 0, memberships: 0, workspaces: 0, projects: 0, tasks: 0 });
-    expect(describeDemoSeed(report)).toMatch(/^demo data: created nothing; kept 2 tenants, 3 users, 4 memberships, 3 workspaces, 6 projects, 18 tasks as they were\n  skipped workspace "Marketing"/);
+    expect(describeDemoSeed(report)).toMatch(
+      /^demo data: created nothing; kept 2 tenants, 3 users, 4 memberships, 3 workspaces, 6 projects, 18 tasks as they were\n  skipped workspace "Marketing"/,
+    );
     expect(await snapshot()).toEqual(before);
   });
 });

@@ -22,15 +22,23 @@ describe('foreign tenant in arguments', () => {
     const prisma = db.client({ poolSize: 1 });
     const inA = <R>(fn: () => Promise<R>) => tenantContext.run({ tenantId: a.tenantId }, fn);
     await expect(
-      inA(() => prisma.project.findMany({ include: { _count: { select: { tasks: { where: { tenantId: b.tenantId } } } } } })),
+      inA(() =>
+        prisma.project.findMany({ include: { _count: { select: { tasks: { where: { tenantId: b.tenantId } } } } } }),
+      ),
     ).rejects.toThrow(TenantMismatchError);
     await expect(
-      inA(() => prisma.workspace.findMany({ select: { id: true, _count: { select: { projects: { where: { tenantId: b.tenantId } } } } } })),
+      inA(() =>
+        prisma.workspace.findMany({
+          select: { id: true, _count: { select: { projects: { where: { tenantId: b.tenantId } } } } },
+        }),
+      ),
     ).rejects.toThrow(/_count\.select\.projects\.where\.tenantId/);
     const narrowed = { tenantId: a.tenantId, workspaceId: a.workspaceIds[0] };
     await expect(
       tenantContext.run(narrowed, () =>
-        prisma.project.findMany({ include: { _count: { select: { tasks: { where: { workspaceId: a.workspaceIds[1] } } } } } }),
+        prisma.project.findMany({
+          include: { _count: { select: { tasks: { where: { workspaceId: a.workspaceIds[1] } } } } },
+        }),
       ),
     ).rejects.toThrow(TenantMismatchError);
     const own = await inA(() =>

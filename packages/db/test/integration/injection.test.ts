@@ -26,18 +26,23 @@ const hostile = [
 ];
 
 describe('injection', () => {
-  it.each(hostile.map((h) => [h.slice(0, 40), h]))('rejects the tenant id %j before any SQL runs', async (_label, id) => {
-    const prisma = db.client();
-    let ran = false;
-    expect(() =>
-      tenantContext.run({ tenantId: id }, () => {
-        ran = true;
-        return prisma.project.findMany();
-      }),
-    ).toThrow(InvalidTenantContextError);
-    expect(() => tenantContext.run({ tenantId: a.tenantId, workspaceId: id }, () => (ran = true))).toThrow(InvalidTenantContextError);
-    expect(ran).toBe(false);
-  });
+  it.each(hostile.map((h) => [h.slice(0, 40), h]))(
+    'rejects the tenant id %j before any SQL runs',
+    async (_label, id) => {
+      const prisma = db.client();
+      let ran = false;
+      expect(() =>
+        tenantContext.run({ tenantId: id }, () => {
+          ran = true;
+          return prisma.project.findMany();
+        }),
+      ).toThrow(InvalidTenantContextError);
+      expect(() => tenantContext.run({ tenantId: a.tenantId, workspaceId: id }, () => (ran = true))).toThrow(
+        InvalidTenantContextError,
+      );
+      expect(ran).toBe(false);
+    },
+  );
 
   it('hostile strings in data and filters are stored and matched as plain data', async () => {
     const prisma = db.client();
@@ -46,13 +51,17 @@ describe('injection', () => {
         const created = await prisma.project.create({ data: { name } });
         expect(created.name).toBe(name);
         expect(await prisma.project.count({ where: { name } })).toBe(1);
-        const raw = await prisma.$queryRaw<Array<{ n: number }>>`select count(*)::int as n from projects where name = ${name}`;
+        const raw = await prisma.$queryRaw<
+          Array<{ n: number }>
+        >`select count(*)::int as n from projects where name = ${name}`;
         expect(raw[0]!.n).toBe(1);
       }
     });
     // The tables are intact and nothing reached another tenant.
     expect(await db.admin().task.count()).toBeGreaterThan(0);
-    expect(await db.admin().project.count({ where: { name: { in: hostile.slice(0, 4) }, tenantId: { not: a.tenantId } } })).toBe(0);
+    expect(
+      await db.admin().project.count({ where: { name: { in: hostile.slice(0, 4) }, tenantId: { not: a.tenantId } } }),
+    ).toBe(0);
   });
 
   it('the tenant setting travels as a bind parameter, never inside the SQL text', async () => {

@@ -82,7 +82,9 @@ describe('interactive transactions', () => {
         prisma.$transaction(
           async (tx) => {
             // SET TRANSACTION must reach Postgres before any data statement, settings included (25001).
-            const [level] = await tx.$queryRaw<Array<{ level: string }>>`select current_setting('transaction_isolation') as level`;
+            const [level] = await tx.$queryRaw<
+              Array<{ level: string }>
+            >`select current_setting('transaction_isolation') as level`;
             const projects = await tx.project.findMany();
             const workspace = await tx.workspace.create({ data: { name: `alpha tx ${isolationLevel}` } });
             return { level: level!.level, projects, workspace };
@@ -120,7 +122,10 @@ describe('interactive transactions', () => {
     // Earlier tests added projects to A; the admin client says which each tenant owns now.
     const owned = new Map<string, string[]>();
     for (const t of [a, b]) {
-      owned.set(t.tenantId, (await admin.project.findMany({ where: { tenantId: t.tenantId } })).map((p) => p.id).sort());
+      owned.set(
+        t.tenantId,
+        (await admin.project.findMany({ where: { tenantId: t.tenantId } })).map((p) => p.id).sort(),
+      );
     }
     for (let round = 0; round < 5; round++) {
       // Both transactions are open at once, on two connections, at each meeting point.
@@ -139,7 +144,10 @@ describe('interactive transactions', () => {
           }),
         );
       const [ra, rb] = await Promise.all([work(a), work(b)]);
-      for (const [t, r] of [[a, ra], [b, rb]] as const) {
+      for (const [t, r] of [
+        [a, ra],
+        [b, rb],
+      ] as const) {
         expect(foreignRows(r.before, t.tenantId, `round ${round} tx project.findMany`)).toEqual([]);
         expect(foreignRows(r.raw, t.tenantId, `round ${round} tx $queryRaw workspaces`)).toEqual([]);
         expect(foreignRows(r.after, t.tenantId, `round ${round} tx task.findMany`)).toEqual([]);
@@ -199,7 +207,9 @@ describe('interactive transactions', () => {
     await expect(
       tenantContext.run({ tenantId: a.tenantId }, () =>
         prisma.$transaction(async (tx) => {
-          await tenantContext.run({ tenantId: b.tenantId }, () => tx.workspace.create({ data: { name: 'bravo via alpha tx' } }));
+          await tenantContext.run({ tenantId: b.tenantId }, () =>
+            tx.workspace.create({ data: { name: 'bravo via alpha tx' } }),
+          );
         }),
       ),
     ).rejects.toThrow(TenantContextMismatchError);
@@ -207,7 +217,10 @@ describe('interactive transactions', () => {
     await expect(
       tenantContext.run({ tenantId: a.tenantId }, () =>
         prisma.$transaction(async (tx) => {
-          await tenantContext.run({ tenantId: a.tenantId, workspaceId: a.workspaceIds[0]! }, () => tx.$executeRaw`select 1`);
+          await tenantContext.run(
+            { tenantId: a.tenantId, workspaceId: a.workspaceIds[0]! },
+            () => tx.$executeRaw`select 1`,
+          );
         }),
       ),
     ).rejects.toMatchObject({ name: 'TenantContextMismatchError', fields: ['workspaceId'] });
@@ -249,7 +262,9 @@ describe('interactive transactions', () => {
     );
     expect(inside.tenant).toBe(a.tenantId);
 
-    const [after] = await prisma.$queryRaw<Array<{ pid: number; tenant: string | null; projects: bigint; tasks: bigint }>>`
+    const [after] = await prisma.$queryRaw<
+      Array<{ pid: number; tenant: string | null; projects: bigint; tasks: bigint }>
+    >`
       select pg_backend_pid() as pid, current_setting('app.tenant_id', true) as tenant,
              (select count(*) from projects) as projects, (select count(*) from tasks) as tasks`;
     // A transaction pooler may hand the next statement to another server connection; the other
@@ -273,8 +288,9 @@ describe('interactive transactions', () => {
         select current_setting('app.tenant_id', true) as tenant, (select count(*) from projects) as projects`;
       expect(['', null]).toContain(noContext!.tenant);
       expect(Number(noContext!.projects)).toBe(0);
-      const seenByB = await tenantContext.run({ tenantId: b.tenantId }, () =>
-        prisma.$queryRaw<RawRow[]>`select tenant_id::text as "tenantId", id::text from projects`,
+      const seenByB = await tenantContext.run(
+        { tenantId: b.tenantId },
+        () => prisma.$queryRaw<RawRow[]>`select tenant_id::text as "tenantId", id::text from projects`,
       );
       expect(foreignRows(seenByB, b.tenantId, '$queryRaw projects after a session-level set_config by A')).toEqual([]);
       expect(seenByB.map((p) => p.id).sort()).toEqual([...b.projectIds].sort());

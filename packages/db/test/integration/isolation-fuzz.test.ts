@@ -15,7 +15,11 @@ import { tenantExtension } from '../../../prisma/src/extension/tenant-extension.
 import { tenantMetadataOf } from '../../../prisma/src/extension/model-metadata.js';
 import { tenantContext } from '../../../prisma/src/tenant-context.js';
 import {
-  formatIsolationReport, runIsolationFuzz, seedTenantryFuzzData, tenantryOperations, type FuzzTenant,
+  formatIsolationReport,
+  runIsolationFuzz,
+  seedTenantryFuzzData,
+  tenantryOperations,
+  type FuzzTenant,
 } from '../../src/testing/index.js';
 import { Oracle, createRandom, sessionStateOperations, tenantModelsOf } from '../../src/testing/index.js';
 import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -42,10 +46,12 @@ describe('isolation fuzzer', () => {
       extraOperations: tenantryOperations(),
       faults: {
         terminateBackends: async () =>
-          (await superuser.query(
-            `select pg_terminate_backend(pid) from pg_stat_activity
+          (
+            await superuser.query(
+              `select pg_terminate_backend(pid) from pg_stat_activity
               where datname = current_database() and usename = 'tenantry_app' and pid <> pg_backend_pid() order by random() limit 1`,
-          )).rowCount ?? 0,
+            )
+          ).rowCount ?? 0,
         intervalMs: 200,
       },
     });
@@ -63,7 +69,10 @@ describe('isolation fuzzer', () => {
     expect(report.opsSucceeded / report.ops).toBeGreaterThan(0.7);
     expect(report.writes.acked).toBeGreaterThan(100);
     expect(report.faultsByKind.terminateBackends ?? 0).toBeGreaterThan(0);
-    const sessionOps = (prefix: string) => Object.entries(report.opsByKind).filter(([k]) => k.startsWith(prefix)).reduce((n, [, v]) => n + v, 0);
+    const sessionOps = (prefix: string) =>
+      Object.entries(report.opsByKind)
+        .filter(([k]) => k.startsWith(prefix))
+        .reduce((n, [, v]) => n + v, 0);
     expect(sessionOps('session.probe')).toBeGreaterThan(20);
     expect(sessionOps('session.') - sessionOps('session.probe')).toBeGreaterThan(30);
   });
@@ -74,12 +83,24 @@ describe('isolation fuzzer', () => {
     const leaky = createAdminPrismaClient({ connectionString: db.adminUrl, poolSize: 2 });
     try {
       const broken = leaky.$extends(tenantExtension(tenantMetadataOf(leaky)));
-      const report = await runIsolationFuzz({ client: broken, admin: db.admin(), tenants, ops: 400, seed, concurrency: 8, extraOperations: tenantryOperations() });
+      const report = await runIsolationFuzz({
+        client: broken,
+        admin: db.admin(),
+        tenants,
+        ops: 400,
+        seed,
+        concurrency: 8,
+        extraOperations: tenantryOperations(),
+      });
       expect(report.crossTenantRows).toBeGreaterThan(0);
       expect(report.noContextRows).toBeGreaterThan(0);
       expect(report.inheritedSessionState).toBeGreaterThan(0);
-      expect(report.violations.find((v) => v.kind !== 'inheritedSessionState')?.detail).toMatch(/^tenant [0-9a-f-]{36} .* returned row|^no-context|written by tenant/);
-      expect(report.violations.find((v) => v.kind === 'inheritedSessionState')?.detail).toMatch(/^(tenant [0-9a-f-]{36}|no-context operation) \S+ (inherited|failed)/);
+      expect(report.violations.find((v) => v.kind !== 'inheritedSessionState')?.detail).toMatch(
+        /^tenant [0-9a-f-]{36} .* returned row|^no-context|written by tenant/,
+      );
+      expect(report.violations.find((v) => v.kind === 'inheritedSessionState')?.detail).toMatch(
+        /^(tenant [0-9a-f-]{36}|no-context operation) \S+ (inherited|failed)/,
+      );
     } finally {
       await leaky.$disconnect();
     }
@@ -94,11 +115,20 @@ describe('isolation fuzzer', () => {
     try {
       const ops = sessionStateOperations(tenantModelsOf(plain));
       const probes = ops.filter((op) => op.name.startsWith('session.probe'));
-      expect(probes.map((p) => p.name)).toEqual(['session.probe', 'session.probeInTransaction', 'session.probeNoContext']);
+      expect(probes.map((p) => p.name)).toEqual([
+        'session.probe',
+        'session.probeInTransaction',
+        'session.probeNoContext',
+      ]);
       const oracle = new Oracle();
       const [tenant, other] = tenants as [FuzzTenant, FuzzTenant];
       // What a clean connection looks like, before anything is left on it.
-      await probes[0]!.before!({ client: plain, oracle, tenants, runInContext: (fn) => tenantContext.run({ tenantId: tenant.tenantId }, fn) });
+      await probes[0]!.before!({
+        client: plain,
+        oracle,
+        tenants,
+        runInContext: (fn) => tenantContext.run({ tenantId: tenant.tenantId }, fn),
+      });
       expect(oracle.inheritedSessionState).toBe(0);
 
       for (const sql of [
@@ -117,9 +147,18 @@ describe('isolation fuzzer', () => {
         await pool.query(sql);
       }
 
-      const env = (i: number) => ({ client: plain, rng: createRandom(i), oracle, tenant, other, ctx: { tenantId: tenant.tenantId } });
+      const env = (i: number) => ({
+        client: plain,
+        rng: createRandom(i),
+        oracle,
+        tenant,
+        other,
+        ctx: { tenantId: tenant.tenantId },
+      });
       for (const [i, probe] of probes.entries()) {
-        await (probe.noContext ? probe.run(env(i)) : tenantContext.run({ tenantId: tenant.tenantId }, () => probe.run(env(i))));
+        await (probe.noContext
+          ? probe.run(env(i))
+          : tenantContext.run({ tenantId: tenant.tenantId }, () => probe.run(env(i))));
       }
       // Each probe sees each piece of state once: 3 probes.
       expect(oracle.inheritedByKind).toMatchObject({
@@ -140,11 +179,22 @@ describe('isolation fuzzer', () => {
       expect(oracle.crossTenantRows).toBeGreaterThan(0);
       expect(oracle.noContextRows).toBeGreaterThan(0);
       expect(oracle.violations.map((v) => v.detail)).toContainEqual(
-        expect.stringMatching(/^tenant [0-9a-f-]{36} session\.probeInTransaction: inherited tempTable projects returned row [0-9a-f-]{36} of tenant /),
+        expect.stringMatching(
+          /^tenant [0-9a-f-]{36} session\.probeInTransaction: inherited tempTable projects returned row [0-9a-f-]{36} of tenant /,
+        ),
       );
 
       // The same state through the runner: counted in the report and its one line.
-      const report = await runIsolationFuzz({ client: plain, admin: db.admin(), tenants, ops: 30, seed, concurrency: 1, operations: probes, abandonRate: 0 });
+      const report = await runIsolationFuzz({
+        client: plain,
+        admin: db.admin(),
+        tenants,
+        ops: 30,
+        seed,
+        concurrency: 1,
+        operations: probes,
+        abandonRate: 0,
+      });
       expect(report.inheritedSessionState).toBeGreaterThanOrEqual(30 * 11);
       expect(formatIsolationReport(report)).toMatch(/inheritedSessionState=[1-9]\d* seed=/);
     } finally {

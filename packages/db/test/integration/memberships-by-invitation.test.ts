@@ -40,17 +40,24 @@ async function newUser(label: string) {
  * How an operation failed, in the terms a caller can observe: Prisma's code, the SQLSTATE and the
  * message (its last line: Prisma prefixes the call site, which differs between two calls).
  */
-async function failure(promise: Promise<unknown>): Promise<{ code: string | undefined; sqlstate: string | undefined; message: string }> {
+async function failure(
+  promise: Promise<unknown>,
+): Promise<{ code: string | undefined; sqlstate: string | undefined; message: string }> {
   try {
     await promise;
   } catch (error) {
-    const message = (error as Error).message.split('\n').filter((line) => line.trim() !== '').at(-1)!.trim();
+    const message = (error as Error).message
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .at(-1)!
+      .trim();
     return { code: (error as { code?: string }).code, sqlstate: postgresCode(error), message };
   }
   throw new Error('expected the operation to fail, but it succeeded');
 }
 
-const inA = <R>(fn: () => Promise<R>, userId?: string) => tenantContext.run({ tenantId: a.tenantId, ...(userId ? { userId } : {}) }, fn);
+const inA = <R>(fn: () => Promise<R>, userId?: string) =>
+  tenantContext.run({ tenantId: a.tenantId, ...(userId ? { userId } : {}) }, fn);
 
 async function membersOf(tenantId: string): Promise<string[]> {
   return (await admin.membership.findMany({ where: { tenantId }, orderBy: { userId: 'asc' } })).map((m) => m.userId);
@@ -67,8 +74,12 @@ describe('memberships by invitation', () => {
     expect(missing).toEqual(existing);
     expect(existing.message).not.toContain(b.userId);
 
-    const rawExisting = await failure(inA(() => prisma.$executeRaw`insert into memberships (user_id, role) values (${b.userId}::uuid, 'member')`));
-    const rawMissing = await failure(inA(() => prisma.$executeRaw`insert into memberships (user_id, role) values (${nobody}::uuid, 'member')`));
+    const rawExisting = await failure(
+      inA(() => prisma.$executeRaw`insert into memberships (user_id, role) values (${b.userId}::uuid, 'member')`),
+    );
+    const rawMissing = await failure(
+      inA(() => prisma.$executeRaw`insert into memberships (user_id, role) values (${nobody}::uuid, 'member')`),
+    );
     expect(rawExisting.sqlstate).toBe('42501');
     expect(rawMissing).toEqual(rawExisting);
 
@@ -86,8 +97,12 @@ describe('memberships by invitation', () => {
   });
 
   it('a nested connect of another tenant user fails exactly as for a user that does not exist', async () => {
-    const existing = await failure(inA(() => prisma.membership.create({ data: { user: { connect: { id: b.userId } } } })));
-    const missing = await failure(inA(() => prisma.membership.create({ data: { user: { connect: { id: randomUUID() } } } })));
+    const existing = await failure(
+      inA(() => prisma.membership.create({ data: { user: { connect: { id: b.userId } } } })),
+    );
+    const missing = await failure(
+      inA(() => prisma.membership.create({ data: { user: { connect: { id: randomUUID() } } } })),
+    );
     expect(missing).toEqual(existing);
     expect(await membersOf(a.tenantId)).toEqual([a.userId]);
   });
@@ -99,8 +114,17 @@ describe('memberships by invitation', () => {
     const missing = await failure(inA(() => prisma.membership.update({ where: key, data: { userId: randomUUID() } })));
     expect(existing.sqlstate).toBe('42501');
     expect(missing).toEqual(existing);
-    const rawExisting = await failure(inA(() => prisma.$executeRaw`update memberships set user_id = ${dana.id}::uuid where user_id = ${a.userId}::uuid`));
-    const rawMissing = await failure(inA(() => prisma.$executeRaw`update memberships set user_id = ${randomUUID()}::uuid where user_id = ${a.userId}::uuid`));
+    const rawExisting = await failure(
+      inA(
+        () => prisma.$executeRaw`update memberships set user_id = ${dana.id}::uuid where user_id = ${a.userId}::uuid`,
+      ),
+    );
+    const rawMissing = await failure(
+      inA(
+        () =>
+          prisma.$executeRaw`update memberships set user_id = ${randomUUID()}::uuid where user_id = ${a.userId}::uuid`,
+      ),
+    );
     expect(rawExisting.sqlstate).toBe('42501');
     expect(rawMissing).toEqual(rawExisting);
     expect(await membersOf(a.tenantId)).toEqual([a.userId]);
@@ -117,10 +141,17 @@ describe('memberships by invitation', () => {
     const knownEmail = (await admin.user.findUniqueOrThrow({ where: { id: known } })).email;
     const unknownEmail = `nobody-${randomUUID().slice(0, 8)}@example.test`;
     await inA(async () => {
-      const invited = await Promise.all([knownEmail, unknownEmail].map((email) => prisma.invitation.create({ data: { email } })));
-      expect(invited.map((i) => [i.tenantId, i.role])).toEqual([[a.tenantId, 'member'], [a.tenantId, 'member']]);
+      const invited = await Promise.all(
+        [knownEmail, unknownEmail].map((email) => prisma.invitation.create({ data: { email } })),
+      );
+      expect(invited.map((i) => [i.tenantId, i.role])).toEqual([
+        [a.tenantId, 'member'],
+        [a.tenantId, 'member'],
+      ]);
       // A second invitation of the same address is the tenant's own conflict, the same for both.
-      const again = await Promise.all([knownEmail, unknownEmail].map((email) => failure(prisma.invitation.create({ data: { email } }))));
+      const again = await Promise.all(
+        [knownEmail, unknownEmail].map((email) => failure(prisma.invitation.create({ data: { email } }))),
+      );
       expect(again[0]!.code).toBe('P2002');
       expect(again[1]).toEqual(again[0]);
       await prisma.invitation.deleteMany({ where: { email: { in: [knownEmail, unknownEmail] } } });
@@ -132,29 +163,43 @@ describe('memberships by invitation', () => {
   it('the invited user joins by accepting, acting as itself: the membership has the invitation role and uses it up', async () => {
     const dana = await newUser('dana');
     await inA(async () => expect(await prisma.user.findUnique({ where: { id: dana.id } })).toBeNull());
-    const invitation = await inA(() => prisma.invitation.create({ data: { email: dana.email.toUpperCase(), role: 'admin' } }));
+    const invitation = await inA(() =>
+      prisma.invitation.create({ data: { email: dana.email.toUpperCase(), role: 'admin' } }),
+    );
 
     // The tenant itself (an admin of A acting as a) still cannot add dana, invitation or not.
-    const byTenant = await failure(inA(() => prisma.membership.create({ data: { userId: dana.id, role: 'admin' } }), a.userId));
+    const byTenant = await failure(
+      inA(() => prisma.membership.create({ data: { userId: dana.id, role: 'admin' } }), a.userId),
+    );
     expect(byTenant.sqlstate).toBe('42501');
     const noUser = await failure(inA(() => prisma.membership.create({ data: { userId: dana.id, role: 'admin' } })));
     expect(noUser.sqlstate).toBe('42501');
 
     // Dana, acting as herself, reads the invitation (it is the tenant's row) and accepts it.
     const joined = await inA(async () => {
-      const pending = await prisma.invitation.findUniqueOrThrow({ where: { tenantId_id: { tenantId: a.tenantId, id: invitation.id } } });
+      const pending = await prisma.invitation.findUniqueOrThrow({
+        where: { tenantId_id: { tenantId: a.tenantId, id: invitation.id } },
+      });
       return prisma.membership.create({ data: { userId: dana.id, role: pending.role } });
     }, dana.id);
     expect(joined).toMatchObject({ tenantId: a.tenantId, userId: dana.id, role: 'admin' });
     expect(await admin.invitation.findMany({ where: { tenantId: a.tenantId, id: invitation.id } })).toEqual([]);
 
     // Now, and only now, tenant A sees dana; tenant B still does not.
-    await inA(async () => expect(await prisma.user.findUnique({ where: { id: dana.id } })).toMatchObject({ email: dana.email }));
-    await tenantContext.run({ tenantId: b.tenantId }, async () => expect(await prisma.user.findUnique({ where: { id: dana.id } })).toBeNull());
+    await inA(async () =>
+      expect(await prisma.user.findUnique({ where: { id: dana.id } })).toMatchObject({ email: dana.email }),
+    );
+    await tenantContext.run({ tenantId: b.tenantId }, async () =>
+      expect(await prisma.user.findUnique({ where: { id: dana.id } })).toBeNull(),
+    );
 
     // Removed again, dana cannot rejoin on the used invitation, and A no longer sees her.
-    await inA(() => prisma.membership.delete({ where: { tenantId_userId: { tenantId: a.tenantId, userId: dana.id } } }));
-    const rejoin = await failure(inA(() => prisma.membership.create({ data: { userId: dana.id, role: 'admin' } }), dana.id));
+    await inA(() =>
+      prisma.membership.delete({ where: { tenantId_userId: { tenantId: a.tenantId, userId: dana.id } } }),
+    );
+    const rejoin = await failure(
+      inA(() => prisma.membership.create({ data: { userId: dana.id, role: 'admin' } }), dana.id),
+    );
     expect(rejoin.sqlstate).toBe('42501');
     await inA(async () => expect(await prisma.user.findUnique({ where: { id: dana.id } })).toBeNull());
   });
@@ -170,12 +215,21 @@ describe('memberships by invitation', () => {
       // Erin cannot accept with a higher role than she was invited with.
       failure(inA(() => prisma.membership.create({ data: { userId: erin.id, role: 'owner' } }), erin.id)),
       // An invitation of tenant A does not admit erin to tenant B.
-      failure(tenantContext.run({ tenantId: b.tenantId, userId: erin.id }, () => prisma.membership.create({ data: { userId: erin.id, role: 'member' } }))),
+      failure(
+        tenantContext.run({ tenantId: b.tenantId, userId: erin.id }, () =>
+          prisma.membership.create({ data: { userId: erin.id, role: 'member' } }),
+        ),
+      ),
     ]);
     expect(refused.map((r) => r.sqlstate)).toEqual(['42501', '42501', '42501']);
 
-    await admin.invitation.update({ where: { tenantId_id: { tenantId: a.tenantId, id: invitation.id } }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    const expired = await failure(inA(() => prisma.membership.create({ data: { userId: erin.id, role: 'member' } }), erin.id));
+    await admin.invitation.update({
+      where: { tenantId_id: { tenantId: a.tenantId, id: invitation.id } },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    const expired = await failure(
+      inA(() => prisma.membership.create({ data: { userId: erin.id, role: 'member' } }), erin.id),
+    );
     expect(expired.sqlstate).toBe('42501');
     expect(await membersOf(b.tenantId)).toEqual([b.userId]);
     expect(await membersOf(a.tenantId)).not.toContain(erin.id);
@@ -187,23 +241,47 @@ describe('memberships by invitation', () => {
     const invitation = await inA(() => prisma.invitation.create({ data: { email } }));
     await tenantContext.run({ tenantId: b.tenantId }, async () => {
       expect(await prisma.invitation.findMany({ where: { email } })).toEqual([]);
-      expect(await prisma.invitation.updateMany({ where: { id: invitation.id }, data: { role: 'owner' } })).toEqual({ count: 0 });
+      expect(await prisma.invitation.updateMany({ where: { id: invitation.id }, data: { role: 'owner' } })).toEqual({
+        count: 0,
+      });
       expect(await prisma.invitation.deleteMany({ where: { id: invitation.id } })).toEqual({ count: 0 });
-      const forged = await failure(prisma.$executeRaw`insert into invitations (tenant_id, id, email) values (${a.tenantId}::uuid, gen_random_uuid(), 'forged@example.test')`);
+      const forged = await failure(
+        prisma.$executeRaw`insert into invitations (tenant_id, id, email) values (${a.tenantId}::uuid, gen_random_uuid(), 'forged@example.test')`,
+      );
       expect(forged.sqlstate).toBe('42501');
     });
-    expect(await admin.invitation.findUniqueOrThrow({ where: { tenantId_id: { tenantId: a.tenantId, id: invitation.id } } })).toMatchObject({ role: 'member', email });
+    expect(
+      await admin.invitation.findUniqueOrThrow({ where: { tenantId_id: { tenantId: a.tenantId, id: invitation.id } } }),
+    ).toMatchObject({ role: 'member', email });
   });
 
   it('one spelling per address: a second, higher-role invitation cannot hide behind a capital letter', async () => {
     const email = `dana-${randomUUID().slice(0, 8)}@example.test`;
-    const first = await inA(() => prisma.invitation.create({ data: { email: email.replace('dana', 'Dana'), role: 'member' } }));
+    const first = await inA(() =>
+      prisma.invitation.create({ data: { email: email.replace('dana', 'Dana'), role: 'member' } }),
+    );
     expect(first.email).toBe(email);
     const second = inA(() => prisma.invitation.create({ data: { email: email.toUpperCase(), role: 'owner' } }));
-    expect(postgresCode(await second.then(() => undefined, (e: unknown) => e))).toBe('23505');
+    expect(
+      postgresCode(
+        await second.then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      ),
+    ).toBe('23505');
     const user = await admin.user.create({ data: { email, name: 'Dana' } });
     const asOwner = inA(() => prisma.membership.create({ data: { userId: user.id, role: 'owner' } }), user.id);
-    expect(postgresCode(await asOwner.then(() => undefined, (e: unknown) => e))).toBe('42501');
-    expect(await inA(() => prisma.membership.create({ data: { userId: user.id, role: 'member' } }), user.id)).toMatchObject({ role: 'member' });
+    expect(
+      postgresCode(
+        await asOwner.then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      ),
+    ).toBe('42501');
+    expect(
+      await inA(() => prisma.membership.create({ data: { userId: user.id, role: 'member' } }), user.id),
+    ).toMatchObject({ role: 'member' });
   });
 });

@@ -36,7 +36,9 @@ async function holdingsOf(tenantId: string): Promise<string> {
 
 /** Fails, naming the operation, when tenant B's rows differ from the start of the file. */
 async function expectBUntouched(operation: string): Promise<void> {
-  expect(await holdingsOf(b.tenantId), `tenant ${a.tenantId} ${operation} changed rows of tenant ${b.tenantId}`).toBe(bBefore);
+  expect(await holdingsOf(b.tenantId), `tenant ${a.tenantId} ${operation} changed rows of tenant ${b.tenantId}`).toBe(
+    bBefore,
+  );
 }
 
 describe('nested writes', () => {
@@ -48,7 +50,10 @@ describe('nested writes', () => {
           name: 'alpha nested ws',
           projects: {
             create: [
-              { name: 'alpha nested p0', tasks: { create: [{ title: 'alpha nested p0 t0' }, { title: 'alpha nested p0 t1' }] } },
+              {
+                name: 'alpha nested p0',
+                tasks: { create: [{ title: 'alpha nested p0 t0' }, { title: 'alpha nested p0 t1' }] },
+              },
               { name: 'alpha nested p1', tasks: { create: [{ title: 'alpha nested p1 t0' }] } },
             ],
           },
@@ -60,7 +65,9 @@ describe('nested writes', () => {
     expect(workspace.tenantId).toBe(a.tenantId);
     expect(projects).toHaveLength(2);
     expect(tasks).toHaveLength(3);
-    expect(foreignRows([workspace, ...projects, ...tasks], a.tenantId, 'workspace.create nested (admin view)')).toEqual([]);
+    expect(foreignRows([workspace, ...projects, ...tasks], a.tenantId, 'workspace.create nested (admin view)')).toEqual(
+      [],
+    );
     const byName = new Map(projects.map((p) => [p.name, p.id]));
     for (const t of tasks) expect(t.projectId).toBe(byName.get(t.title.split(' t')[0]!));
     await expectBUntouched('workspace.create nested');
@@ -70,15 +77,24 @@ describe('nested writes', () => {
     const prisma = db.client();
     // In a workspace context the checked input form takes both ids from the column defaults.
     const inContext = await tenantContext.run({ tenantId: a.tenantId, workspaceId: a.workspaceIds[0] }, () =>
-      prisma.project.create({ data: { name: 'alpha nested in ws0', tasks: { create: [{ title: 'alpha nested in ws0 t0' }] } } }),
+      prisma.project.create({
+        data: { name: 'alpha nested in ws0', tasks: { create: [{ title: 'alpha nested in ws0 t0' }] } },
+      }),
     );
     // Without one, workspaceId in data makes it the unchecked form, which the extension fills.
     const fromData = await tenantContext.run({ tenantId: a.tenantId }, () =>
       prisma.project.create({
-        data: { name: 'alpha nested in ws1', workspaceId: a.workspaceIds[1], tasks: { create: [{ title: 'alpha nested in ws1 t0' }] } },
+        data: {
+          name: 'alpha nested in ws1',
+          workspaceId: a.workspaceIds[1],
+          tasks: { create: [{ title: 'alpha nested in ws1 t0' }] },
+        },
       }),
     );
-    for (const [project, workspaceId] of [[inContext, a.workspaceIds[0]], [fromData, a.workspaceIds[1]]] as const) {
+    for (const [project, workspaceId] of [
+      [inContext, a.workspaceIds[0]],
+      [fromData, a.workspaceIds[1]],
+    ] as const) {
       const rows = [
         ...(await admin.project.findMany({ where: { id: project.id } })),
         ...(await admin.task.findMany({ where: { projectId: project.id } })),
@@ -96,12 +112,18 @@ describe('nested writes', () => {
       // Only the id is B's: Prisma's lookup of (A, B's id) runs under RLS and finds no such row.
       await expect(
         prisma.task.create({
-          data: { title: 'alpha stolen', project: { connect: { tenantId_id: { tenantId: a.tenantId, id: b.projectIds[0]! } } } },
+          data: {
+            title: 'alpha stolen',
+            project: { connect: { tenantId_id: { tenantId: a.tenantId, id: b.projectIds[0]! } } },
+          },
         }),
       ).rejects.toMatchObject({ code: 'P2025' });
       await expect(
         prisma.project.create({
-          data: { name: 'alpha stolen', workspace: { connect: { tenantId_id: { tenantId: a.tenantId, id: b.workspaceIds[0] } } } },
+          data: {
+            name: 'alpha stolen',
+            workspace: { connect: { tenantId_id: { tenantId: a.tenantId, id: b.workspaceIds[0] } } },
+          },
         }),
       ).rejects.toMatchObject({ code: 'P2025' });
       // From the parent's side: pulling B's project into A's workspace.
@@ -114,12 +136,18 @@ describe('nested writes', () => {
       // Naming B's tenant outright is caught before any SQL.
       await expect(
         prisma.task.create({
-          data: { title: 'alpha stolen', project: { connect: { tenantId_id: { tenantId: b.tenantId, id: b.projectIds[0]! } } } },
+          data: {
+            title: 'alpha stolen',
+            project: { connect: { tenantId_id: { tenantId: b.tenantId, id: b.projectIds[0]! } } },
+          },
         }),
       ).rejects.toBeInstanceOf(TenantMismatchError);
       await expect(
         prisma.project.create({
-          data: { name: 'alpha stolen', workspace: { connect: { tenantId_id: { tenantId: b.tenantId, id: b.workspaceIds[0] } } } },
+          data: {
+            name: 'alpha stolen',
+            workspace: { connect: { tenantId_id: { tenantId: b.tenantId, id: b.workspaceIds[0] } } },
+          },
         }),
       ).rejects.toBeInstanceOf(TenantMismatchError);
     });
@@ -148,7 +176,10 @@ describe('nested writes', () => {
     expect(project).toMatchObject({ tenantId: a.tenantId, workspaceId: b.workspaceIds[0] });
     const twins = await admin.workspace.findMany({ where: { id: b.workspaceIds[0] } });
     expect(twins.map((w) => [w.tenantId, w.name]).sort()).toEqual(
-      [[a.tenantId, 'alpha coc workspace'], [b.tenantId, 'bravo ws0']].sort(),
+      [
+        [a.tenantId, 'alpha coc workspace'],
+        [b.tenantId, 'bravo ws0'],
+      ].sort(),
     );
 
     const task = await tenantContext.run({ tenantId: a.tenantId, workspaceId: a.workspaceIds[0] }, () =>
@@ -167,7 +198,10 @@ describe('nested writes', () => {
     expect(task).toMatchObject({ tenantId: a.tenantId, workspaceId: a.workspaceIds[0], projectId: b.projectIds[0] });
     const projects = await admin.project.findMany({ where: { id: b.projectIds[0]! } });
     expect(projects.map((p) => [p.tenantId, p.name]).sort()).toEqual(
-      [[a.tenantId, 'alpha coc task project'], [b.tenantId, 'bravo ws0 p0']].sort(),
+      [
+        [a.tenantId, 'alpha coc task project'],
+        [b.tenantId, 'bravo ws0 p0'],
+      ].sort(),
     );
 
     await tenantContext.run({ tenantId: a.tenantId }, async () => {
@@ -195,18 +229,29 @@ describe('nested writes', () => {
     const target = a.projectIds[1]!;
     const where = { tenantId_id: { tenantId: a.tenantId, id: target } };
     const otherATasks = async () =>
-      JSON.stringify(await admin.task.findMany({ where: { tenantId: a.tenantId, projectId: { not: target } }, orderBy: { id: 'asc' } }));
+      JSON.stringify(
+        await admin.task.findMany({
+          where: { tenantId: a.tenantId, projectId: { not: target } },
+          orderBy: { id: 'asc' },
+        }),
+      );
     const othersBefore = await otherATasks();
 
     await tenantContext.run({ tenantId: a.tenantId }, async () => {
       await prisma.project.update({ where, data: { tasks: { create: [{ title: 'alpha p1 added' }] } } });
       const added = await admin.task.findMany({ where: { title: 'alpha p1 added' } });
-      expect(added.map((t) => [t.tenantId, t.workspaceId, t.projectId])).toEqual([[a.tenantId, a.workspaceIds[0], target]]);
+      expect(added.map((t) => [t.tenantId, t.workspaceId, t.projectId])).toEqual([
+        [a.tenantId, a.workspaceIds[0], target],
+      ]);
 
       // The filter names every task of both tenants; the relation and RLS narrow it to this project's.
       await prisma.project.update({
         where,
-        data: { tasks: { updateMany: { where: { id: { in: [...a.taskIds, ...b.taskIds, added[0]!.id] } }, data: { done: true } } } },
+        data: {
+          tasks: {
+            updateMany: { where: { id: { in: [...a.taskIds, ...b.taskIds, added[0]!.id] } }, data: { done: true } },
+          },
+        },
       });
       const mine = await admin.task.findMany({ where: { projectId: target } });
       expect(mine.map((t) => t.done)).toEqual(mine.map(() => true));
@@ -244,7 +289,9 @@ describe('nested writes', () => {
       });
     });
     expect(await admin.project.count({ where: { tenantId: a.tenantId, workspaceId: a.workspaceIds[1] } })).toBe(0);
-    expect(await admin.project.count({ where: { tenantId: a.tenantId, workspaceId: a.workspaceIds[0] } })).toBeGreaterThan(0);
+    expect(
+      await admin.project.count({ where: { tenantId: a.tenantId, workspaceId: a.workspaceIds[0] } }),
+    ).toBeGreaterThan(0);
     await expectBUntouched('workspace.update nested projects');
   });
 });

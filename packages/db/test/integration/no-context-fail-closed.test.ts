@@ -56,7 +56,9 @@ describe('no tenant context', () => {
 
   it('an ordinary pg query on the tenant pool also runs with the settings cleared', async () => {
     const prisma = db.client();
-    const rows = await prisma.$queryRaw<Array<{ t: string | null }>>`select current_setting('app.tenant_id', true) as t`;
+    const rows = await prisma.$queryRaw<
+      Array<{ t: string | null }>
+    >`select current_setting('app.tenant_id', true) as t`;
     expect(rows[0]!.t ?? '').toBe('');
   });
 });

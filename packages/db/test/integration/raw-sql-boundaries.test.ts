@@ -22,14 +22,26 @@ const inA = <R>(fn: () => Promise<R>) => tenantContext.run({ tenantId: a.tenantI
 describe('raw SQL boundaries', () => {
   it('cannot switch to another role or turn RLS off', async () => {
     const prisma = db.client();
-    await expectPostgresError(inA(() => prisma.$executeRawUnsafe('set role tenantry_admin')), '42501');
-    await expectPostgresError(inA(() => prisma.$executeRawUnsafe('set session authorization tenantry_admin')), '42501');
-    await expectPostgresError(inA(() => prisma.$executeRawUnsafe('alter table projects disable row level security')), '42501');
+    await expectPostgresError(
+      inA(() => prisma.$executeRawUnsafe('set role tenantry_admin')),
+      '42501',
+    );
+    await expectPostgresError(
+      inA(() => prisma.$executeRawUnsafe('set session authorization tenantry_admin')),
+      '42501',
+    );
+    await expectPostgresError(
+      inA(() => prisma.$executeRawUnsafe('alter table projects disable row level security')),
+      '42501',
+    );
   });
 
   it('cannot smuggle a second statement', async () => {
     const prisma = db.client();
-    await expectPostgresError(inA(() => prisma.$executeRawUnsafe("select 1; update projects set name = 'x'")), '42601');
+    await expectPostgresError(
+      inA(() => prisma.$executeRawUnsafe("select 1; update projects set name = 'x'")),
+      '42601',
+    );
   });
 
   it('a set_config in one statement of a transaction is overridden by the next statement', async () => {
@@ -54,7 +66,9 @@ describe('raw SQL boundaries', () => {
          end $$`,
       ),
     );
-    const renamed = await db.admin().project.count({ where: { tenantId: b.tenantId, name: { endsWith: '(renamed from A)' } } });
+    const renamed = await db
+      .admin()
+      .project.count({ where: { tenantId: b.tenantId, name: { endsWith: '(renamed from A)' } } });
     expect(renamed).toBe(b.projectIds.length);
   });
 });

@@ -34,7 +34,9 @@ describe('README examples', () => {
     const counted = await examples.createProjectWithTasks(b.tenantId, b.workspaceIds[1]);
     // The raw count is scoped to the workspace in the context: its 2 seeded tasks and the 2 new ones.
     expect(counted[0]!.n).toBe(b.taskIds.length / 2 + 2);
-    const project = await db.admin().project.findFirstOrThrow({ where: { name: 'Launched' }, include: { tasks: true } });
+    const project = await db
+      .admin()
+      .project.findFirstOrThrow({ where: { name: 'Launched' }, include: { tasks: true } });
     expect(project).toMatchObject({ tenantId: b.tenantId, workspaceId: b.workspaceIds[1] });
     expect(project.tasks.map((t) => [t.tenantId, t.workspaceId, t.done])).toEqual([
       [b.tenantId, b.workspaceIds[1], true],
@@ -57,7 +59,9 @@ describe('README examples', () => {
 
   it('invite then acceptInvitation: the invited user joins with the invitation role, once', async () => {
     const admin = db.admin();
-    const user = await admin.user.create({ data: { email: `invitee-${a.tenantId.slice(0, 8)}@example.test`, name: 'Invitee' } });
+    const user = await admin.user.create({
+      data: { email: `invitee-${a.tenantId.slice(0, 8)}@example.test`, name: 'Invitee' },
+    });
     await examples.invite(a.tenantId, user.email);
     expect(await examples.acceptInvitation(a.tenantId, user.id)).toEqual({ tenantId: a.tenantId, role: 'member' });
     // Used up: a second accept finds no invitation (and is not a duplicate-key error).

@@ -41,7 +41,9 @@ describe('round trips per operation', () => {
     const ctx = { tenantId: a.tenantId, workspaceId: a.workspaceIds[0] };
     const trips = await tenantContext.run(ctx, async () => ({
       findMany: await c.measure(() => c.prisma.project.findMany({ take: 20 })),
-      findUnique: await c.measure(() => c.prisma.project.findUnique({ where: { tenantId_id: { tenantId: a.tenantId, id: a.projectIds[0]! } } })),
+      findUnique: await c.measure(() =>
+        c.prisma.project.findUnique({ where: { tenantId_id: { tenantId: a.tenantId, id: a.projectIds[0]! } } }),
+      ),
       count: await c.measure(() => c.prisma.task.count()),
       create: await c.measure(() => c.prisma.project.create({ data: { name: 'rt' } })),
       updateMany: await c.measure(() => c.prisma.project.updateMany({ where: { name: 'rt' }, data: { name: 'rt2' } })),

@@ -21,7 +21,13 @@ describe('runtime role and table security', () => {
          from pg_roles r where r.rolname = current_user`,
     );
     expect(rows[0]).toEqual({
-      role: 'tenantry_app', rolsuper: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false, owned: 0, owned_schemas: 0,
+      role: 'tenantry_app',
+      rolsuper: false,
+      rolbypassrls: false,
+      rolcreaterole: false,
+      rolcreatedb: false,
+      owned: 0,
+      owned_schemas: 0,
     });
   });
 
@@ -57,15 +63,27 @@ describe('runtime role and table security', () => {
     expect(tables.map((t) => t.table)).toEqual(['invitations', 'memberships', 'projects', 'tasks', 'workspaces']);
     for (const t of tables) {
       expect(t, t.table).toMatchObject({ enabled: true, forced: true, owner: 'tenantry_owner' });
-      const { rows: policies } = await owner.query<{ cmd: string; roles: string[]; qual: string | null; with_check: string | null }>(
+      const { rows: policies } = await owner.query<{
+        cmd: string;
+        roles: string[];
+        qual: string | null;
+        with_check: string | null;
+      }>(
         `select cmd, roles::text[] as roles, qual, with_check from pg_policies where schemaname = 'public' and tablename = $1`,
         [t.table],
       );
-      expect(policies.map((p) => p.cmd).sort(), `${t.table} policies`).toEqual(['DELETE', 'INSERT', 'SELECT', 'UPDATE']);
+      expect(policies.map((p) => p.cmd).sort(), `${t.table} policies`).toEqual([
+        'DELETE',
+        'INSERT',
+        'SELECT',
+        'UPDATE',
+      ]);
       for (const p of policies) {
         expect(p.roles, `${t.table} ${p.cmd}`).toEqual(['tenantry_app']);
         for (const expr of [p.qual, p.with_check].filter((e): e is string => e !== null)) {
-          expect(expr, `${t.table} ${p.cmd}`).toMatch(/tenant_id = \( SELECT \(NULLIF\(current_setting\('app\.tenant_id'::text, true\), ''::text\)\)::uuid AS/);
+          expect(expr, `${t.table} ${p.cmd}`).toMatch(
+            /tenant_id = \( SELECT \(NULLIF\(current_setting\('app\.tenant_id'::text, true\), ''::text\)\)::uuid AS/,
+          );
         }
       }
     }

@@ -48,7 +48,10 @@ async function leaveThenProbe(
       await leave();
       return pid();
     });
-    for (const [who, run] of [['B', inB], ['no context', (fn: () => Promise<unknown>) => fn()]] as const) {
+    for (const [who, run] of [
+      ['B', inB],
+      ['no context', (fn: () => Promise<unknown>) => fn()],
+    ] as const) {
       // The probe's own first statement reports its backend when it can (a failing statement
       // costs the connection on the direct route: pg-pool destroys a client released with an error).
       const ran = await run(async () => (await probe(who)) ?? pid());
@@ -70,13 +73,16 @@ async function failureCode(promise: Promise<unknown>): Promise<string | undefine
 describe('session state left by raw SQL does not reach the next request', () => {
   it('a temp table (report) created by A is gone for B and for no context', async () => {
     await leaveThenProbe(
-      () => prisma.$executeRawUnsafe('create temp table if not exists report as select id, tenant_id, name from projects'),
+      () =>
+        prisma.$executeRawUnsafe('create temp table if not exists report as select id, tenant_id, name from projects'),
       async (who) => {
         const [seen] = await prisma.$queryRawUnsafe<Array<{ pid: number; visible: boolean }>>(
           "select pg_backend_pid() as pid, to_regclass('report') is not null as visible",
         );
         expect(seen!.visible, `${who} sees A's temp table`).toBe(false);
-        expect(await failureCode(prisma.$queryRawUnsafe('select * from report')), `${who} read A's temp table`).toBe('42P01');
+        expect(await failureCode(prisma.$queryRawUnsafe('select * from report')), `${who} read A's temp table`).toBe(
+          '42P01',
+        );
         return seen!.pid;
       },
     );
@@ -99,10 +105,14 @@ describe('session state left by raw SQL does not reach the next request', () => 
       },
     );
     // A write by B through unqualified raw SQL lands in the real table, where the admin sees it.
-    await inA(() => prisma.$executeRawUnsafe('create temp table if not exists projects as select * from public.projects'));
+    await inA(() =>
+      prisma.$executeRawUnsafe('create temp table if not exists projects as select * from public.projects'),
+    );
     const renamed = await inB(() => prisma.$executeRawUnsafe(`update projects set name = name || ' [b-write]'`));
     expect(renamed).toBe(b.projectIds.length);
-    expect(await db.admin().project.count({ where: { tenantId: b.tenantId, name: { endsWith: '[b-write]' } } })).toBe(b.projectIds.length);
+    expect(await db.admin().project.count({ where: { tenantId: b.tenantId, name: { endsWith: '[b-write]' } } })).toBe(
+      b.projectIds.length,
+    );
   });
 
   it('a WITH HOLD cursor over A rows cannot be fetched by B or no context', async () => {
@@ -113,7 +123,9 @@ describe('session state left by raw SQL does not reach the next request', () => 
           'select pg_backend_pid() as pid, (select count(*)::int from pg_cursors where is_holdable) as held',
         );
         expect(seen!.held, `${who} sees a holdable cursor`).toBe(0);
-        expect(await failureCode(prisma.$queryRawUnsafe('fetch all from leak')), `${who} fetched A's cursor`).toBe('34000');
+        expect(await failureCode(prisma.$queryRawUnsafe('fetch all from leak')), `${who} fetched A's cursor`).toBe(
+          '34000',
+        );
         return seen!.pid;
       },
     );
@@ -169,7 +181,12 @@ describe('session state left by raw SQL does not reach the next request', () => 
                     current_setting('lock_timeout') as lock_timeout, current_user::text as "user"`,
           );
           expect(s, `${who} after "${statement}"`).toEqual({
-            search_path: '"$user", public', row_security: 'on', read_only: 'off', statement_timeout: '0', lock_timeout: '0', user: 'tenantry_app',
+            search_path: '"$user", public',
+            row_security: 'on',
+            read_only: 'off',
+            statement_timeout: '0',
+            lock_timeout: '0',
+            user: 'tenantry_app',
           });
           // Unqualified names resolve, writes work, a slow statement is not cut.
           await prisma.$queryRawUnsafe('select pg_sleep(0.08)::text, count(*)::int from projects');
@@ -192,8 +209,11 @@ describe('session state left by raw SQL does not reach the next request', () => 
     for (const statement of sets) {
       const writes: Array<() => Promise<unknown>> = [
         () => prisma.workspace.create({ data: { name: `first write after ${statement} ${Math.random()}` } }),
-        () => prisma.$executeRawUnsafe(`insert into workspaces (id, name) values (gen_random_uuid(), 'raw after ${statement} ' || random())`),
-        () => prisma.$executeRawUnsafe("update projects set name = name where pg_sleep(0.06) is not null"),
+        () =>
+          prisma.$executeRawUnsafe(
+            `insert into workspaces (id, name) values (gen_random_uuid(), 'raw after ${statement} ' || random())`,
+          ),
+        () => prisma.$executeRawUnsafe('update projects set name = name where pg_sleep(0.06) is not null'),
       ];
       for (const write of writes) {
         await inA(() => prisma.$executeRawUnsafe(statement));
@@ -205,7 +225,10 @@ describe('session state left by raw SQL does not reach the next request', () => 
   it('LISTEN and session advisory locks are released before the next request runs', async () => {
     const observer = db.pgPool('superuser', { max: 1 });
     await leaveThenProbe(
-      () => prisma.$queryRawUnsafe('select pg_advisory_lock(4242)::text').then(() => prisma.$executeRawUnsafe('listen tenant_alpha_events')),
+      () =>
+        prisma
+          .$queryRawUnsafe('select pg_advisory_lock(4242)::text')
+          .then(() => prisma.$executeRawUnsafe('listen tenant_alpha_events')),
       async (who) => {
         const [state] = await prisma.$queryRawUnsafe<Array<{ channels: number; locks: number }>>(
           `select (select count(*)::int from pg_listening_channels()) as channels,
@@ -232,7 +255,11 @@ describe('a connection given back inside a transaction is not handed out again',
         pool.query(`select txid_current_if_assigned()::text as xid, current_setting('app.tenant_id') as tenant,
                            (select count(*)::int from projects) as projects`),
       );
-      expect(rows[0], "B's statement ran inside A's open transaction").toEqual({ xid: null, tenant: b.tenantId, projects: b.projectIds.length });
+      expect(rows[0], "B's statement ran inside A's open transaction").toEqual({
+        xid: null,
+        tenant: b.tenantId,
+        projects: b.projectIds.length,
+      });
       // A's row locks went with its session: another connection can lock the same rows at once.
       const admin = db.pgPool('superuser', { max: 1 });
       const c = await admin.connect();
@@ -245,8 +272,10 @@ describe('a connection given back inside a transaction is not handed out again',
       }
       // Through Prisma too: a raw BEGIN leaves nothing open for the next request.
       await inA(() => prisma.$executeRawUnsafe('begin'));
-      const [next] = await inB(() => prisma.$queryRaw<Array<{ xid: string | null; tenant: string }>>`
-        select txid_current_if_assigned()::text as xid, current_setting('app.tenant_id') as tenant`);
+      const [next] = await inB(
+        () => prisma.$queryRaw<Array<{ xid: string | null; tenant: string }>>`
+        select txid_current_if_assigned()::text as xid, current_setting('app.tenant_id') as tenant`,
+      );
       expect(next).toEqual({ xid: null, tenant: b.tenantId });
     } finally {
       await pool.end();

@@ -24,10 +24,18 @@ const SHOW = `select current_setting('statement_timeout') as statement_timeout, 
 
 describe('statement timeouts', () => {
   it('statementTimeoutMillis cuts a slow statement (57014) and leaves fast ones, in and out of a context', async () => {
-    const prisma = db.client({ poolSize: 1, statementTimeoutMillis: 150, lockTimeoutMillis: 100, idleInTransactionTimeoutMillis: 5000 });
+    const prisma = db.client({
+      poolSize: 1,
+      statementTimeoutMillis: 150,
+      lockTimeoutMillis: 100,
+      idleInTransactionTimeoutMillis: 5000,
+    });
     const [seen] = await inA(() => prisma.$queryRawUnsafe<Timeouts[]>(SHOW));
     expect(seen).toEqual({ statement_timeout: '150ms', lock_timeout: '100ms', idle: '5s' });
-    await expectPostgresError(inA(() => prisma.$queryRawUnsafe('select pg_sleep(1)::text')), '57014');
+    await expectPostgresError(
+      inA(() => prisma.$queryRawUnsafe('select pg_sleep(1)::text')),
+      '57014',
+    );
     await expectPostgresError(prisma.$queryRawUnsafe('select pg_sleep(1)::text'), '57014');
     expect(await inA(() => prisma.project.count())).toBe(a.projectIds.length);
     await prisma.$disconnect();
@@ -54,7 +62,10 @@ describe('statement timeouts', () => {
     try {
       await c.query('begin');
       await c.query('lock table projects in access exclusive mode');
-      await expectPostgresError(inA(() => prisma.project.count()), '55P03');
+      await expectPostgresError(
+        inA(() => prisma.project.count()),
+        '55P03',
+      );
     } finally {
       await c.query('rollback');
       c.release();
@@ -77,7 +88,10 @@ describe('statement timeouts', () => {
     try {
       const { rows } = await inA(() => pool.query(SHOW));
       expect(rows[0].statement_timeout).toBe('150ms');
-      await expectPostgresError(inA(() => pool.query('select pg_sleep(1)')), '57014');
+      await expectPostgresError(
+        inA(() => pool.query('select pg_sleep(1)')),
+        '57014',
+      );
     } finally {
       await pool.end();
     }
@@ -87,6 +101,8 @@ describe('statement timeouts', () => {
     for (const bad of [-1, 1.5, Number.NaN, '100' as never, 2 ** 31]) {
       expect(() => new TenantPool({ statementTimeoutMillis: bad })).toThrow(TenantryConfigError);
     }
-    expect(() => new TenantPool({ lockTimeoutMillis: -5 })).toThrow(/lockTimeoutMillis is not a whole number of milliseconds/);
+    expect(() => new TenantPool({ lockTimeoutMillis: -5 })).toThrow(
+      /lockTimeoutMillis is not a whole number of milliseconds/,
+    );
   });
 });

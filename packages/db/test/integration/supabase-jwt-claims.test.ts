@@ -19,8 +19,18 @@ const alice = randomUUID();
 const bob = randomUUID();
 const notes: Record<string, string[]> = { [alice]: [], [bob]: [] };
 
-const claimsOf = (sub: string) => ({ sub, role: 'authenticated', email: `${sub.slice(0, 8)}@example.test`, aud: 'authenticated' });
-const asUser = (sub: string): TenantContext => ({ tenantId: a.tenantId, userId: sub, role: 'authenticated', claims: claimsOf(sub) });
+const claimsOf = (sub: string) => ({
+  sub,
+  role: 'authenticated',
+  email: `${sub.slice(0, 8)}@example.test`,
+  aud: 'authenticated',
+});
+const asUser = (sub: string): TenantContext => ({
+  tenantId: a.tenantId,
+  userId: sub,
+  role: 'authenticated',
+  claims: claimsOf(sub),
+});
 
 beforeAll(async () => {
   db = await useTestDatabase();
@@ -54,7 +64,9 @@ describe('Supabase JWT claims', () => {
     const prisma = db.client();
     const runtime = db.pgPool('tenantry_app', { route: db.route });
     for (const sub of [alice, bob]) {
-      const viaPostgrest = (await asPostgrest<{ id: string }>(runtime, 'authenticated', claimsOf(sub), NOTE_IDS)).map((r) => r.id);
+      const viaPostgrest = (await asPostgrest<{ id: string }>(runtime, 'authenticated', claimsOf(sub), NOTE_IDS)).map(
+        (r) => r.id,
+      );
       const viaTenantry = (
         await tenantContext.run(asUser(sub), () => prisma.$queryRawUnsafe<Array<{ id: string }>>(NOTE_IDS))
       ).map((r) => r.id);
@@ -64,7 +76,11 @@ describe('Supabase JWT claims', () => {
     // anon has a grant but no policy: PostgREST and Tenantry both see nothing.
     const anon = { role: 'anon' };
     expect(await asPostgrest(runtime, 'anon', anon, NOTE_IDS)).toEqual([]);
-    expect(await tenantContext.run({ tenantId: a.tenantId, role: 'anon', claims: anon }, () => prisma.$queryRawUnsafe(NOTE_IDS))).toEqual([]);
+    expect(
+      await tenantContext.run({ tenantId: a.tenantId, role: 'anon', claims: anon }, () =>
+        prisma.$queryRawUnsafe(NOTE_IDS),
+      ),
+    ).toEqual([]);
   });
 
   it('auth.uid(), auth.jwt(), auth.role() and current_user read the context inside the statement', async () => {
@@ -75,7 +91,14 @@ describe('Supabase JWT claims', () => {
                 auth.jwt() ->> 'aud' as aud, current_setting('app.tenant_id') as tenant`,
       ),
     );
-    expect(row).toEqual({ user: 'authenticated', uid: alice, role: 'authenticated', email: claimsOf(alice).email, aud: 'authenticated', tenant: a.tenantId });
+    expect(row).toEqual({
+      user: 'authenticated',
+      uid: alice,
+      role: 'authenticated',
+      email: claimsOf(alice).email,
+      aud: 'authenticated',
+      tenant: a.tenantId,
+    });
   });
 
   it('writes pass WITH CHECK only as the claimed user, in an interactive transaction too', async () => {
@@ -115,24 +138,30 @@ describe('Supabase JWT claims', () => {
         expect(inCtx).toMatchObject({ user: 'authenticated', uid: alice, notes: notes[alice]!.length });
         served.add(inCtx!.pid);
         after.push((await prisma.$queryRawUnsafe<Probe[]>(PROBE))[0]!);
-        after.push((await tenantContext.run({ tenantId: a.tenantId }, () => prisma.$queryRawUnsafe<Probe[]>(PROBE)))[0]!);
+        after.push(
+          (await tenantContext.run({ tenantId: a.tenantId }, () => prisma.$queryRawUnsafe<Probe[]>(PROBE)))[0]!,
+        );
         after.push((await plain.query<Probe>(PROBE)).rows[0]!);
       }
       // tenantry_app inherits authenticated's grant in this test cluster, but with no claims
       // auth.uid() is null and the policy matches nothing.
-      expect(after.filter((p) => p.user !== 'tenantry_app' || p.uid !== null || p.claims !== '' || p.notes !== 0)).toEqual([]);
+      expect(
+        after.filter((p) => p.user !== 'tenantry_app' || p.uid !== null || p.claims !== '' || p.notes !== 0),
+      ).toEqual([]);
       if (db.route === 'pgbouncer-transaction') expect(after.some((p) => served.has(p.pid))).toBe(true);
     } finally {
       await plain.end();
     }
   });
 
-  it('a legacy claim raw SQL left in the session cannot override the context\'s claims', async () => {
+  it("a legacy claim raw SQL left in the session cannot override the context's claims", async () => {
     const prisma = db.client({ poolSize: 1 });
     // Raw SQL is trusted code and can write session-level settings; auth.uid() reads the legacy
     // request.jwt.claim.sub FIRST, so the pool must send it with every Supabase statement.
-    await tenantContext.run(asUser(alice), () =>
-      prisma.$queryRaw`select set_config('request.jwt.claim.sub', ${bob}, false), set_config('request.jwt.claim', ${JSON.stringify(claimsOf(bob))}, false)`,
+    await tenantContext.run(
+      asUser(alice),
+      () =>
+        prisma.$queryRaw`select set_config('request.jwt.claim.sub', ${bob}, false), set_config('request.jwt.claim', ${JSON.stringify(claimsOf(bob))}, false)`,
     );
     const [row] = await tenantContext.run(asUser(alice), () =>
       prisma.$queryRawUnsafe<Array<{ uid: string; sub: string; n: number }>>(
@@ -153,7 +182,9 @@ describe('Supabase JWT claims', () => {
       code = postgresCode(error);
     }
     // authenticated holds no grant on projects here (42501); where it does, no policy applies (no rows).
-    expect(code === '42501' || (rows !== undefined && rows.length === 0), `code ${code}, rows ${rows?.length}`).toBe(true);
+    expect(code === '42501' || (rows !== undefined && rows.length === 0), `code ${code}, rows ${rows?.length}`).toBe(
+      true,
+    );
     const own = await tenantContext.run({ tenantId: a.tenantId }, () => prisma.project.findMany());
     expect(own).toHaveLength(a.projectIds.length);
   });
@@ -169,7 +200,9 @@ describe('Supabase JWT claims', () => {
       url.password = '';
       const pool = new TenantPool({ connectionString: url.toString(), max: 1 });
       try {
-        await expect(tenantContext.run(asUser(alice), () => pool.query('select 1'))).rejects.toMatchObject({ code: '42501' });
+        await expect(tenantContext.run(asUser(alice), () => pool.query('select 1'))).rejects.toMatchObject({
+          code: '42501',
+        });
       } finally {
         await pool.end();
       }

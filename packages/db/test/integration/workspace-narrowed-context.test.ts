@@ -37,7 +37,10 @@ beforeAll(async () => {
 async function siblingRows() {
   return {
     workspace: await admin.workspace.findMany({ where: { tenantId: a.tenantId, id: sibling } }),
-    projects: await admin.project.findMany({ where: { tenantId: a.tenantId, workspaceId: sibling }, orderBy: { id: 'asc' } }),
+    projects: await admin.project.findMany({
+      where: { tenantId: a.tenantId, workspaceId: sibling },
+      orderBy: { id: 'asc' },
+    }),
     tasks: await admin.task.findMany({ where: { tenantId: a.tenantId, workspaceId: sibling }, orderBy: { id: 'asc' } }),
   };
 }
@@ -45,7 +48,8 @@ async function siblingRows() {
 async function sqlstate(promise: Promise<unknown>): Promise<string> {
   return promise.then(
     () => 'ok',
-    (error: unknown) => postgresCode(error) ?? (error as { code?: string }).code ?? `no code: ${(error as Error).message}`,
+    (error: unknown) =>
+      postgresCode(error) ?? (error as { code?: string }).code ?? `no code: ${(error as Error).message}`,
   );
 }
 
@@ -66,11 +70,17 @@ describe('a workspace-narrowed context and the workspaces table', () => {
   it('cannot rename or re-key a sibling workspace', async () => {
     const before = await siblingRows();
     await tenantContext.run(inWs0, async () => {
-      await expect(prisma.workspace.update({ where: key(sibling), data: { name: 'hijacked' } })).rejects.toMatchObject({ code: 'P2025' });
-      expect(await prisma.workspace.updateMany({ where: { id: sibling }, data: { name: 'hijacked' } })).toEqual({ count: 0 });
+      await expect(prisma.workspace.update({ where: key(sibling), data: { name: 'hijacked' } })).rejects.toMatchObject({
+        code: 'P2025',
+      });
+      expect(await prisma.workspace.updateMany({ where: { id: sibling }, data: { name: 'hijacked' } })).toEqual({
+        count: 0,
+      });
       expect(await prisma.$executeRaw`update workspaces set name = 'hijacked' where id = ${sibling}::uuid`).toBe(0);
       // ON UPDATE CASCADE would carry the sibling's projects and tasks along with a new id.
-      expect(await prisma.$executeRaw`update workspaces set id = gen_random_uuid() where id = ${sibling}::uuid`).toBe(0);
+      expect(await prisma.$executeRaw`update workspaces set id = gen_random_uuid() where id = ${sibling}::uuid`).toBe(
+        0,
+      );
     });
     expect(await siblingRows()).toEqual(before);
   });
@@ -78,31 +88,53 @@ describe('a workspace-narrowed context and the workspaces table', () => {
   it('cannot create a workspace, through the client or raw SQL', async () => {
     await tenantContext.run(inWs0, async () => {
       expect(await sqlstate(prisma.workspace.create({ data: { name: 'alpha narrowed create' } }))).toBe('42501');
-      expect(await sqlstate(prisma.workspace.createMany({ data: [{ name: 'alpha narrowed createMany' }] }))).toBe('42501');
-      expect(await sqlstate(prisma.$executeRaw`insert into workspaces (id, name) values (gen_random_uuid(), 'alpha narrowed raw')`)).toBe('42501');
+      expect(await sqlstate(prisma.workspace.createMany({ data: [{ name: 'alpha narrowed createMany' }] }))).toBe(
+        '42501',
+      );
+      expect(
+        await sqlstate(
+          prisma.$executeRaw`insert into workspaces (id, name) values (gen_random_uuid(), 'alpha narrowed raw')`,
+        ),
+      ).toBe('42501');
     });
     expect(await admin.workspace.findMany({ where: { name: { startsWith: 'alpha narrowed' } } })).toEqual([]);
   });
 
   it('may rename its own workspace but not change its id', async () => {
     const own = a.workspaceIds[0];
-    const projectsBefore = await admin.project.findMany({ where: { tenantId: a.tenantId, workspaceId: own }, orderBy: { id: 'asc' } });
+    const projectsBefore = await admin.project.findMany({
+      where: { tenantId: a.tenantId, workspaceId: own },
+      orderBy: { id: 'asc' },
+    });
     await tenantContext.run(inWs0, async () => {
-      expect(await prisma.workspace.update({ where: key(own), data: { name: 'alpha ws0 renamed' } })).toMatchObject({ id: own, name: 'alpha ws0 renamed' });
+      expect(await prisma.workspace.update({ where: key(own), data: { name: 'alpha ws0 renamed' } })).toMatchObject({
+        id: own,
+        name: 'alpha ws0 renamed',
+      });
       expect(await sqlstate(prisma.workspace.update({ where: key(own), data: { id: randomUUID() } }))).toBe('42501');
-      expect(await sqlstate(prisma.$executeRaw`update workspaces set id = ${sibling}::uuid where id = ${own}::uuid`)).toBe('42501');
-      expect(await sqlstate(prisma.$executeRaw`update workspaces set id = gen_random_uuid() where id = ${own}::uuid`)).toBe('42501');
+      expect(
+        await sqlstate(prisma.$executeRaw`update workspaces set id = ${sibling}::uuid where id = ${own}::uuid`),
+      ).toBe('42501');
+      expect(
+        await sqlstate(prisma.$executeRaw`update workspaces set id = gen_random_uuid() where id = ${own}::uuid`),
+      ).toBe('42501');
       await prisma.workspace.update({ where: key(own), data: { name: 'alpha ws0' } });
     });
-    expect(await admin.project.findMany({ where: { tenantId: a.tenantId, workspaceId: own }, orderBy: { id: 'asc' } })).toEqual(projectsBefore);
+    expect(
+      await admin.project.findMany({ where: { tenantId: a.tenantId, workspaceId: own }, orderBy: { id: 'asc' } }),
+    ).toEqual(projectsBefore);
   });
 
   it('may delete its own workspace, and the cascade takes only that workspace rows', async () => {
     const doomed = randomUUID();
     const project = randomUUID();
     await admin.workspace.create({ data: { tenantId: a.tenantId, id: doomed, name: 'alpha doomed' } });
-    await admin.project.create({ data: { tenantId: a.tenantId, workspaceId: doomed, id: project, name: 'alpha doomed p' } });
-    await admin.task.create({ data: { tenantId: a.tenantId, workspaceId: doomed, projectId: project, title: 'alpha doomed t' } });
+    await admin.project.create({
+      data: { tenantId: a.tenantId, workspaceId: doomed, id: project, name: 'alpha doomed p' },
+    });
+    await admin.task.create({
+      data: { tenantId: a.tenantId, workspaceId: doomed, projectId: project, title: 'alpha doomed t' },
+    });
     const before = await siblingRows();
     const others = await admin.project.count({ where: { tenantId: a.tenantId, workspaceId: { not: doomed } } });
     await tenantContext.run({ tenantId: a.tenantId, workspaceId: doomed }, async () => {
@@ -117,7 +149,9 @@ describe('a workspace-narrowed context and the workspaces table', () => {
 
   it('still reads every workspace of its tenant, to list and switch', async () => {
     await tenantContext.run(inWs0, async () => {
-      expect((await prisma.workspace.findMany({ orderBy: { id: 'asc' } })).map((w) => w.id)).toEqual([...a.workspaceIds].sort());
+      expect((await prisma.workspace.findMany({ orderBy: { id: 'asc' } })).map((w) => w.id)).toEqual(
+        [...a.workspaceIds].sort(),
+      );
     });
   });
 
@@ -127,7 +161,11 @@ describe('a workspace-narrowed context and the workspaces table', () => {
       expect(await prisma.membership.findMany()).toHaveLength(memberships.length);
       expect(await prisma.membership.updateMany({ data: { role: 'member' } })).toEqual({ count: 0 });
       expect(await prisma.membership.deleteMany()).toEqual({ count: 0 });
-      expect(await sqlstate(prisma.invitation.create({ data: { email: `narrowed-${randomUUID().slice(0, 8)}@example.test` } }))).toBe('42501');
+      expect(
+        await sqlstate(
+          prisma.invitation.create({ data: { email: `narrowed-${randomUUID().slice(0, 8)}@example.test` } }),
+        ),
+      ).toBe('42501');
     });
     expect(await admin.membership.findMany({ where: { tenantId: a.tenantId } })).toEqual(memberships);
     expect(await admin.invitation.count({ where: { tenantId: a.tenantId } })).toBe(0);
@@ -136,7 +174,9 @@ describe('a workspace-narrowed context and the workspaces table', () => {
   it('a tenant-wide context still creates, renames and deletes any workspace of its tenant', async () => {
     await tenantContext.run({ tenantId: a.tenantId }, async () => {
       const created = await prisma.workspace.create({ data: { name: 'alpha tenant-wide' } });
-      expect(await prisma.workspace.update({ where: key(created.id), data: { name: 'alpha tenant-wide renamed' } })).toMatchObject({ name: 'alpha tenant-wide renamed' });
+      expect(
+        await prisma.workspace.update({ where: key(created.id), data: { name: 'alpha tenant-wide renamed' } }),
+      ).toMatchObject({ name: 'alpha tenant-wide renamed' });
       await prisma.project.create({ data: { workspaceId: created.id, name: 'alpha tenant-wide p' } });
       await prisma.workspace.delete({ where: key(created.id) });
     });

@@ -31,7 +31,11 @@ beforeAll(async () => {
 });
 
 /** Rows outside `workspaceId`, described for an assertion message. */
-function otherWorkspaceRows(rows: Array<{ workspaceId: string; id: string }>, workspaceId: string, operation: string): string[] {
+function otherWorkspaceRows(
+  rows: Array<{ workspaceId: string; id: string }>,
+  workspaceId: string,
+  operation: string,
+): string[] {
   return rows
     .filter((r) => r.workspaceId !== workspaceId)
     .map((r) => `workspace ${workspaceId} ${operation} returned row ${r.id} of workspace ${r.workspaceId}`);
@@ -71,7 +75,13 @@ describe('workspace scoping', () => {
       expect(workspaces.map((w) => w.id).sort()).toEqual([...a.workspaceIds].sort());
       const nested = workspaces.flatMap((w) => w.projects);
       expect(otherWorkspaceRows(nested, a.workspaceIds[0], 'workspace.findMany include projects')).toEqual([]);
-      expect(otherWorkspaceRows(nested.flatMap((p) => p.tasks), a.workspaceIds[0], 'include tasks')).toEqual([]);
+      expect(
+        otherWorkspaceRows(
+          nested.flatMap((p) => p.tasks),
+          a.workspaceIds[0],
+          'include tasks',
+        ),
+      ).toEqual([]);
     });
   });
 
@@ -110,9 +120,9 @@ describe('workspace scoping', () => {
     const prisma = db.client();
     await tenantContext.run({ tenantId: a.tenantId }, async () => {
       await expect(prisma.project.create({ data: { name: 'orphan' } })).rejects.toBeInstanceOf(MissingWorkspaceError);
-      await expect(prisma.task.create({ data: { title: 'orphan', projectId: a.projectIds[0]! } })).rejects.toBeInstanceOf(
-        MissingWorkspaceError,
-      );
+      await expect(
+        prisma.task.create({ data: { title: 'orphan', projectId: a.projectIds[0]! } }),
+      ).rejects.toBeInstanceOf(MissingWorkspaceError);
       await expect(
         prisma.project.createMany({ data: [{ name: 'orphan', workspaceId: a.workspaceIds[0] }, { name: 'orphan' }] }),
       ).rejects.toBeInstanceOf(MissingWorkspaceError);
@@ -139,14 +149,18 @@ describe('workspace scoping', () => {
     const before = await ws1Rows();
     const other = a.workspaceIds[1];
     await tenantContext.run(inWs0, async () => {
-      await expect(prisma.project.findMany({ where: { workspaceId: other } })).rejects.toBeInstanceOf(TenantMismatchError);
+      await expect(prisma.project.findMany({ where: { workspaceId: other } })).rejects.toBeInstanceOf(
+        TenantMismatchError,
+      );
       await expect(prisma.task.count({ where: { workspaceId: { in: [...a.workspaceIds] } } })).rejects.toBeInstanceOf(
         TenantMismatchError,
       );
       await expect(
         prisma.project.updateMany({ where: { workspaceId: other }, data: { name: 'hijacked' } }),
       ).rejects.toBeInstanceOf(TenantMismatchError);
-      await expect(prisma.task.deleteMany({ where: { workspaceId: other } })).rejects.toBeInstanceOf(TenantMismatchError);
+      await expect(prisma.task.deleteMany({ where: { workspaceId: other } })).rejects.toBeInstanceOf(
+        TenantMismatchError,
+      );
       await expect(prisma.project.create({ data: { name: 'misplaced', workspaceId: other } })).rejects.toBeInstanceOf(
         TenantMismatchError,
       );
@@ -178,9 +192,13 @@ describe('workspace scoping', () => {
     const before = await ws1Rows();
     await tenantContext.run(inWs0, async () => {
       const project = { tenantId_id: { tenantId: a.tenantId, id: ws1.projectIds[0]! } };
-      await expect(prisma.project.update({ where: project, data: { name: 'hijacked' } })).rejects.toMatchObject({ code: 'P2025' });
+      await expect(prisma.project.update({ where: project, data: { name: 'hijacked' } })).rejects.toMatchObject({
+        code: 'P2025',
+      });
       await expect(prisma.project.delete({ where: project })).rejects.toMatchObject({ code: 'P2025' });
-      expect(await prisma.task.updateMany({ where: { id: { in: ws1.taskIds } }, data: { done: true } })).toEqual({ count: 0 });
+      expect(await prisma.task.updateMany({ where: { id: { in: ws1.taskIds } }, data: { done: true } })).toEqual({
+        count: 0,
+      });
       expect(await prisma.task.deleteMany({ where: { id: { in: ws1.taskIds } } })).toEqual({ count: 0 });
     });
     expect(await ws1Rows()).toEqual(before);
@@ -202,7 +220,9 @@ describe('workspace scoping', () => {
         select workspace_id::text as "workspaceId", id::text from tasks`;
       expect(otherWorkspaceRows(all, a.workspaceIds[0], '$queryRaw of all tasks')).toEqual([]);
       expect(all.map((t) => t.id).sort()).toEqual(ws0Tasks.map((t) => t.id).sort());
-      expect(await prisma.$executeRaw`update projects set name = 'hijacked' where workspace_id = ${other}::uuid`).toBe(0);
+      expect(await prisma.$executeRaw`update projects set name = 'hijacked' where workspace_id = ${other}::uuid`).toBe(
+        0,
+      );
       expect(await prisma.$executeRaw`delete from tasks where workspace_id = ${other}::uuid`).toBe(0);
     });
     expect(await ws1Rows()).toEqual(before);
@@ -238,7 +258,9 @@ describe('workspace scoping', () => {
       expect(await prisma.project.findMany()).toEqual([]);
       expect(await prisma.task.findMany()).toEqual([]);
       // (A, B's workspace id) is no workspace at all: the composite foreign key (I6) refuses it.
-      await expect(prisma.project.create({ data: { name: 'alpha in bravo ws' } })).rejects.toMatchObject({ code: 'P2003' });
+      await expect(prisma.project.create({ data: { name: 'alpha in bravo ws' } })).rejects.toMatchObject({
+        code: 'P2003',
+      });
     });
     expect(await admin.project.findMany({ where: { name: 'alpha in bravo ws' } })).toEqual([]);
     expect(await admin.project.count({ where: { tenantId: b.tenantId } })).toBe(before);

@@ -68,7 +68,10 @@ const failures = (findings: Finding[]) => findings.filter((f) => !f.ok).map((f) 
 
 async function runCli(database: string, runtimeRole?: string) {
   const args = ['-s', 'db:check', '--url', url(database), ...(runtimeRole ? ['--runtime-role', runtimeRole] : [])];
-  return promisify(execFile)('pnpm', args, { cwd: packageRoot, env: { ...process.env, DIRECT_URL: '', DATABASE_URL: '' } }).then(
+  return promisify(execFile)('pnpm', args, {
+    cwd: packageRoot,
+    env: { ...process.env, DIRECT_URL: '', DATABASE_URL: '' },
+  }).then(
     ({ stdout }) => ({ code: 0, stdout }),
     (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
   );
@@ -131,11 +134,18 @@ describe('db:check', () => {
       alter table tasks add constraint tasks_project_id_fkey foreign key (project_id) references projects (id);`);
     const findings = await audit(db);
     // tasks_project_id_fkey omits workspace_id too, which ws-keys reports on its own.
-    expect(failures(findings).sort()).toEqual(['public.projects keys', 'public.tasks keys', 'public.tasks ws-keys', 'public.workspaces keys']);
+    expect(failures(findings).sort()).toEqual([
+      'public.projects keys',
+      'public.tasks keys',
+      'public.tasks ws-keys',
+      'public.workspaces keys',
+    ]);
     const detail = (s: string) => findings.find((f) => f.subject === s && !f.ok)!.detail;
     expect(detail('public.workspaces')).toContain('unique key workspaces_name_key does not include tenant_id');
     expect(detail('public.projects')).toContain('unique key projects_id_key does not include tenant_id');
-    expect(detail('public.tasks')).toContain('foreign key tasks_project_id_fkey to public.projects does not pair tenant_id with tenant_id');
+    expect(detail('public.tasks')).toContain(
+      'foreign key tasks_project_id_fkey to public.projects does not pair tenant_id with tenant_id',
+    );
   });
 
   it('fails ws-keys, exiting 1, on a workspace-scoped child whose foreign key to a workspace-scoped parent omits workspace_id', async () => {
@@ -149,19 +159,40 @@ describe('db:check', () => {
     const findings = await audit(db);
     expect(failures(findings)).toEqual(['public.comments ws-keys']);
     const detail = findings.find((f) => !f.ok)!.detail!;
-    expect(detail).toContain('Foreign key comments_tenant_id_task_id_fkey (tenant_id, task_id) → public.tasks (tenant_id, id) does not pair workspace_id with workspace_id');
-    expect(detail).toContain('Fix: FOREIGN KEY (tenant_id, workspace_id, task_id) REFERENCES public.tasks (tenant_id, workspace_id, id)');
+    expect(detail).toContain(
+      'Foreign key comments_tenant_id_task_id_fkey (tenant_id, task_id) → public.tasks (tenant_id, id) does not pair workspace_id with workspace_id',
+    );
+    expect(detail).toContain(
+      'Fix: FOREIGN KEY (tenant_id, workspace_id, task_id) REFERENCES public.tasks (tenant_id, workspace_id, id)',
+    );
     // tasks has no unique key (tenant_id, workspace_id, id) yet, so the fix names it.
-    expect(detail).toContain('@relation(fields: [tenantId, workspaceId, taskId], references: [tenantId, workspaceId, id]), which needs @@unique([tenantId, workspaceId, id]) on the parent model.');
+    expect(detail).toContain(
+      '@relation(fields: [tenantId, workspaceId, taskId], references: [tenantId, workspaceId, id]), which needs @@unique([tenantId, workspaceId, id]) on the parent model.',
+    );
 
     // Why it matters: Postgres accepts a comment in workspace A2 on a task of workspace A1.
     await superuser(db, async (c) => {
       const [t, w1, w2, p, task] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
       await c.query(`insert into tenants (id, name, slug) values ($1, 'T', $2)`, [t, t]);
-      await c.query(`insert into workspaces (tenant_id, id, name) values ($1, $2, 'one'), ($1, $3, 'two')`, [t, w1, w2]);
-      await c.query(`insert into projects (tenant_id, workspace_id, id, name, updated_at) values ($1, $2, $3, 'P', now())`, [t, w1, p]);
-      await c.query(`insert into tasks (tenant_id, workspace_id, id, project_id, title, updated_at) values ($1, $2, $3, $4, 'T', now())`, [t, w1, task, p]);
-      await expect(c.query(`insert into comments (tenant_id, workspace_id, id, task_id, body) values ($1, $2, gen_random_uuid(), $3, 'x')`, [t, w2, task])).resolves.toBeDefined();
+      await c.query(`insert into workspaces (tenant_id, id, name) values ($1, $2, 'one'), ($1, $3, 'two')`, [
+        t,
+        w1,
+        w2,
+      ]);
+      await c.query(
+        `insert into projects (tenant_id, workspace_id, id, name, updated_at) values ($1, $2, $3, 'P', now())`,
+        [t, w1, p],
+      );
+      await c.query(
+        `insert into tasks (tenant_id, workspace_id, id, project_id, title, updated_at) values ($1, $2, $3, $4, 'T', now())`,
+        [t, w1, task, p],
+      );
+      await expect(
+        c.query(
+          `insert into comments (tenant_id, workspace_id, id, task_id, body) values ($1, $2, gen_random_uuid(), $3, 'x')`,
+          [t, w2, task],
+        ),
+      ).resolves.toBeDefined();
     });
 
     const { code, stdout } = await runCli(db);
@@ -186,8 +217,12 @@ describe('db:check', () => {
     expect(detail('public.tasks')).toContain(
       'Fix: FOREIGN KEY (tenant_id, workspace_id, project_id) REFERENCES public.projects (tenant_id, workspace_id, id); in schema.prisma @relation(fields: [tenantId, workspaceId, projectId], references: [tenantId, workspaceId, id]).',
     );
-    expect(detail('public.notes')).toContain('Foreign key notes_project_fkey (tenant_id, project_id, workspace_id) → public.projects (tenant_id, workspace_id, id) does not pair workspace_id with workspace_id');
-    expect(detail('public.notes')).toContain('Fix: FOREIGN KEY (tenant_id, workspace_id, project_id) REFERENCES public.projects (tenant_id, workspace_id, id)');
+    expect(detail('public.notes')).toContain(
+      'Foreign key notes_project_fkey (tenant_id, project_id, workspace_id) → public.projects (tenant_id, workspace_id, id) does not pair workspace_id with workspace_id',
+    );
+    expect(detail('public.notes')).toContain(
+      'Fix: FOREIGN KEY (tenant_id, workspace_id, project_id) REFERENCES public.projects (tenant_id, workspace_id, id)',
+    );
   });
 
   it('fails ws-keys on a tenant-wide table referencing a workspace-scoped one; a workspace-scoped table referencing a tenant-wide one passes', async () => {
@@ -206,7 +241,9 @@ describe('db:check', () => {
     const findings = await audit(db);
     expect(failures(findings)).toEqual(['public.task_links ws-keys']);
     const detail = findings.find((f) => !f.ok)!.detail!;
-    expect(detail).toContain('Tenant-wide public.task_links (no workspace_id) references workspace-scoped public.tasks by foreign key task_links_task_fkey (tenant_id, task_id)');
+    expect(detail).toContain(
+      'Tenant-wide public.task_links (no workspace_id) references workspace-scoped public.tasks by foreign key task_links_task_fkey (tenant_id, task_id)',
+    );
     expect(detail).toContain('Fix: add workspace_id to public.task_links and to the foreign key');
   });
 
@@ -234,7 +271,9 @@ describe('db:check', () => {
   });
 
   it('fails when the runtime role owns a table', async () => {
-    const db = await brokenCopy('create table app_owned (id int primary key); alter table app_owned owner to tenantry_app;');
+    const db = await brokenCopy(
+      'create table app_owned (id int primary key); alter table app_owned owner to tenantry_app;',
+    );
     const findings = await audit(db);
     expect(failures(findings)).toEqual(['role tenantry_app owns nothing']);
     expect(findings.find((f) => !f.ok)!.detail).toContain('public.app_owned');
@@ -242,7 +281,11 @@ describe('db:check', () => {
 
   it('fails on a BYPASSRLS runtime role, and on one that can become a BYPASSRLS role (exit 1)', async () => {
     const id = randomUUID().slice(0, 8);
-    const [bypassing, member, serviceRole] = [`tenantry_check_bypass_${id}`, `tenantry_check_member_${id}`, `tenantry_check_service_${id}`];
+    const [bypassing, member, serviceRole] = [
+      `tenantry_check_bypass_${id}`,
+      `tenantry_check_member_${id}`,
+      `tenantry_check_service_${id}`,
+    ];
     scratchRoles.push(member, bypassing, serviceRole);
     await superuser(undefined, (c) =>
       c.query(`create role ${bypassing} nologin bypassrls; create role ${serviceRole} nologin bypassrls;
@@ -262,17 +305,23 @@ describe('db:check', () => {
     const db = await brokenCopy((name) => `grant temporary on database "${name}" to public`);
     const findings = await audit(db);
     expect(failures(findings)).toEqual(['role tenantry_app no temporary']);
-    expect(findings.find((f) => !f.ok)!.detail).toContain(`REVOKE TEMPORARY ON DATABASE ${db} FROM PUBLIC, tenantry_app;`);
+    expect(findings.find((f) => !f.ok)!.detail).toContain(
+      `REVOKE TEMPORARY ON DATABASE ${db} FROM PUBLIC, tenantry_app;`,
+    );
     const { code, stdout } = await runCli(db);
     expect(code).toBe(1);
     expect(stdout).toMatch(/tenantry_app\s+(ok\s+){5}FAIL\s+ok\s+ok\s+ok\n/);
-    expect(stdout).toContain('✗ role tenantry_app · no temporary: tenantry_app can create temporary tables in database');
+    expect(stdout).toContain(
+      '✗ role tenantry_app · no temporary: tenantry_app can create temporary tables in database',
+    );
     expect(stdout).toContain('(TEMPORARY through PUBLIC)');
 
     // A raw TEMPLATE copy, without restrictDatabasePrivileges, is such a database.
     const raw = `${rig.prefix}_check_${randomUUID().slice(0, 8)}`;
     scratchDatabases.push(raw);
-    await superuser(undefined, (c) => c.query(`create database "${raw}" template "${rig.template}" owner tenantry_owner`));
+    await superuser(undefined, (c) =>
+      c.query(`create database "${raw}" template "${rig.template}" owner tenantry_owner`),
+    );
     expect(failures(await audit(raw))).toEqual(['role tenantry_app no temporary']);
   });
 
@@ -285,18 +334,24 @@ describe('db:check', () => {
   });
 
   it('fails when the runtime role can create objects in a schema, naming the schemas', async () => {
-    const db = await brokenCopy('create schema scratch; grant usage, create on schema scratch to public; grant create on schema public to tenantry_app;');
+    const db = await brokenCopy(
+      'create schema scratch; grant usage, create on schema scratch to public; grant create on schema public to tenantry_app;',
+    );
     const findings = await audit(db);
     expect(failures(findings)).toEqual(['role tenantry_app no create on schemas']);
     expect(findings.find((f) => !f.ok)!.detail).toContain('in schema public, scratch');
-    expect(findings.find((f) => !f.ok)!.detail).toContain('REVOKE CREATE ON SCHEMA public, scratch FROM PUBLIC, tenantry_app;');
+    expect(findings.find((f) => !f.ok)!.detail).toContain(
+      'REVOKE CREATE ON SCHEMA public, scratch FROM PUBLIC, tenantry_app;',
+    );
   });
 
   it('fails when the runtime role has session defaults of its own, which raw SQL can set (ALTER ROLE current_user SET)', async () => {
     const db = await brokenCopy('');
     // As the runtime role itself: Postgres lets any role set its own defaults. IN DATABASE keeps it
     // to this scratch database (roles are cluster-wide and other test files share them).
-    const app = new pg.Client({ connectionString: url(db).replace(/\/\/[^@]*@/, `//tenantry_app:${encodeURIComponent(devPassword())}@`) });
+    const app = new pg.Client({
+      connectionString: url(db).replace(/\/\/[^@]*@/, `//tenantry_app:${encodeURIComponent(devPassword())}@`),
+    });
     await app.connect();
     try {
       await app.query(`alter role current_user in database "${db}" set default_transaction_read_only = on`);
@@ -324,7 +379,10 @@ describe('db:check', () => {
 
 describe('isInitPlanForm', () => {
   it.each([
-    ["(tenant_id = ( SELECT (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid AS \"nullif\"))", true],
+    [
+      "(tenant_id = ( SELECT (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid AS \"nullif\"))",
+      true,
+    ],
     ["(tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)", false],
     ['(( SELECT auth.uid() AS uid) = owner_id)', true],
     ['(auth.uid() = owner_id)', false],

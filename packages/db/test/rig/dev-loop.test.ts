@@ -39,9 +39,14 @@ let db: DevDatabase | undefined;
 /** `pnpm -s <args>` from the repository root, as a user types it; never rejects. */
 function pnpm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('pnpm', ['-s', ...args], { cwd: repoRoot, env, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      'pnpm',
+      ['-s', ...args],
+      { cwd: repoRoot, env, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -59,7 +64,15 @@ beforeAll(async () => {
   await cp(path.join(packageRoot, 'prisma'), path.join(scratch, 'prisma'), { recursive: true });
   await symlink(path.join(packageRoot, 'node_modules'), path.join(scratch, 'node_modules'), 'dir');
   env = { ...process.env };
-  for (const name of ['DATABASE_URL', 'DIRECT_URL', 'DATABASE_ADMIN_URL', 'SHADOW_DATABASE_URL', 'EMBEDDED_PG_PORT', 'CI']) delete env[name];
+  for (const name of [
+    'DATABASE_URL',
+    'DIRECT_URL',
+    'DATABASE_ADMIN_URL',
+    'SHADOW_DATABASE_URL',
+    'EMBEDDED_PG_PORT',
+    'CI',
+  ])
+    delete env[name];
   Object.assign(env, {
     TENANTRY_DEV_DIR: devDir,
     TENANTRY_SCHEMA_PATH: path.join(scratch, 'prisma', 'schema.prisma'),
@@ -86,12 +99,17 @@ async function superuserQuery<T extends pg.QueryResultRow>(sql: string, params: 
 
 /** The tenant client built on the client generated into the scratch package. */
 async function scratchTenantClient(databaseUrl: string) {
-  const generated = (await import(pathToFileURL(path.join(scratch, 'src', 'generated', 'prisma', 'client.ts')).href)) as {
+  const generated = (await import(
+    pathToFileURL(path.join(scratch, 'src', 'generated', 'prisma', 'client.ts')).href
+  )) as {
     PrismaClient: new (options: object) => object;
   };
   const pool = new TenantPool({ connectionString: databaseUrl, max: 2, pooler: 'session' });
   pool.on('error', () => {});
-  const base = new generated.PrismaClient({ adapter: new PrismaPg(pool) }) as { $extends(e: unknown): unknown; $disconnect(): Promise<void> };
+  const base = new generated.PrismaClient({ adapter: new PrismaPg(pool) }) as {
+    $extends(e: unknown): unknown;
+    $disconnect(): Promise<void>;
+  };
   bindRequestsToCallerContext(base);
   type CommentDelegate = {
     create(args: object): Promise<{ id: string; tenantId: string; workspaceId: string }>;
@@ -102,7 +120,9 @@ async function scratchTenantClient(databaseUrl: string) {
 }
 
 describe('the developer loop, end to end (embedded dev database, no URL in the environment)', () => {
-  it('dev database → add a model → db:migrate → tenant client → db:check → restart → db:reset', { timeout: 240_000 }, async () => {
+  it('dev database → add a model → db:migrate → tenant client → db:check → restart → db:reset', {
+    timeout: 240_000,
+  }, async () => {
     const acme = DEMO.tenants[0].id;
     const globex = DEMO.tenants[1].id;
 
@@ -110,7 +130,12 @@ describe('the developer loop, end to end (embedded dev database, no URL in the e
     db = await provisionDevDatabase({ env });
     expect(db.source).toBe('embedded');
     const devEnv = readDevEnvFile(path.join(devDir, 'dev.env'));
-    expect(Object.keys(devEnv).sort()).toEqual(['DATABASE_ADMIN_URL', 'DATABASE_URL', 'DIRECT_URL', 'SHADOW_DATABASE_URL']);
+    expect(Object.keys(devEnv).sort()).toEqual([
+      'DATABASE_ADMIN_URL',
+      'DATABASE_URL',
+      'DIRECT_URL',
+      'SHADOW_DATABASE_URL',
+    ]);
     expect(devEnv.DIRECT_URL).toBe(db.directUrl);
     expect(devEnv.DATABASE_URL).toBe(db.databaseUrl);
     const port = new URL(db.directUrl!).port;
@@ -120,9 +145,15 @@ describe('the developer loop, end to end (embedded dev database, no URL in the e
     let schema = await readFile(schemaFile, 'utf8');
     const start = schema.indexOf('model Task {');
     const end = schema.indexOf('\n}', start) + 2;
-    let taskModel = schema.slice(start, end).replace('\n  @@id([tenantId, id])', '  comments    Comment[]\n\n  @@id([tenantId, id])');
+    let taskModel = schema
+      .slice(start, end)
+      .replace('\n  @@id([tenantId, id])', '  comments    Comment[]\n\n  @@id([tenantId, id])');
     // The composite FK needs Task's (tenant_id, workspace_id, id) key; add it unless the schema has it.
-    if (!taskModel.includes('@@unique([tenantId, workspaceId, id])')) taskModel = taskModel.replace('@@id([tenantId, id])', '@@id([tenantId, id])\n  @@unique([tenantId, workspaceId, id])');
+    if (!taskModel.includes('@@unique([tenantId, workspaceId, id])'))
+      taskModel = taskModel.replace(
+        '@@id([tenantId, id])',
+        '@@id([tenantId, id])\n  @@unique([tenantId, workspaceId, id])',
+      );
     schema = schema.slice(0, start) + taskModel + schema.slice(end);
     schema += `
 model Comment {
@@ -145,26 +176,39 @@ model Comment {
     // 3. The real command. --force accepts Prisma's warning about Task's new unique key (no terminal here).
     const migrate = await pnpm(['db:migrate', '--name', 'add_comment', '--force']);
     expect(migrate.code, migrate.stdout + migrate.stderr).toBe(0);
-    expect(firstLine(migrate.stdout)).toBe(`[db] using the dev database (embedded, ${path.join(devDir, 'dev-db')}, port ${port}, already running) — set DIRECT_URL to use another`);
-    expect(migrate.stdout).toMatch(/Added Row-Level Security \(grants, ENABLE\/FORCE, 4 policies\) for comments to \d+_add_comment\/migration\.sql/);
+    expect(firstLine(migrate.stdout)).toBe(
+      `[db] using the dev database (embedded, ${path.join(devDir, 'dev-db')}, port ${port}, already running) — set DIRECT_URL to use another`,
+    );
+    expect(migrate.stdout).toMatch(
+      /Added Row-Level Security \(grants, ENABLE\/FORCE, 4 policies\) for comments to \d+_add_comment\/migration\.sql/,
+    );
     expect(migrate.stdout).toMatch(/Generated Prisma Client/);
     const created = (await readdir(env.TENANTRY_MIGRATIONS_DIR!)).filter((n) => n.endsWith('_add_comment'));
     expect(created).toHaveLength(1);
     expect(await readdir(repoMigrations)).toEqual(repoMigrationsBefore);
     const sql = await readFile(path.join(env.TENANTRY_MIGRATIONS_DIR!, created[0]!, 'migration.sql'), 'utf8');
-    expect(sql).toMatch(/FOREIGN KEY \("tenant_id", "workspace_id", "task_id"\) REFERENCES "tasks"\("tenant_id", "workspace_id", "id"\)/);
+    expect(sql).toMatch(
+      /FOREIGN KEY \("tenant_id", "workspace_id", "task_id"\) REFERENCES "tasks"\("tenant_id", "workspace_id", "id"\)/,
+    );
     expect(sql).toContain('ALTER TABLE "comments" FORCE ROW LEVEL SECURITY;');
 
     // Applied as the owner: the table belongs to tenantry_owner, never to the superuser.
-    const [owner] = await superuserQuery<{ tableowner: string }>(`select tableowner from pg_tables where schemaname = 'public' and tablename = 'comments'`);
+    const [owner] = await superuserQuery<{ tableowner: string }>(
+      `select tableowner from pg_tables where schemaname = 'public' and tablename = 'comments'`,
+    );
     expect(owner?.tableowner).toBe('tenantry_owner');
 
     // 4. The new model through the tenant client, at once.
-    const [task] = await superuserQuery<{ id: string; workspace_id: string }>('select id, workspace_id from tasks where tenant_id = $1 order by id limit 1', [acme]);
+    const [task] = await superuserQuery<{ id: string; workspace_id: string }>(
+      'select id, workspace_id from tasks where tenant_id = $1 order by id limit 1',
+      [acme],
+    );
     const tenant = await scratchTenantClient(db.databaseUrl);
     try {
       const acmeCtx = { tenantId: acme, workspaceId: task!.workspace_id };
-      const comment = await tenantContext.run(acmeCtx, () => tenant.client.comment.create({ data: { taskId: task!.id, body: 'first!' } }));
+      const comment = await tenantContext.run(acmeCtx, () =>
+        tenant.client.comment.create({ data: { taskId: task!.id, body: 'first!' } }),
+      );
       expect(comment.tenantId).toBe(acme);
       const mine = await tenantContext.run(acmeCtx, () => tenant.client.comment.findMany({ include: { task: true } }));
       expect(mine.map((c) => c.body)).toEqual(['first!']);
@@ -178,14 +222,18 @@ model Comment {
     // 5. db:check audits the new table too.
     const check = await pnpm(['db:check']);
     expect(check.code, check.stdout + check.stderr).toBe(0);
-    expect(firstLine(check.stdout)).toMatch(/^\[db\] using the dev database \(embedded, .*, already running\) — set DIRECT_URL to use another$/);
+    expect(firstLine(check.stdout)).toMatch(
+      /^\[db\] using the dev database \(embedded, .*, already running\) — set DIRECT_URL to use another$/,
+    );
     expect(check.stdout).toMatch(/public\.comments\s+ok/);
 
     // 6. An opaque engine error, translated: the owner cannot create a shadow database itself.
     const drift = await pnpm(['db:drift', '--url', db.directUrl!]);
     expect(drift.code).toBe(1);
     expect(firstLine(drift.stdout)).toMatch(/^\[db\] using --url \(tenantry_owner@127\.0\.0\.1:\d+\/tenantry\)$/);
-    expect(drift.stderr).toMatch(/^Cannot check for drift because Prisma Migrate had no shadow database: cannot create Prisma Migrate's shadow database because tenantry_owner may not create databases .*Set SHADOW_DATABASE_URL/m);
+    expect(drift.stderr).toMatch(
+      /^Cannot check for drift because Prisma Migrate had no shadow database: cannot create Prisma Migrate's shadow database because tenantry_owner may not create databases .*Set SHADOW_DATABASE_URL/m,
+    );
 
     // 7. Restart (what Ctrl-C and `pnpm dev` again do): same port, same data.
     await db.stop();
@@ -200,7 +248,9 @@ model Comment {
     // 8. db:reset --force with the server stopped: it starts it, rebuilds, seeds, stops it again.
     const reset = await pnpm(['db:reset', '--force']);
     expect(reset.code, reset.stdout + reset.stderr).toBe(0);
-    expect(firstLine(reset.stdout)).toBe(`[db] using the dev database (embedded, ${path.join(devDir, 'dev-db')}, port ${port}, started for this command) — set DIRECT_URL to use another`);
+    expect(firstLine(reset.stdout)).toBe(
+      `[db] using the dev database (embedded, ${path.join(devDir, 'dev-db')}, port ${port}, started for this command) — set DIRECT_URL to use another`,
+    );
     // Every committed migration plus the one this test created.
     const committed = (await readdir(repoMigrations, { withFileTypes: true })).filter((e) => e.isDirectory()).length;
     expect(reset.stdout).toMatch(new RegExp(`Applied ${committed + 1} migrations: .*${created[0]}`));

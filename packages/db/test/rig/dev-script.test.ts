@@ -36,12 +36,31 @@ const tempDirs: string[] = [];
 function startDev(env: Record<string, string>, options: { viaPnpm?: boolean; args?: string[] } = {}): DevRun {
   const cleanEnv: NodeJS.ProcessEnv = { ...process.env };
   // Set to '' rather than deleted: dotenv then leaves them alone, so a developer's .env cannot change the test.
-  for (const name of ['DATABASE_URL', 'DIRECT_URL', 'DATABASE_ADMIN_URL', 'EMBEDDED_PG_PORT', 'API_HOST', 'NODE_ENV', 'TENANTRY_ROUTE']) cleanEnv[name] = '';
+  for (const name of [
+    'DATABASE_URL',
+    'DIRECT_URL',
+    'DATABASE_ADMIN_URL',
+    'EMBEDDED_PG_PORT',
+    'API_HOST',
+    'NODE_ENV',
+    'TENANTRY_ROUTE',
+  ])
+    cleanEnv[name] = '';
   Object.assign(cleanEnv, { NO_COLOR: '1', FORCE_COLOR: '0', ...env });
   const args = ['--app', '@tenantry/api', ...(options.args ?? [])];
   const child = options.viaPnpm
-    ? spawn('pnpm', ['--silent', 'dev', ...args], { cwd: repoRoot, env: cleanEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
-    : spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts', ...args], { cwd: repoRoot, env: cleanEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    ? spawn('pnpm', ['--silent', 'dev', ...args], {
+        cwd: repoRoot,
+        env: cleanEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      })
+    : spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts', ...args], {
+        cwd: repoRoot,
+        env: cleanEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
   let text = '';
   const waiters = new Set<() => void>();
   const onData = (chunk: Buffer) => {
@@ -60,7 +79,10 @@ function startDev(env: Record<string, string>, options: { viaPnpm?: boolean; arg
     exited,
     waitFor(pattern, timeoutMs) {
       return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => done(new Error(`pnpm dev did not print ${pattern} within ${timeoutMs / 1000} s. Output:\n${text}`)), timeoutMs);
+        const timer = setTimeout(
+          () => done(new Error(`pnpm dev did not print ${pattern} within ${timeoutMs / 1000} s. Output:\n${text}`)),
+          timeoutMs,
+        );
         const check = () => pattern.test(text) && done();
         const done = (error?: Error) => {
           clearTimeout(timer);
@@ -69,7 +91,13 @@ function startDev(env: Record<string, string>, options: { viaPnpm?: boolean; arg
           else resolve();
         };
         waiters.add(check);
-        void exited.then(({ code }) => done(pattern.test(text) ? undefined : new Error(`pnpm dev exited (${code}) before printing ${pattern}. Output:\n${text}`)));
+        void exited.then(({ code }) =>
+          done(
+            pattern.test(text)
+              ? undefined
+              : new Error(`pnpm dev exited (${code}) before printing ${pattern}. Output:\n${text}`),
+          ),
+        );
         check();
       });
     },
@@ -86,7 +114,10 @@ async function stopRun(run: DevRun): Promise<void> {
   } catch {
     return;
   }
-  const stopped = await Promise.race([run.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 25_000))]);
+  const stopped = await Promise.race([
+    run.exited.then(() => true),
+    new Promise<boolean>((r) => setTimeout(() => r(false), 25_000)),
+  ]);
   if (!stopped) {
     try {
       process.kill(-run.child.pid!, 'SIGKILL');
@@ -146,29 +177,45 @@ describe('pnpm dev fails fast and names the variable', () => {
     ports = { api: await freeLocalPort(), web: await freeLocalPort() };
   });
 
-  it.each(['API_PORT', 'WEB_PORT', 'EMBEDDED_PG_PORT'])('%s in use: exit 1 within seconds, naming the port and the variable', async (variable) => {
-    const held = await occupiedPort();
-    try {
-      const env = { TENANTRY_DEV_DIR: tempDevDir(), API_PORT: String(ports.api), WEB_PORT: String(ports.web), [variable]: String(held.port) };
-      // WEB_PORT is checked only for the apps that start: start both for that case.
-      const run = startDev(env, variable === 'WEB_PORT' ? { args: ['--app', '@tenantry/web'] } : {});
-      const { code, seconds } = await run.exited;
-      expect(code).toBe(1);
-      expect(seconds).toBeLessThan(30);
-      expect(run.output()).toContain(`Cannot start pnpm dev because port ${held.port} (${variable} from the environment`);
-      expect(run.output()).toContain(`set ${variable} to a free port`);
-      expect(run.output()).not.toMatch(/Tenantry is running|postgres: embedded/);
-    } finally {
-      await held.close();
-    }
-  });
+  it.each(['API_PORT', 'WEB_PORT', 'EMBEDDED_PG_PORT'])(
+    '%s in use: exit 1 within seconds, naming the port and the variable',
+    async (variable) => {
+      const held = await occupiedPort();
+      try {
+        const env = {
+          TENANTRY_DEV_DIR: tempDevDir(),
+          API_PORT: String(ports.api),
+          WEB_PORT: String(ports.web),
+          [variable]: String(held.port),
+        };
+        // WEB_PORT is checked only for the apps that start: start both for that case.
+        const run = startDev(env, variable === 'WEB_PORT' ? { args: ['--app', '@tenantry/web'] } : {});
+        const { code, seconds } = await run.exited;
+        expect(code).toBe(1);
+        expect(seconds).toBeLessThan(30);
+        expect(run.output()).toContain(
+          `Cannot start pnpm dev because port ${held.port} (${variable} from the environment`,
+        );
+        expect(run.output()).toContain(`set ${variable} to a free port`);
+        expect(run.output()).not.toMatch(/Tenantry is running|postgres: embedded/);
+      } finally {
+        await held.close();
+      }
+    },
+  );
 
   it('a malformed DATABASE_URL: exit 1, names the variable, never prints its value', async () => {
-    const run = startDev({ TENANTRY_DEV_DIR: tempDevDir(), API_PORT: String(ports.api), DATABASE_URL: 'postgres//tenantry_app:s3cret-value@db.example:6432/tenantry' });
+    const run = startDev({
+      TENANTRY_DEV_DIR: tempDevDir(),
+      API_PORT: String(ports.api),
+      DATABASE_URL: 'postgres//tenantry_app:s3cret-value@db.example:6432/tenantry',
+    });
     const { code, seconds } = await run.exited;
     expect(code).toBe(1);
     expect(seconds).toBeLessThan(30);
-    expect(run.output()).toMatch(/Cannot start pnpm dev because DATABASE_URL from the environment is not a postgres:\/\/ URL .*remove DATABASE_URL to use the embedded dev database\./);
+    expect(run.output()).toMatch(
+      /Cannot start pnpm dev because DATABASE_URL from the environment is not a postgres:\/\/ URL .*remove DATABASE_URL to use the embedded dev database\./,
+    );
     expect(run.output()).not.toContain('s3cret-value');
   });
 
@@ -176,20 +223,32 @@ describe('pnpm dev fails fast and names the variable', () => {
     const run = startDev({ TENANTRY_DEV_DIR: tempDevDir(), API_PORT: 'http://localhost:3001' });
     const { code } = await run.exited;
     expect(code).toBe(1);
-    expect(run.output()).toContain('Cannot start pnpm dev because API_PORT from the environment is "http://localhost:3001", not a port number (1-65535).');
+    expect(run.output()).toContain(
+      'Cannot start pnpm dev because API_PORT from the environment is "http://localhost:3001", not a port number (1-65535).',
+    );
   });
 
-  it('an unreachable DATABASE_URL: prints the API\'s health message once, no banner, exit 1', async () => {
+  it("an unreachable DATABASE_URL: prints the API's health message once, no banner, exit 1", async () => {
     const nowhere = await freeLocalPort();
-    const run = startDev({ TENANTRY_DEV_DIR: tempDevDir(), API_PORT: String(ports.api), DATABASE_URL: `postgres://tenantry_app@127.0.0.1:${nowhere}/tenantry` });
+    const run = startDev({
+      TENANTRY_DEV_DIR: tempDevDir(),
+      API_PORT: String(ports.api),
+      DATABASE_URL: `postgres://tenantry_app@127.0.0.1:${nowhere}/tenantry`,
+    });
     const { code, seconds } = await run.exited;
     const output = run.output();
     expect(code, output).toBe(1);
     expect(seconds).toBeLessThan(60);
-    const failures = output.split('\n').filter((line) => line.startsWith('[dev] Cannot start pnpm dev because @tenantry/api answered GET /health with 503'));
+    const failures = output
+      .split('\n')
+      .filter((line) =>
+        line.startsWith('[dev] Cannot start pnpm dev because @tenantry/api answered GET /health with 503'),
+      );
     expect(failures, output).toHaveLength(1);
     expect(failures[0]).toContain('Cannot reach the database through DATABASE_URL');
-    expect(failures[0]).toContain('remove DATABASE_URL, DIRECT_URL and DATABASE_ADMIN_URL to use the embedded dev database');
+    expect(failures[0]).toContain(
+      'remove DATABASE_URL, DIRECT_URL and DATABASE_ADMIN_URL to use the embedded dev database',
+    );
     expect(output).not.toContain('Tenantry is running');
     // One health request, not one per poll.
     expect(output.match(/"route":"\/health"/g) ?? []).toHaveLength(1);
@@ -209,7 +268,10 @@ describe('pnpm dev on the embedded database, restarted', () => {
   async function api(method: string, route: string, token?: string, body?: unknown) {
     const response = await fetch(`http://127.0.0.1:${apiPort}${route}`, {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
     return { status: response.status, body: (await response.json().catch(() => undefined)) as any };
@@ -258,20 +320,28 @@ describe('pnpm dev on the embedded database, restarted', () => {
     expect(await portIsFree(apiPort), 'the API still listens after pnpm dev exited').toBe(true);
   }, 150_000);
 
-  it('restart after that crash keeps the user\'s data; a dead PgBouncer is restarted on the same port, until it dies too often', async () => {
+  it("restart after that crash keeps the user's data; a dead PgBouncer is restarted on the same port, until it dies too often", async () => {
     const run = startDev({ TENANTRY_DEV_DIR: devDir, API_PORT: String(apiPort) });
     await run.waitFor(/Tenantry is running/, 100_000);
     expect(run.output()).toContain('demo data: the demo tenants exist, left as they are');
     const { token } = (await api('POST', '/dev/token', undefined, { email: 'alice@acme.test' })).body;
-    const names = ((await api('GET', '/workspaces', token)).body.items as Array<{ id: string; name: string }>).map((w) => [w.name, w.id === userMarketingId]);
-    expect(names.sort()).toEqual([['Engineering', false], ['Marketing', true]]);
+    const names = ((await api('GET', '/workspaces', token)).body.items as Array<{ id: string; name: string }>).map(
+      (w) => [w.name, w.id === userMarketingId],
+    );
+    expect(names.sort()).toEqual([
+      ['Engineering', false],
+      ['Marketing', true],
+    ]);
 
     const databaseUrl = /DATABASE_URL=(\S+)/.exec(run.output())![1]!;
     const bouncerPort = Number(new URL(databaseUrl).port);
     expect(run.output()).toContain(`pgbouncer session mode on 127.0.0.1:${bouncerPort}`);
     const pidFile = path.join(devDir, 'pgbouncer', 'pgbouncer.pid');
     const bouncerPid = () => Number(readFileSync(pidFile, 'utf8').trim());
-    const restartLine = (n: number) => new RegExp(`\\[dev\\] PgBouncer on 127\\.0\\.0\\.1:${bouncerPort} \\(pid \\d+\\) exited \\([^)]+\\); restarted it on the same port in [\\d.]+ s \\(pid \\d+; restart ${n} of at most 3 within 60 s\\)`);
+    const restartLine = (n: number) =>
+      new RegExp(
+        `\\[dev\\] PgBouncer on 127\\.0\\.0\\.1:${bouncerPort} \\(pid \\d+\\) exited \\([^)]+\\); restarted it on the same port in [\\d.]+ s \\(pid \\d+; restart ${n} of at most 3 within 60 s\\)`,
+      );
 
     // 1. SIGKILL: restarted within a second or two, and DATABASE_URL (unchanged) works again.
     const first = bouncerPid();
@@ -307,10 +377,15 @@ describe('pnpm dev on the embedded database, restarted', () => {
         `Its log is ${path.join(devDir, 'pgbouncer', 'pgbouncer.log')}:`,
     );
     expect(output).toContain('[dev] stopped');
-    expect(output.match(/\[dev\] pgbouncer: session mode/g), 'the restarts print their own line, not the start line again').toHaveLength(1);
+    expect(
+      output.match(/\[dev\] pgbouncer: session mode/g),
+      'the restarts print their own line, not the start line again',
+    ).toHaveLength(1);
     expect(await portIsFree(apiPort), 'the API still listens after pnpm dev exited').toBe(true);
     expect(await portIsFree(bouncerPort), 'PgBouncer still listens after pnpm dev exited').toBe(true);
-    expect(existsSync(path.join(devDir, 'dev-db', 'postmaster.pid')), 'Postgres still runs after pnpm dev exited').toBe(false);
+    expect(existsSync(path.join(devDir, 'dev-db', 'postmaster.pid')), 'Postgres still runs after pnpm dev exited').toBe(
+      false,
+    );
     // The log outlives the run: that is what the message points at.
     expect(readFileSync(path.join(devDir, 'pgbouncer', 'pgbouncer.log'), 'utf8')).toContain('stale pidfile');
   }, 150_000);
@@ -321,22 +396,41 @@ describe('pnpm dev on a database from DATABASE_URL that stops answering', () => 
     const rig = inject('rig');
     // The "user's database": a PgBouncer in front of the shared test server, which this test can
     // kill and start again on the same port. Two server connections at most: the server is shared.
-    const bouncer = (await startPgBouncer({ upstreamHost: rig.host, upstreamPort: rig.port, mode: 'session', poolSize: 2, maxServerConnections: 2, passwords: { [ROLES.app]: devPassword() } }))!;
+    const bouncer = (await startPgBouncer({
+      upstreamHost: rig.host,
+      upstreamPort: rig.port,
+      mode: 'session',
+      poolSize: 2,
+      maxServerConnections: 2,
+      passwords: { [ROLES.app]: devPassword() },
+    }))!;
     expect(bouncer, 'pgbouncer is not installed').toBeDefined();
     try {
       const apiPort = await freeLocalPort();
       const api = (route: string) => fetch(`http://127.0.0.1:${apiPort}${route}`).then((r) => ({ status: r.status }));
-      const run = startDev({ TENANTRY_DEV_DIR: tempDevDir(), API_PORT: String(apiPort), DATABASE_URL: bouncer.url(ROLES.app, 'postgres', devPassword()) });
+      const run = startDev({
+        TENANTRY_DEV_DIR: tempDevDir(),
+        API_PORT: String(apiPort),
+        DATABASE_URL: bouncer.url(ROLES.app, 'postgres', devPassword()),
+      });
       await run.waitFor(/Tenantry is running/, 100_000);
 
       process.kill(bouncer.pid!, 'SIGKILL');
-      await run.waitFor(/\[dev\] Warning: the database at DATABASE_URL \(127\.0\.0\.1:\d+\/postgres\) stopped answering/, 15_000);
-      expect(run.output()).toContain('pnpm dev did not start it, so it keeps the apps running: they answer 503 until it is back');
+      await run.waitFor(
+        /\[dev\] Warning: the database at DATABASE_URL \(127\.0\.0\.1:\d+\/postgres\) stopped answering/,
+        15_000,
+      );
+      expect(run.output()).toContain(
+        'pnpm dev did not start it, so it keeps the apps running: they answer 503 until it is back',
+      );
       expect((await api('/health')).status).toBe(503);
       expect(run.child.exitCode).toBeNull();
 
       await bouncer.restart(); // same port
-      await run.waitFor(/\[dev\] The database at DATABASE_URL \(127\.0\.0\.1:\d+\/postgres\) answers again, after about \d+ s/, 15_000);
+      await run.waitFor(
+        /\[dev\] The database at DATABASE_URL \(127\.0\.0\.1:\d+\/postgres\) answers again, after about \d+ s/,
+        15_000,
+      );
       expect(await statusWithin(() => api('/health'), 200, 5_000)).toBe(200);
       expect(run.output().match(/\[dev\] Warning:/g), 'one warning per outage').toHaveLength(1);
       expect(run.output()).not.toContain('Cannot keep serving');
@@ -368,7 +462,11 @@ async function selectOneWithin(url: string, withinMs: number): Promise<number> {
 }
 
 /** Calls `request` until it answers `status` or `withinMs` passes; the last status. */
-async function statusWithin(request: () => Promise<{ status: number }>, status: number, withinMs: number): Promise<number> {
+async function statusWithin(
+  request: () => Promise<{ status: number }>,
+  status: number,
+  withinMs: number,
+): Promise<number> {
   const deadline = Date.now() + withinMs;
   for (;;) {
     const { status: got } = await request().catch(() => ({ status: 0 }));

@@ -30,11 +30,16 @@ afterAll(async () => {
 });
 
 async function committedMigrations(): Promise<Array<{ name: string; checksum: string }>> {
-  const entries = (await readdir(migrationsDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const entries = (await readdir(migrationsDir, { withFileTypes: true }))
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return Promise.all(
     entries.map(async (name) => ({
       name,
-      checksum: createHash('sha256').update(await readFile(path.join(migrationsDir, name, 'migration.sql'))).digest('hex'),
+      checksum: createHash('sha256')
+        .update(await readFile(path.join(migrationsDir, name, 'migration.sql')))
+        .digest('hex'),
     })),
   );
 }
@@ -51,7 +56,14 @@ describe('migrations', () => {
       const expected = await committedMigrations();
       expect(expected.length).toBeGreaterThanOrEqual(2);
       expect(rows).toEqual(
-        expected.map((m) => ({ name: m.name, checksum: m.checksum, finished: true, rolled_back_at: null, applied_steps_count: 1, logs: null })),
+        expected.map((m) => ({
+          name: m.name,
+          checksum: m.checksum,
+          finished: true,
+          rolled_back_at: null,
+          applied_steps_count: 1,
+          logs: null,
+        })),
       );
     } finally {
       await client.end();
@@ -85,11 +97,25 @@ describe('migrations', () => {
     scratch.push(database);
     try {
       await cp(migrationsDir, path.join(dir, 'migrations'), { recursive: true });
-      const schema = (await readFile(schemaPath, 'utf8')).replace(/model Tenant \{\n/, 'model Tenant {\n  plan        String?\n');
+      const schema = (await readFile(schemaPath, 'utf8')).replace(
+        /model Tenant \{\n/,
+        'model Tenant {\n  plan        String?\n',
+      );
       await writeFile(path.join(dir, 'schema.prisma'), schema);
       const { stdout } = await promisify(execFile)(
         'pnpm',
-        ['-s', 'db:migrate', '--name', 'add_plan', '--url', url(database), '--schema', path.join(dir, 'schema.prisma'), '--migrations', path.join(dir, 'migrations')],
+        [
+          '-s',
+          'db:migrate',
+          '--name',
+          'add_plan',
+          '--url',
+          url(database),
+          '--schema',
+          path.join(dir, 'schema.prisma'),
+          '--migrations',
+          path.join(dir, 'migrations'),
+        ],
         { cwd: packageRoot, env: { ...process.env, DIRECT_URL: '' } },
       );
       const created = (await readdir(path.join(dir, 'migrations'))).filter((n) => n.endsWith('_add_plan'));
@@ -100,7 +126,10 @@ describe('migrations', () => {
       await client.connect();
       try {
         const { rows } = await client.query('select migration_name, checksum from _prisma_migrations order by 1');
-        expect(rows.map((r) => r.migration_name)).toEqual([...(await committedMigrations()).map((m) => m.name), created[0]]);
+        expect(rows.map((r) => r.migration_name)).toEqual([
+          ...(await committedMigrations()).map((m) => m.name),
+          created[0],
+        ]);
         expect(rows.at(-1).checksum).toBe(createHash('sha256').update(sql).digest('hex'));
       } finally {
         await client.end();

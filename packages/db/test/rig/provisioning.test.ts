@@ -82,7 +82,10 @@ describe.each<PoolMode>(['session', 'transaction'])('startPgBouncer in %s mode',
     const [row] = await query<{ port: number }>(bouncer.url(user, database), 'select inet_server_port() as port');
     expect(row?.port).toBe(server.port);
 
-    const pools = await query<{ database: string; user: string; pool_mode: string }>(bouncer.url('postgres', 'pgbouncer'), 'SHOW POOLS');
+    const pools = await query<{ database: string; user: string; pool_mode: string }>(
+      bouncer.url('postgres', 'pgbouncer'),
+      'SHOW POOLS',
+    );
     expect(pools).toContainEqual(expect.objectContaining({ database, user, pool_mode: mode }));
   });
 
@@ -94,7 +97,9 @@ describe.each<PoolMode>(['session', 'transaction'])('startPgBouncer in %s mode',
     try {
       // A session-level SET outside a transaction: exactly what docs/DESIGN.md forbids in the runtime path.
       await a.query("set app.rig_probe = 'left by client a'");
-      const [seenByB] = (await b.query("select current_setting('app.rig_probe', true) as value, pg_backend_pid() as pid")).rows;
+      const [seenByB] = (
+        await b.query("select current_setting('app.rig_probe', true) as value, pg_backend_pid() as pid")
+      ).rows;
       const [seenByA] = (await a.query('select pg_backend_pid() as pid')).rows;
       if (mode === 'session') {
         // Each client owns a backend for its whole session: b cannot see a's setting.

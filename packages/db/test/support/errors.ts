@@ -20,5 +20,6 @@ export async function expectPostgresError(promise: Promise<unknown>, code: strin
   }
   if (error === undefined) throw new Error(`expected Postgres error ${code}, but the operation succeeded`);
   const got = postgresCode(error);
-  if (got !== code) throw new Error(`expected Postgres error ${code}, got ${got ?? 'none'}: ${(error as Error).message}`);
+  if (got !== code)
+    throw new Error(`expected Postgres error ${code}, got ${got ?? 'none'}: ${(error as Error).message}`);
 }

@@ -6,7 +6,11 @@
 export { seedTenant, seedTenants, type SeededTenant } from '../../src/testing/tenants.js';
 
 /** Rows (with a tenantId) that do not belong to `tenantId`, described for an assertion message. */
-export function foreignRows(rows: Array<{ tenantId?: string; id?: string }>, tenantId: string, operation: string): string[] {
+export function foreignRows(
+  rows: Array<{ tenantId?: string; id?: string }>,
+  tenantId: string,
+  operation: string,
+): string[] {
   return rows
     .filter((r) => r.tenantId !== tenantId)
     .map((r) => `tenant ${tenantId} ${operation} returned row ${r.id ?? '?'} of tenant ${r.tenantId}`);

@@ -44,7 +44,9 @@ function rig(): AttachedTestRig {
 export function currentRoute(): Route {
   const route = process.env.TENANTRY_ROUTE ?? 'direct';
   if (route !== 'direct' && route !== 'pgbouncer-session' && route !== 'pgbouncer-transaction') {
-    throw new Error(`Cannot pick a route because TENANTRY_ROUTE=${route} is not direct, pgbouncer-session or pgbouncer-transaction.`);
+    throw new Error(
+      `Cannot pick a route because TENANTRY_ROUTE=${route} is not direct, pgbouncer-session or pgbouncer-transaction.`,
+    );
   }
   return route;
 }

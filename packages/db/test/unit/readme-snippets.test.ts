@@ -13,7 +13,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../../..');
 const readme = [
   readFileSync(path.join(root, 'README.md'), 'utf8'),
-  ...readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => readFileSync(path.join(root, 'docs', f), 'utf8')),
+  ...readdirSync(path.join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => readFileSync(path.join(root, 'docs', f), 'utf8')),
 ].join('\n');
 const examples = ['readme-snippets.ts', 'isolation-kit.ts']
   .map((file) => readFileSync(path.resolve(here, '../../examples', file), 'utf8'))
@@ -27,7 +29,8 @@ function readmeSnippets(): Map<string, string> {
 
 function exampleSnippets(): Map<string, string> {
   const out = new Map<string, string>();
-  for (const m of examples.matchAll(/\/\/ snippet: ([\w-]+)\n([\s\S]*?)\/\/ end-snippet/g)) out.set(m[1]!, m[2]!.trim());
+  for (const m of examples.matchAll(/\/\/ snippet: ([\w-]+)\n([\s\S]*?)\/\/ end-snippet/g))
+    out.set(m[1]!, m[2]!.trim());
   return out;
 }
 

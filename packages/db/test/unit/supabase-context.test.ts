@@ -53,21 +53,41 @@ describe('Supabase fields of a tenant context', () => {
 describe('RLS settings with Supabase fields', () => {
   it('are unchanged without a context or without Supabase fields', () => {
     expect(rlsSettingsFor(undefined)).toEqual(['app.tenant_id', '', 'app.workspace_id', '', 'app.user_id', '']);
-    expect(rlsSettingsFor(validateTenantContext({ tenantId: T }))).toEqual(['app.tenant_id', T, 'app.workspace_id', '', 'app.user_id', '']);
+    expect(rlsSettingsFor(validateTenantContext({ tenantId: T }))).toEqual([
+      'app.tenant_id',
+      T,
+      'app.workspace_id',
+      '',
+      'app.user_id',
+      '',
+    ]);
   });
 
   it('add the claims, neutralise the legacy claim settings and switch role last', () => {
     const settings = rlsSettingsFor(validateTenantContext({ tenantId: T, userId: U, role: 'authenticated', claims }));
     expect(settings).toEqual([
-      'app.tenant_id', T, 'app.workspace_id', '', 'app.user_id', U,
-      'request.jwt.claims', JSON.stringify(claims),
-      'request.jwt.claim.sub', U,
-      'request.jwt.claim.role', 'authenticated',
-      'request.jwt.claim.email', 'a@example.test',
-      'request.jwt.claim', '',
-      'role', 'authenticated',
+      'app.tenant_id',
+      T,
+      'app.workspace_id',
+      '',
+      'app.user_id',
+      U,
+      'request.jwt.claims',
+      JSON.stringify(claims),
+      'request.jwt.claim.sub',
+      U,
+      'request.jwt.claim.role',
+      'authenticated',
+      'request.jwt.claim.email',
+      'a@example.test',
+      'request.jwt.claim',
+      '',
+      'role',
+      'authenticated',
     ]);
-    expect(setConfigSql(settings.length / 2)).toMatch(/^select set_config\(\$1, \$2, true\)(, set_config\(\$\d+, \$\d+, true\)){8}$/);
+    expect(setConfigSql(settings.length / 2)).toMatch(
+      /^select set_config\(\$1, \$2, true\)(, set_config\(\$\d+, \$\d+, true\)){8}$/,
+    );
   });
 
   it('send claims without switching role when only claims are given', () => {
@@ -82,8 +102,16 @@ describe('README "Deploying on Supabase" example', () => {
     const { readFileSync } = await import('node:fs');
     const { fileURLToPath } = await import('node:url');
     const read = (relative: string) => readFileSync(fileURLToPath(new URL(relative, import.meta.url)), 'utf8');
-    const readme = [...(read('../../../../README.md') + read('../../../../docs/supabase.md')).matchAll(/<!-- supabase-snippet: ([\w-]+) -->\s*```ts\n([\s\S]*?)```/g)];
-    const example = [...read('../../examples/supabase.ts').matchAll(/\/\/ supabase-snippet: ([\w-]+)\n([\s\S]*?)\/\/ end-supabase-snippet/g)];
+    const readme = [
+      ...(read('../../../../README.md') + read('../../../../docs/supabase.md')).matchAll(
+        /<!-- supabase-snippet: ([\w-]+) -->\s*```ts\n([\s\S]*?)```/g,
+      ),
+    ];
+    const example = [
+      ...read('../../examples/supabase.ts').matchAll(
+        /\/\/ supabase-snippet: ([\w-]+)\n([\s\S]*?)\/\/ end-supabase-snippet/g,
+      ),
+    ];
     expect(readme.map((m) => m[1])).toEqual(['supabase-context']);
     expect(readme.map((m) => [m[1], m[2]!.trim()])).toEqual(example.map((m) => [m[1], m[2]!.trim()]));
   });

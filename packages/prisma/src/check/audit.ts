@@ -9,10 +9,28 @@
 import type pg from 'pg';
 import { DEFAULT_TENANT_COLUMNS, type TenantColumns } from '../migrate/columns.js';
 
-export const TABLE_CHECKS = ['enabled', 'forced', 'select', 'insert', 'update', 'delete', 'initplan', 'keys', 'ws-keys', 'index'] as const;
+export const TABLE_CHECKS = [
+  'enabled',
+  'forced',
+  'select',
+  'insert',
+  'update',
+  'delete',
+  'initplan',
+  'keys',
+  'ws-keys',
+  'index',
+] as const;
 export type TableCheck = (typeof TABLE_CHECKS)[number];
 export const ROLE_CHECKS = [
-  'exists', 'nosuperuser', 'nobypassrls', 'owns nothing', 'no bypass membership', 'no temporary', 'no create on database', 'no create on schemas',
+  'exists',
+  'nosuperuser',
+  'nobypassrls',
+  'owns nothing',
+  'no bypass membership',
+  'no temporary',
+  'no create on database',
+  'no create on schemas',
   'no role defaults',
 ] as const;
 
@@ -23,8 +41,14 @@ export const ROLE_CHECKS = [
  * sent with every statement anyway; flagged because nothing legitimate puts them there.
  */
 const DANGEROUS_ROLE_DEFAULTS = [
-  'default_transaction_read_only', 'search_path', 'row_security', 'role', 'session_authorization',
-  'default_transaction_isolation', 'default_transaction_deferrable', 'temp_tablespaces',
+  'default_transaction_read_only',
+  'search_path',
+  'row_security',
+  'role',
+  'session_authorization',
+  'default_transaction_isolation',
+  'default_transaction_deferrable',
+  'temp_tablespaces',
 ];
 export type RoleCheck = (typeof ROLE_CHECKS)[number];
 
@@ -61,8 +85,16 @@ async function auditRuntimeRole(client: pg.ClientBase, role: string): Promise<Fi
              from aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
             where a.privilege_type = '${privilege}' and (a.grantee = 0 or pg_has_role(r.oid, a.grantee, 'USAGE')) order by 1)`;
   const { rows } = await client.query<{
-    rolsuper: boolean; rolbypassrls: boolean; owned: string[]; bypass_roles: string[]; database: string;
-    temporary: boolean; temporary_from: string[]; create_db: boolean; create_db_from: string[]; create_schemas: string[];
+    rolsuper: boolean;
+    rolbypassrls: boolean;
+    owned: string[];
+    bypass_roles: string[];
+    database: string;
+    temporary: boolean;
+    temporary_from: string[];
+    create_db: boolean;
+    create_db_from: string[];
+    create_schemas: string[];
     role_defaults: string[];
   }>(
     `select r.rolsuper, r.rolbypassrls,
@@ -84,39 +116,72 @@ async function auditRuntimeRole(client: pg.ClientBase, role: string): Promise<Fi
   );
   const r = rows[0];
   if (!r) {
-    return [{ subject, check: 'exists', ok: false, detail: `Role ${role} does not exist. Create it (see the RLS migration) or pass --runtime-role / TENANTRY_RUNTIME_ROLE.` }];
+    return [
+      {
+        subject,
+        check: 'exists',
+        ok: false,
+        detail: `Role ${role} does not exist. Create it (see the RLS migration) or pass --runtime-role / TENANTRY_RUNTIME_ROLE.`,
+      },
+    ];
   }
   const q = quoteIdent(role);
   return [
     { subject, check: 'exists', ok: true },
-    { subject, check: 'nosuperuser', ok: !r.rolsuper, detail: `${role} is SUPERUSER, which ignores RLS. Fix: ALTER ROLE ${q} NOSUPERUSER;` },
-    { subject, check: 'nobypassrls', ok: !r.rolbypassrls, detail: `${role} has BYPASSRLS. Fix: ALTER ROLE ${q} NOBYPASSRLS;` },
     {
-      subject, check: 'owns nothing', ok: r.owned.length === 0,
+      subject,
+      check: 'nosuperuser',
+      ok: !r.rolsuper,
+      detail: `${role} is SUPERUSER, which ignores RLS. Fix: ALTER ROLE ${q} NOSUPERUSER;`,
+    },
+    {
+      subject,
+      check: 'nobypassrls',
+      ok: !r.rolbypassrls,
+      detail: `${role} has BYPASSRLS. Fix: ALTER ROLE ${q} NOBYPASSRLS;`,
+    },
+    {
+      subject,
+      check: 'owns nothing',
+      ok: r.owned.length === 0,
       detail: `${role} owns ${r.owned.join(', ')}; an owner can ALTER its tables' RLS. Fix: ALTER TABLE <table> OWNER TO <owner role>;`,
     },
     {
-      subject, check: 'no bypass membership', ok: r.bypass_roles.length === 0,
+      subject,
+      check: 'no bypass membership',
+      ok: r.bypass_roles.length === 0,
       detail: `${role} can SET ROLE to ${r.bypass_roles.join(', ')}, which bypass RLS (on Supabase: service_role). Fix: REVOKE <role> FROM ${q};`,
     },
     {
-      subject, check: 'no temporary', ok: !r.temporary,
-      detail: `${role} can create temporary tables in database ${r.database} (TEMPORARY${from(r.temporary_from)}); one outlives the request on a pooled connection and shadows tenant tables through search_path. ` +
+      subject,
+      check: 'no temporary',
+      ok: !r.temporary,
+      detail:
+        `${role} can create temporary tables in database ${r.database} (TEMPORARY${from(r.temporary_from)}); one outlives the request on a pooled connection and shadows tenant tables through search_path. ` +
         `Fix, as the database owner: REVOKE TEMPORARY ON DATABASE ${r.database} FROM ${revokeFrom(r.temporary_from, q)}; (a database created from a template needs it again).`,
     },
     {
-      subject, check: 'no create on database', ok: !r.create_db,
-      detail: `${role} can create schemas in database ${r.database} (CREATE${from(r.create_db_from)}), and owns what it creates. ` +
+      subject,
+      check: 'no create on database',
+      ok: !r.create_db,
+      detail:
+        `${role} can create schemas in database ${r.database} (CREATE${from(r.create_db_from)}), and owns what it creates. ` +
         `Fix, as the database owner: REVOKE CREATE ON DATABASE ${r.database} FROM ${revokeFrom(r.create_db_from, q)};`,
     },
     {
-      subject, check: 'no create on schemas', ok: r.create_schemas.length === 0,
-      detail: `${role} can create tables, views and functions in schema ${r.create_schemas.join(', ')}, and would own them (and their RLS). ` +
+      subject,
+      check: 'no create on schemas',
+      ok: r.create_schemas.length === 0,
+      detail:
+        `${role} can create tables, views and functions in schema ${r.create_schemas.join(', ')}, and would own them (and their RLS). ` +
         `Fix, as each schema's owner: REVOKE CREATE ON SCHEMA ${r.create_schemas.join(', ')} FROM PUBLIC, ${q};`,
     },
     {
-      subject, check: 'no role defaults', ok: r.role_defaults.length === 0,
-      detail: `${role} has session defaults that change every request (${r.role_defaults.join('; ')}); any role can set its own ` +
+      subject,
+      check: 'no role defaults',
+      ok: r.role_defaults.length === 0,
+      detail:
+        `${role} has session defaults that change every request (${r.role_defaults.join('; ')}); any role can set its own ` +
         `(ALTER ROLE current_user SET ..., e.g. from raw SQL), and every new session starts with them. ` +
         `Fix, as a superuser or the role: ALTER ROLE ${q} RESET ALL; and ALTER ROLE ${q} IN DATABASE ${r.database} RESET ALL;`,
     },
@@ -154,11 +219,26 @@ async function auditTenantTables(client: pg.ClientBase, options: AuditOptions): 
   const tenantOids = new Map(tables.map((t) => [t.oid, t]));
   const findings: Finding[] = [];
   for (const t of tables) {
-    const f = (check: TableCheck, ok: boolean, detail: string) => findings.push(ok ? { subject: t.name, check, ok } : { subject: t.name, check, ok, detail });
-    f('enabled', t.enabled, `ROW LEVEL SECURITY is not enabled, so no policy applies. Fix: ALTER TABLE ${t.name} ENABLE ROW LEVEL SECURITY;`);
-    f('forced', t.forced, `ROW LEVEL SECURITY is not forced, so the table owner bypasses it. Fix: ALTER TABLE ${t.name} FORCE ROW LEVEL SECURITY;`);
+    const f = (check: TableCheck, ok: boolean, detail: string) =>
+      findings.push(ok ? { subject: t.name, check, ok } : { subject: t.name, check, ok, detail });
+    f(
+      'enabled',
+      t.enabled,
+      `ROW LEVEL SECURITY is not enabled, so no policy applies. Fix: ALTER TABLE ${t.name} ENABLE ROW LEVEL SECURITY;`,
+    );
+    f(
+      'forced',
+      t.forced,
+      `ROW LEVEL SECURITY is not forced, so the table owner bypasses it. Fix: ALTER TABLE ${t.name} FORCE ROW LEVEL SECURITY;`,
+    );
 
-    const { rows: policies } = await client.query<{ name: string; cmd: string; roles: string[]; qual: string | null; with_check: string | null }>(
+    const { rows: policies } = await client.query<{
+      name: string;
+      cmd: string;
+      roles: string[];
+      qual: string | null;
+      with_check: string | null;
+    }>(
       `select p.polname as name,
               case p.polcmd when 'r' then 'SELECT' when 'a' then 'INSERT' when 'w' then 'UPDATE' when 'd' then 'DELETE' else 'ALL' end as cmd,
               case when p.polroles = '{0}' then array['public'] else array(select rolname::text from pg_roles where oid = any(p.polroles)) end as roles,
@@ -169,24 +249,47 @@ async function auditTenantTables(client: pg.ClientBase, options: AuditOptions): 
     const appliesToRuntime = (roles: string[]) => roles.includes('public') || roles.includes(options.runtimeRole);
     for (const [check, cmd] of Object.entries(COMMANDS) as Array<[TableCheck, string]>) {
       const ok = policies.some((p) => (p.cmd === cmd || p.cmd === 'ALL') && appliesToRuntime(p.roles));
-      f(check, ok, `No permissive ${cmd} policy for ${options.runtimeRole}, so it cannot ${cmd.toLowerCase()} any row. Fix: add one in a migration (pnpm db:migrate generates them for new tables).`);
+      f(
+        check,
+        ok,
+        `No permissive ${cmd} policy for ${options.runtimeRole}, so it cannot ${cmd.toLowerCase()} any row. Fix: add one in a migration (pnpm db:migrate generates them for new tables).`,
+      );
     }
     const slow = policies.filter((p) => [p.qual, p.with_check].some((e) => e !== null && !isInitPlanForm(e)));
-    f('initplan', slow.length === 0, `Policies ${slow.map((p) => `"${p.name}"`).join(', ')} call current_setting()/auth.*() outside (SELECT ...), so Postgres evaluates them per row and cannot use the tenant_id index. Fix: wrap each call, e.g. tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid).`);
+    f(
+      'initplan',
+      slow.length === 0,
+      `Policies ${slow.map((p) => `"${p.name}"`).join(', ')} call current_setting()/auth.*() outside (SELECT ...), so Postgres evaluates them per row and cannot use the tenant_id index. Fix: wrap each call, e.g. tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid).`,
+    );
 
     const problems = await keyProblems(client, t, tenantOids);
-    f('keys', problems.length === 0, `${problems.join('; ')}. Postgres checks keys and foreign keys without RLS, so these let one tenant reference or probe another's rows (I6). Fix: include tenant_id (@@id([tenantId, id]), @@unique([tenantId, ...]), composite relations).`);
+    f(
+      'keys',
+      problems.length === 0,
+      `${problems.join('; ')}. Postgres checks keys and foreign keys without RLS, so these let one tenant reference or probe another's rows (I6). Fix: include tenant_id (@@id([tenantId, id]), @@unique([tenantId, ...]), composite relations).`,
+    );
 
     const workspaceProblems = await workspaceKeyProblems(client, t, tenantOids, columns);
     f('ws-keys', workspaceProblems.length === 0, workspaceProblems.join(' '));
 
-    const { rowCount } = await client.query(`select 1 from pg_index where indrelid = $1 and indkey[0] = $2`, [t.oid, t.tenant_attnum]);
-    f('index', (rowCount ?? 0) > 0, `No index has tenant_id as its leading column, so every policy-filtered query scans the table. Fix: make tenant_id lead the primary key or an index (@@id([tenantId, id]) / @@index([tenantId, ...])).`);
+    const { rowCount } = await client.query(`select 1 from pg_index where indrelid = $1 and indkey[0] = $2`, [
+      t.oid,
+      t.tenant_attnum,
+    ]);
+    f(
+      'index',
+      (rowCount ?? 0) > 0,
+      `No index has tenant_id as its leading column, so every policy-filtered query scans the table. Fix: make tenant_id lead the primary key or an index (@@id([tenantId, id]) / @@index([tenantId, ...])).`,
+    );
   }
   return findings;
 }
 
-async function keyProblems(client: pg.ClientBase, t: TenantTable, tenantTables: Map<number, TenantTable>): Promise<string[]> {
+async function keyProblems(
+  client: pg.ClientBase,
+  t: TenantTable,
+  tenantTables: Map<number, TenantTable>,
+): Promise<string[]> {
   const problems: string[] = [];
   const { rows: keys } = await client.query<{ name: string; kind: 'p' | 'u' | 'x'; attnums: number[] }>(
     `select c.conname as name, c.contype as kind, c.conkey::int[] as attnums from pg_constraint c where c.conrelid = $1 and c.contype in ('p', 'u')
@@ -228,8 +331,21 @@ async function keyProblems(client: pg.ClientBase, t: TenantTable, tenantTables: 
  * workspace-scoped child of a tenant-wide parent (projects → workspaces) is fine. Each problem is a
  * sentence with its fix.
  */
-async function workspaceKeyProblems(client: pg.ClientBase, t: TenantTable, tenantTables: Map<number, TenantTable>, keys: TenantColumns): Promise<string[]> {
-  const { rows: fks } = await client.query<{ name: string; target: number; conkey: number[]; confkey: number[]; columns: string[]; references: string[]; parent_unique: boolean }>(
+async function workspaceKeyProblems(
+  client: pg.ClientBase,
+  t: TenantTable,
+  tenantTables: Map<number, TenantTable>,
+  keys: TenantColumns,
+): Promise<string[]> {
+  const { rows: fks } = await client.query<{
+    name: string;
+    target: number;
+    conkey: number[];
+    confkey: number[];
+    columns: string[];
+    references: string[];
+    parent_unique: boolean;
+  }>(
     `select k.conname as name, k.confrelid::int as target, k.conkey::int[] as conkey, k.confkey::int[] as confkey,
             array(select a.attname::text from unnest(k.conkey) with ordinality u(n, i)
                     join pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.n order by u.i) as columns,
@@ -247,7 +363,8 @@ async function workspaceKeyProblems(client: pg.ClientBase, t: TenantTable, tenan
     const parent = tenantTables.get(fk.target);
     if (!parent || parent.workspace_attnum === null) continue; // global or tenant-wide parent: fine
     const list = (names: string[]) => names.join(', ');
-    const camel = (names: string[]) => names.map((n) => n.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())).join(', ');
+    const camel = (names: string[]) =>
+      names.map((n) => n.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())).join(', ');
     if (t.workspace_attnum === null) {
       problems.push(
         `Tenant-wide ${t.name} (no workspace_id) references workspace-scoped ${parent.name} by foreign key ${fk.name} (${list(fk.columns)}): ` +

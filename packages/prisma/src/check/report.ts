@@ -8,12 +8,21 @@ export function formatReport(findings: Finding[], header: string, tenantColumn =
   const cell = (f: Finding | undefined) => (f === undefined ? '-' : f.ok ? 'ok' : 'FAIL');
 
   if (roleFindings.length > 0) {
-    lines.push(...grid(['runtime role', ...ROLE_CHECKS], [[roleFindings[0]!.subject.slice(5), ...ROLE_CHECKS.map((c) => cell(roleFindings.find((f) => f.check === c)))]]), '');
+    lines.push(
+      ...grid(
+        ['runtime role', ...ROLE_CHECKS],
+        [[roleFindings[0]!.subject.slice(5), ...ROLE_CHECKS.map((c) => cell(roleFindings.find((f) => f.check === c)))]],
+      ),
+      '',
+    );
   }
   if (tables.length === 0) {
     lines.push(`No table with a ${tenantColumn} column was found in the audited schemas.`, '');
   } else {
-    const rows = tables.map((t) => [t, ...TABLE_CHECKS.map((c) => cell(findings.find((f) => f.subject === t && f.check === c)))]);
+    const rows = tables.map((t) => [
+      t,
+      ...TABLE_CHECKS.map((c) => cell(findings.find((f) => f.subject === t && f.check === c))),
+    ]);
     lines.push(...grid(['tenant table', ...TABLE_CHECKS], rows), '');
   }
   const failures = findings.filter((f) => !f.ok);
@@ -28,6 +37,10 @@ export function formatReport(findings: Finding[], header: string, tenantColumn =
 
 function grid(head: readonly string[], rows: string[][]): string[] {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 }

@@ -29,13 +29,24 @@ export async function checkCommand(argv: string[], ctx: CliContext): Promise<num
     },
   });
   if (values.help) {
-    process.stdout.write(`Usage: ${ctx.programName} check [--url <url>] [--runtime-role <role>] [--schema <name> ...] [--tenant-field <field>] [--workspace-field <field>]\n`);
+    process.stdout.write(
+      `Usage: ${ctx.programName} check [--url <url>] [--runtime-role <role>] [--schema <name> ...] [--tenant-field <field>] [--workspace-field <field>]\n`,
+    );
     return 0;
   }
-  const db = await ctx.resolveDatabase({ need: 'DIRECT_URL', orElse: ['DATABASE_URL'], action: 'audit the database', flagUrl: values.url });
+  const db = await ctx.resolveDatabase({
+    need: 'DIRECT_URL',
+    orElse: ['DATABASE_URL'],
+    action: 'audit the database',
+    flagUrl: values.url,
+  });
   process.stdout.write(`${db.banner}\n`);
   try {
-    const fields = { ...ctx.fields, ...(values['tenant-field'] ? { tenantField: values['tenant-field'] } : {}), ...(values['workspace-field'] ? { workspaceField: values['workspace-field'] } : {}) };
+    const fields = {
+      ...ctx.fields,
+      ...(values['tenant-field'] ? { tenantField: values['tenant-field'] } : {}),
+      ...(values['workspace-field'] ? { workspaceField: values['workspace-field'] } : {}),
+    };
     const configured = fields.tenantField !== undefined || fields.workspaceField !== undefined;
     const columns = await tenantColumnsFor(fields, configured ? (await ctx.config()).schemaPath : undefined);
     return await audit(db.urls.DIRECT_URL ?? db.urls.DATABASE_URL!, values, columns);
@@ -44,14 +55,20 @@ export async function checkCommand(argv: string[], ctx: CliContext): Promise<num
   }
 }
 
-async function audit(url: string, values: { 'runtime-role'?: string; schema?: string[] }, columns: TenantColumns): Promise<number> {
+async function audit(
+  url: string,
+  values: { 'runtime-role'?: string; schema?: string[] },
+  columns: TenantColumns,
+): Promise<number> {
   const runtimeRole = values['runtime-role'] ?? (process.env.TENANTRY_RUNTIME_ROLE || 'tenantry_app');
   const schemas = values.schema?.length ? values.schema : ['public'];
   const client = new pg.Client({ connectionString: url });
   try {
     await client.connect();
   } catch (error) {
-    process.stderr.write(`Cannot audit the database because connecting failed: ${(error as Error).message}. Check --url / DIRECT_URL.\n`);
+    process.stderr.write(
+      `Cannot audit the database because connecting failed: ${(error as Error).message}. Check --url / DIRECT_URL.\n`,
+    );
     return 2;
   }
   try {

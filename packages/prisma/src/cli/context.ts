@@ -28,19 +28,33 @@ export interface LoadedConfig {
   baseDir: string;
 }
 
-const CONFIG_NAMES = ['prisma.config.ts', 'prisma.config.mts', 'prisma.config.js', 'prisma.config.mjs', path.join('.config', 'prisma.ts')];
+const CONFIG_NAMES = [
+  'prisma.config.ts',
+  'prisma.config.mts',
+  'prisma.config.js',
+  'prisma.config.mjs',
+  path.join('.config', 'prisma.ts'),
+];
 
 /**
  * Reads `configPath` (`--config`), else the first prisma.config.* of the current directory. It is imported,
  * so what it does runs (e.g. `import 'dotenv/config'` loads .env), as with the prisma CLI.
  */
 export async function loadPrismaConfig(configPath?: string): Promise<LoadedConfig> {
-  const file = configPath ? path.resolve(configPath) : CONFIG_NAMES.map((n) => path.resolve(n)).find((f) => existsSync(f));
+  const file = configPath
+    ? path.resolve(configPath)
+    : CONFIG_NAMES.map((n) => path.resolve(n)).find((f) => existsSync(f));
   if (configPath && !existsSync(file!)) {
-    throw new TenantryCliError(`Cannot read the Prisma config because ${configPath} does not exist. Pass --config <path to prisma.config.ts>.`);
+    throw new TenantryCliError(
+      `Cannot read the Prisma config because ${configPath} does not exist. Pass --config <path to prisma.config.ts>.`,
+    );
   }
   const baseDir = file ? path.dirname(file) : process.cwd();
-  let config: { schema?: string; migrations?: { path?: string }; datasource?: { url?: string; shadowDatabaseUrl?: string } } = {};
+  let config: {
+    schema?: string;
+    migrations?: { path?: string };
+    datasource?: { url?: string; shadowDatabaseUrl?: string };
+  } = {};
   if (file) config = ((await importConfig(file)) ?? {}) as typeof config;
   return {
     ...(file ? { file } : {}),
@@ -62,7 +76,8 @@ async function importConfig(file: string): Promise<unknown> {
   const { tsImport } = await import('tsx/esm/api');
   const mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown };
   let value: unknown = mod.default ?? mod;
-  if (value && typeof value === 'object' && '__esModule' in value && 'default' in value) value = (value as { default: unknown }).default;
+  if (value && typeof value === 'object' && '__esModule' in value && 'default' in value)
+    value = (value as { default: unknown }).default;
   return await value;
 }
 
@@ -136,7 +151,11 @@ function defaultResolver(config: () => Promise<LoadedConfig>): DatabaseResolver 
     });
     if (request.flagUrl) return found(request.flagUrl, '--url');
     if (env[request.need]) return found(env[request.need]!, request.need);
-    if (loaded.url) return found(loaded.url, `the datasource url of ${loaded.file ? path.basename(loaded.file) : 'prisma.config.ts'}`);
+    if (loaded.url)
+      return found(
+        loaded.url,
+        `the datasource url of ${loaded.file ? path.basename(loaded.file) : 'prisma.config.ts'}`,
+      );
     for (const name of request.orElse ?? []) if (env[name]) return found(env[name]!, name);
     throw new TenantryCliError(
       `Cannot ${request.action} because no database URL is set. Pass --url <postgres url>, set ${request.need}, ` +

@@ -17,7 +17,9 @@ export async function generateCommand(argv: string[], ctx: CliContext): Promise<
   }
   const config = await ctx.config();
   const env = { ...process.env };
-  if (!env.PRISMA_SCHEMA_ENGINE_BINARY && !(await hasNativeSchemaEngine())) env.PRISMA_SCHEMA_ENGINE_BINARY = engineStandIn();
-  const configArgs = config.file && !argv.some((a) => a === '--config' || a.startsWith('--config=')) ? ['--config', config.file] : [];
+  if (!env.PRISMA_SCHEMA_ENGINE_BINARY && !(await hasNativeSchemaEngine()))
+    env.PRISMA_SCHEMA_ENGINE_BINARY = engineStandIn();
+  const configArgs =
+    config.file && !argv.some((a) => a === '--config' || a.startsWith('--config=')) ? ['--config', config.file] : [];
   return runPrismaCli(['generate', ...configArgs, ...argv], env);
 }

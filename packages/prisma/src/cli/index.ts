@@ -10,7 +10,14 @@ import { migrateCommand } from './migrate.js';
 import { policiesCommand } from './policies.js';
 import { runMain } from './run-main.js';
 
-export type { CliContext, DatabaseRequest, DatabaseResolver, LoadedConfig, ResolvedDatabase, TenantryCliOptions } from './context.js';
+export type {
+  CliContext,
+  DatabaseRequest,
+  DatabaseResolver,
+  LoadedConfig,
+  ResolvedDatabase,
+  TenantryCliOptions,
+} from './context.js';
 export { loadPrismaConfig, TenantryCliError } from './context.js';
 export { runMain } from './run-main.js';
 
@@ -43,9 +50,16 @@ async function fuzzCommand(args: string[], configPath: string | undefined, ctx: 
     return 2;
   }
   const kit = (await import(pathToFileURL(entry).href)) as {
-    runFuzzCommand(argv: string[], options: { configPath?: string; fields?: CliContext['fields']; programName?: string }): Promise<number>;
+    runFuzzCommand(
+      argv: string[],
+      options: { configPath?: string; fields?: CliContext['fields']; programName?: string },
+    ): Promise<number>;
   };
-  return kit.runFuzzCommand(args, { ...(configPath !== undefined ? { configPath } : {}), fields: ctx.fields, programName: ctx.programName });
+  return kit.runFuzzCommand(args, {
+    ...(configPath !== undefined ? { configPath } : {}),
+    fields: ctx.fields,
+    programName: ctx.programName,
+  });
 }
 
 /** Takes `--config <file>` / `--config=<file>` out of `argv`. */

@@ -79,7 +79,10 @@ export async function migrateCommand(argv: string[], ctx: CliContext): Promise<n
   if (!['deploy', 'dev', 'status', 'check-drift'].includes(command)) {
     return print(`Unknown command "${command}".\n${usage}`, 1);
   }
-  if ((values.name !== undefined || values['create-only'] || values.force || values['skip-generate']) && command !== 'dev') {
+  if (
+    (values.name !== undefined || values['create-only'] || values.force || values['skip-generate']) &&
+    command !== 'dev'
+  ) {
     return print('--name, --create-only, --force and --skip-generate only apply to the dev command.', 1);
   }
 
@@ -94,12 +97,21 @@ export async function migrateCommand(argv: string[], ctx: CliContext): Promise<n
       migrationsDir: path.resolve(values.migrations ?? config.migrationsDir),
       baseDir: config.baseDir,
     };
-    const fields = { ...ctx.fields, ...(values['tenant-field'] ? { tenantField: values['tenant-field'] } : {}), ...(values['workspace-field'] ? { workspaceField: values['workspace-field'] } : {}) };
+    const fields = {
+      ...ctx.fields,
+      ...(values['tenant-field'] ? { tenantField: values['tenant-field'] } : {}),
+      ...(values['workspace-field'] ? { workspaceField: values['workspace-field'] } : {}),
+    };
     const columns = command === 'dev' ? await tenantColumnsFor(fields, target.schemaPath) : undefined;
     const code = await run(command, values, target, columns).catch((error: unknown) => {
-      throw translateMigrationError(error, { action: actions[command]!, url: target.url, shadowUrl: target.shadowDatabaseUrl });
+      throw translateMigrationError(error, {
+        action: actions[command]!,
+        url: target.url,
+        shadowUrl: target.shadowDatabaseUrl,
+      });
     });
-    if (code === 0 && command === 'dev' && !values['create-only'] && !values['skip-generate']) return await generateClient(target.schemaPath!);
+    if (code === 0 && command === 'dev' && !values['create-only'] && !values['skip-generate'])
+      return await generateClient(target.schemaPath!);
     return code;
   } finally {
     await db.release();
@@ -131,7 +143,10 @@ async function run(command: string, values: Flags, target: MigrationTarget, colu
 
   if (await useNativeEngine(values.engine)) {
     if (values.migrations) {
-      return print('--migrations needs --engine wasm: the prisma CLI reads the path from prisma.config.ts (TENANTRY_MIGRATIONS_DIR).', 1);
+      return print(
+        '--migrations needs --engine wasm: the prisma CLI reads the path from prisma.config.ts (TENANTRY_MIGRATIONS_DIR).',
+        1,
+      );
     }
     const cliEnv = {
       ...env,
@@ -140,7 +155,8 @@ async function run(command: string, values: Flags, target: MigrationTarget, colu
       TENANTRY_SCHEMA_PATH: target.schemaPath,
       TENANTRY_MIGRATIONS_DIR: target.migrationsDir,
     };
-    if (values.force) return print('--force needs --engine wasm: the prisma CLI asks in a terminal instead (run it there).', 1);
+    if (values.force)
+      return print('--force needs --engine wasm: the prisma CLI asks in a terminal instead (run it there).', 1);
     if (command !== 'dev') return runPrismaCli(prismaArgs, cliEnv);
     return nativeDevWithPolicies(prismaArgs, cliEnv, values['create-only'] ?? false, target.migrationsDir, columns);
   }
@@ -155,7 +171,14 @@ async function run(command: string, values: Flags, target: MigrationTarget, colu
   }
   const offline = () => runOfflineCommand(command as 'deploy' | 'dev' | 'status', prismaArgs.slice(2), target);
   // dev: the RLS of every new tenant table goes into the migration before it is applied.
-  const message = command === 'dev' ? await withPolicyGeneration(() => (values.force ? acceptingWarnings(offline) : offline()), reportPolicies, columns) : await offline();
+  const message =
+    command === 'dev'
+      ? await withPolicyGeneration(
+          () => (values.force ? acceptingWarnings(offline) : offline()),
+          reportPolicies,
+          columns,
+        )
+      : await offline();
   if (message) process.stdout.write(`${message}\n`);
   return 0;
 }
@@ -182,27 +205,42 @@ async function acceptingWarnings<T>(fn: () => Promise<T>): Promise<T> {
  */
 async function generateClient(schemaPath: string): Promise<number> {
   const env: NodeJS.ProcessEnv = { ...process.env, TENANTRY_SCHEMA_PATH: schemaPath };
-  if (!env.PRISMA_SCHEMA_ENGINE_BINARY && !(await hasNativeSchemaEngine())) env.PRISMA_SCHEMA_ENGINE_BINARY = engineStandIn();
+  if (!env.PRISMA_SCHEMA_ENGINE_BINARY && !(await hasNativeSchemaEngine()))
+    env.PRISMA_SCHEMA_ENGINE_BINARY = engineStandIn();
   process.stdout.write('Regenerating the Prisma client (prisma generate)...\n');
   const code = await runPrismaCli(['generate', '--schema', schemaPath], env);
   if (code !== 0) {
-    return print('Cannot regenerate the Prisma client because `prisma generate` failed (its output is above). The migration is applied; fix the error and run `prisma generate`.', code);
+    return print(
+      'Cannot regenerate the Prisma client because `prisma generate` failed (its output is above). The migration is applied; fix the error and run `prisma generate`.',
+      code,
+    );
   }
   return 0;
 }
 
 function reportPolicies(tables: TenantTable[], migration: string): void {
   const names = tables.map((t) => t.name).join(', ');
-  process.stdout.write(`Added Row-Level Security (grants, ENABLE/FORCE, 4 policies) for ${names} to ${migration}/migration.sql\n`);
+  process.stdout.write(
+    `Added Row-Level Security (grants, ENABLE/FORCE, 4 policies) for ${names} to ${migration}/migration.sql\n`,
+  );
 }
 
 /**
  * The native CLI runs in its own process, so its file write cannot be hooked: create the migration
  * without applying it, append the RLS, then (unless --create-only) let `migrate dev` apply it.
  */
-async function nativeDevWithPolicies(prismaArgs: string[], env: NodeJS.ProcessEnv, createOnly: boolean, migrationsDir?: string, columns?: TenantColumns): Promise<number> {
+async function nativeDevWithPolicies(
+  prismaArgs: string[],
+  env: NodeJS.ProcessEnv,
+  createOnly: boolean,
+  migrationsDir?: string,
+  columns?: TenantColumns,
+): Promise<number> {
   const dir = path.resolve(migrationsDir ?? 'prisma/migrations');
-  const list = async () => new Set((await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name));
+  const list = async () =>
+    new Set(
+      (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name),
+    );
   const before = await list();
   const withoutCreateOnly = prismaArgs.filter((a) => a !== '--create-only');
   const created = await runPrismaCli([...withoutCreateOnly, '--create-only'], env);
@@ -220,7 +258,8 @@ async function nativeDevWithPolicies(prismaArgs: string[], env: NodeJS.ProcessEn
   }
   if (createOnly) return 0;
   const nameAt = withoutCreateOnly.indexOf('--name');
-  const applyArgs = nameAt === -1 ? withoutCreateOnly : withoutCreateOnly.filter((_, i) => i !== nameAt && i !== nameAt + 1);
+  const applyArgs =
+    nameAt === -1 ? withoutCreateOnly : withoutCreateOnly.filter((_, i) => i !== nameAt && i !== nameAt + 1);
   return runPrismaCli(applyArgs, env);
 }
 
@@ -248,4 +287,3 @@ function print(message: string, exitCode: number): number {
   (exitCode === 0 ? process.stdout : process.stderr).write(`${message}\n`);
   return exitCode;
 }
-

@@ -20,14 +20,27 @@ export async function policiesCommand(argv: string[], ctx: CliContext): Promise<
   });
   const usage = `Usage: ${ctx.programName} policies <Model> [--schema <path>] [--tenant-field <field>] [--workspace-field <field>]`;
   if (values.help) return print(usage, 0);
-  if (positionals.length !== 1) return print(`${positionals.length === 0 ? 'Name a model.' : `Unexpected argument "${positionals[1]}".`}\n${usage}`, 1);
+  if (positionals.length !== 1)
+    return print(
+      `${positionals.length === 0 ? 'Name a model.' : `Unexpected argument "${positionals[1]}".`}\n${usage}`,
+      1,
+    );
   const name = positionals[0]!;
-  const fields = { ...ctx.fields, ...(values['tenant-field'] ? { tenantField: values['tenant-field'] } : {}), ...(values['workspace-field'] ? { workspaceField: values['workspace-field'] } : {}) };
+  const fields = {
+    ...ctx.fields,
+    ...(values['tenant-field'] ? { tenantField: values['tenant-field'] } : {}),
+    ...(values['workspace-field'] ? { workspaceField: values['workspace-field'] } : {}),
+  };
   const schemaPath = values.schema ?? (await ctx.config()).schemaPath;
   const models = await schemaModels(schemaPath, fields);
-  const model = models.find((m) => m.model === name) ?? models.find((m) => m.model.toLowerCase() === name.toLowerCase() || m.table === name);
+  const model =
+    models.find((m) => m.model === name) ??
+    models.find((m) => m.model.toLowerCase() === name.toLowerCase() || m.table === name);
   if (!model) {
-    return print(`Cannot print policies because ${schemaPath} has no model "${name}". Models: ${models.map((m) => m.model).join(', ') || '(none)'}.`, 1);
+    return print(
+      `Cannot print policies because ${schemaPath} has no model "${name}". Models: ${models.map((m) => m.model).join(', ') || '(none)'}.`,
+      1,
+    );
   }
   if (!model.tenantColumn) {
     const field = fields.tenantField ?? 'tenantId';
@@ -38,7 +51,11 @@ export async function policiesCommand(argv: string[], ctx: CliContext): Promise<
     );
   }
   const sql = renderRlsBlock(
-    { ...(model.schema ? { schema: model.schema } : {}), name: model.table, workspaceScoped: model.workspaceColumn !== undefined },
+    {
+      ...(model.schema ? { schema: model.schema } : {}),
+      name: model.table,
+      workspaceScoped: model.workspaceColumn !== undefined,
+    },
     runtimeRole(),
     { tenant: model.tenantColumn, workspace: model.workspaceColumn ?? 'workspace_id' },
   );

@@ -25,16 +25,27 @@ const CONNECTION_LOST_CODES = new Set([
   '57P01', // admin_shutdown: pg_terminate_backend, a fast shutdown
   '57P02', // crash_shutdown: another backend crashed, the server restarts
   '57P05', // idle_session_timeout
-  '08000', '08003', '08006', '08007',
-  'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT',
+  '08000',
+  '08003',
+  '08006',
+  '08007',
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNABORTED',
+  'ETIMEDOUT',
 ]);
 
 /** No connection: the server or the pooler is down, refuses, or is starting. */
 const UNREACHABLE_CODES = new Set([
   '57P03', // cannot_connect_now: starting up, shutting down, in recovery
   '53300', // too_many_connections
-  '08001', '08004',
-  'ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
+  '08001',
+  '08004',
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
 ]);
 
 /** What node-postgres and pg-pool say when a socket ends under them (no code). */
@@ -52,9 +63,13 @@ interface ErrorLike {
   code?: unknown;
   message?: unknown;
   cause?: unknown;
-  meta?: { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown; code?: unknown; kind?: unknown; originalMessage?: unknown } } };
+  meta?: {
+    code?: unknown;
+    driverAdapterError?: {
+      cause?: { originalCode?: unknown; code?: unknown; kind?: unknown; originalMessage?: unknown };
+    };
+  };
 }
-
 
 /**
  * The Postgres SQLSTATE of an error: a pg `DatabaseError`'s `code`, the one Prisma nests under
@@ -91,7 +106,8 @@ export function availabilityErrorOf(error: unknown): DatabaseAvailabilityError |
   if (code === '55P03' && /lock timeout/i.test(message)) {
     return new DeadlineExceededError({ kind: 'lock', source: 'option', code, cause: error });
   }
-  if (code === '25P03') return new DeadlineExceededError({ kind: 'idle-in-transaction', source: 'option', code, cause: error });
+  if (code === '25P03')
+    return new DeadlineExceededError({ kind: 'idle-in-transaction', source: 'option', code, cause: error });
   if (code === '40001' || code === '40P01') return transactionConflict(code, error);
   // Prisma's own code for a write conflict or deadlock, when the SQLSTATE did not survive.
   if (e.code === 'P2034') return transactionConflict('40001', error);
@@ -136,18 +152,25 @@ type Foreign = Error & {
  */
 function fromAnotherCopy(error: unknown): DatabaseAvailabilityError | undefined {
   const e = error as Foreign;
-  if (!(e instanceof Error) || typeof e.retryAfterSeconds !== 'number' || typeof e.mayHaveCommitted !== 'boolean') return undefined;
+  if (!(e instanceof Error) || typeof e.retryAfterSeconds !== 'number' || typeof e.mayHaveCommitted !== 'boolean')
+    return undefined;
   const code = e.postgresCode ?? e.systemCode;
   switch (e.name) {
-    case 'ConnectionLostError': return new ConnectionLostError({ code, cause: e });
-    case 'DatabaseUnreachableError': return new DatabaseUnreachableError({ code, cause: e });
-    case 'PoolExhaustedError': return new PoolExhaustedError({ poolSize: e.poolSize ?? 0, waitedMillis: e.waitedMillis ?? 0, cause: e });
+    case 'ConnectionLostError':
+      return new ConnectionLostError({ code, cause: e });
+    case 'DatabaseUnreachableError':
+      return new DatabaseUnreachableError({ code, cause: e });
+    case 'PoolExhaustedError':
+      return new PoolExhaustedError({ poolSize: e.poolSize ?? 0, waitedMillis: e.waitedMillis ?? 0, cause: e });
     case 'DeadlineExceededError':
-      return e.kind && e.source ? new DeadlineExceededError({ kind: e.kind, source: e.source, limitMillis: e.limitMillis, code, cause: e }) : undefined;
+      return e.kind && e.source
+        ? new DeadlineExceededError({ kind: e.kind, source: e.source, limitMillis: e.limitMillis, code, cause: e })
+        : undefined;
     case 'TransactionConflictError':
     case 'SerializationFailureError':
     case 'DeadlockDetectedError':
       return code === '40001' || code === '40P01' ? transactionConflict(code, e) : undefined;
-    default: return undefined;
+    default:
+      return undefined;
   }
 }

@@ -24,17 +24,23 @@ export const SETTING_NAMES = {
 } as const;
 
 const EMPTY: RlsSettings = Object.freeze([
-  SETTING_NAMES.tenantId, '',
-  SETTING_NAMES.workspaceId, '',
-  SETTING_NAMES.userId, '',
+  SETTING_NAMES.tenantId,
+  '',
+  SETTING_NAMES.workspaceId,
+  '',
+  SETTING_NAMES.userId,
+  '',
 ]);
 
 export function rlsSettingsFor(ctx: TenantContext | undefined): RlsSettings {
   if (!ctx) return EMPTY;
   const settings = [
-    SETTING_NAMES.tenantId, ctx.tenantId,
-    SETTING_NAMES.workspaceId, ctx.workspaceId ?? '',
-    SETTING_NAMES.userId, ctx.userId ?? '',
+    SETTING_NAMES.tenantId,
+    ctx.tenantId,
+    SETTING_NAMES.workspaceId,
+    ctx.workspaceId ?? '',
+    SETTING_NAMES.userId,
+    ctx.userId ?? '',
   ];
   if (ctx.role === undefined && ctx.claims === undefined) return settings;
   return [...settings, ...jwtSettingsFor(ctx)];
@@ -81,14 +87,22 @@ export interface StatementLimits {
   readonly idle?: SentLimit;
 }
 
-const LIMIT_KEYS = { statementTimeoutMillis: 'statement', lockTimeoutMillis: 'lock', idleInTransactionTimeoutMillis: 'idle' } as const;
+const LIMIT_KEYS = {
+  statementTimeoutMillis: 'statement',
+  lockTimeoutMillis: 'lock',
+  idleInTransactionTimeoutMillis: 'idle',
+} as const;
 
 /**
  * The client's timeouts, each capped by the context's remaining time (ms) when it has a deadline.
  * An option of 0 means "no limit" (Postgres's own meaning), so only the deadline caps it then.
  * Without a deadline this is the same object every time (no allocation per statement).
  */
-export function statementLimits(timeouts: TimeoutSettings, remainingMillis: number | undefined, fixed: StatementLimits): StatementLimits {
+export function statementLimits(
+  timeouts: TimeoutSettings,
+  remainingMillis: number | undefined,
+  fixed: StatementLimits,
+): StatementLimits {
   if (remainingMillis === undefined) return fixed;
   const pairs: string[] = [];
   const limits: { -readonly [K in keyof StatementLimits]: StatementLimits[K] } = { pairs };
@@ -97,7 +111,10 @@ export function statementLimits(timeouts: TimeoutSettings, remainingMillis: numb
     // A lock wait gets a little less than the time left, so that a statement stuck behind a lock
     // for the whole budget fails as a lock wait (55P03), which names the cause, rather than as a
     // statement timeout (57014) that fires at the same moment.
-    const left = option === 'lockTimeoutMillis' ? Math.max(1, remainingMillis - Math.min(50, Math.ceil(remainingMillis / 10))) : remainingMillis;
+    const left =
+      option === 'lockTimeoutMillis'
+        ? Math.max(1, remainingMillis - Math.min(50, Math.ceil(remainingMillis / 10)))
+        : remainingMillis;
     const byDeadline = configured === undefined || configured === 0 || left < configured;
     const millis = byDeadline ? left : configured;
     pairs.push(name, String(millis));
@@ -108,7 +125,9 @@ export function statementLimits(timeouts: TimeoutSettings, remainingMillis: numb
 
 /** The limits a client sends when no deadline applies: its options, as they are. */
 export function fixedLimits(timeouts: TimeoutSettings): StatementLimits {
-  const limits: { -readonly [K in keyof StatementLimits]: StatementLimits[K] } = { pairs: timeoutSettingsFor(timeouts) };
+  const limits: { -readonly [K in keyof StatementLimits]: StatementLimits[K] } = {
+    pairs: timeoutSettingsFor(timeouts),
+  };
   for (const [option] of TIMEOUT_SETTINGS) {
     const millis = timeouts[option];
     if (millis !== undefined && millis > 0) limits[LIMIT_KEYS[option]] = { millis, source: 'option' };

@@ -10,7 +10,14 @@ import { governingDeadlineOf, tenantContext, type TenantContext } from '../tenan
 import { DatabaseAvailabilityError, DeadlineExceededError } from '../availability-errors.js';
 import { availabilityErrorOf } from './classify-errors.js';
 import { TenantContextMismatchError, UnsupportedQueryError } from '../errors.js';
-import { fixedLimits, rlsSettingsFor, statementLimits, type RlsSettings, type StatementLimits, type TimeoutSettings } from './rls-settings.js';
+import {
+  fixedLimits,
+  rlsSettingsFor,
+  statementLimits,
+  type RlsSettings,
+  type StatementLimits,
+  type TimeoutSettings,
+} from './rls-settings.js';
 import { TenantQuery, resetFailedKey, statusKey, type Connection, type TransactionStatus } from './tenant-query.js';
 import { connectionOf, destroySocket, isNotQueryableError, onReadyForQuery } from '../internals/pg-internals.js';
 
@@ -94,10 +101,13 @@ export class TenantClient extends pg.Client {
   override query(config: any, values?: any, callback?: any): any {
     if (config !== null && typeof config === 'object' && typeof config.submit === 'function') {
       if (config instanceof TenantQuery) return super.query(config as never, values, callback);
-      return fail(callback ?? values, new UnsupportedQueryError(
-        'Cannot run a custom query object (pg-cursor, pg-query-stream) on the tenant pool because it would ' +
-          'run without the tenant settings. Use Prisma queries or pool.query(text, values).',
-      ));
+      return fail(
+        callback ?? values,
+        new UnsupportedQueryError(
+          'Cannot run a custom query object (pg-cursor, pg-query-stream) on the tenant pool because it would ' +
+            'run without the tenant settings. Use Prisma queries or pool.query(text, values).',
+        ),
+      );
     }
     const text: unknown = typeof config === 'string' ? config : config?.text;
     if (typeof values === 'function') {
@@ -108,10 +118,13 @@ export class TenantClient extends pg.Client {
     if (values !== undefined) normalized.values = values;
     const control = typeof text === 'string' && TRANSACTION_CONTROL.test(text) && !normalized.values?.length;
     if (normalized.name || normalized.rows) {
-      return fail(callback, new UnsupportedQueryError(
-        'Cannot run a named prepared statement or a portal (rows) on the tenant pool because the tenant ' +
-          'settings travel in the same unnamed pipeline. Remove `name`/`rows` from the query config.',
-      ));
+      return fail(
+        callback,
+        new UnsupportedQueryError(
+          'Cannot run a named prepared statement or a portal (rows) on the tenant pool because the tenant ' +
+            'settings travel in the same unnamed pipeline. Remove `name`/`rows` from the query config.',
+        ),
+      );
     }
     const bound = this[boundKey];
     let limits = this[timeoutsKey].fixed;
@@ -139,7 +152,10 @@ export class TenantClient extends pg.Client {
       if (deadline !== undefined) {
         remaining = Math.floor(deadline.at - performance.now());
         if (remaining < 1) {
-          return fail(callback, new DeadlineExceededError({ kind: 'deadline', source: 'deadline', limitMillis: deadline.budgetMs }));
+          return fail(
+            callback,
+            new DeadlineExceededError({ kind: 'deadline', source: 'deadline', limitMillis: deadline.budgetMs }),
+          );
         }
         limits = statementLimits(this[timeoutsKey].options, remaining, limits);
       }
@@ -201,7 +217,12 @@ export class TenantClient extends pg.Client {
     if (error instanceof DatabaseAvailabilityError) return error;
     const unanswered = this[unansweredKey];
     if (unanswered) {
-      return new DeadlineExceededError({ kind: 'no-answer', source: 'deadline', limitMillis: unanswered.limitMillis, cause: error });
+      return new DeadlineExceededError({
+        kind: 'no-answer',
+        source: 'deadline',
+        limitMillis: unanswered.limitMillis,
+        cause: error,
+      });
     }
     // A statement on a connection that an earlier error broke (pg: "not queryable") reports that
     // earlier error's cause: an idle transaction cut by idle_in_transaction_session_timeout (25P03).
@@ -209,9 +230,20 @@ export class TenantClient extends pg.Client {
     const typed = availabilityErrorOf(original);
     if (!typed) return error;
     if (typed instanceof DeadlineExceededError && typed.kind !== 'deadline' && typed.kind !== 'pool-wait') {
-      const sent = typed.kind === 'statement' ? limits.statement : typed.kind === 'lock' ? limits.lock : (idleLimits ?? limits).idle;
+      const sent =
+        typed.kind === 'statement'
+          ? limits.statement
+          : typed.kind === 'lock'
+            ? limits.lock
+            : (idleLimits ?? limits).idle;
       if (sent) {
-        return new DeadlineExceededError({ kind: typed.kind, source: sent.source, limitMillis: sent.millis, code: typed.postgresCode, cause: original });
+        return new DeadlineExceededError({
+          kind: typed.kind,
+          source: sent.source,
+          limitMillis: sent.millis,
+          code: typed.postgresCode,
+          cause: original,
+        });
       }
     }
     return typed;

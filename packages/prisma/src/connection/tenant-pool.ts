@@ -15,7 +15,12 @@
  */
 import pg from 'pg';
 import { governingDeadlineOf, runInCapturedContext, tenantContext } from '../tenant-context.js';
-import { ConnectionLostError, DatabaseUnreachableError, DeadlineExceededError, PoolExhaustedError } from '../availability-errors.js';
+import {
+  ConnectionLostError,
+  DatabaseUnreachableError,
+  DeadlineExceededError,
+  PoolExhaustedError,
+} from '../availability-errors.js';
 import { availabilityErrorOf } from './classify-errors.js';
 import { TenantClientClosedError, TenantryConfigError } from '../errors.js';
 import { TIMEOUT_OPTIONS, fixedLimits, rlsSettingsFor, type TimeoutSettings } from './rls-settings.js';
@@ -124,9 +129,15 @@ export class TenantPool extends pg.Pool {
       // transaction, locks and state, and the reset cannot run inside a transaction block: destroy
       // it instead of handing it to the next caller. The same when its last reset failed.
       const guarded = (err?: Error | boolean) =>
-        release.call(client, err || ((client as unknown as TenantClient).mustNotBeReused ? new Error(
-          'Cannot reuse this connection because it was released inside a transaction or its session reset failed; it is closed instead.',
-        ) : undefined));
+        release.call(
+          client,
+          err ||
+            ((client as unknown as TenantClient).mustNotBeReused
+              ? new Error(
+                  'Cannot reuse this connection because it was released inside a transaction or its session reset failed; it is closed instead.',
+                )
+              : undefined),
+        );
       client.release = guarded as typeof client.release;
       return client;
     };
@@ -162,16 +173,25 @@ export class TenantPool extends pg.Pool {
     const deadline = governingDeadlineOf(bound.ctx);
     const remaining = deadline === undefined ? undefined : Math.floor(deadline.at - started);
     if (remaining !== undefined && remaining < 1) {
-      const error = new DeadlineExceededError({ kind: 'deadline', source: 'deadline', limitMillis: deadline?.budgetMs });
+      const error = new DeadlineExceededError({
+        kind: 'deadline',
+        source: 'deadline',
+        limitMillis: deadline?.budgetMs,
+      });
       return void process.nextTick(() => callback(error, undefined, () => {}));
     }
     let settled = false;
-    const cut = remaining !== undefined && (poolWait === 0 || remaining < poolWait)
-      ? setTimeout(() => {
-        settled = true;
-        callback(new DeadlineExceededError({ kind: 'pool-wait', source: 'deadline', limitMillis: remaining }), undefined, () => {});
-      }, remaining)
-      : undefined;
+    const cut =
+      remaining !== undefined && (poolWait === 0 || remaining < poolWait)
+        ? setTimeout(() => {
+            settled = true;
+            callback(
+              new DeadlineExceededError({ kind: 'pool-wait', source: 'deadline', limitMillis: remaining }),
+              undefined,
+              () => {},
+            );
+          }, remaining)
+        : undefined;
     super.connect((err, client, done) => {
       if (settled) {
         if (client) done();
@@ -189,7 +209,8 @@ export class TenantPool extends pg.Pool {
     }
     const typed = availabilityErrorOf(error);
     // A connection that breaks while it is being opened never reached the database: unreachable.
-    if (typed instanceof ConnectionLostError) return new DatabaseUnreachableError({ code: typed.postgresCode ?? typed.systemCode, cause: error });
+    if (typed instanceof ConnectionLostError)
+      return new DatabaseUnreachableError({ code: typed.postgresCode ?? typed.systemCode, cause: error });
     return typed ?? error;
   }
 }

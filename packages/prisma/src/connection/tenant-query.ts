@@ -98,7 +98,13 @@ export class TenantQuery extends PipelineQuery {
     const statements: PipelineStatement[] = [];
     if (reset) statements.push({ text: RESET_SQL, values: [] });
     if (settings !== null) statements.push({ text: setConfigSql(settings.length / 2), values: settings as unknown[] });
-    statements.push({ text: this.text, types: this.types as unknown[] | undefined, values: mapped, binary: this.binary, describe: true });
+    statements.push({
+      text: this.text,
+      types: this.types as unknown[] | undefined,
+      values: mapped,
+      binary: this.binary,
+      describe: true,
+    });
     return statements;
   }
 

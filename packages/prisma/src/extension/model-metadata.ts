@@ -48,7 +48,10 @@ export type TenantMetadata = ReadonlyMap<string, ModelScope> & {
 
 export const TENANT_FIELD = 'tenantId';
 export const WORKSPACE_FIELD = 'workspaceId';
-export const DEFAULT_TENANT_FIELDS: TenantFields = Object.freeze({ tenantField: TENANT_FIELD, workspaceField: WORKSPACE_FIELD });
+export const DEFAULT_TENANT_FIELDS: TenantFields = Object.freeze({
+  tenantField: TENANT_FIELD,
+  workspaceField: WORKSPACE_FIELD,
+});
 
 /** The field names of `meta`, defaults when it carries none. */
 export function fieldsOf(meta: TenantMetadata): TenantFields {
@@ -61,7 +64,10 @@ const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/;
 export function tenantFieldsFrom(options: Partial<TenantFields> = {}): TenantFields {
   const tenantField = options.tenantField ?? TENANT_FIELD;
   const workspaceField = options.workspaceField ?? WORKSPACE_FIELD;
-  for (const [name, value] of [['tenantField', tenantField], ['workspaceField', workspaceField]] as const) {
+  for (const [name, value] of [
+    ['tenantField', tenantField],
+    ['workspaceField', workspaceField],
+  ] as const) {
     if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
       throw new TenantryConfigError(
         `Cannot create the tenant client because ${name} is not a Prisma field name. ` +
@@ -102,7 +108,14 @@ function modelsFromSchema(schema: string): Map<string, SchemaModel> {
       const line = stripComment(raw);
       const m = /^\s*(\w+)\s+\w+\??\s.*@relation\(([^)]*)\)/.exec(line);
       const keys = m && /fields:\s*\[([^\]]*)\]/.exec(m[2]!);
-      if (m && keys) foreignKeys.set(m[1]!, keys[1]!.split(',').map((f) => f.trim()).filter(Boolean));
+      if (m && keys)
+        foreignKeys.set(
+          m[1]!,
+          keys[1]!
+            .split(',')
+            .map((f) => f.trim())
+            .filter(Boolean),
+        );
       const mapped = /^\s*(\w+)\s+[\w.]+(?:\[\])?\??\s.*(?<!@)@map\(\s*(?:name:\s*)?"([^"]+)"/.exec(line);
       if (mapped) columns.set(mapped[1]!, mapped[2]!);
       const tableMap = /^\s*@@map\(\s*(?:name:\s*)?"([^"]+)"/.exec(line);
@@ -126,7 +139,11 @@ export function foreignKeysFromSchema(schema: string): Map<string, Map<string, s
  * `workspaceId`); their columns come from the data model's `dbName`, else the schema's `@map`,
  * else the field name.
  */
-export function tenantMetadataFrom(dataModel: RuntimeDataModel, schema = '', fields: Partial<TenantFields> = {}): TenantMetadata {
+export function tenantMetadataFrom(
+  dataModel: RuntimeDataModel,
+  schema = '',
+  fields: Partial<TenantFields> = {},
+): TenantMetadata {
   const names = tenantFieldsFrom(fields);
   const result = new Map<string, ModelScope>();
   const fromSchema = modelsFromSchema(schema);

@@ -22,7 +22,6 @@ import { UnsupportedQueryError } from '../errors.js';
 import { runInCapturedContext, tenantContext, type TenantContext } from '../tenant-context.js';
 import { requestBatcherOf, type PrismaRequest } from '../internals/prisma-internals.js';
 
-
 const NO_CONTEXT = Symbol('no tenant context');
 
 export function bindRequestsToCallerContext(client: object): void {

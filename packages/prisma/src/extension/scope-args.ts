@@ -18,8 +18,15 @@ import { fieldsOf, type ModelScope, type TenantFields, type TenantMetadata } fro
 type Args = Record<string, unknown>;
 
 const FILTER_OPERATIONS = new Set([
-  'findMany', 'findFirst', 'findFirstOrThrow', 'count', 'aggregate', 'groupBy',
-  'updateMany', 'updateManyAndReturn', 'deleteMany',
+  'findMany',
+  'findFirst',
+  'findFirstOrThrow',
+  'count',
+  'aggregate',
+  'groupBy',
+  'updateMany',
+  'updateManyAndReturn',
+  'deleteMany',
 ]);
 const UNIQUE_OPERATIONS = new Set(['findUnique', 'findUniqueOrThrow', 'update', 'delete', 'upsert']);
 const CREATE_OPERATIONS = new Set(['create', 'createMany', 'createManyAndReturn']);
@@ -39,7 +46,14 @@ function isPlainObject(value: unknown): value is Args {
  * filters and compound keys like `tenantId_id`), in data, nested writes, include/select.
  * Comparisons are case-insensitive (UUIDs).
  */
-function rejectConflicts(node: unknown, ctx: TenantContext, fields: TenantFields, model: string, operation: string, path: string): void {
+function rejectConflicts(
+  node: unknown,
+  ctx: TenantContext,
+  fields: TenantFields,
+  model: string,
+  operation: string,
+  path: string,
+): void {
   if (Array.isArray(node)) {
     node.forEach((item, i) => rejectConflicts(item, ctx, fields, model, operation, `${path}[${i}]`));
     return;
@@ -63,7 +77,8 @@ function sameIdentity(value: unknown, expected: string): boolean {
   if (typeof value === 'string') return value.toLowerCase() === expected;
   if (isPlainObject(value)) {
     if (typeof value.equals === 'string' && value.equals.toLowerCase() !== expected) return false;
-    if (Array.isArray(value.in) && value.in.some((v) => typeof v !== 'string' || v.toLowerCase() !== expected)) return false;
+    if (Array.isArray(value.in) && value.in.some((v) => typeof v !== 'string' || v.toLowerCase() !== expected))
+      return false;
     if (typeof value.set === 'string' && value.set.toLowerCase() !== expected) return false;
   }
   return true;
@@ -101,12 +116,21 @@ function toArray(value: unknown): unknown[] {
  * there the row takes tenantId/workspaceId from the relation it connects to, or from the column
  * default that reads the same transaction-local settings.
  */
-function withData(row: unknown, scope: ModelScope, ctx: TenantContext, fields: TenantFields, model: string, operation: string): Args {
+function withData(
+  row: unknown,
+  scope: ModelScope,
+  ctx: TenantContext,
+  fields: TenantFields,
+  model: string,
+  operation: string,
+): Args {
   const data: Args = isPlainObject(row) ? { ...row } : {};
   // Relations this row sets through `{ connect | create | connectOrCreate }` (Prisma's "checked"
   // input), and the foreign-key scalars they provide.
   const viaRelations = new Set(
-    Object.keys(data).flatMap((k) => (scope.foreignKeys.get(k) ?? (scope.foreignKeys.size === 0 && scope.relations.has(k) ? [k] : []))),
+    Object.keys(data).flatMap(
+      (k) => scope.foreignKeys.get(k) ?? (scope.foreignKeys.size === 0 && scope.relations.has(k) ? [k] : []),
+    ),
   );
   const checkedForm = viaRelations.size > 0;
   if (!checkedForm) {
@@ -116,7 +140,9 @@ function withData(row: unknown, scope: ModelScope, ctx: TenantContext, fields: T
   // Checked input cannot take scalar foreign keys: the row then takes tenantId/workspaceId from the
   // relation it connects to, or from the column defaults that read the same transaction-local settings.
   const workspaceGiven =
-    ctx.workspaceId !== undefined || data[fields.workspaceField] !== undefined || viaRelations.has(fields.workspaceField);
+    ctx.workspaceId !== undefined ||
+    data[fields.workspaceField] !== undefined ||
+    viaRelations.has(fields.workspaceField);
   if (scope.workspace && !workspaceGiven && (scope.foreignKeys.size > 0 || !checkedForm)) {
     throw new MissingWorkspaceError(model, operation, fields.workspaceField);
   }

@@ -50,7 +50,14 @@ function report(event: ReadRetryEvent, onRetry: ((event: ReadRetryEvent) => void
 }
 
 const READS = new Set([
-  'findUnique', 'findUniqueOrThrow', 'findFirst', 'findFirstOrThrow', 'findMany', 'count', 'aggregate', 'groupBy',
+  'findUnique',
+  'findUniqueOrThrow',
+  'findFirst',
+  'findFirstOrThrow',
+  'findMany',
+  'count',
+  'aggregate',
+  'groupBy',
 ]);
 
 export function tenantExtension(meta: TenantMetadata, onRetry?: (event: ReadRetryEvent) => void) {

@@ -83,8 +83,9 @@ export function destroySocket(connection: PgConnection): void {
  * pg's own value serializer for bind parameters (Dates, Buffers, arrays, `toPostgres()`), the one
  * its Query uses. Relies on: `pg.utils.prepareValue`, exported on the main object from pg 8.15.
  */
-export const prepareValue: (value: unknown) => unknown = (pg as unknown as { utils: { prepareValue(v: unknown): unknown } })
-  .utils.prepareValue;
+export const prepareValue: (value: unknown) => unknown = (
+  pg as unknown as { utils: { prepareValue(v: unknown): unknown } }
+).utils.prepareValue;
 
 /**
  * The error pg-pool gives a checkout that waited longer than `connectionTimeoutMillis`.
@@ -132,7 +133,11 @@ interface PgQueryInternals {
   submit(connection: PgConnection): Error | null;
 }
 
-const BaseQuery = pg.Query as unknown as new (config: unknown, values?: unknown, callback?: unknown) => PgQueryInternals;
+const BaseQuery = pg.Query as unknown as new (
+  config: unknown,
+  values?: unknown,
+  callback?: unknown,
+) => PgQueryInternals;
 
 /**
  * A pg `Query` that writes its own pipeline of unnamed statements under ONE Sync, in one write, and
@@ -178,8 +183,14 @@ export abstract class PipelineQuery extends BaseQuery {
     connection.stream.cork?.();
     try {
       for (const statement of statements) {
-        connection.parse(statement.types === undefined ? { text: statement.text } : { text: statement.text, types: statement.types });
-        connection.bind(statement.binary === undefined ? { values: statement.values } : { values: statement.values, binary: statement.binary });
+        connection.parse(
+          statement.types === undefined ? { text: statement.text } : { text: statement.text, types: statement.types },
+        );
+        connection.bind(
+          statement.binary === undefined
+            ? { values: statement.values }
+            : { values: statement.values, binary: statement.binary },
+        );
         if (statement.describe) connection.describe({ type: 'P', name: '' });
         connection.execute({ portal: '' });
       }
@@ -207,5 +218,12 @@ export abstract class PipelineQuery extends BaseQuery {
 }
 
 /** What the compatibility test checks, by name: each is a pg internal this file relies on. */
-export const PG_QUERY_HOOKS = ['submit', 'handleRowDescription', 'handleDataRow', 'handleCommandComplete', 'handleError', 'handleReadyForQuery'] as const;
+export const PG_QUERY_HOOKS = [
+  'submit',
+  'handleRowDescription',
+  'handleDataRow',
+  'handleCommandComplete',
+  'handleError',
+  'handleReadyForQuery',
+] as const;
 export const PG_CONNECTION_WRITERS = ['parse', 'bind', 'describe', 'execute', 'sync'] as const;

@@ -69,9 +69,10 @@ export interface RequestBatcherOptions {
  * shape is not that.
  */
 export function requestBatcherOf(client: object): RequestBatcherOptions | undefined {
-  const options = (client as { _requestHandler?: { dataloader?: { options?: RequestBatcherOptions } } })._requestHandler?.dataloader
-    ?.options;
-  if (!options || [options.batchBy, options.batchLoader, options.singleLoader].some((f) => typeof f !== 'function')) return undefined;
+  const options = (client as { _requestHandler?: { dataloader?: { options?: RequestBatcherOptions } } })._requestHandler
+    ?.dataloader?.options;
+  if (!options || [options.batchBy, options.batchLoader, options.singleLoader].some((f) => typeof f !== 'function'))
+    return undefined;
   return options;
 }
 

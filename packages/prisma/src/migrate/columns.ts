@@ -28,7 +28,10 @@ export interface SchemaModelColumns {
 }
 
 /** Every model of the Prisma schema at `schemaPath` (a file or a folder), with its table and tenant/workspace columns. */
-export async function schemaModels(schemaPath: string, fields: Partial<TenantFields> = {}): Promise<SchemaModelColumns[]> {
+export async function schemaModels(
+  schemaPath: string,
+  fields: Partial<TenantFields> = {},
+): Promise<SchemaModelColumns[]> {
   const names = tenantFieldsFrom(fields);
   const context = await internals.loadSchemaContext({
     schemaPath: internals.createSchemaPathInput({ schemaPathFromArgs: schemaPath, baseDir: process.cwd() }),
@@ -61,9 +64,12 @@ export async function tenantColumnsFor(fields: Partial<TenantFields>, schemaPath
   if (fields.tenantField === undefined && fields.workspaceField === undefined) return DEFAULT_TENANT_COLUMNS;
   const names = tenantFieldsFrom(fields);
   const models = schemaPath ? await schemaModels(schemaPath, names) : [];
-  const fallback = (field: string, defaultField: string, defaultColumn: string) => (field === defaultField ? defaultColumn : field);
+  const fallback = (field: string, defaultField: string, defaultColumn: string) =>
+    field === defaultField ? defaultColumn : field;
   return {
     tenant: models.find((m) => m.tenantColumn)?.tenantColumn ?? fallback(names.tenantField, 'tenantId', 'tenant_id'),
-    workspace: models.find((m) => m.workspaceColumn)?.workspaceColumn ?? fallback(names.workspaceField, 'workspaceId', 'workspace_id'),
+    workspace:
+      models.find((m) => m.workspaceColumn)?.workspaceColumn ??
+      fallback(names.workspaceField, 'workspaceId', 'workspace_id'),
   };
 }

@@ -25,7 +25,8 @@ export interface ErrorContext {
   shadowUrl?: string;
 }
 
-const roleOf = (url: string) => (URL.canParse(url) ? decodeURIComponent(new URL(url).username) : '') || 'the connecting role';
+const roleOf = (url: string) =>
+  (URL.canParse(url) ? decodeURIComponent(new URL(url).username) : '') || 'the connecting role';
 
 /** Every message in an error and its causes, joined. */
 function fullText(error: unknown): string {
@@ -48,7 +49,11 @@ export function translateMigrationError(error: unknown, context: ErrorContext): 
   // a failed replay; the factory kept the real one.
   const shadowFailure = error instanceof ShadowDatabaseError ? error : takeShadowFailure();
   if (shadowFailure) {
-    return new MigrationCommandError(`Cannot ${context.action} because Prisma Migrate had no shadow database: ${shadowFailure.message.replace(/^Cannot /, 'cannot ')}`, 'shadow', { cause: error });
+    return new MigrationCommandError(
+      `Cannot ${context.action} because Prisma Migrate had no shadow database: ${shadowFailure.message.replace(/^Cannot /, 'cannot ')}`,
+      'shadow',
+      { cause: error },
+    );
   }
   const text = fullText(error);
   const role = roleOf(context.url);
@@ -57,7 +62,10 @@ export function translateMigrationError(error: unknown, context: ErrorContext): 
   const sqlState = (error as { code?: string }).code;
   const quote = firstLine(text);
 
-  if ((error as Error)?.name === 'MigrateDevEnvNonInteractiveError' || /detected that the environment is non-interactive/.test(text)) {
+  if (
+    (error as Error)?.name === 'MigrateDevEnvNonInteractiveError' ||
+    /detected that the environment is non-interactive/.test(text)
+  ) {
     return new MigrationCommandError(
       `Cannot ${context.action} because Prisma printed warnings about it (above) and there is no terminal to confirm them. ` +
         'Read the warnings; if they are fine (a new unique constraint on a table without duplicates, say), run the same command again with --force, or run it in a terminal to be asked.',
@@ -67,7 +75,12 @@ export function translateMigrationError(error: unknown, context: ErrorContext): 
   }
   // A nested ShadowDatabaseError the engine wrapped.
   const shadow = /Cannot (create|connect to|empty|use)[^\n]*shadow database[^\n]*/i.exec(text);
-  if (shadow) return new MigrationCommandError(`Cannot ${context.action} because Prisma Migrate had no shadow database: ${shadow[0]}`, code ?? 'shadow', { cause: error });
+  if (shadow)
+    return new MigrationCommandError(
+      `Cannot ${context.action} because Prisma Migrate had no shadow database: ${shadow[0]}`,
+      code ?? 'shadow',
+      { cause: error },
+    );
 
   if (code === 'P3014' || /Failed to connect to the shadow database|could not create the shadow database/i.test(text)) {
     return new MigrationCommandError(
@@ -101,7 +114,10 @@ export function translateMigrationError(error: unknown, context: ErrorContext): 
   }
   // Permission problems Prisma reports as a failed migration (P3006 on the shadow database, P3018
   // on the database itself) or as drift: the migrations are fine, the role is not.
-  const denied = /permission denied[^\n"]*|must be (?:the )?owner of[^\n"]*|must be superuser[^\n"]*|only superuser[^\n"]*/i.exec(text);
+  const denied =
+    /permission denied[^\n"]*|must be (?:the )?owner of[^\n"]*|must be superuser[^\n"]*|only superuser[^\n"]*/i.exec(
+      text,
+    );
   if (denied) {
     const migration = /Migration name: (\S+)|migration `([^`]+)`|Migration `([^`]+)`/.exec(text);
     const name = migration ? (migration[1] ?? migration[2] ?? migration[3]) : undefined;
@@ -118,5 +134,10 @@ export function translateMigrationError(error: unknown, context: ErrorContext): 
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? ''
+  );
 }

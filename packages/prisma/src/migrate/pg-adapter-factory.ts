@@ -201,7 +201,10 @@ function shadowCreateError(url: string, error: unknown): Error {
       { cause: error },
     );
   }
-  return new ShadowDatabaseError(`Cannot create Prisma Migrate's shadow database because ${(error as Error).message}. Set SHADOW_DATABASE_URL to an empty database owned by ${role}.`, { cause: error });
+  return new ShadowDatabaseError(
+    `Cannot create Prisma Migrate's shadow database because ${(error as Error).message}. Set SHADOW_DATABASE_URL to an empty database owned by ${role}.`,
+    { cause: error },
+  );
 }
 
 /**
@@ -211,7 +214,11 @@ function shadowCreateError(url: string, error: unknown): Error {
 async function emptyShadowDatabase(mainUrl: string, shadowUrl: string): Promise<void> {
   const main = new URL(mainUrl);
   const shadow = new URL(shadowUrl);
-  if (main.hostname === shadow.hostname && (main.port || '5432') === (shadow.port || '5432') && databaseNameOf(mainUrl) === databaseNameOf(shadowUrl)) {
+  if (
+    main.hostname === shadow.hostname &&
+    (main.port || '5432') === (shadow.port || '5432') &&
+    databaseNameOf(mainUrl) === databaseNameOf(shadowUrl)
+  ) {
     throw new ShadowDatabaseError(
       `Cannot use SHADOW_DATABASE_URL because it points at the database being migrated (${databaseNameOf(mainUrl)}): Prisma empties the shadow database on every run. ` +
         'Point it at a separate, empty database owned by the same role (e.g. tenantry_shadow).',

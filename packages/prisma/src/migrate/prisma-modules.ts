@@ -19,20 +19,13 @@ const internalsEntry = requireHere.resolve('@prisma/internals');
 export const prismaMigrate = requireHere('@prisma/migrate') as typeof MigrateModule;
 
 /** What the wasm engine is given: a factory whose errors are recorded in an `errorRegistry`. */
-export type ErrorCapturingAdapterFactory = Parameters<
-  typeof MigrateModule.SchemaEngineWasm.setup
->[0]['adapter'];
+export type ErrorCapturingAdapterFactory = Parameters<typeof MigrateModule.SchemaEngineWasm.setup>[0]['adapter'];
 /** A driver-adapter factory that can also open a shadow database (what `PrismaPg` implements). */
-export type MigrationAwareAdapterFactory = Pick<
-  PrismaPg,
-  'provider' | 'adapterName' | 'connect' | 'connectToShadowDb'
->;
+export type MigrationAwareAdapterFactory = Pick<PrismaPg, 'provider' | 'adapterName' | 'connect' | 'connectToShadowDb'>;
 export type SqlDriverAdapter = Awaited<ReturnType<PrismaPg['connect']>>;
 
 export const driverAdapterUtils = createRequire(migrateEntry)('@prisma/driver-adapter-utils') as {
-  bindMigrationAwareSqlAdapterFactory(
-    factory: MigrationAwareAdapterFactory,
-  ): ErrorCapturingAdapterFactory;
+  bindMigrationAwareSqlAdapterFactory(factory: MigrationAwareAdapterFactory): ErrorCapturingAdapterFactory;
 };
 
 /** The argument `Migrate.setup` receives from every command class (see `dist/src/Migrate.d.ts`). */

@@ -24,10 +24,16 @@ import { setupWasmMigrate, withWasmEngine } from './wasm-engine.js';
  * TENANTRY_MIGRATIONS_DIR (a scratch copy, e.g. in tests), else `fallback` (the package's own, which
  * its caller knows), else ./prisma/schema.prisma and ./prisma/migrations of the current directory.
  */
-export function schemaPathFromEnv(env: NodeJS.ProcessEnv = process.env, fallback = path.join('prisma', 'schema.prisma')): string {
+export function schemaPathFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  fallback = path.join('prisma', 'schema.prisma'),
+): string {
   return path.resolve(env.TENANTRY_SCHEMA_PATH || fallback);
 }
-export function migrationsDirFromEnv(env: NodeJS.ProcessEnv = process.env, fallback = path.join('prisma', 'migrations')): string {
+export function migrationsDirFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  fallback = path.join('prisma', 'migrations'),
+): string {
   return path.resolve(env.TENANTRY_MIGRATIONS_DIR || fallback);
 }
 
@@ -205,7 +211,11 @@ export async function checkDrift(target: MigrationTarget): Promise<DriftReport> 
     ).catch((error: unknown) => {
       if (error instanceof MigrationRunnerError) throw error;
       // A permission or a missing shadow database is not a broken migration: say what it is.
-      const translated = translateMigrationError(error, { action: 'check for drift', url: target.url, shadowUrl: target.shadowDatabaseUrl });
+      const translated = translateMigrationError(error, {
+        action: 'check for drift',
+        url: target.url,
+        shadowUrl: target.shadowDatabaseUrl,
+      });
       if (translated instanceof MigrationCommandError) throw translated;
       throw new MigrationRunnerError(
         'Cannot check for drift because Prisma could not replay the migrations on an empty shadow ' +

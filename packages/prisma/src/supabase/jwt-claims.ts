@@ -55,15 +55,27 @@ export function validateSupabaseFields(raw: Record<string, unknown>): { role?: S
       // PostgREST takes the role from the claims; a context must not say one thing and run another.
       const claimedRole = validateRole(claims.role, 'claims.role');
       if (out.role !== claimedRole) {
-        throw new InvalidSupabaseContextError('claims.role', 'differs from role', 'Pass role equal to the JWT\'s role claim.');
+        throw new InvalidSupabaseContextError(
+          'claims.role',
+          'differs from role',
+          "Pass role equal to the JWT's role claim.",
+        );
       }
     }
     if (claims.sub !== undefined) {
       if (typeof claims.sub !== 'string' || claims.sub.length === 0 || claims.sub.length > MAX_SUB_LENGTH) {
-        throw new InvalidSupabaseContextError('claims.sub', 'is not a non-empty string of at most 255 characters', CLAIMS_FIX);
+        throw new InvalidSupabaseContextError(
+          'claims.sub',
+          'is not a non-empty string of at most 255 characters',
+          CLAIMS_FIX,
+        );
       }
       if (typeof raw.userId === 'string' && raw.userId.toLowerCase() !== claims.sub.toLowerCase()) {
-        throw new InvalidSupabaseContextError('claims.sub', 'differs from userId', 'Pass userId equal to the JWT\'s sub claim, or omit userId.');
+        throw new InvalidSupabaseContextError(
+          'claims.sub',
+          'differs from userId',
+          "Pass userId equal to the JWT's sub claim, or omit userId.",
+        );
       }
     }
   }
@@ -87,14 +99,17 @@ function validateClaims(value: unknown): JwtClaims {
     json = JSON.stringify(value);
   } catch (error) {
     // Cycles, BigInt, or nesting deep enough to overflow the stack.
-    throw Object.assign(new InvalidSupabaseContextError('claims', 'cannot be serialized as JSON', CLAIMS_FIX), { cause: error });
+    throw Object.assign(new InvalidSupabaseContextError('claims', 'cannot be serialized as JSON', CLAIMS_FIX), {
+      cause: error,
+    });
   }
   if (Buffer.byteLength(json, 'utf8') > MAX_CLAIMS_BYTES) {
     throw new InvalidSupabaseContextError('claims', `is larger than ${MAX_CLAIMS_BYTES} bytes as JSON`, CLAIMS_FIX);
   }
   // JSON.stringify silently drops undefined and functions and turns NaN into null: refuse those
   // rather than send claims that differ from what the caller holds.
-  if (!isJsonValue(value)) throw new InvalidSupabaseContextError('claims', 'holds a value that is not JSON', CLAIMS_FIX);
+  if (!isJsonValue(value))
+    throw new InvalidSupabaseContextError('claims', 'holds a value that is not JSON', CLAIMS_FIX);
   return deepFreeze(JSON.parse(json) as Record<string, unknown>);
 }
 

@@ -30,11 +30,16 @@ const stringClaim = (claims: JwtClaims | undefined, name: string): string => {
 /** Flattened `[name, value, ...]` pairs for a context with a role and/or claims. */
 export function jwtSettingsFor(ctx: { role?: SupabaseRole; claims?: JwtClaims }): string[] {
   const settings = [
-    JWT_SETTING_NAMES.claims, ctx.claims ? JSON.stringify(ctx.claims) : '',
-    JWT_SETTING_NAMES.sub, stringClaim(ctx.claims, 'sub'),
-    JWT_SETTING_NAMES.role, stringClaim(ctx.claims, 'role'),
-    JWT_SETTING_NAMES.email, stringClaim(ctx.claims, 'email'),
-    JWT_SETTING_NAMES.legacyClaims, '',
+    JWT_SETTING_NAMES.claims,
+    ctx.claims ? JSON.stringify(ctx.claims) : '',
+    JWT_SETTING_NAMES.sub,
+    stringClaim(ctx.claims, 'sub'),
+    JWT_SETTING_NAMES.role,
+    stringClaim(ctx.claims, 'role'),
+    JWT_SETTING_NAMES.email,
+    stringClaim(ctx.claims, 'email'),
+    JWT_SETTING_NAMES.legacyClaims,
+    '',
   ];
   if (ctx.role !== undefined) settings.push(JWT_SETTING_NAMES.dbRole, ctx.role);
   return settings;

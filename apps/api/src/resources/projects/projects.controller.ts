@@ -1,6 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { ProjectsService } from './projects.service.js';
-import { idParam, projectCreate, projectList, projectUpdate, type ProjectCreate, type ProjectList, type ProjectUpdate } from '../schemas.js';
+import {
+  idParam,
+  projectCreate,
+  projectList,
+  projectUpdate,
+  type ProjectCreate,
+  type ProjectList,
+  type ProjectUpdate,
+} from '../schemas.js';
 
 @Controller('projects')
 export class ProjectsController {

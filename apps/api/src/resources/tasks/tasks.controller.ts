@@ -1,6 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { TasksService } from './tasks.service.js';
-import { idParam, taskCreate, taskList, taskUpdate, type TaskCreate, type TaskList, type TaskUpdate } from '../schemas.js';
+import {
+  idParam,
+  taskCreate,
+  taskList,
+  taskUpdate,
+  type TaskCreate,
+  type TaskList,
+  type TaskUpdate,
+} from '../schemas.js';
 
 @Controller('tasks')
 export class TasksController {

@@ -25,7 +25,9 @@ export class TasksService {
     // clearer error for a project id this tenant does not have.
     const project = await this.prisma.db.project.findFirst({ where: { id: projectId }, select: { workspaceId: true } });
     if (!project) {
-      throw new UnprocessableEntityException('Cannot create the task because projectId does not name a project of the active tenant. Use an id from GET /projects.');
+      throw new UnprocessableEntityException(
+        'Cannot create the task because projectId does not name a project of the active tenant. Use an id from GET /projects.',
+      );
     }
     return this.prisma.db.task.create({ data: { ...input, projectId, workspaceId: project.workspaceId } });
   }

@@ -1,6 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { WorkspacesService } from './workspaces.service.js';
-import { idParam, workspaceCreate, workspaceList, workspaceUpdate, type Page, type WorkspaceCreate, type WorkspaceUpdate } from '../schemas.js';
+import {
+  idParam,
+  workspaceCreate,
+  workspaceList,
+  workspaceUpdate,
+  type Page,
+  type WorkspaceCreate,
+  type WorkspaceUpdate,
+} from '../schemas.js';
 
 @Controller('workspaces')
 export class WorkspacesController {

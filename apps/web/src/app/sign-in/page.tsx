@@ -33,8 +33,8 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         {enabled ? (
           <>
             <p className="dev-banner" data-testid="dev-banner">
-              <strong>Development only.</strong> Sign in as a seeded demo user, no password. This page is disabled in production
-              builds.
+              <strong>Development only.</strong> Sign in as a seeded demo user, no password. This page is disabled in
+              production builds.
             </p>
             <ul className="demo-users">
               {DEMO_USERS.map((user) => (
@@ -58,7 +58,9 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
             </ul>
           </>
         ) : (
-          <p className="muted">Sign-in is provided by your identity provider: its session cookie carries a JWT signed with JWT_SECRET.</p>
+          <p className="muted">
+            Sign-in is provided by your identity provider: its session cookie carries a JWT signed with JWT_SECRET.
+          </p>
         )}
       </div>
     </main>

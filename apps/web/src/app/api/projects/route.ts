@@ -5,7 +5,8 @@ import { problem, withTenant } from '@/server/with-tenant';
 
 export const GET = withTenant(async (request) => {
   const workspaceId = new URL(request.url).searchParams.get('workspaceId');
-  if (workspaceId !== null && !isUuid(workspaceId)) return problem(400, 'Cannot filter by workspace because workspaceId is not a UUID.');
+  if (workspaceId !== null && !isUuid(workspaceId))
+    return problem(400, 'Cannot filter by workspace because workspaceId is not a UUID.');
   const projects = await prisma.project.findMany({
     where: workspaceId ? { workspaceId } : {},
     orderBy: [{ createdAt: 'asc' }, { name: 'asc' }],

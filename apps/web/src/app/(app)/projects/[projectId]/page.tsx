@@ -36,7 +36,8 @@ export default async function ProjectPage({ params }: Props) {
     <>
       <nav className="crumbs" aria-label="Breadcrumb">
         <Link href="/workspaces">Workspaces</Link> <span aria-hidden>/</span>{' '}
-        <Link href={`/workspaces/${project.workspace.id}`}>{project.workspace.name}</Link> <span aria-hidden>/</span> <span>{project.name}</span>
+        <Link href={`/workspaces/${project.workspace.id}`}>{project.workspace.name}</Link> <span aria-hidden>/</span>{' '}
+        <span>{project.name}</span>
       </nav>
       <div className="page-head">
         <div>
@@ -64,7 +65,11 @@ export default async function ProjectPage({ params }: Props) {
               <ActionForm action={setTaskDone} label={`${t.done ? 'Reopen' : 'Complete'} ${t.title}`}>
                 <input type="hidden" name="id" value={t.id} />
                 <input type="hidden" name="done" value={String(!t.done)} />
-                <button type="submit" className={`check${t.done ? ' checked' : ''}`} aria-label={t.done ? `Reopen ${t.title}` : `Complete ${t.title}`}>
+                <button
+                  type="submit"
+                  className={`check${t.done ? ' checked' : ''}`}
+                  aria-label={t.done ? `Reopen ${t.title}` : `Complete ${t.title}`}
+                >
                   {t.done ? '✓' : ''}
                 </button>
               </ActionForm>

@@ -21,11 +21,15 @@ export const PATCH = withTenant<{ id: string }>(
       return problem(415, 'Cannot update the task because the body is not JSON. Send content-type: application/json.');
     }
     const body = (await request.json().catch(() => undefined)) as { title?: unknown; done?: unknown } | undefined;
-    if (typeof body !== 'object' || body === null) return problem(400, 'Cannot update the task because the body is not a JSON object.');
+    if (typeof body !== 'object' || body === null)
+      return problem(400, 'Cannot update the task because the body is not a JSON object.');
     const data: { title?: string; done?: boolean } = {};
     if (body.title !== undefined) {
       if (typeof body.title !== 'string' || body.title.trim() === '' || body.title.length > 120) {
-        return problem(400, 'Cannot update the task because title is not a non-empty string of at most 120 characters.');
+        return problem(
+          400,
+          'Cannot update the task because title is not a non-empty string of at most 120 characters.',
+        );
       }
       data.title = body.title.trim();
     }
@@ -33,7 +37,10 @@ export const PATCH = withTenant<{ id: string }>(
       if (typeof body.done !== 'boolean') return problem(400, 'Cannot update the task because done is not a boolean.');
       data.done = body.done;
     }
-    const task = await prisma.task.update({ where: { tenantId_id: { tenantId: tenancy.tenant.id, id: params.id } }, data });
+    const task = await prisma.task.update({
+      where: { tenantId_id: { tenantId: tenancy.tenant.id, id: params.id } },
+      data,
+    });
     return Response.json(task);
   },
   { what: 'task' },
