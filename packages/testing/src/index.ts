@@ -4,7 +4,7 @@
  * of it, databases migrated with the project's own migrations and the Tenantry roles;
  * provisionTestRig() does all of that in one call (and one stop()). The isolation fuzzer runs
  * operations of every kind in random tenants' contexts, with faults, and counts what crossed over;
- * seedTenants() gives it tenants on any schema. `@tenantry/testing/cli` is `tenantry fuzz`.
+ * fuzzAllRoutes() runs it on every route of a rig; seedTenants() gives it tenants on any schema. `@tenantry/testing/cli` is `tenantry fuzz`.
  */
 export { provisionPostgres, provisionPersistentEmbeddedPostgres, freeLocalPort, type PostgresServer, type PostgresSource } from './postgres-server.js';
 export { startPgBouncer, type PgBouncer, type PoolMode } from './pgbouncer.js';
@@ -38,6 +38,8 @@ export {
   runIsolationFuzz,
   formatIsolationReport,
   isolationLine,
+  fuzzAllRoutes,
+  fuzzRoutesOf,
   genericReadOperations,
   genericWriteOperations,
   tenantModelsOf,
@@ -56,6 +58,9 @@ export type {
   IsolationFuzzOptions,
   IsolationReport,
   FaultInjectors,
+  FuzzAllRoutesOptions,
+  FuzzAllRoutesResult,
+  FuzzRoute,
   FuzzOperation,
   FuzzTenant,
   OperationEnv,

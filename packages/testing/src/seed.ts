@@ -32,6 +32,8 @@ export interface TenantSeedInfo {
   label: string;
   tenantId: string;
   workspaceIds: readonly string[];
+  /** The rows already written for this tenant, per model (dependencies are seeded first). */
+  rows: ReadonlyMap<string, readonly Row[]>;
 }
 
 export interface SeedTenantsOptions extends SchemaModelOptions {
@@ -48,6 +50,12 @@ export interface SeedTenantsOptions extends SchemaModelOptions {
    * row); the seeder then only picks relation targets that agree with them.
    */
   values?: (model: string, index: number, tenant: TenantSeedInfo) => Row | undefined;
+  /**
+   * Models whose rows may exist already, e.g. a global user the caller names by its id in `values`:
+   * written with ON CONFLICT DO NOTHING and read back by their primary key, so an existing row is
+   * used as it is (not updated), and tenants that name the same row share it.
+   */
+  reuseExisting?: readonly string[];
   /** An already-read schema model (skips reading the schema file). */
   schemaModel?: SchemaModel;
 }
@@ -81,12 +89,15 @@ export async function seedTenants(admin: AnyPrismaClient, labelsOrCount: readonl
     for (const tenant of tenants) {
       for (let i = 0; i < count; i++) planned.push({ tenant, row: planRow(schema, model, tenant, i, rng, options) });
     }
-    const kept = dedupe(model, planned);
+    const reuse = options.reuseExisting?.includes(model.name) ?? false;
+    // Rows that may exist are not deduplicated: a repeated one is the same row, shared.
+    const kept = reuse ? planned : dedupe(model, planned);
     const delegate = admin[model.delegate];
     for (let start = 0; start < kept.length; start += 1000) {
       const chunk = kept.slice(start, start + 1000);
+      const data = chunk.map((p) => p.row);
       // Postgres returns an INSERT's rows in the order of its VALUES: row i is chunk[i]'s.
-      const created = (await delegate.createManyAndReturn({ data: chunk.map((p) => p.row) })) as Row[];
+      const created = reuse ? await createOrFind(delegate, model, data) : ((await delegate.createManyAndReturn({ data })) as Row[]);
       created.forEach((row, i) => {
         const { tenant } = chunk[i]!;
         tenant.rows.set(model.name, [...(tenant.rows.get(model.name) ?? []), row]);
@@ -146,7 +157,7 @@ export function requires(r: ModelDef['relations'][number]): boolean {
 
 function planRow(schema: SchemaModel, model: ModelDef, tenant: SeededTenant, index: number, rng: Random, options: SeedTenantsOptions): Row {
   const { tenantField, workspaceField } = schema.fields;
-  const info: TenantSeedInfo = { label: tenant.label, tenantId: tenant.tenantId, workspaceIds: tenant.workspaceIds };
+  const info: TenantSeedInfo = { label: tenant.label, tenantId: tenant.tenantId, workspaceIds: tenant.workspaceIds, rows: tenant.rows };
   const row: Row = { ...(options.values?.(model.name, index, info) ?? {}) };
   const set = (field: string, value: unknown) => {
     if (row[field] === undefined && value !== undefined) row[field] = value;
@@ -195,6 +206,33 @@ export function fillRelations(
       if (row[f] === undefined) row[f] = target[r.toFields[i]!];
     });
   }
+}
+
+/**
+ * Inserts the rows that do not exist yet and returns, per row, the one the database holds under its
+ * primary key (the new row or the one that was there). A row skipped for a conflict on another
+ * unique key has no such row: that is an error, not a silent reuse of a different row.
+ */
+async function createOrFind(delegate: AnyPrismaClient, model: ModelDef, rows: Row[]): Promise<Row[]> {
+  const key = model.primaryKey;
+  if (key.length === 0 || rows.some((r) => key.some((f) => r[f] === undefined))) {
+    throw new Error(
+      `Cannot reuse existing ${model.name} rows because their primary key (${key.join(', ') || 'none'}) is not known before the insert. Set it in \`values\`, or leave ${model.name} out of reuseExisting.`,
+    );
+  }
+  const keyOf = (r: Row) => JSON.stringify(key.map((f) => String(r[f]).toLowerCase()));
+  await delegate.createMany({ data: rows, skipDuplicates: true });
+  const found = (await delegate.findMany({ where: { OR: rows.map((r) => Object.fromEntries(key.map((f) => [f, r[f]]))) } })) as Row[];
+  const byKey = new Map(found.map((r) => [keyOf(r), r]));
+  return rows.map((r) => {
+    const row = byKey.get(keyOf(r));
+    if (!row) {
+      throw new Error(
+        `Cannot seed ${model.name} because a row conflicts with an existing one on a unique key other than its primary key (${key.join(', ')}). Give it unique values in \`values\`.`,
+      );
+    }
+    return row;
+  });
 }
 
 const sameValue = (a: unknown, b: unknown) => String(a).toLowerCase() === String(b).toLowerCase();

@@ -58,4 +58,26 @@ describe('seedTenants on an organizationId schema', () => {
     expect(counted.map((t) => t.label)).toEqual(['t0', 't1']);
     expect(counted[0]!.known.get('Note')).toBeUndefined();
   });
+
+  it('reuses an existing row that values names (shared by the tenants that name it), and shows values the rows seeded so far', async () => {
+    const existing = await db.admin.user.create({ data: { email: `kept-${Date.now()}@example.test` } });
+    const [delta, echo] = await seedTenants(db.admin, ['delta', 'echo'], {
+      ...FIELDS,
+      schema: fixtureSchema,
+      counts: { User: 1, Member: 1, Note: 1 },
+      reuseExisting: ['User'],
+      values: (model, _index, t) => {
+        if (model === 'User') return { id: existing.id, email: `${t.label}-not-written@example.test` };
+        if (model === 'Note') return { authorId: t.rows.get('Member')![0]!.id, body: `${t.rows.get('Member')![0]!.displayName} wrote` };
+        return undefined;
+      },
+    });
+    for (const t of [delta!, echo!]) {
+      expect(t.rows.get('User')).toEqual([expect.objectContaining({ id: existing.id, email: existing.email })]);
+      const [member] = t.rows.get('Member')!;
+      expect(member).toMatchObject({ organizationId: t.tenantId, userId: existing.id });
+      expect(t.rows.get('Note')![0]).toMatchObject({ authorId: member!.id, teamId: member!.teamId, body: `${String(member!.displayName)} wrote` });
+    }
+    expect(await db.admin.user.count({ where: { email: { endsWith: '-not-written@example.test' } } })).toBe(0);
+  });
 });

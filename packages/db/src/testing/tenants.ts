@@ -1,12 +1,14 @@
 /**
- * Seeded tenants for isolation tests, written through the admin client (the only RLS bypass): per
- * tenant one owner, two workspaces, `perWorkspace` projects in each and a task per project, all with
- * random ids, so test files can share a database. Every row's name starts with its tenant's label
- * (`alpha Inc`, `alpha user`, `alpha ws0 p1 t0`), so an assertion that finds a foreign row names
- * whose it is. The db integration tests, the API's e2e and fault tests and the web's tests use this.
+ * Seeded tenants for isolation tests: the kit's seedTenants (@tenantry/testing) on this app's schema,
+ * with the names and shape the db, api and web suites rely on. Per tenant one owner, two workspaces,
+ * `perWorkspace` projects in each and a task per project, all with random ids, so test files can
+ * share a database. Every row's name starts with its tenant's label (`alpha Inc`, `alpha user`,
+ * `alpha ws0 p1 t0`), so an assertion that finds a foreign row names whose it is.
  */
 import { randomUUID } from 'node:crypto';
+import { seedTenants as seedKitTenants, type Row, type TenantSeedInfo } from '@tenantry/testing';
 import type { AdminPrismaClient } from '../admin.js';
+import { appMigrations } from './app-rig.js';
 
 export interface SeededTenant {
   label: string;
@@ -25,28 +27,8 @@ export interface SeedTenantOptions {
 }
 
 export async function seedTenant(admin: AdminPrismaClient, label: string, options: SeedTenantOptions = {}): Promise<SeededTenant> {
-  const perWorkspace = options.perWorkspace ?? 2;
-  const tenantId = randomUUID();
-  const userId = options.userId ?? randomUUID();
-  const workspaceIds: [string, string] = [randomUUID(), randomUUID()];
-  const tenant: SeededTenant = { label, tenantId, userId, workspaceIds, projectIds: [], taskIds: [] };
-  await admin.tenant.create({ data: { id: tenantId, name: `${label} Inc`, slug: `${label}-${tenantId.slice(0, 8)}` } });
-  const user = { id: userId, email: `${label}-${userId.slice(0, 8)}@example.test`, name: `${label} user` };
-  if (options.userId === undefined) await admin.user.create({ data: user });
-  else await admin.user.upsert({ where: { id: userId }, create: user, update: {} });
-  await admin.membership.create({ data: { tenantId, userId, role: 'owner' } });
-  for (const [w, workspaceId] of workspaceIds.entries()) {
-    await admin.workspace.create({ data: { tenantId, id: workspaceId, name: `${label} ws${w}` } });
-    for (let p = 0; p < perWorkspace; p++) {
-      const projectId = randomUUID();
-      tenant.projectIds.push(projectId);
-      await admin.project.create({ data: { tenantId, workspaceId, id: projectId, name: `${label} ws${w} p${p}` } });
-      const taskId = randomUUID();
-      tenant.taskIds.push(taskId);
-      await admin.task.create({ data: { tenantId, workspaceId, projectId, id: taskId, title: `${label} ws${w} p${p} t0` } });
-    }
-  }
-  return tenant;
+  const [tenant] = await seedAll(admin, [label], options);
+  return tenant!;
 }
 
 /**
@@ -59,7 +41,53 @@ export async function seedTenants<const L extends readonly string[]>(
   options: Omit<SeedTenantOptions, 'userId'> | number = {},
 ): Promise<{ -readonly [K in keyof L]: SeededTenant }> {
   const perTenant = typeof options === 'number' ? { perWorkspace: options } : options;
-  const out: SeededTenant[] = [];
-  for (const label of labels) out.push(await seedTenant(admin, label, perTenant));
-  return out as { -readonly [K in keyof L]: SeededTenant };
+  return (await seedAll(admin, labels, perTenant)) as { -readonly [K in keyof L]: SeededTenant };
+}
+
+async function seedAll(admin: AdminPrismaClient, labels: readonly string[], options: SeedTenantOptions): Promise<SeededTenant[]> {
+  const perWorkspace = options.perWorkspace ?? 2;
+  const workspaces = 2;
+  // Projects fill workspace 0 first, then workspace 1 (projectIds[0..perWorkspace-1] are in ws0).
+  const names = (model: string, index: number, t: TenantSeedInfo): Row | undefined => {
+    switch (model) {
+      case 'Tenant':
+        return { name: `${t.label} Inc`, slug: `${t.label}-${t.tenantId.slice(0, 8)}` };
+      case 'User': {
+        const id = options.userId ?? randomUUID();
+        return { id, email: `${t.label}-${id.slice(0, 8)}@example.test`, name: `${t.label} user` };
+      }
+      case 'Membership':
+        return { role: 'owner' };
+      case 'Workspace':
+        return { name: `${t.label} ws${index}` };
+      case 'Project': {
+        const w = Math.floor(index / perWorkspace);
+        return { workspaceId: t.workspaceIds[w], name: `${t.label} ws${w} p${index % perWorkspace}` };
+      }
+      case 'Task': {
+        const project = t.rows.get('Project')![index]!;
+        return { projectId: project.id, workspaceId: project.workspaceId, title: `${project.name} t0` };
+      }
+      default:
+        return undefined;
+    }
+  };
+  const seeded = await seedKitTenants(admin, labels, {
+    schema: appMigrations().schemaPath,
+    workspaces,
+    // Nothing but the models named here (no invitations, say): the suites count what they seeded.
+    rowsPerModel: 0,
+    counts: { User: 1, Membership: 1, Project: workspaces * perWorkspace, Task: workspaces * perWorkspace },
+    values: names,
+    ...(options.userId === undefined ? {} : { reuseExisting: ['User'] }),
+  });
+  const ids = (rows: Row[] | undefined) => (rows ?? []).map((r) => String(r.id));
+  return seeded.map((t) => ({
+    label: t.label,
+    tenantId: t.tenantId,
+    userId: ids(t.rows.get('User'))[0]!,
+    workspaceIds: t.workspaceIds as [string, string],
+    projectIds: ids(t.rows.get('Project')),
+    taskIds: ids(t.rows.get('Task')),
+  }));
 }

@@ -25,10 +25,10 @@ import { loadPrismaConfig } from '@tenantry/prisma/cli';
 import { runtimeRole } from '@tenantry/prisma/migrate';
 import { ROLES, devPassword } from '../databases.js';
 import type { PostgresServer } from '../postgres-server.js';
-import { formatIsolationReport, isolationLine, runIsolationFuzz, type IsolationReport } from '../fuzz/run.js';
+import { fuzzAllRoutes, fuzzRoutesOf } from '../fuzz/routes.js';
 import { seedTenants } from '../seed.js';
 import { schemaModelOf } from '../schema-model.js';
-import { provisionTestRig, type Route, type TestRig } from '../test-rig.js';
+import { provisionTestRig, type TestRig } from '../test-rig.js';
 
 export interface FuzzCommandOptions {
   /** `--config` as the engine's CLI took it. */
@@ -147,47 +147,23 @@ export async function runFuzzCommand(argv: string[], options: FuzzCommandOptions
       if (process.env.DEBUG && error instanceof Error) err(String(error.stack));
       return 2;
     }
-    const superuser = new pg.Pool({ connectionString: rig.url('superuser'), max: 2 });
-    superuser.on('error', () => {});
-    closers.push(() => superuser.end());
-    const routes = (['direct', 'pgbouncer-session', 'pgbouncer-transaction'] as Route[]).filter((r) => rig!.hasRoute(r));
+    const routes = fuzzRoutesOf(rig);
     log(`seeded ${tenants.length} tenants; seed ${seed}; ${numbers.ops} operations at concurrency ${numbers.concurrency} over ${routes.join(', ')}, pool ${numbers.pool}`);
-
-    const reports: IsolationReport[] = [];
-    for (const [i, route] of routes.entries()) {
-      const client = createTenantPrismaClient({ PrismaClient, connectionString: runtimeUrl(rig.url('app', route), runtime), poolSize: numbers.pool!, connectionTimeoutMillis: 30_000, ...fields });
-      const bouncer = route === 'direct' ? undefined : rig.bouncer(route === 'pgbouncer-session' ? 'session' : 'transaction');
-      try {
-        const report = await runIsolationFuzz({
-          client,
-          admin,
-          tenants,
-          ops: Math.ceil(numbers.ops! / routes.length),
-          seed: (seed + i) >>> 0,
-          concurrency: numbers.concurrency!,
-          ...fields,
-          schema: config.schemaPath,
-          faults: {
-            terminateBackends: async (rng) => {
-              const { rowCount } = await superuser.query(
-                `select pg_terminate_backend(pid) from pg_stat_activity
-                  where datname = current_database() and usename = $1 and pid <> pg_backend_pid()
-                  order by random() limit $2`,
-                [runtime.role, 1 + rng.int(2)],
-              );
-              return rowCount ?? 0;
-            },
-            ...(bouncer ? { restartPooler: () => bouncer.restart() } : {}),
-            intervalMs: 300,
-          },
-        });
-        out(formatIsolationReport(report, route));
-        reports.push(report);
-      } finally {
-        await client.$disconnect();
-      }
-    }
-    return summarize(reports, tenants.length, seed, out);
+    const { exitCode } = await fuzzAllRoutes({
+      rig,
+      routes,
+      makeClient: (route) => createTenantPrismaClient({ PrismaClient, connectionString: route.url, poolSize: numbers.pool!, connectionTimeoutMillis: 30_000, ...fields }),
+      admin,
+      tenants,
+      ops: numbers.ops!,
+      seed,
+      concurrency: numbers.concurrency!,
+      runtimeRole: runtime,
+      ...fields,
+      schema: config.schemaPath,
+      out,
+    });
+    return exitCode;
   } finally {
     for (const close of closers.reverse()) await close().catch(() => {});
     await rig?.stop().catch((error: unknown) => err(`tenantry fuzz: ${(error as Error).message}`));
@@ -208,13 +184,6 @@ function passwordOf(role: string): string {
     // no or no valid DATABASE_URL: the dev password
   }
   return devPassword();
-}
-
-function runtimeUrl(rigUrl: string, runtime: RuntimeRole): string {
-  const url = new URL(rigUrl);
-  url.username = encodeURIComponent(runtime.role);
-  url.password = encodeURIComponent(runtime.password);
-  return url.toString();
 }
 
 /**
@@ -268,27 +237,6 @@ async function grantAdminRole(rig: TestRig): Promise<void> {
   } finally {
     await client.end();
   }
-}
-
-/** The totals and the one line; 1 when anything crossed over or the run proved too little. */
-function summarize(reports: IsolationReport[], tenants: number, seed: number, out: (line: string) => void): number {
-  const sum = (key: keyof IsolationReport) => reports.reduce((n, r) => n + (r[key] as number), 0);
-  const total = {
-    ops: sum('ops'),
-    faults: sum('faults'),
-    crossTenantRows: sum('crossTenantRows'),
-    noContextRows: sum('noContextRows'),
-    lostWrites: sum('lostWrites'),
-    phantomWrites: sum('phantomWrites'),
-    inheritedSessionState: sum('inheritedSessionState'),
-  };
-  const successRate = sum('opsSucceeded') / Math.max(1, total.ops);
-  const acked = reports.reduce((n, r) => n + (r.writes.acked ?? 0), 0);
-  out(`\ntotal: ${total.ops} operations (${(successRate * 100).toFixed(1)}% succeeded, the rest rejected as designed or cut by faults), ${acked} writes acknowledged`);
-  const leaked = total.crossTenantRows + total.noContextRows + total.lostWrites + total.phantomWrites + total.inheritedSessionState > 0;
-  if (successRate < 0.5) out('FAILED: fewer than half of the operations succeeded, so the run proves too little.');
-  out(isolationLine({ ...total, tenants, seed }));
-  return leaked || successRate < 0.5 ? 1 : 0;
 }
 
 /** `<output>/client.ts` of the schema's `prisma-client` generator (output relative to the schema file). */

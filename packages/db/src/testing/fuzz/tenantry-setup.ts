@@ -1,42 +1,25 @@
 /**
- * Seeds tenants for the fuzzer on Tenantry's schema, through the admin client (seeding crosses
- * tenants, so it is a legitimate bypass): each tenant gets workspaces and projects the write
- * operations can target. Bulk `createMany` keeps 50+ tenants to a few statements.
+ * Seeds tenants for the fuzzer on Tenantry's schema with the kit's seedTenants (one bulk insert per
+ * model, so 50+ tenants take a few statements): per tenant its workspaces, projects in each (known as
+ * `Project@<workspaceId>`, the targets tenantryOperations writes into), a task per project and an
+ * invitation, so the generic writes have seeded rows of every model to aim at, their own and others'.
  */
-import { createRandom } from '@tenantry/testing';
-import type { AnyPrismaClient, FuzzTenant } from '@tenantry/testing';
+import { seedTenants, type SeededTenant } from '@tenantry/testing';
+import type { AnyPrismaClient } from '@tenantry/testing';
+import { appMigrations } from '../app-rig.js';
 
 export async function seedTenantryFuzzData(
   admin: AnyPrismaClient,
   options: { tenants: number; seed: number; workspacesPerTenant?: number; projectsPerWorkspace?: number },
-): Promise<FuzzTenant[]> {
-  const rng = createRandom((options.seed ^ 0x7e4a47) >>> 0);
-  const tenants: FuzzTenant[] = [];
-  const rows = { tenants: [] as object[], workspaces: [] as object[], projects: [] as object[], tasks: [] as object[] };
-  for (let t = 0; t < options.tenants; t++) {
-    const tenantId = rng.uuid();
-    const tenant: FuzzTenant = { tenantId, workspaceIds: [], known: new Map() };
-    rows.tenants.push({ id: tenantId, name: `fuzz tenant ${t}`, slug: `fuzz-${tenantId}` });
-    for (let w = 0; w < (options.workspacesPerTenant ?? 3); w++) {
-      const workspaceId = rng.uuid();
-      tenant.workspaceIds.push(workspaceId);
-      rows.workspaces.push({ tenantId, id: workspaceId, name: `fuzz ws ${w}` });
-      const projects: string[] = [];
-      for (let p = 0; p < (options.projectsPerWorkspace ?? 2); p++) {
-        const projectId = rng.uuid();
-        projects.push(projectId);
-        rows.projects.push({ tenantId, workspaceId, id: projectId, name: `fuzz project ${p}` });
-        rows.tasks.push({ tenantId, workspaceId, projectId, id: rng.uuid(), title: 'seeded task' });
-      }
-      tenant.known.set(`Project@${workspaceId}`, projects);
-      tenant.known.set('Project', [...(tenant.known.get('Project') ?? []), ...projects]);
-    }
-    tenant.known.set('Workspace', [...tenant.workspaceIds]);
-    tenants.push(tenant);
-  }
-  await admin.tenant.createMany({ data: rows.tenants });
-  await admin.workspace.createMany({ data: rows.workspaces });
-  await admin.project.createMany({ data: rows.projects });
-  await admin.task.createMany({ data: rows.tasks });
-  return tenants;
+): Promise<SeededTenant[]> {
+  const workspaces = options.workspacesPerTenant ?? 3;
+  const projects = workspaces * (options.projectsPerWorkspace ?? 2);
+  return seedTenants(admin, options.tenants, {
+    schema: appMigrations().schemaPath,
+    // Its own stream: the fuzzer's operations draw theirs from `seed`.
+    seed: (options.seed ^ 0x7e4a47) >>> 0,
+    workspaces,
+    // Projects go round the workspaces, and each task to the project of its index: one per project.
+    counts: { Project: projects, Task: projects, Invitation: 1, Membership: 0, User: 0 },
+  });
 }
