@@ -44,4 +44,5 @@ export { availabilityErrorOf, postgresCodeOf } from './connection/classify-error
 export { onReadRetry, type ReadRetryEvent } from './extension/tenant-extension.js';
 export { tenantExtension } from './extension/tenant-extension.js';
 export { tenantMetadataOf, type TenantMetadata, type TenantFields } from './extension/model-metadata.js';
-export { timeoutsFromEnv, poolSizeFromEnv, runtimeDatabaseUrl, adminDatabaseUrl } from './config.js';
+// adminDatabaseUrl stays behind ./admin: the root exports nothing admin (I8).
+export { timeoutsFromEnv, poolSizeFromEnv, runtimeDatabaseUrl } from './config.js';
