@@ -11,7 +11,13 @@ import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { createTenantPrismaClient } from '../src/client.js';
 import { createAdminPrismaClient } from '../src/admin.js';
-import { appMigrations, fuzzAllRoutes, provisionTestRig, seedTenantryFuzzData, tenantryOperations } from '../src/testing/index.js';
+import {
+  appMigrations,
+  fuzzAllRoutes,
+  provisionTestRig,
+  seedTenantryFuzzData,
+  tenantryOperations,
+} from '../src/testing/index.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -29,7 +35,8 @@ const tenantCount = Number(values.tenants);
 const concurrency = Number(values.concurrency);
 const poolSize = Number(values.pool);
 for (const [name, v] of Object.entries({ ops, seed, tenants: tenantCount, concurrency, pool: poolSize })) {
-  if (!Number.isInteger(v) || v < 1) throw new Error(`Cannot run the fuzzer because --${name} is not a positive integer.`);
+  if (!Number.isInteger(v) || v < 1)
+    throw new Error(`Cannot run the fuzzer because --${name} is not a positive integer.`);
 }
 
 const log = (m: string) => console.log(`[fuzz] ${m}`);
@@ -45,12 +52,20 @@ let exitCode = 1;
 try {
   const admin = createAdminPrismaClient({ connectionString: rig.url('admin') });
   const tenants = await seedTenantryFuzzData(admin, { tenants: tenantCount, seed });
-  log(`seeded ${tenants.length} tenants; seed ${seed}; ${ops} operations at concurrency ${concurrency}, pool ${poolSize}`);
+  log(
+    `seeded ${tenants.length} tenants; seed ${seed}; ${ops} operations at concurrency ${concurrency}, pool ${poolSize}`,
+  );
   try {
     ({ exitCode } = await fuzzAllRoutes({
       rig,
       routes: ['direct', 'pgbouncer-session', 'pgbouncer-transaction'],
-      makeClient: (route) => createTenantPrismaClient({ connectionString: route.url, poolSize, pooler: route.pooler, connectionTimeoutMillis: 30_000 }),
+      makeClient: (route) =>
+        createTenantPrismaClient({
+          connectionString: route.url,
+          poolSize,
+          pooler: route.pooler,
+          connectionTimeoutMillis: 30_000,
+        }),
       admin,
       tenants,
       ops,

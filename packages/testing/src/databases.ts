@@ -41,7 +41,13 @@ export function devPassword(): string {
   return process.env.TENANTRY_DEV_PASSWORD || 'tenantry-local-dev';
 }
 
-export function roleUrl(server: PostgresServer, role: RoleName, database: string, host = server.host, port = server.port): string {
+export function roleUrl(
+  server: PostgresServer,
+  role: RoleName,
+  database: string,
+  host = server.host,
+  port = server.port,
+): string {
   const url = new URL(server.superuserUrl(database));
   url.username = role;
   url.password = devPassword();
@@ -91,7 +97,11 @@ export async function ensureRoles(server: PostgresServer): Promise<void> {
  * Creates `name` owned by tenantry_owner and applies `migrations` (default: {@link migrationSourceFromEnv})
  * as the owner, with the engine's migrate runner.
  */
-export async function createMigratedDatabase(server: PostgresServer, name: string, migrations: MigrationSource = migrationSourceFromEnv()): Promise<void> {
+export async function createMigratedDatabase(
+  server: PostgresServer,
+  name: string,
+  migrations: MigrationSource = migrationSourceFromEnv(),
+): Promise<void> {
   await createOwnedDatabase(server, name, { replace: true });
   await migrateDeploy({ ...migrations, url: roleUrl(server, ROLES.owner, name) });
 }
@@ -101,7 +111,11 @@ export async function createMigratedDatabase(server: PostgresServer, name: strin
  * lets every role create in public). `replace`: drops an existing one first (throwaway test
  * databases); else an existing one is left as it is (the persistent dev database). Migrates nothing.
  */
-export async function createOwnedDatabase(server: PostgresServer, name: string, options: { replace: boolean }): Promise<void> {
+export async function createOwnedDatabase(
+  server: PostgresServer,
+  name: string,
+  options: { replace: boolean },
+): Promise<void> {
   const created = await withSuperuser(server, async (client) => {
     if (options.replace) await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
     else if ((await client.query('select 1 from pg_database where datname = $1', [name])).rowCount) return false;
@@ -122,10 +136,16 @@ export async function createOwnedDatabase(server: PostgresServer, name: string, 
  * A fresh copy of `template`, with the runtime role's database privileges revoked again (see
  * {@link restrictDatabasePrivileges}). Fails if anything is still connected to the template.
  */
-export async function createDatabaseFromTemplate(server: PostgresServer, name: string, template: string): Promise<void> {
+export async function createDatabaseFromTemplate(
+  server: PostgresServer,
+  name: string,
+  template: string,
+): Promise<void> {
   await withSuperuser(server, async (client) => {
     await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)} OWNER ${ROLES.owner}`);
+    await client.query(
+      `CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)} OWNER ${ROLES.owner}`,
+    );
     await restrictDatabasePrivileges(client, name);
   });
 }
@@ -138,7 +158,11 @@ export async function createDatabaseFromTemplate(server: PostgresServer, name: s
  * copy's `_prisma_migrations`, never runs there again). Call this after every such copy; `client`
  * must be connected as a superuser or the database owner (any database of the server).
  */
-export async function restrictDatabasePrivileges(client: pg.ClientBase, database: string, runtimeRole: string = ROLES.app): Promise<void> {
+export async function restrictDatabasePrivileges(
+  client: pg.ClientBase,
+  database: string,
+  runtimeRole: string = ROLES.app,
+): Promise<void> {
   const db = pg.escapeIdentifier(database);
   await client.query(`REVOKE TEMPORARY, CREATE ON DATABASE ${db} FROM PUBLIC, ${pg.escapeIdentifier(runtimeRole)}`);
   const { rows } = await client.query<{ temporary: boolean; create: boolean }>(
@@ -157,7 +181,11 @@ export async function dropDatabases(server: PostgresServer, names: string[] | { 
   await withSuperuser(server, async (client) => {
     const list = Array.isArray(names)
       ? names
-      : (await client.query<{ datname: string }>('select datname from pg_database where starts_with(datname, $1)', [names.prefix])).rows.map((r) => r.datname);
+      : (
+          await client.query<{ datname: string }>('select datname from pg_database where starts_with(datname, $1)', [
+            names.prefix,
+          ])
+        ).rows.map((r) => r.datname);
     for (const name of list) await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
   });
 }

@@ -6,7 +6,13 @@
  * operations of every kind in random tenants' contexts, with faults, and counts what crossed over;
  * fuzzAllRoutes() runs it on every route of a rig; seedTenants() gives it tenants on any schema. `@tenantry/testing/cli` is `tenantry fuzz`.
  */
-export { provisionPostgres, provisionPersistentEmbeddedPostgres, freeLocalPort, type PostgresServer, type PostgresSource } from './postgres-server.js';
+export {
+  provisionPostgres,
+  provisionPersistentEmbeddedPostgres,
+  freeLocalPort,
+  type PostgresServer,
+  type PostgresSource,
+} from './postgres-server.js';
 export { startPgBouncer, type PgBouncer, type PoolMode } from './pgbouncer.js';
 export {
   ROLES,
@@ -74,5 +80,19 @@ export type {
   GenericWriteOptions,
   OracleFields,
 } from './fuzz/index.js';
-export { seedTenants, seedOrder, type SeededTenant, type SeedTenantsOptions, type TenantSeedInfo, type Row } from './seed.js';
-export { schemaModelOf, type SchemaModel, type SchemaModelOptions, type ModelDef, type FieldDef, type RelationDef } from './schema-model.js';
+export {
+  seedTenants,
+  seedOrder,
+  type SeededTenant,
+  type SeedTenantsOptions,
+  type TenantSeedInfo,
+  type Row,
+} from './seed.js';
+export {
+  schemaModelOf,
+  type SchemaModel,
+  type SchemaModelOptions,
+  type ModelDef,
+  type FieldDef,
+  type RelationDef,
+} from './schema-model.js';

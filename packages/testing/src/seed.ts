@@ -65,12 +65,18 @@ export interface SeedTenantsOptions extends SchemaModelOptions {
  * @returns per tenant its label, tenantId, workspaceIds, the ids per model (`known`, with
  * `Model@<workspaceId>` lists for workspace-scoped models) and the rows.
  */
-export async function seedTenants(admin: AnyPrismaClient, labelsOrCount: readonly string[] | number, options: SeedTenantsOptions = {}): Promise<SeededTenant[]> {
+export async function seedTenants(
+  admin: AnyPrismaClient,
+  labelsOrCount: readonly string[] | number,
+  options: SeedTenantsOptions = {},
+): Promise<SeededTenant[]> {
   const schema = options.schemaModel ?? (await schemaModelOf(admin, options));
-  const labels = typeof labelsOrCount === 'number' ? Array.from({ length: labelsOrCount }, (_, i) => `t${i}`) : [...labelsOrCount];
+  const labels =
+    typeof labelsOrCount === 'number' ? Array.from({ length: labelsOrCount }, (_, i) => `t${i}`) : [...labelsOrCount];
   const rng = createRandom(options.seed ?? randomInt(1, 2 ** 31));
   const { workspaceField } = schema.fields;
-  const workspaceCount = schema.workspaceModel || [...schema.models.values()].some((m) => m.workspace) ? (options.workspaces ?? 2) : 0;
+  const workspaceCount =
+    schema.workspaceModel || [...schema.models.values()].some((m) => m.workspace) ? (options.workspaces ?? 2) : 0;
 
   const tenants: SeededTenant[] = labels.map((label) => ({
     label,
@@ -83,7 +89,11 @@ export async function seedTenants(admin: AnyPrismaClient, labelsOrCount: readonl
   const order = seedOrder(schema);
   for (const model of order) {
     const count =
-      model.name === schema.root?.model ? 1 : model.name === schema.workspaceModel?.model ? workspaceCount : (options.counts?.[model.name] ?? options.rowsPerModel ?? 2);
+      model.name === schema.root?.model
+        ? 1
+        : model.name === schema.workspaceModel?.model
+          ? workspaceCount
+          : (options.counts?.[model.name] ?? options.rowsPerModel ?? 2);
     if (count === 0) continue;
     const planned: Array<{ tenant: SeededTenant; row: Row }> = [];
     for (const tenant of tenants) {
@@ -97,7 +107,9 @@ export async function seedTenants(admin: AnyPrismaClient, labelsOrCount: readonl
       const chunk = kept.slice(start, start + 1000);
       const data = chunk.map((p) => p.row);
       // Postgres returns an INSERT's rows in the order of its VALUES: row i is chunk[i]'s.
-      const created = reuse ? await createOrFind(delegate, model, data) : ((await delegate.createManyAndReturn({ data })) as Row[]);
+      const created = reuse
+        ? await createOrFind(delegate, model, data)
+        : ((await delegate.createManyAndReturn({ data })) as Row[]);
       created.forEach((row, i) => {
         const { tenant } = chunk[i]!;
         tenant.rows.set(model.name, [...(tenant.rows.get(model.name) ?? []), row]);
@@ -117,7 +129,11 @@ export async function seedTenants(admin: AnyPrismaClient, labelsOrCount: readonl
 
 /** The id the fuzzer targets a row by: its `id` field, else a single-field primary key. */
 export function idOf(model: ModelDef, row: Row): string | undefined {
-  const key = model.scalars.some((f) => f.name === 'id') ? 'id' : model.primaryKey.length === 1 ? model.primaryKey[0]! : undefined;
+  const key = model.scalars.some((f) => f.name === 'id')
+    ? 'id'
+    : model.primaryKey.length === 1
+      ? model.primaryKey[0]!
+      : undefined;
   const value = key === undefined ? undefined : row[key];
   return value === undefined || value === null ? undefined : String(value);
 }
@@ -138,7 +154,9 @@ export function seedOrder(schema: SchemaModel): ModelDef[] {
   const place = (name: string, path: string[]) => {
     if (state.get(name) === 'done') return;
     if (state.get(name) === 'visiting') {
-      throw new Error(`Cannot seed the schema because its required relations form a cycle (${[...path, name].join(' -> ')}). Make one of them optional.`);
+      throw new Error(
+        `Cannot seed the schema because its required relations form a cycle (${[...path, name].join(' -> ')}). Make one of them optional.`,
+      );
     }
     state.set(name, 'visiting');
     const model = schema.models.get(name)!;
@@ -155,9 +173,21 @@ export function requires(r: ModelDef['relations'][number]): boolean {
   return r.fromFields.length > 0 && !r.isList && r.isRequired;
 }
 
-function planRow(schema: SchemaModel, model: ModelDef, tenant: SeededTenant, index: number, rng: Random, options: SeedTenantsOptions): Row {
+function planRow(
+  schema: SchemaModel,
+  model: ModelDef,
+  tenant: SeededTenant,
+  index: number,
+  rng: Random,
+  options: SeedTenantsOptions,
+): Row {
   const { tenantField, workspaceField } = schema.fields;
-  const info: TenantSeedInfo = { label: tenant.label, tenantId: tenant.tenantId, workspaceIds: tenant.workspaceIds, rows: tenant.rows };
+  const info: TenantSeedInfo = {
+    label: tenant.label,
+    tenantId: tenant.tenantId,
+    workspaceIds: tenant.workspaceIds,
+    rows: tenant.rows,
+  };
   const row: Row = { ...(options.values?.(model.name, index, info) ?? {}) };
   const set = (field: string, value: unknown) => {
     if (row[field] === undefined && value !== undefined) row[field] = value;
@@ -166,7 +196,8 @@ function planRow(schema: SchemaModel, model: ModelDef, tenant: SeededTenant, ind
   if (model.name === schema.workspaceModel?.model) set(schema.workspaceModel.field, tenant.workspaceIds[index]);
   if (model.tenant) set(tenantField, tenant.tenantId);
   fillRelations(schema, model, row, index, (target) => tenant.rows.get(target) ?? [], `tenant ${tenant.label}`);
-  if (model.workspace && tenant.workspaceIds.length) set(workspaceField, tenant.workspaceIds[index % tenant.workspaceIds.length]);
+  if (model.workspace && tenant.workspaceIds.length)
+    set(workspaceField, tenant.workspaceIds[index % tenant.workspaceIds.length]);
   for (const field of model.scalars) {
     if (row[field.name] !== undefined) continue;
     // Primary keys the database would generate: drawn here, so the ids replay from the seed.
@@ -191,9 +222,13 @@ export function fillRelations(
   who: string,
   skip: ReadonlySet<string> = new Set(),
 ): void {
-  const relations = model.relations.filter((r) => requires(r) && r.target !== model.name && !skip.has(r.name)).sort((a, b) => b.fromFields.length - a.fromFields.length);
+  const relations = model.relations
+    .filter((r) => requires(r) && r.target !== model.name && !skip.has(r.name))
+    .sort((a, b) => b.fromFields.length - a.fromFields.length);
   for (const r of relations) {
-    const matching = candidatesOf(r.target).filter((c) => r.fromFields.every((f, i) => row[f] === undefined || sameValue(row[f], c[r.toFields[i]!])));
+    const matching = candidatesOf(r.target).filter((c) =>
+      r.fromFields.every((f, i) => row[f] === undefined || sameValue(row[f], c[r.toFields[i]!])),
+    );
     if (matching.length === 0) {
       if (r.target === schema.root?.model && model.tenant) continue; // the tenant field already names the root row
       throw new Error(
@@ -222,7 +257,9 @@ async function createOrFind(delegate: AnyPrismaClient, model: ModelDef, rows: Ro
   }
   const keyOf = (r: Row) => JSON.stringify(key.map((f) => String(r[f]).toLowerCase()));
   await delegate.createMany({ data: rows, skipDuplicates: true });
-  const found = (await delegate.findMany({ where: { OR: rows.map((r) => Object.fromEntries(key.map((f) => [f, r[f]]))) } })) as Row[];
+  const found = (await delegate.findMany({
+    where: { OR: rows.map((r) => Object.fromEntries(key.map((f) => [f, r[f]]))) },
+  })) as Row[];
   const byKey = new Map(found.map((r) => [keyOf(r), r]));
   return rows.map((r) => {
     const row = byKey.get(keyOf(r));
@@ -241,7 +278,9 @@ const sameValue = (a: unknown, b: unknown) => String(a).toLowerCase() === String
 function dedupe<T extends { row: Row }>(model: ModelDef, planned: T[]): T[] {
   const seen = model.uniqueKeys.map(() => new Set<string>());
   return planned.filter(({ row }) => {
-    const keys = model.uniqueKeys.map((key) => (key.every((f) => row[f] !== undefined) ? JSON.stringify(key.map((f) => String(row[f]))) : undefined));
+    const keys = model.uniqueKeys.map((key) =>
+      key.every((f) => row[f] !== undefined) ? JSON.stringify(key.map((f) => String(row[f]))) : undefined,
+    );
     if (keys.some((k, i) => k !== undefined && seen[i]!.has(k))) return false;
     keys.forEach((k, i) => k !== undefined && seen[i]!.add(k));
     return true;

@@ -21,7 +21,17 @@
  *   await rig.stop();
  * }
  */
-import { ROLES, createDatabaseFromTemplate, createMigratedDatabase, dropDatabases, ensureRoles, migrationSourceFromEnv, roleUrl, type MigrationSource, type RoleName } from './databases.js';
+import {
+  ROLES,
+  createDatabaseFromTemplate,
+  createMigratedDatabase,
+  dropDatabases,
+  ensureRoles,
+  migrationSourceFromEnv,
+  roleUrl,
+  type MigrationSource,
+  type RoleName,
+} from './databases.js';
 import { startPgBouncer, type PgBouncer, type PoolMode } from './pgbouncer.js';
 import { provisionPostgres, type PostgresServer, type PostgresSource } from './postgres-server.js';
 
@@ -137,7 +147,10 @@ export interface TestRig<U extends RigUpstream | undefined = undefined> extends 
   stop(): Promise<void>;
 }
 
-const ROUTE_MODE: Record<Exclude<Route, 'direct'>, PoolMode> = { 'pgbouncer-session': 'session', 'pgbouncer-transaction': 'transaction' };
+const ROUTE_MODE: Record<Exclude<Route, 'direct'>, PoolMode> = {
+  'pgbouncer-session': 'session',
+  'pgbouncer-transaction': 'transaction',
+};
 
 export function pgbouncerMissingError(purpose: string): Error {
   return new Error(
@@ -146,12 +159,16 @@ export function pgbouncerMissingError(purpose: string): Error {
   );
 }
 
-export async function provisionTestRig<U extends RigUpstream | undefined = undefined>(options: TestRigOptions<U> = {}): Promise<TestRig<U>> {
+export async function provisionTestRig<U extends RigUpstream | undefined = undefined>(
+  options: TestRigOptions<U> = {},
+): Promise<TestRig<U>> {
   const log = options.log ?? (() => {});
   const purpose = options.purpose ?? 'the tests';
   const template = options.template ?? false;
-  const prefix = options.prefix ?? (typeof options.database === 'string' ? options.database : `tenantry_rig${process.pid}`);
-  const database = options.database === false ? undefined : (options.database ?? (template ? `${prefix}_template` : prefix));
+  const prefix =
+    options.prefix ?? (typeof options.database === 'string' ? options.database : `tenantry_rig${process.pid}`);
+  const database =
+    options.database === false ? undefined : (options.database ?? (template ? `${prefix}_template` : prefix));
   const started = Date.now();
 
   // Each step that starts something pushes how to undo it; stop() (or a failure) runs them backwards.
@@ -161,14 +178,20 @@ export async function provisionTestRig<U extends RigUpstream | undefined = undef
     (stopped ??= (async () => {
       const errors: unknown[] = [];
       for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error: unknown) => errors.push(error));
-      if (errors.length) throw new AggregateError(errors, `Cannot take down the test rig of ${purpose}: ${errors.length} step(s) failed (${errors.map(messageOf).join('; ')})`);
+      if (errors.length)
+        throw new AggregateError(
+          errors,
+          `Cannot take down the test rig of ${purpose}: ${errors.length} step(s) failed (${errors.map(messageOf).join('; ')})`,
+        );
     })());
 
   try {
     const server = await provisionPostgres({ log, source: options.source });
     cleanups.push(() => server.stop());
     if (options.requireLoopback && !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(server.host)) {
-      throw new Error(`Cannot run ${purpose} against ${server.host} because it keeps all its traffic on loopback. Point TEST_DATABASE_URL at a server on 127.0.0.1.`);
+      throw new Error(
+        `Cannot run ${purpose} against ${server.host} because it keeps all its traffic on loopback. Point TEST_DATABASE_URL at a server on 127.0.0.1.`,
+      );
     }
     await ensureRoles(server);
     await options.beforeMigrate?.(server);
@@ -206,7 +229,9 @@ export async function provisionTestRig<U extends RigUpstream | undefined = undef
         });
         if (!bouncer) {
           if ((spec.ifMissing ?? 'fail') === 'fail') throw pgbouncerMissingError(purpose);
-          log(`pgbouncer is not installed: ${purpose} go straight to Postgres (apt-get install pgbouncer to test the pooled route)`);
+          log(
+            `pgbouncer is not installed: ${purpose} go straight to Postgres (apt-get install pgbouncer to test the pooled route)`,
+          );
           break;
         }
         cleanups.push(() => bouncer.stop());
@@ -227,13 +252,18 @@ export async function provisionTestRig<U extends RigUpstream | undefined = undef
     };
     const attached = attach(info, server, migrations);
     const via = Object.entries(bouncers).map(([mode, b]) => `pgbouncer ${mode} :${b.port}`);
-    log(`ready in ${Date.now() - started} ms: ${server.source} postgres ${server.host}:${server.port}${database ? `, ${template ? 'template' : 'database'} ${database}` : ''}${via.length ? `, ${via.join(', ')}` : ''}`);
+    log(
+      `ready in ${Date.now() - started} ms: ${server.source} postgres ${server.host}:${server.port}${database ? `, ${template ? 'template' : 'database'} ${database}` : ''}${via.length ? `, ${via.join(', ')}` : ''}`,
+    );
     return {
       ...attached,
       bouncers,
       bouncer(mode) {
         const bouncer = bouncers[mode];
-        if (!bouncer) throw new Error(`Cannot use PgBouncer in ${mode} mode because this rig did not start one (pgbouncer.modes: ${spec?.modes.join(', ') || 'none'}).`);
+        if (!bouncer)
+          throw new Error(
+            `Cannot use PgBouncer in ${mode} mode because this rig did not start one (pgbouncer.modes: ${spec?.modes.join(', ') || 'none'}).`,
+          );
         return bouncer;
       },
       upstream,
@@ -269,12 +299,16 @@ function attach(info: TestRigInfo, server: PostgresServer, migrations: Migration
     server,
     hasRoute,
     url(role, route = 'direct', database = info.database) {
-      if (database === undefined) throw new Error('Cannot build a URL because this rig has no database of its own (database: false): name one.');
+      if (database === undefined)
+        throw new Error('Cannot build a URL because this rig has no database of its own (database: false): name one.');
       let host = server.host;
       let port = server.port;
       if (route !== 'direct') {
         const bouncerPort = info.pgbouncer[ROUTE_MODE[route]];
-        if (bouncerPort === undefined) throw new Error(`Cannot build a URL on route ${route} because this rig runs no PgBouncer in ${ROUTE_MODE[route]} mode.`);
+        if (bouncerPort === undefined)
+          throw new Error(
+            `Cannot build a URL on route ${route} because this rig runs no PgBouncer in ${ROUTE_MODE[route]} mode.`,
+          );
         host = '127.0.0.1';
         port = bouncerPort;
       }

@@ -20,7 +20,17 @@ beforeAll(async () => {
 afterAll(() => db?.stop());
 
 const fuzz = (client: AnyPrismaClient, ops: number) =>
-  runIsolationFuzz({ client, admin: db.admin, tenants, ops, seed: 99, concurrency: 6, ...FIELDS, schema: fixtureSchema, sessionState: false });
+  runIsolationFuzz({
+    client,
+    admin: db.admin,
+    tenants,
+    ops,
+    seed: 99,
+    concurrency: 6,
+    ...FIELDS,
+    schema: fixtureSchema,
+    sessionState: false,
+  });
 
 describe('the fuzzer against broken clients', () => {
   it('counts cross-tenant rows and lost writes for a client that bypasses RLS', async () => {
@@ -31,8 +41,12 @@ describe('the fuzzer against broken clients', () => {
       expect(report.noContextRows).toBeGreaterThan(0);
       // Its deletes of other tenants' ids took rows those tenants were told they wrote.
       expect(report.lostWrites).toBeGreaterThan(0);
-      expect(report.violations.find((v) => v.kind === 'crossTenantRow')?.detail).toMatch(/^tenant [0-9a-f-]{36} .*(returned row|affected \d+ rows)/);
-      expect(report.violations.find((v) => v.kind === 'lostWrite')?.detail).toMatch(/acknowledged to tenant [0-9a-f-]{36} is missing/);
+      expect(report.violations.find((v) => v.kind === 'crossTenantRow')?.detail).toMatch(
+        /^tenant [0-9a-f-]{36} .*(returned row|affected \d+ rows)/,
+      );
+      expect(report.violations.find((v) => v.kind === 'lostWrite')?.detail).toMatch(
+        /acknowledged to tenant [0-9a-f-]{36} is missing/,
+      );
     } finally {
       await leaky.$disconnect();
     }
@@ -44,12 +58,15 @@ describe('the fuzzer against broken clients', () => {
     const noRollback = new Proxy(client, {
       get: (target, key) =>
         key === '$transaction'
-          ? (arg: unknown) => (typeof arg === 'function' ? (arg as (tx: unknown) => unknown)(target) : target.$transaction(arg as never))
+          ? (arg: unknown) =>
+              typeof arg === 'function' ? (arg as (tx: unknown) => unknown)(target) : target.$transaction(arg as never)
           : Reflect.get(target, key),
     });
     const report = await fuzz(noRollback, 600);
     expect(report.phantomWrites).toBeGreaterThan(0);
-    expect(report.violations.find((v) => v.kind === 'phantomWrite')?.detail).toMatch(/is present although its write failed or rolled back/);
+    expect(report.violations.find((v) => v.kind === 'phantomWrite')?.detail).toMatch(
+      /is present although its write failed or rolled back/,
+    );
     expect(report.crossTenantRows + report.lostWrites).toBe(0);
   });
 });

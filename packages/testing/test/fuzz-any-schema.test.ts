@@ -35,10 +35,12 @@ describe('the isolation fuzzer on an organizationId schema', () => {
         schema: fixtureSchema,
         faults: {
           terminateBackends: async () =>
-            (await superuser.query(
-              `select pg_terminate_backend(pid) from pg_stat_activity
+            (
+              await superuser.query(
+                `select pg_terminate_backend(pid) from pg_stat_activity
                 where datname = current_database() and usename = 'tenantry_app' and pid <> pg_backend_pid() order by random() limit 1`,
-            )).rowCount ?? 0,
+              )
+            ).rowCount ?? 0,
           intervalMs: 200,
         },
       });
@@ -56,7 +58,14 @@ describe('the isolation fuzzer on an organizationId schema', () => {
       expect(report.writes.acked).toBeGreaterThan(100);
       expect(report.writes.absent).toBeGreaterThan(20);
       expect(report.writes.deleted).toBeGreaterThan(10);
-      for (const kind of ['Note.create', 'Member.create', 'Team.nestedCreate.members', 'Note.rollback', 'Note.update', 'Note.writeForeign']) {
+      for (const kind of [
+        'Note.create',
+        'Member.create',
+        'Team.nestedCreate.members',
+        'Note.rollback',
+        'Note.update',
+        'Note.writeForeign',
+      ]) {
         expect(report.opsByKind[kind] ?? 0, kind).toBeGreaterThan(0);
       }
       expect(report.faultsByKind.terminateBackends ?? 0).toBeGreaterThan(0);

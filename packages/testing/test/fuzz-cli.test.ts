@@ -16,9 +16,17 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const bin = fileURLToPath(new URL('../../prisma/bin/tenantry.mjs', import.meta.url));
 const config = path.join(packageDir, 'test', 'fixture', 'prisma.config.ts');
 
-async function tenantry(args: string[], cwd = packageDir, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function tenantry(
+  args: string[],
+  cwd = packageDir,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { cwd, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], {
+      cwd,
+      env: { ...process.env, ...env },
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -30,19 +38,30 @@ const fields = { TENANTRY_TENANT_FIELD: 'organizationId', TENANTRY_WORKSPACE_FIE
 
 describe('tenantry fuzz', () => {
   it('fuzzes the project of --config on every route it has and prints the line with four zero counters', async () => {
-    const run = await tenantry(['--config', config, 'fuzz', '--ops', '600', '--tenants', '4', '--seed', '5', '--concurrency', '8'], packageDir, fields);
+    const run = await tenantry(
+      ['--config', config, 'fuzz', '--ops', '600', '--tenants', '4', '--seed', '5', '--concurrency', '8'],
+      packageDir,
+      fields,
+    );
     expect(run.stderr).not.toMatch(/Cannot/);
     expect(run.code, run.stdout.slice(-2000)).toBe(0);
     const line = run.stdout.trim().split('\n').at(-1)!;
-    expect(line).toMatch(/^isolation: ops=600 tenants=4 faults=\d+ crossTenantRows=0 noContextRows=0 lostWrites=0 phantomWrites=0 inheritedSessionState=0 seed=5$/);
+    expect(line).toMatch(
+      /^isolation: ops=600 tenants=4 faults=\d+ crossTenantRows=0 noContextRows=0 lostWrites=0 phantomWrites=0 inheritedSessionState=0 seed=5$/,
+    );
     expect(run.stdout).toMatch(/isolation fuzz \(direct\)/);
     expect(run.stdout).toMatch(/pgbouncer-transaction|pgbouncer is not installed/);
   });
 
   it('exits 2 with a sentence when it cannot set up', async () => {
-    const badField = await tenantry(['--config', config, 'fuzz', '--ops', '10', '--tenant-field', 'accountId'], packageDir);
+    const badField = await tenantry(
+      ['--config', config, 'fuzz', '--ops', '10', '--tenant-field', 'accountId'],
+      packageDir,
+    );
     expect(badField.code).toBe(2);
-    expect(badField.stderr).toMatch(/Cannot fuzz because no model of .*schema\.prisma has the tenant field accountId\. Pass --tenant-field/);
+    expect(badField.stderr).toMatch(
+      /Cannot fuzz because no model of .*schema\.prisma has the tenant field accountId\. Pass --tenant-field/,
+    );
     const badClient = await tenantry(['--config', config, 'fuzz', '--client', 'nowhere/client.ts'], packageDir, fields);
     expect(badClient.code).toBe(2);
     expect(badClient.stderr).toMatch(/Cannot import the PrismaClient because .*nowhere\/client\.ts does not exist/);

@@ -12,7 +12,12 @@ let tenants: SeededTenant[];
 
 beforeAll(async () => {
   db = await provisionFixtureRig('seed');
-  tenants = await seedTenants(db.admin, ['alpha', 'beta', 'gamma'], { ...FIELDS, schema: fixtureSchema, rowsPerModel: 4, workspaces: 2 });
+  tenants = await seedTenants(db.admin, ['alpha', 'beta', 'gamma'], {
+    ...FIELDS,
+    schema: fixtureSchema,
+    rowsPerModel: 4,
+    workspaces: 2,
+  });
 });
 afterAll(() => db?.stop());
 
@@ -23,20 +28,31 @@ describe('seedTenants on an organizationId schema', () => {
       const org = await db.admin.organization.findUniqueOrThrow({ where: { id: t.tenantId } });
       expect(org.name).toMatch(new RegExp(`^${t.label} `));
       expect(t.workspaceIds).toHaveLength(2);
-      expect(await db.admin.team.findMany({ where: { organizationId: t.tenantId }, orderBy: { id: 'asc' } })).toHaveLength(2);
+      expect(
+        await db.admin.team.findMany({ where: { organizationId: t.tenantId }, orderBy: { id: 'asc' } }),
+      ).toHaveLength(2);
       expect(t.known.get('Team')).toEqual(t.workspaceIds);
       for (const model of ['member', 'note'] as const) {
-        expect(await (db.admin[model] as { count(args: object): Promise<number> }).count({ where: { organizationId: t.tenantId } })).toBe(4);
+        expect(
+          await (db.admin[model] as { count(args: object): Promise<number> }).count({
+            where: { organizationId: t.tenantId },
+          }),
+        ).toBe(4);
       }
       expect(t.known.get('Note')).toHaveLength(4);
       // Per workspace too, as the fuzzer's schema-specific operations look them up.
-      expect(t.workspaceIds.flatMap((w) => t.known.get(`Note@${w}`) ?? []).sort()).toEqual([...t.known.get('Note')!].sort());
+      expect(t.workspaceIds.flatMap((w) => t.known.get(`Note@${w}`) ?? []).sort()).toEqual(
+        [...t.known.get('Note')!].sort(),
+      );
     }
   });
 
   it('points every relation at a row of the same tenant and team, composite keys included', async () => {
     for (const t of tenants) {
-      const notes = await db.admin.note.findMany({ where: { organizationId: t.tenantId }, include: { author: { include: { user: true } }, team: true } });
+      const notes = await db.admin.note.findMany({
+        where: { organizationId: t.tenantId },
+        include: { author: { include: { user: true } }, team: true },
+      });
       for (const note of notes) {
         expect(note.author.organizationId).toBe(t.tenantId);
         expect(note.author.teamId).toBe(note.teamId);
@@ -53,7 +69,11 @@ describe('seedTenants on an organizationId schema', () => {
     const [again] = await seedTenants(db.admin, ['alpha'], { ...FIELDS, schema: fixtureSchema });
     expect(again!.tenantId).not.toBe(tenants[0]!.tenantId);
     expect(again!.rows.get('Member')).toHaveLength(2);
-    expect(again!.rows.get('Member')!.every((m) => m.organizationId === again!.tenantId && again!.workspaceIds.includes(String(m.teamId)))).toBe(true);
+    expect(
+      again!.rows
+        .get('Member')!
+        .every((m) => m.organizationId === again!.tenantId && again!.workspaceIds.includes(String(m.teamId))),
+    ).toBe(true);
     const counted = await seedTenants(db.admin, 2, { ...FIELDS, schema: fixtureSchema, counts: { Note: 0 } });
     expect(counted.map((t) => t.label)).toEqual(['t0', 't1']);
     expect(counted[0]!.known.get('Note')).toBeUndefined();
@@ -68,7 +88,8 @@ describe('seedTenants on an organizationId schema', () => {
       reuseExisting: ['User'],
       values: (model, _index, t) => {
         if (model === 'User') return { id: existing.id, email: `${t.label}-not-written@example.test` };
-        if (model === 'Note') return { authorId: t.rows.get('Member')![0]!.id, body: `${t.rows.get('Member')![0]!.displayName} wrote` };
+        if (model === 'Note')
+          return { authorId: t.rows.get('Member')![0]!.id, body: `${t.rows.get('Member')![0]!.displayName} wrote` };
         return undefined;
       },
     });
@@ -76,7 +97,11 @@ describe('seedTenants on an organizationId schema', () => {
       expect(t.rows.get('User')).toEqual([expect.objectContaining({ id: existing.id, email: existing.email })]);
       const [member] = t.rows.get('Member')!;
       expect(member).toMatchObject({ organizationId: t.tenantId, userId: existing.id });
-      expect(t.rows.get('Note')![0]).toMatchObject({ authorId: member!.id, teamId: member!.teamId, body: `${String(member!.displayName)} wrote` });
+      expect(t.rows.get('Note')![0]).toMatchObject({
+        authorId: member!.id,
+        teamId: member!.teamId,
+        body: `${String(member!.displayName)} wrote`,
+      });
     }
     expect(await db.admin.user.count({ where: { email: { endsWith: '-not-written@example.test' } } })).toBe(0);
   });

@@ -3,7 +3,12 @@
  * Everything else (provisioning, roles, PgBouncer, the rig's life cycle) is the kit's, once.
  */
 import { fileURLToPath } from 'node:url';
-import { migrateDeploy as deployMigrations, migrationsDirFromEnv, schemaPathFromEnv, type MigrationTarget } from '@tenantry/prisma/migrate';
+import {
+  migrateDeploy as deployMigrations,
+  migrationsDirFromEnv,
+  schemaPathFromEnv,
+  type MigrationTarget,
+} from '@tenantry/prisma/migrate';
 import {
   createMigratedDatabase as createMigratedDatabaseFrom,
   provisionTestRig as provisionRig,
@@ -34,13 +39,18 @@ export function createMigratedDatabase(server: PostgresServer, name: string): Pr
   return createMigratedDatabaseFrom(server, name, appMigrations());
 }
 
-export type AppTestRigOptions<U extends RigUpstream | undefined = undefined> = Omit<TestRigOptions<U>, 'migrations' | 'seed'> & {
+export type AppTestRigOptions<U extends RigUpstream | undefined = undefined> = Omit<
+  TestRigOptions<U>,
+  'migrations' | 'seed'
+> & {
   /** `'demo'`: load the demo tenants (DEMO) as the admin role. Default: none. */
   seed?: 'demo' | false;
 };
 
 /** The kit's provisionTestRig on this package's migrations, with `seed: 'demo'` for the demo data. */
-export function provisionTestRig<U extends RigUpstream | undefined = undefined>(options: AppTestRigOptions<U> = {}): Promise<TestRig<U>> {
+export function provisionTestRig<U extends RigUpstream | undefined = undefined>(
+  options: AppTestRigOptions<U> = {},
+): Promise<TestRig<U>> {
   const { seed, ...rest } = options;
   return provisionRig<U>({
     ...rest,

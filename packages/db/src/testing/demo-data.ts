@@ -31,7 +31,14 @@ export const DEMO = {
 } as const;
 
 /** Rows per table (a type alias, so it is also a `Record<string, number>`). */
-export type DemoCounts = { tenants: number; users: number; memberships: number; workspaces: number; projects: number; tasks: number };
+export type DemoCounts = {
+  tenants: number;
+  users: number;
+  memberships: number;
+  workspaces: number;
+  projects: number;
+  tasks: number;
+};
 
 export interface DemoSeedReport {
   /** `skipped-present`: mode `once` found a demo tenant and changed nothing. */
@@ -56,7 +63,14 @@ export interface LoadDemoDataOptions {
 function demoRows() {
   const workspaces: Array<{ tenantId: string; id: string; name: string }> = [];
   const projects: Array<{ tenantId: string; workspaceId: string; id: string; name: string }> = [];
-  const tasks: Array<{ tenantId: string; workspaceId: string; projectId: string; id: string; title: string; done: boolean }> = [];
+  const tasks: Array<{
+    tenantId: string;
+    workspaceId: string;
+    projectId: string;
+    id: string;
+    title: string;
+    done: boolean;
+  }> = [];
   for (const [ti, t] of DEMO.tenants.entries()) {
     for (let w = 0; w < 2; w++) {
       const workspaceId = id(1000 + ti * 100 + w);
@@ -68,13 +82,24 @@ function demoRows() {
         projects.push({ tenantId: t.id, workspaceId, id: projectId, name: projectName });
         for (let k = 0; k < 3; k++) {
           const taskId = id(100000 + ti * 10000 + w * 1000 + p * 100 + k);
-          tasks.push({ tenantId: t.id, workspaceId, projectId, id: taskId, title: `${projectName}: task ${k + 1}`, done: k === 0 });
+          tasks.push({
+            tenantId: t.id,
+            workspaceId,
+            projectId,
+            id: taskId,
+            title: `${projectName}: task ${k + 1}`,
+            done: k === 0,
+          });
         }
       }
     }
   }
   const memberships = DEMO.users.flatMap((u) =>
-    u.tenants.map((tenantId) => ({ tenantId, userId: u.id, role: u.tenants.length > 1 ? ('member' as const) : ('owner' as const) })),
+    u.tenants.map((tenantId) => ({
+      tenantId,
+      userId: u.id,
+      role: u.tenants.length > 1 ? ('member' as const) : ('owner' as const),
+    })),
   );
   return { memberships, workspaces, projects, tasks };
 }
@@ -106,17 +131,27 @@ export async function loadDemoData(admin: AdminPrismaClient, options: LoadDemoDa
   const outcome = await admin.$transaction(async (tx) => {
     // Two `pnpm dev` or `db:seed` runs at once must not both decide the data is missing.
     await tx.$executeRaw`select pg_advisory_xact_lock(hashtext('tenantry demo data'))`;
-    if (options.mode === 'once' && (await tx.tenant.count({ where: { id: { in: tenantIds } } })) > 0) return 'skipped-present' as const;
+    if (options.mode === 'once' && (await tx.tenant.count({ where: { id: { in: tenantIds } } })) > 0)
+      return 'skipped-present' as const;
 
     // What exists, read once: nothing below updates an existing row.
     const [tenants, tenantSlugs, users, userEmails, memberships, workspaces, projects, tasks] = await Promise.all([
       tx.tenant.findMany({ where: { id: { in: tenantIds } }, select: { id: true } }),
-      tx.tenant.findMany({ where: { slug: { in: DEMO.tenants.map((t) => t.slug) } }, select: { id: true, slug: true } }),
+      tx.tenant.findMany({
+        where: { slug: { in: DEMO.tenants.map((t) => t.slug) } },
+        select: { id: true, slug: true },
+      }),
       tx.user.findMany({ where: { id: { in: DEMO.users.map((u) => u.id) } }, select: { id: true } }),
       tx.user.findMany({ where: { email: { in: DEMO.users.map((u) => u.email) } }, select: { id: true, email: true } }),
       tx.membership.findMany({ where: { tenantId: { in: tenantIds } }, select: { tenantId: true, userId: true } }),
-      tx.workspace.findMany({ where: { tenantId: { in: tenantIds } }, select: { tenantId: true, id: true, name: true } }),
-      tx.project.findMany({ where: { tenantId: { in: tenantIds } }, select: { tenantId: true, id: true, workspaceId: true } }),
+      tx.workspace.findMany({
+        where: { tenantId: { in: tenantIds } },
+        select: { tenantId: true, id: true, name: true },
+      }),
+      tx.project.findMany({
+        where: { tenantId: { in: tenantIds } },
+        select: { tenantId: true, id: true, workspaceId: true },
+      }),
       tx.task.findMany({ where: { tenantId: { in: tenantIds } }, select: { tenantId: true, id: true } }),
     ]);
     const key = (...parts: string[]) => parts.join('/');
@@ -172,7 +207,9 @@ export async function loadDemoData(admin: AdminPrismaClient, options: LoadDemoDa
       } else if (!usableTenant.has(w.tenantId)) {
         continue;
       } else if (takenWorkspaceName.has(key(w.tenantId, w.name))) {
-        skipped.push(`workspace "${w.name}" of ${tenantName.get(w.tenantId)}: a workspace of yours has that name, so the demo one and its projects and tasks were skipped`);
+        skipped.push(
+          `workspace "${w.name}" of ${tenantName.get(w.tenantId)}: a workspace of yours has that name, so the demo one and its projects and tasks were skipped`,
+        );
         continue;
       } else {
         await tx.workspace.create({ data: w });

@@ -26,7 +26,17 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
-import { ROLES, createOwnedDatabase, ensureRoles, freeLocalPort, provisionPersistentEmbeddedPostgres, roleUrl, startPgBouncer, type PgBouncer, type PostgresServer } from '@tenantry/testing';
+import {
+  ROLES,
+  createOwnedDatabase,
+  ensureRoles,
+  freeLocalPort,
+  provisionPersistentEmbeddedPostgres,
+  roleUrl,
+  startPgBouncer,
+  type PgBouncer,
+  type PostgresServer,
+} from '@tenantry/testing';
 import { migrateDeploy } from './app-rig.js';
 import { seedDemoDataAt } from './demo-data.js';
 import {
@@ -121,7 +131,15 @@ export async function provisionDevDatabase(options: ProvisionDevDatabaseOptions)
     // Its "pgbouncer: session mode on ..." line once: pnpm dev reports a restart in its own words.
     let started = false;
     const firstStartLog = (message: string) => void (started || log(message));
-    bouncer = await startPgBouncer({ upstreamHost: server.host, upstreamPort: server.port, mode: 'session', poolSize: 20, port: bouncerPort, dir: bouncerDir, log: firstStartLog });
+    bouncer = await startPgBouncer({
+      upstreamHost: server.host,
+      upstreamPort: server.port,
+      mode: 'session',
+      poolSize: 20,
+      port: bouncerPort,
+      dir: bouncerDir,
+      log: firstStartLog,
+    });
     started = true;
     const databaseUrl = bouncer
       ? roleUrl(server, ROLES.app, database, bouncer.host, bouncer.port)
@@ -179,7 +197,9 @@ export interface DevPostgres {
  * last port when free. Roles, the `tenantry` database and its shadow database exist afterwards;
  * nothing is migrated or seeded. dev.env is (re)written when it is missing or names another port.
  */
-export async function startDevPostgres(options: { dataDir?: string; port?: number; env?: NodeJS.ProcessEnv; log?: (m: string) => void } = {}): Promise<DevPostgres> {
+export async function startDevPostgres(
+  options: { dataDir?: string; port?: number; env?: NodeJS.ProcessEnv; log?: (m: string) => void } = {},
+): Promise<DevPostgres> {
   const env = options.env ?? process.env;
   const dataDir = path.resolve(options.dataDir ?? devPaths(env).dataDir);
   const envFile = envFileFor(dataDir);
@@ -187,7 +207,11 @@ export async function startDevPostgres(options: { dataDir?: string; port?: numbe
   try {
     const urls = await prepareDevDatabases(server, DEV_DATABASE);
     if (lastPorts(envFile).postgres !== server.port) {
-      await writeDevEnvFile(envFile, urls, `Written by a \`pnpm db:*\` command: DATABASE_URL goes straight to Postgres (port ${server.port}); \`pnpm dev\` rewrites it to go through PgBouncer.`);
+      await writeDevEnvFile(
+        envFile,
+        urls,
+        `Written by a \`pnpm db:*\` command: DATABASE_URL goes straight to Postgres (port ${server.port}); \`pnpm dev\` rewrites it to go through PgBouncer.`,
+      );
     }
     return { server, urls, startedHere, release: async () => void (startedHere ? await server.stop() : undefined) };
   } catch (error) {
@@ -196,7 +220,12 @@ export async function startDevPostgres(options: { dataDir?: string; port?: numbe
   }
 }
 
-async function ensureDevServer(dataDir: string, port: number | undefined, env: NodeJS.ProcessEnv, log: (m: string) => void): Promise<{ server: PostgresServer; startedHere: boolean }> {
+async function ensureDevServer(
+  dataDir: string,
+  port: number | undefined,
+  env: NodeJS.ProcessEnv,
+  log: (m: string) => void,
+): Promise<{ server: PostgresServer; startedHere: boolean }> {
   // Running as root, the server runs as the `postgres` OS user, which must traverse every parent.
   await fs.mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 });
   const running = await runningDevServer(dataDir);
@@ -218,7 +247,11 @@ async function prepareDevDatabases(server: PostgresServer, database: string): Pr
   };
 }
 
-async function useConfiguredDatabase(env: NodeJS.ProcessEnv, seed: boolean, log: (m: string) => void): Promise<DevDatabase> {
+async function useConfiguredDatabase(
+  env: NodeJS.ProcessEnv,
+  seed: boolean,
+  log: (m: string) => void,
+): Promise<DevDatabase> {
   const directUrl = env.DIRECT_URL || undefined;
   const adminUrl = env.DATABASE_ADMIN_URL || undefined;
   let appliedMigrations: string[] = [];
@@ -241,10 +274,18 @@ async function useConfiguredDatabase(env: NodeJS.ProcessEnv, seed: boolean, log:
   };
 }
 
-async function startServer(dataDir: string, fixedPort: number | undefined, env: NodeJS.ProcessEnv, log: (m: string) => void): Promise<PostgresServer> {
-  const port = fixedPort ?? (env.EMBEDDED_PG_PORT ? Number(env.EMBEDDED_PG_PORT) : await stablePort(envFileFor(dataDir), log));
+async function startServer(
+  dataDir: string,
+  fixedPort: number | undefined,
+  env: NodeJS.ProcessEnv,
+  log: (m: string) => void,
+): Promise<PostgresServer> {
+  const port =
+    fixedPort ?? (env.EMBEDDED_PG_PORT ? Number(env.EMBEDDED_PG_PORT) : await stablePort(envFileFor(dataDir), log));
   if (!Number.isInteger(port) || port <= 0 || port > 65_535 || port === 5432) {
-    throw new DevDatabaseError('Cannot start the dev database because EMBEDDED_PG_PORT is not a port other than 5432. Unset it to pick a free port.');
+    throw new DevDatabaseError(
+      'Cannot start the dev database because EMBEDDED_PG_PORT is not a port other than 5432. Unset it to pick a free port.',
+    );
   }
   const server = await provisionPersistentEmbeddedPostgres(dataDir, port, log);
   log(`postgres: embedded, data in ${dataDir}, port ${server.port}`);
@@ -262,7 +303,10 @@ async function stablePort(envFile: string, log: (m: string) => void): Promise<nu
 }
 
 /** DevDatabase.ping: one connection, opened on the first call and again after any failure. */
-function keptConnectionPing(url: string): { ping: (timeoutMs?: number) => Promise<Error | undefined>; close: () => void } {
+function keptConnectionPing(url: string): {
+  ping: (timeoutMs?: number) => Promise<Error | undefined>;
+  close: () => void;
+} {
   let client: pg.Client | undefined;
   const drop = () => {
     // Not awaited: end() waits for the server to close the socket, which a hung server never does.
@@ -273,7 +317,12 @@ function keptConnectionPing(url: string): { ping: (timeoutMs?: number) => Promis
     async ping(timeoutMs = 3_000) {
       try {
         if (!client) {
-          client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, application_name: 'pnpm dev (database watch)' });
+          client = new pg.Client({
+            connectionString: url,
+            connectionTimeoutMillis: timeoutMs,
+            query_timeout: timeoutMs,
+            application_name: 'pnpm dev (database watch)',
+          });
           // A server that goes away emits 'error' on an idle client; the next ping reconnects.
           client.on('error', () => {});
           await client.connect();

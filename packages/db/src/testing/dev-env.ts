@@ -198,11 +198,15 @@ export function dotenvFiles(): string[] {
 export async function resolveDatabase(options: ResolveDatabaseOptions): Promise<ResolvedDatabase> {
   const env = options.env ?? process.env;
   const fromEnvironment = new Set(DEV_URL_VARIABLES.filter((k) => env[k]));
-  if ((options.loadDotenv ?? true) && env.TENANTRY_DOTENV !== 'off') dotenv.config({ path: dotenvFiles(), quiet: true, processEnv: env as dotenv.DotenvPopulateInput });
+  if ((options.loadDotenv ?? true) && env.TENANTRY_DOTENV !== 'off')
+    dotenv.config({ path: dotenvFiles(), quiet: true, processEnv: env as dotenv.DotenvPopulateInput });
   const name = options.need;
 
   if (options.flagUrl) {
-    const flagUrls: Partial<DevUrls> = { [name]: options.flagUrl, ...(env.SHADOW_DATABASE_URL ? { SHADOW_DATABASE_URL: env.SHADOW_DATABASE_URL } : {}) };
+    const flagUrls: Partial<DevUrls> = {
+      [name]: options.flagUrl,
+      ...(env.SHADOW_DATABASE_URL ? { SHADOW_DATABASE_URL: env.SHADOW_DATABASE_URL } : {}),
+    };
     return configured('flag', flagUrls, `[db] using --url (${describeUrl(options.flagUrl)})`, options.flagUrl);
   }
   // SHADOW_DATABASE_URL alone does not make a configuration: it goes with DIRECT_URL.
@@ -215,7 +219,9 @@ export async function resolveDatabase(options: ResolveDatabaseOptions): Promise<
           `so the database you configured has no URL for this command. Set ${name} (see .env.example), or unset ${set.join(', ')} to use the dev database.`,
       );
     }
-    const urls = Object.fromEntries(DEV_URL_VARIABLES.filter((k) => env[k]).map((k) => [k, env[k]!])) as Partial<DevUrls>;
+    const urls = Object.fromEntries(
+      DEV_URL_VARIABLES.filter((k) => env[k]).map((k) => [k, env[k]!]),
+    ) as Partial<DevUrls>;
     const where = fromEnvironment.has(chosen) ? 'the environment' : '.env';
     return configured('env', urls, `[db] using ${chosen} from ${where} (${describeUrl(env[chosen]!)})`, env[chosen]!);
   }

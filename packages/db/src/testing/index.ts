@@ -5,8 +5,23 @@
  * seedTenants() the per-test tenants; tenantryOperations() the fuzzer's writes on this schema.
  */
 export * from '@tenantry/testing';
-export { provisionTestRig, createMigratedDatabase, migrateDeploy, appMigrations, type AppTestRigOptions } from './app-rig.js';
-export { DEMO, seedDemoData, seedDemoDataAt, loadDemoData, describeDemoSeed, type DemoCounts, type DemoSeedReport, type LoadDemoDataOptions } from './demo-data.js';
+export {
+  provisionTestRig,
+  createMigratedDatabase,
+  migrateDeploy,
+  appMigrations,
+  type AppTestRigOptions,
+} from './app-rig.js';
+export {
+  DEMO,
+  seedDemoData,
+  seedDemoDataAt,
+  loadDemoData,
+  describeDemoSeed,
+  type DemoCounts,
+  type DemoSeedReport,
+  type LoadDemoDataOptions,
+} from './demo-data.js';
 export { tenantryOperations, seedTenantryFuzzData } from './fuzz/index.js';
 export { provisionDevDatabase, isAlive, type DevDatabase, type ProvisionDevDatabaseOptions } from './dev-database.js';
 export { seedTenant, seedTenants, type SeededTenant, type SeedTenantOptions } from './tenants.js';

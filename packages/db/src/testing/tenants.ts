@@ -26,7 +26,11 @@ export interface SeedTenantOptions {
   userId?: string;
 }
 
-export async function seedTenant(admin: AdminPrismaClient, label: string, options: SeedTenantOptions = {}): Promise<SeededTenant> {
+export async function seedTenant(
+  admin: AdminPrismaClient,
+  label: string,
+  options: SeedTenantOptions = {},
+): Promise<SeededTenant> {
   const [tenant] = await seedAll(admin, [label], options);
   return tenant!;
 }
@@ -44,7 +48,11 @@ export async function seedTenants<const L extends readonly string[]>(
   return (await seedAll(admin, labels, perTenant)) as { -readonly [K in keyof L]: SeededTenant };
 }
 
-async function seedAll(admin: AdminPrismaClient, labels: readonly string[], options: SeedTenantOptions): Promise<SeededTenant[]> {
+async function seedAll(
+  admin: AdminPrismaClient,
+  labels: readonly string[],
+  options: SeedTenantOptions,
+): Promise<SeededTenant[]> {
   const perWorkspace = options.perWorkspace ?? 2;
   const workspaces = 2;
   // Projects fill workspace 0 first, then workspace 1 (projectIds[0..perWorkspace-1] are in ws0).

@@ -103,8 +103,14 @@ export async function runFuzzCommand(argv: string[], options: FuzzCommandOptions
   }
   const seed = numbers.seed ?? randomInt(1, 2 ** 31);
   const fields = {
-    tenantField: (values['tenant-field'] as string | undefined) ?? options.fields?.tenantField ?? (process.env.TENANTRY_TENANT_FIELD || 'tenantId'),
-    workspaceField: (values['workspace-field'] as string | undefined) ?? options.fields?.workspaceField ?? (process.env.TENANTRY_WORKSPACE_FIELD || 'workspaceId'),
+    tenantField:
+      (values['tenant-field'] as string | undefined) ??
+      options.fields?.tenantField ??
+      (process.env.TENANTRY_TENANT_FIELD || 'tenantId'),
+    workspaceField:
+      (values['workspace-field'] as string | undefined) ??
+      options.fields?.workspaceField ??
+      (process.env.TENANTRY_WORKSPACE_FIELD || 'workspaceId'),
   };
   const log = (m: string) => out(`[fuzz] ${m}`);
 
@@ -133,7 +139,11 @@ export async function runFuzzCommand(argv: string[], options: FuzzCommandOptions
         log,
       });
       await grantAdminRole(rig);
-      admin = createAdminPrismaClient({ PrismaClient, connectionString: rig.url('admin'), poolSize: 3 }) as typeof admin;
+      admin = createAdminPrismaClient({
+        PrismaClient,
+        connectionString: rig.url('admin'),
+        poolSize: 3,
+      }) as typeof admin;
       closers.push(() => admin.$disconnect());
       const schemaModel = await schemaModelOf(admin, { schema: config.schemaPath, ...fields });
       if (![...schemaModel.models.values()].some((m) => m.tenant)) {
@@ -148,11 +158,20 @@ export async function runFuzzCommand(argv: string[], options: FuzzCommandOptions
       return 2;
     }
     const routes = fuzzRoutesOf(rig);
-    log(`seeded ${tenants.length} tenants; seed ${seed}; ${numbers.ops} operations at concurrency ${numbers.concurrency} over ${routes.join(', ')}, pool ${numbers.pool}`);
+    log(
+      `seeded ${tenants.length} tenants; seed ${seed}; ${numbers.ops} operations at concurrency ${numbers.concurrency} over ${routes.join(', ')}, pool ${numbers.pool}`,
+    );
     const { exitCode } = await fuzzAllRoutes({
       rig,
       routes,
-      makeClient: (route) => createTenantPrismaClient({ PrismaClient, connectionString: route.url, poolSize: numbers.pool!, connectionTimeoutMillis: 30_000, ...fields }),
+      makeClient: (route) =>
+        createTenantPrismaClient({
+          PrismaClient,
+          connectionString: route.url,
+          poolSize: numbers.pool!,
+          connectionTimeoutMillis: 30_000,
+          ...fields,
+        }),
       admin,
       tenants,
       ops: numbers.ops!,
@@ -197,7 +216,10 @@ async function ensureRuntimeRole(server: PostgresServer, runtime: RuntimeRole): 
   const client = new pg.Client({ connectionString: server.superuserUrl() });
   await client.connect();
   try {
-    const { rows } = await client.query<{ rolsuper: boolean; rolbypassrls: boolean }>('select rolsuper, rolbypassrls from pg_roles where rolname = $1', [runtime.role]);
+    const { rows } = await client.query<{ rolsuper: boolean; rolbypassrls: boolean }>(
+      'select rolsuper, rolbypassrls from pg_roles where rolname = $1',
+      [runtime.role],
+    );
     if (rows[0]?.rolsuper || rows[0]?.rolbypassrls) {
       throw new SetupError(
         `Cannot fuzz as the runtime role ${runtime.role} because on the test server it is ${rows[0].rolsuper ? 'a superuser' : 'BYPASSRLS'}, so Row-Level Security would not apply to it. ` +
@@ -206,7 +228,9 @@ async function ensureRuntimeRole(server: PostgresServer, runtime: RuntimeRole): 
     }
     if (rows.length === 0) {
       await client
-        .query(`CREATE ROLE ${pg.escapeIdentifier(runtime.role)} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD ${pg.escapeLiteral(runtime.password)}`)
+        .query(
+          `CREATE ROLE ${pg.escapeIdentifier(runtime.role)} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD ${pg.escapeLiteral(runtime.password)}`,
+        )
         .catch((error: { code?: string }) => {
           if (error.code !== '42710') throw error; // created meanwhile by a parallel run
         });
@@ -243,8 +267,15 @@ async function grantAdminRole(rig: TestRig): Promise<void> {
 export function generatedClientOf(schemaPath: string): string {
   // A schema folder (prismaSchemaFolder): the generator is in one of its files, output relative to that file's folder.
   const folder = existsSync(schemaPath) && statSync(schemaPath).isDirectory();
-  const files = folder ? readdirSync(schemaPath).filter((f) => f.endsWith('.prisma')).map((f) => path.join(schemaPath, f)) : [schemaPath];
-  const text = files.filter(existsSync).map((f) => readFileSync(f, 'utf8')).join('\n');
+  const files = folder
+    ? readdirSync(schemaPath)
+        .filter((f) => f.endsWith('.prisma'))
+        .map((f) => path.join(schemaPath, f))
+    : [schemaPath];
+  const text = files
+    .filter(existsSync)
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
   const baseDir = folder ? schemaPath : path.dirname(schemaPath);
   for (const block of text.matchAll(/^generator\s+\w+\s*\{([\s\S]*?)^\}/gm)) {
     const body = block[1]!;
@@ -252,9 +283,13 @@ export function generatedClientOf(schemaPath: string): string {
     const output = /^\s*output\s*=\s*"([^"]+)"/m.exec(body)?.[1];
     if (provider === 'prisma-client' && output) {
       const dir = path.resolve(baseDir, output);
-      const found = ['client.ts', 'client.mts', 'client.js', 'client.mjs'].map((f) => path.join(dir, f)).find(existsSync);
+      const found = ['client.ts', 'client.mts', 'client.js', 'client.mjs']
+        .map((f) => path.join(dir, f))
+        .find(existsSync);
       if (!found) {
-        throw new SetupError(`Cannot find the generated PrismaClient because ${dir} has no client.ts. Run \`prisma generate\` first, or pass --client <module>.`);
+        throw new SetupError(
+          `Cannot find the generated PrismaClient because ${dir} has no client.ts. Run \`prisma generate\` first, or pass --client <module>.`,
+        );
       }
       return found;
     }
@@ -266,7 +301,8 @@ export function generatedClientOf(schemaPath: string): string {
 
 /** The module's PrismaClient; TypeScript through tsx's loader, for this one import (node cannot import .ts). */
 async function importClient(file: string): Promise<new (options: unknown) => PrismaClientLike> {
-  if (!existsSync(file)) throw new SetupError(`Cannot import the PrismaClient because ${file} does not exist. Pass --client <module>.`);
+  if (!existsSync(file))
+    throw new SetupError(`Cannot import the PrismaClient because ${file} does not exist. Pass --client <module>.`);
   let mod: { PrismaClient?: unknown; default?: { PrismaClient?: unknown } };
   if (/\.[mc]?ts$/.test(file)) {
     const { tsImport } = await import('tsx/esm/api');
@@ -275,6 +311,11 @@ async function importClient(file: string): Promise<new (options: unknown) => Pri
     mod = (await import(pathToFileURL(file).href)) as typeof mod;
   }
   const PrismaClient = mod.PrismaClient ?? mod.default?.PrismaClient;
-  if (typeof PrismaClient !== 'function') throw new SetupError(`Cannot use ${file} because it exports no PrismaClient class. Pass --client <the generated client.ts>.`);
-  return PrismaClient as new (options: unknown) => PrismaClientLike;
+  if (typeof PrismaClient !== 'function')
+    throw new SetupError(
+      `Cannot use ${file} because it exports no PrismaClient class. Pass --client <the generated client.ts>.`,
+    );
+  return PrismaClient as new (
+    options: unknown,
+  ) => PrismaClientLike;
 }

@@ -34,15 +34,17 @@ export function tenantModelsOf(client: AnyPrismaClient, fields: TenantFieldOptio
   const { tenantField, workspaceField } = meta.fields ?? { tenantField: 'tenantId', workspaceField: 'workspaceId' };
   return [...meta].flatMap(([name, scope]) => {
     if (!scope.tenant) return [];
-    return [{
-      name,
-      delegate: name[0]!.toLowerCase() + name.slice(1),
-      table: scope.table,
-      tenantField,
-      tenantColumn: scope.tenantColumn ?? tenantField,
-      ...(scope.workspace ? { workspaceField, workspaceColumn: scope.workspaceColumn ?? workspaceField } : {}),
-      hasId: scope.scalars.has('id'),
-    }];
+    return [
+      {
+        name,
+        delegate: name[0]!.toLowerCase() + name.slice(1),
+        table: scope.table,
+        tenantField,
+        tenantColumn: scope.tenantColumn ?? tenantField,
+        ...(scope.workspace ? { workspaceField, workspaceColumn: scope.workspaceColumn ?? workspaceField } : {}),
+        hasId: scope.scalars.has('id'),
+      },
+    ];
   });
 }
 
@@ -57,21 +59,31 @@ export function genericReadOperations(models: ModelInfo[]): FuzzOperation[] {
   for (const m of models) {
     const d = (env: OperationEnv) => (env.client as Record<string, AnyPrismaClient>)[m.delegate];
     ops.push(
-      { name: `${m.name}.findMany`, weight: 3, run: async (env) => env.oracle.checkRows(`${m.name}.findMany`, env.ctx, await d(env).findMany({ take: 20 })) },
       {
-        name: `${m.name}.findFirst`, weight: 1, run: async (env) => {
+        name: `${m.name}.findMany`,
+        weight: 3,
+        run: async (env) => env.oracle.checkRows(`${m.name}.findMany`, env.ctx, await d(env).findMany({ take: 20 })),
+      },
+      {
+        name: `${m.name}.findFirst`,
+        weight: 1,
+        run: async (env) => {
           const row = await d(env).findFirst({ orderBy: { [m.tenantField]: 'desc' } });
           env.oracle.checkRows(`${m.name}.findFirst`, env.ctx, row ? [row] : []);
         },
       },
       {
-        name: `${m.name}.groupBy`, weight: 1, run: async (env) => {
+        name: `${m.name}.groupBy`,
+        weight: 1,
+        run: async (env) => {
           const by = m.workspaceField ? [m.tenantField, m.workspaceField] : [m.tenantField];
           env.oracle.checkRows(`${m.name}.groupBy`, env.ctx, await d(env).groupBy({ by, _count: { _all: true } }));
         },
       },
       {
-        name: `${m.name}.rawRead`, weight: 2, run: async (env) => {
+        name: `${m.name}.rawRead`,
+        weight: 2,
+        run: async (env) => {
           const cols = [m.tenantColumn, ...(m.workspaceColumn ? [m.workspaceColumn] : [])].map(quote);
           const rows = await env.client.$queryRawUnsafe(
             `select ${cols.map((c, i) => `${c}::text as ${i === 0 ? 'tenant_id' : 'workspace_id'}`).join(', ')} from ${quote(m.table)} limit 50`,
@@ -80,14 +92,19 @@ export function genericReadOperations(models: ModelInfo[]): FuzzOperation[] {
         },
       },
       {
-        name: `${m.name}.noContext`, weight: 1, noContext: true, run: async (env) => {
+        name: `${m.name}.noContext`,
+        weight: 1,
+        noContext: true,
+        run: async (env) => {
           try {
             await d(env).findMany({ take: 5 });
             env.oracle.checkNoContext(`${m.name}.findMany (the extension did not throw)`, 1);
           } catch (error) {
             if (!(error instanceof MissingTenantContextError)) throw error;
           }
-          const rows = (await env.client.$queryRawUnsafe(`select count(*)::int as n from ${quote(m.table)}`)) as Array<{ n: number }>;
+          const rows = (await env.client.$queryRawUnsafe(`select count(*)::int as n from ${quote(m.table)}`)) as Array<{
+            n: number;
+          }>;
           env.oracle.checkNoContext(`${m.name} raw count`, rows[0]?.n ?? 0);
         },
       },
@@ -95,16 +112,24 @@ export function genericReadOperations(models: ModelInfo[]): FuzzOperation[] {
     if (m.hasId) {
       ops.push(
         {
-          name: `${m.name}.findForeign`, weight: 1, run: async (env) => {
+          name: `${m.name}.findForeign`,
+          weight: 1,
+          run: async (env) => {
             const ids = foreignIds(env, m.name);
             if (ids.length === 0) return;
             const rows = await d(env).findMany({ where: { id: { in: ids } } });
             env.oracle.checkRows(`${m.name}.findMany(foreign ids)`, env.ctx, rows);
-            env.oracle.checkForeignCount(`${m.name}.count(foreign ids)`, env.tenant.tenantId, await d(env).count({ where: { id: { in: ids } } }));
+            env.oracle.checkForeignCount(
+              `${m.name}.count(foreign ids)`,
+              env.tenant.tenantId,
+              await d(env).count({ where: { id: { in: ids } } }),
+            );
           },
         },
         {
-          name: `${m.name}.deleteManyForeign`, weight: 1, run: async (env) => {
+          name: `${m.name}.deleteManyForeign`,
+          weight: 1,
+          run: async (env) => {
             const ids = foreignIds(env, m.name);
             if (ids.length === 0) return;
             try {

@@ -20,7 +20,13 @@ import { scalarValue } from '../row-values.js';
 import type { FieldDef, ModelDef, SchemaModel } from '../schema-model.js';
 import { fillRelations, requires, type Row } from '../seed.js';
 import { inheritedStateError, isConclusiveFailure, isRejection, sqlstateOf } from './outcomes.js';
-import { RollbackSignal, type AnyPrismaClient, type FuzzOperation, type FuzzTenant, type OperationEnv } from './types.js';
+import {
+  RollbackSignal,
+  type AnyPrismaClient,
+  type FuzzOperation,
+  type FuzzTenant,
+  type OperationEnv,
+} from './types.js';
 
 const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 
@@ -31,7 +37,12 @@ class CannotBuild extends Error {}
  * Runs a write of `rows` (model, id) and settles them in the oracle by the outcome; a refusal as
  * designed resolves undefined.
  */
-async function tracked<T>(env: OperationEnv, op: string, rows: Array<[string, string]>, write: () => Promise<T>): Promise<T | undefined> {
+async function tracked<T>(
+  env: OperationEnv,
+  op: string,
+  rows: Array<[string, string]>,
+  write: () => Promise<T>,
+): Promise<T | undefined> {
   for (const [model, id] of rows) env.oracle.attempt(model, id, env.tenant.tenantId);
   const ids = rows.map(([, id]) => id);
   try {
@@ -63,7 +74,10 @@ export interface GenericWriteOptions {
 export function genericWriteOperations(schema: SchemaModel, options: GenericWriteOptions = {}): FuzzOperation[] {
   const { tenantField, workspaceField } = schema.fields;
   // Tracked by a String `id` the operation draws (uuid-shaped: fits uuid and text columns alike).
-  const models = [...schema.models.values()].filter((m) => m.tenant && m.scalars.some((f) => f.name === 'id' && f.type === 'String') && !options.exclude?.includes(m.name));
+  const models = [...schema.models.values()].filter(
+    (m) =>
+      m.tenant && m.scalars.some((f) => f.name === 'id' && f.type === 'String') && !options.exclude?.includes(m.name),
+  );
   if (models.length === 0) return [];
   /** Rows the plain creates made, per tenant and model: the only rows the deletes take. */
   const created = new Map<string, Map<string, string[]>>();
@@ -76,41 +90,65 @@ export function genericWriteOperations(schema: SchemaModel, options: GenericWrit
   };
 
   /** Seeded rows of `target` for this tenant; without seeded rows, the root and the workspaces from the ids. */
-  const candidates = (tenant: FuzzTenant, extra?: [string, Row]) => (target: string): Row[] => {
-    if (extra && extra[0] === target) return [extra[1], ...(tenant.rows?.get(target) ?? [])];
-    const seeded = tenant.rows?.get(target);
-    if (seeded) return seeded;
-    if (target === schema.root?.model) return [{ [schema.root.field]: tenant.tenantId }];
-    if (target === schema.workspaceModel?.model) {
-      return tenant.workspaceIds.map((w) => ({ [tenantField]: tenant.tenantId, [schema.workspaceModel!.field]: w }));
-    }
-    return [];
-  };
+  const candidates =
+    (tenant: FuzzTenant, extra?: [string, Row]) =>
+    (target: string): Row[] => {
+      if (extra && extra[0] === target) return [extra[1], ...(tenant.rows?.get(target) ?? [])];
+      const seeded = tenant.rows?.get(target);
+      if (seeded) return seeded;
+      if (target === schema.root?.model) return [{ [schema.root.field]: tenant.tenantId }];
+      if (target === schema.workspaceModel?.model) {
+        return tenant.workspaceIds.map((w) => ({ [tenantField]: tenant.tenantId, [schema.workspaceModel!.field]: w }));
+      }
+      return [];
+    };
 
   /** Valid data for a new `model` row of the context's tenant (and workspace), with its id. */
-  const build = (env: OperationEnv, model: ModelDef, ctx: TenantContext, preset: Row = {}, extra?: [string, Row], skip?: Set<string>): Row => {
+  const build = (
+    env: OperationEnv,
+    model: ModelDef,
+    ctx: TenantContext,
+    preset: Row = {},
+    extra?: [string, Row],
+    skip?: Set<string>,
+  ): Row => {
     const row: Row = { ...preset, id: env.rng.uuid(), [tenantField]: ctx.tenantId };
     if (model.workspace && ctx.workspaceId) row[workspaceField] = ctx.workspaceId;
     else if (model.workspace && !row[workspaceField]) {
       // Pick the workspace through the relations (below) or at random.
       const ws = env.tenant.workspaceIds;
-      if (ws.length && !model.relations.some((r) => requires(r) && r.fromFields.includes(workspaceField))) row[workspaceField] = env.rng.pick(ws);
+      if (ws.length && !model.relations.some((r) => requires(r) && r.fromFields.includes(workspaceField)))
+        row[workspaceField] = env.rng.pick(ws);
     }
     try {
-      fillRelations(schema, model, row, env.rng.int(1000), candidates(env.tenant, extra), `tenant ${env.tenant.tenantId}`, skip);
+      fillRelations(
+        schema,
+        model,
+        row,
+        env.rng.int(1000),
+        candidates(env.tenant, extra),
+        `tenant ${env.tenant.tenantId}`,
+        skip,
+      );
     } catch (error) {
       throw new CannotBuild((error as Error).message);
     }
     for (const field of model.scalars) {
       if (row[field.name] !== undefined) continue;
-      const value = scalarValue(field, { label: env.tenant.label ?? 'fuzz', index: env.rng.int(1_000_000), rng: env.rng, enums: schema.enums });
+      const value = scalarValue(field, {
+        label: env.tenant.label ?? 'fuzz',
+        index: env.rng.int(1_000_000),
+        rng: env.rng,
+        enums: schema.enums,
+      });
       if (value !== undefined) row[field.name] = value;
     }
     return row;
   };
 
   /** Tenant-wide models are written outside a workspace (their policies allow writes only there). */
-  const contextFor = (env: OperationEnv, model: ModelDef): TenantContext => (model.workspace ? env.ctx : { tenantId: env.ctx.tenantId });
+  const contextFor = (env: OperationEnv, model: ModelDef): TenantContext =>
+    model.workspace ? env.ctx : { tenantId: env.ctx.tenantId };
   const inContext = <T>(ctx: TenantContext, fn: () => Promise<T>) => tenantContext.run(ctx, fn);
   const d = (client: AnyPrismaClient, model: ModelDef) => (client as Record<string, AnyPrismaClient>)[model.delegate];
   const skipUnbuildable = async (fn: () => Promise<void>) => {
@@ -127,27 +165,36 @@ export function genericWriteOperations(schema: SchemaModel, options: GenericWrit
     const idColumn = quote(model.scalars.find((f) => f.name === 'id')!.column);
     ops.push(
       {
-        name: `${model.name}.create`, weight: 2, run: (env) => skipUnbuildable(async () => {
-          const ctx = contextFor(env, model);
-          const data = build(env, model, ctx);
-          const id = String(data.id);
-          const row = await inContext(ctx, () => tracked(env, `${model.name}.create`, [[model.name, id]], () => d(env.client, model).create({ data })));
-          if (row === undefined) return;
-          env.oracle.checkRows(`${model.name}.create`, ctx, [row]);
-          const mine = createdOf(env.tenant, model.name);
-          mine.push(id);
-          if (mine.length > 200) mine.shift();
-        }),
+        name: `${model.name}.create`,
+        weight: 2,
+        run: (env) =>
+          skipUnbuildable(async () => {
+            const ctx = contextFor(env, model);
+            const data = build(env, model, ctx);
+            const id = String(data.id);
+            const row = await inContext(ctx, () =>
+              tracked(env, `${model.name}.create`, [[model.name, id]], () => d(env.client, model).create({ data })),
+            );
+            if (row === undefined) return;
+            env.oracle.checkRows(`${model.name}.create`, ctx, [row]);
+            const mine = createdOf(env.tenant, model.name);
+            mine.push(id);
+            if (mine.length > 200) mine.shift();
+          }),
       },
       {
-        name: `${model.name}.delete`, weight: 1, run: async (env) => {
+        name: `${model.name}.delete`,
+        weight: 1,
+        run: async (env) => {
           const mine = createdOf(env.tenant, model.name);
           if (mine.length === 0) return;
           const id = mine.splice(env.rng.int(mine.length), 1)[0]!;
           const ctx = contextFor(env, model);
           try {
             // No workspace filter: the row may be in another workspace of this tenant.
-            const { count } = (await inContext({ tenantId: ctx.tenantId }, () => d(env.client, model).deleteMany({ where: { id } }))) as { count: number };
+            const { count } = (await inContext({ tenantId: ctx.tenantId }, () =>
+              d(env.client, model).deleteMany({ where: { id } }),
+            )) as { count: number };
             if (count === 1) env.oracle.settle([id], 'deleted');
           } catch (error) {
             if (isConclusiveFailure(error) && !inheritedStateError(error)) return;
@@ -157,31 +204,60 @@ export function genericWriteOperations(schema: SchemaModel, options: GenericWrit
         },
       },
       {
-        name: `${model.name}.createWithForeignKey`, weight: 1, run: (env) => skipUnbuildable(async () => {
-          // A relation whose key has a column besides the tenant's, pointed at another tenant's row.
-          const relation = model.relations.find((r) => requires(r) && r.fromFields.some((f) => f !== tenantField && f !== workspaceField) && schema.models.get(r.target)?.tenant);
-          const foreign = relation && env.other.rows?.get(relation.target);
-          if (!relation || !foreign?.length) return;
-          const target = env.rng.pick(foreign);
-          const preset = Object.fromEntries(relation.fromFields.flatMap((f, i) => (f === tenantField || f === workspaceField ? [] : [[f, target[relation.toFields[i]!]]])));
-          const ctx = contextFor(env, model);
-          const data = build(env, model, ctx, preset, undefined, new Set([relation.name]));
-          const id = String(data.id);
-          const row = await inContext(ctx, () => tracked(env, `${model.name}.createWithForeignKey`, [[model.name, id]], () => d(env.client, model).create({ data })));
-          // Accepted: this tenant's row now references another tenant's (a key without the tenant column).
-          if (row !== undefined) env.oracle.checkForeignCount(`${model.name}.create with ${relation.name} of another tenant`, env.tenant.tenantId, 1);
-        }),
+        name: `${model.name}.createWithForeignKey`,
+        weight: 1,
+        run: (env) =>
+          skipUnbuildable(async () => {
+            // A relation whose key has a column besides the tenant's, pointed at another tenant's row.
+            const relation = model.relations.find(
+              (r) =>
+                requires(r) &&
+                r.fromFields.some((f) => f !== tenantField && f !== workspaceField) &&
+                schema.models.get(r.target)?.tenant,
+            );
+            const foreign = relation && env.other.rows?.get(relation.target);
+            if (!relation || !foreign?.length) return;
+            const target = env.rng.pick(foreign);
+            const preset = Object.fromEntries(
+              relation.fromFields.flatMap((f, i) =>
+                f === tenantField || f === workspaceField ? [] : [[f, target[relation.toFields[i]!]]],
+              ),
+            );
+            const ctx = contextFor(env, model);
+            const data = build(env, model, ctx, preset, undefined, new Set([relation.name]));
+            const id = String(data.id);
+            const row = await inContext(ctx, () =>
+              tracked(env, `${model.name}.createWithForeignKey`, [[model.name, id]], () =>
+                d(env.client, model).create({ data }),
+              ),
+            );
+            // Accepted: this tenant's row now references another tenant's (a key without the tenant column).
+            if (row !== undefined)
+              env.oracle.checkForeignCount(
+                `${model.name}.create with ${relation.name} of another tenant`,
+                env.tenant.tenantId,
+                1,
+              );
+          }),
       },
       {
-        name: `${model.name}.writeForeign`, weight: 1, run: async (env) => {
+        name: `${model.name}.writeForeign`,
+        weight: 1,
+        run: async (env) => {
           // Other tenants' rows, seeded and created by the fuzzer: updates and deletes must reach none.
           const seeded = env.other.known.get(model.name)?.slice(0, 3) ?? [];
           const theirs = createdOf(env.other, model.name).slice(-3);
           const ids = [...seeded, ...theirs];
           if (ids.length === 0) return;
           if (updatable) {
-            const value = scalarValue({ ...updatable, hasDefault: false, isRequired: true }, { label: 'stolen', index: 0, rng: env.rng, enums: schema.enums });
-            const { count } = await d(env.client, model).updateMany({ where: { id: { in: ids } }, data: { [updatable.name]: value } });
+            const value = scalarValue(
+              { ...updatable, hasDefault: false, isRequired: true },
+              { label: 'stolen', index: 0, rng: env.rng, enums: schema.enums },
+            );
+            const { count } = await d(env.client, model).updateMany({
+              where: { id: { in: ids } },
+              data: { [updatable.name]: value },
+            });
             env.oracle.checkForeignCount(`${model.name}.updateMany(foreign ids)`, env.tenant.tenantId, count);
             const raw = await env.client.$executeRawUnsafe(
               `update ${quote(model.table)} set ${quote(updatable.column)} = ${quote(updatable.column)} where ${idColumn}::text = any($1::text[])`,
@@ -191,42 +267,63 @@ export function genericWriteOperations(schema: SchemaModel, options: GenericWrit
           }
           // Only rows nothing references (the fuzzer's own creates): a foreign-key error proves nothing.
           if (theirs.length) {
-            const raw = await env.client.$executeRawUnsafe(`delete from ${quote(model.table)} where ${idColumn}::text = any($1::text[])`, theirs);
+            const raw = await env.client.$executeRawUnsafe(
+              `delete from ${quote(model.table)} where ${idColumn}::text = any($1::text[])`,
+              theirs,
+            );
             env.oracle.checkForeignCount(`raw delete from ${model.table}(foreign ids)`, env.tenant.tenantId, raw);
           }
         },
       },
       {
-        name: `${model.name}.rollback`, weight: 1, run: (env) => skipUnbuildable(async () => {
-          const ctx = contextFor(env, model);
-          const data = build(env, model, ctx);
-          try {
-            await inContext(ctx, () =>
-              tracked(env, `${model.name}.rollback`, [[model.name, String(data.id)]], () =>
-                env.client.$transaction(async (tx: AnyPrismaClient) => {
-                  const row = await d(tx, model).create({ data });
-                  env.oracle.checkRows(`${model.name}.create in a transaction`, ctx, [row]);
-                  throw new RollbackSignal('rolled back on purpose');
-                }),
-              ),
-            );
-          } catch (error) {
-            if (!(error instanceof RollbackSignal)) throw error;
-          }
-        }),
+        name: `${model.name}.rollback`,
+        weight: 1,
+        run: (env) =>
+          skipUnbuildable(async () => {
+            const ctx = contextFor(env, model);
+            const data = build(env, model, ctx);
+            try {
+              await inContext(ctx, () =>
+                tracked(env, `${model.name}.rollback`, [[model.name, String(data.id)]], () =>
+                  env.client.$transaction(async (tx: AnyPrismaClient) => {
+                    const row = await d(tx, model).create({ data });
+                    env.oracle.checkRows(`${model.name}.create in a transaction`, ctx, [row]);
+                    throw new RollbackSignal('rolled back on purpose');
+                  }),
+                ),
+              );
+            } catch (error) {
+              if (!(error instanceof RollbackSignal)) throw error;
+            }
+          }),
       },
     );
     if (updatable) {
       ops.push({
-        name: `${model.name}.update`, weight: 1, run: async (env) => {
-          const own = [...(env.tenant.known.get(model.name) ?? []).slice(0, 5), ...createdOf(env.tenant, model.name).slice(-5)];
+        name: `${model.name}.update`,
+        weight: 1,
+        run: async (env) => {
+          const own = [
+            ...(env.tenant.known.get(model.name) ?? []).slice(0, 5),
+            ...createdOf(env.tenant, model.name).slice(-5),
+          ];
           if (own.length === 0) return;
           const id = env.rng.pick(own);
-          const value = scalarValue({ ...updatable, hasDefault: false, isRequired: true }, { label: env.tenant.label ?? 'fuzz', index: env.rng.int(1000), rng: env.rng, enums: schema.enums });
+          const value = scalarValue(
+            { ...updatable, hasDefault: false, isRequired: true },
+            { label: env.tenant.label ?? 'fuzz', index: env.rng.int(1000), rng: env.rng, enums: schema.enums },
+          );
           const ctx = contextFor(env, model);
-          const rows = await inContext(ctx, () => d(env.client, model).updateManyAndReturn({ where: { id }, data: { [updatable.name]: value } }));
+          const rows = await inContext(ctx, () =>
+            d(env.client, model).updateManyAndReturn({ where: { id }, data: { [updatable.name]: value } }),
+          );
           env.oracle.checkRows(`${model.name}.updateManyAndReturn`, ctx, rows as unknown[]);
-          if ((rows as unknown[]).length > 1) env.oracle.checkForeignCount(`${model.name}.update of one id`, env.tenant.tenantId, (rows as unknown[]).length - 1);
+          if ((rows as unknown[]).length > 1)
+            env.oracle.checkForeignCount(
+              `${model.name}.update of one id`,
+              env.tenant.tenantId,
+              (rows as unknown[]).length - 1,
+            );
         },
       });
     }
@@ -239,23 +336,39 @@ export function genericWriteOperations(schema: SchemaModel, options: GenericWrit
       const owning = child?.relations.find((r) => r.relationName === back.relationName && r.fromFields.length > 0);
       if (!child || !owning || !models.includes(child)) continue;
       ops.push({
-        name: `${parent.name}.nestedCreate.${back.name}`, weight: 1, run: (env) => skipUnbuildable(async () => {
-          const ctx = contextFor(env, parent);
-          const data = build(env, parent, ctx);
-          // The child's key to the parent comes from the parent; build it as if it were set, then leave it out.
-          const linked = Object.fromEntries(owning.fromFields.map((f, i) => [f, data[owning.toFields[i]!]]));
-          const childCtx = { tenantId: ctx.tenantId, ...(child.workspace && linked[workspaceField] ? { workspaceId: String(linked[workspaceField]) } : {}) };
-          const childRow = build(env, child, childCtx, linked, [parent.name, data]);
-          if (child.workspace && ctx.workspaceId && childRow[workspaceField] !== ctx.workspaceId) return;
-          for (const f of owning.fromFields) delete childRow[f];
-          const ids: Array<[string, string]> = [[parent.name, String(data.id)], [child.name, String(childRow.id)]];
-          const row = (await inContext(ctx, () =>
-            tracked(env, `${parent.name}.nestedCreate`, ids, () =>
-              d(env.client, parent).create({ data: { ...data, [back.name]: { create: [childRow] } }, include: { [back.name]: true } }),
-            ),
-          )) as Row | undefined;
-          if (row) env.oracle.checkRows(`${parent.name}.create nested ${back.name}`, ctx, [row, ...((row[back.name] as unknown[]) ?? [])]);
-        }),
+        name: `${parent.name}.nestedCreate.${back.name}`,
+        weight: 1,
+        run: (env) =>
+          skipUnbuildable(async () => {
+            const ctx = contextFor(env, parent);
+            const data = build(env, parent, ctx);
+            // The child's key to the parent comes from the parent; build it as if it were set, then leave it out.
+            const linked = Object.fromEntries(owning.fromFields.map((f, i) => [f, data[owning.toFields[i]!]]));
+            const childCtx = {
+              tenantId: ctx.tenantId,
+              ...(child.workspace && linked[workspaceField] ? { workspaceId: String(linked[workspaceField]) } : {}),
+            };
+            const childRow = build(env, child, childCtx, linked, [parent.name, data]);
+            if (child.workspace && ctx.workspaceId && childRow[workspaceField] !== ctx.workspaceId) return;
+            for (const f of owning.fromFields) delete childRow[f];
+            const ids: Array<[string, string]> = [
+              [parent.name, String(data.id)],
+              [child.name, String(childRow.id)],
+            ];
+            const row = (await inContext(ctx, () =>
+              tracked(env, `${parent.name}.nestedCreate`, ids, () =>
+                d(env.client, parent).create({
+                  data: { ...data, [back.name]: { create: [childRow] } },
+                  include: { [back.name]: true },
+                }),
+              ),
+            )) as Row | undefined;
+            if (row)
+              env.oracle.checkRows(`${parent.name}.create nested ${back.name}`, ctx, [
+                row,
+                ...((row[back.name] as unknown[]) ?? []),
+              ]);
+          }),
       });
     }
   }

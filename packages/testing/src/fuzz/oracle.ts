@@ -85,7 +85,10 @@ export class Oracle {
       this.inheritedByKind[kind] = (this.inheritedByKind[kind] ?? 0) + 1;
       const origin = this.leftBy.get(`${r.kind}:${r.name}`);
       const what = r.kind === 'setting' ? `${r.name} = ${JSON.stringify(r.value)}` : `${r.kind} ${r.name}`;
-      this.violate('inheritedSessionState', `${by} ${operation} inherited ${what}${origin ? ` (last left by ${origin})` : ''}`);
+      this.violate(
+        'inheritedSessionState',
+        `${by} ${operation} inherited ${what}${origin ? ` (last left by ${origin})` : ''}`,
+      );
     }
   }
 
@@ -103,16 +106,23 @@ export class Oracle {
       const tenantId = row[this.tenantField] ?? row.tenant_id;
       const workspaceId = row[this.workspaceField] ?? row.workspace_id;
       if (tenantId !== undefined && tenantId !== ctx.tenantId) {
-        this.violate('crossTenantRow', `tenant ${ctx.tenantId} ${operation} returned row ${String(row.id)} of tenant ${String(tenantId)}`);
+        this.violate(
+          'crossTenantRow',
+          `tenant ${ctx.tenantId} ${operation} returned row ${String(row.id)} of tenant ${String(tenantId)}`,
+        );
       } else if (ctx.workspaceId && workspaceId !== undefined && workspaceId !== ctx.workspaceId) {
-        this.violate('crossTenantRow', `tenant ${ctx.tenantId} workspace ${ctx.workspaceId} ${operation} returned row ${String(row.id)} of workspace ${String(workspaceId)}`);
+        this.violate(
+          'crossTenantRow',
+          `tenant ${ctx.tenantId} workspace ${ctx.workspaceId} ${operation} returned row ${String(row.id)} of workspace ${String(workspaceId)}`,
+        );
       }
     }
   }
 
   /** A count (updateMany/deleteMany/raw) aimed only at other tenants' rows must be 0. */
   checkForeignCount(operation: string, tenantId: string, count: number): void {
-    if (count !== 0) this.violate('crossTenantRow', `tenant ${tenantId} ${operation} affected ${count} rows of other tenants`, count);
+    if (count !== 0)
+      this.violate('crossTenantRow', `tenant ${tenantId} ${operation} affected ${count} rows of other tenants`, count);
   }
 
   checkNoContext(operation: string, rows: number): void {
@@ -143,14 +153,23 @@ export class Oracle {
     for (const [id, row] of this.rows) {
       const actual = found.get(id);
       if (actual && actual.tenantId !== row.tenantId) {
-        this.violate('crossTenantRow', `${row.model} ${id} written by tenant ${row.tenantId} is stored under tenant ${actual.tenantId}`);
+        this.violate(
+          'crossTenantRow',
+          `${row.model} ${id} written by tenant ${row.tenantId} is stored under tenant ${actual.tenantId}`,
+        );
         continue;
       }
       if (row.state === 'acked' && actual?.count !== 1) {
-        this.violate('lostWrite', `${row.model} ${id} acknowledged to tenant ${row.tenantId} is ${actual ? `present ${actual.count} times` : 'missing'}`);
+        this.violate(
+          'lostWrite',
+          `${row.model} ${id} acknowledged to tenant ${row.tenantId} is ${actual ? `present ${actual.count} times` : 'missing'}`,
+        );
       }
       if ((row.state === 'absent' || row.state === 'deleted') && actual) {
-        this.violate('phantomWrite', `${row.model} ${id} of tenant ${row.tenantId} is present although ${row.state === 'deleted' ? 'its deletion was acknowledged' : 'its write failed or rolled back'}`);
+        this.violate(
+          'phantomWrite',
+          `${row.model} ${id} of tenant ${row.tenantId} is present although ${row.state === 'deleted' ? 'its deletion was acknowledged' : 'its write failed or rolled back'}`,
+        );
       }
     }
   }

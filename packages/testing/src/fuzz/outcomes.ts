@@ -11,16 +11,32 @@ import { postgresCodeOf } from '@tenantry/prisma';
 import { RollbackSignal } from './types.js';
 
 const CONCLUSIVE_SQLSTATES = new Set([
-  '42501', '23503', '23505', '23502', '22P02', '57014', '40001', '40P01', '25P02',
+  '42501',
+  '23503',
+  '23505',
+  '23502',
+  '22P02',
+  '57014',
+  '40001',
+  '40P01',
+  '25P02',
   // Refused before or by the statement, in a transaction that then rolled back: nothing committed.
-  '25006', '42P01', '42883', '26000', '0A000',
+  '25006',
+  '42P01',
+  '42883',
+  '26000',
+  '0A000',
 ]);
 const CONCLUSIVE_PRISMA = new Set(['P2002', 'P2003', 'P2011', 'P2025', 'P2004']);
 
 type DriverError = {
   code?: string;
   message?: string;
-  meta?: { driverAdapterError?: { cause?: { originalCode?: string; code?: string; originalMessage?: string; message?: string } } };
+  meta?: {
+    driverAdapterError?: {
+      cause?: { originalCode?: string; code?: string; originalMessage?: string; message?: string };
+    };
+  };
 };
 
 export function sqlstateOf(error: unknown): string | undefined {
@@ -45,18 +61,29 @@ export function inheritedStateError(error: unknown, expected: readonly string[] 
   const state = sqlstateOf(error);
   if (state === undefined || expected.includes(state)) return undefined;
   switch (state) {
-    case '25006': return 'read-only session (25006)';
-    case '42P01': return 'relation missing, search_path changed (42P01)';
-    case '42883': return 'function missing, search_path changed (42883)';
-    case '26000': return 'prepared statement missing, deallocated (26000)';
-    case '42P05': return 'prepared statement already exists (42P05)';
-    case '42P07': return 'relation already exists, temp table left (42P07)';
-    case '42P03': return 'cursor already exists (42P03)';
-    case '57014': return 'statement timeout left on the session (57014)';
+    case '25006':
+      return 'read-only session (25006)';
+    case '42P01':
+      return 'relation missing, search_path changed (42P01)';
+    case '42883':
+      return 'function missing, search_path changed (42883)';
+    case '26000':
+      return 'prepared statement missing, deallocated (26000)';
+    case '42P05':
+      return 'prepared statement already exists (42P05)';
+    case '42P07':
+      return 'relation already exists, temp table left (42P07)';
+    case '42P03':
+      return 'cursor already exists (42P03)';
+    case '57014':
+      return 'statement timeout left on the session (57014)';
     case '42501':
       // row_security = off: Postgres raises instead of filtering for a role without BYPASSRLS.
-      return /would be affected by row-level security/i.test(serverMessageOf(error)) ? 'row_security off (42501)' : undefined;
-    default: return undefined;
+      return /would be affected by row-level security/i.test(serverMessageOf(error))
+        ? 'row_security off (42501)'
+        : undefined;
+    default:
+      return undefined;
   }
 }
 

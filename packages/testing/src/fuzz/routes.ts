@@ -64,7 +64,11 @@ export interface FuzzAllRoutesResult {
   exitCode: 0 | 1;
 }
 
-const ROUTE_POOLER = { direct: 'none', 'pgbouncer-session': 'session', 'pgbouncer-transaction': 'transaction' } as const;
+const ROUTE_POOLER = {
+  direct: 'none',
+  'pgbouncer-session': 'session',
+  'pgbouncer-transaction': 'transaction',
+} as const;
 
 /** The routes a rig has, in the order they are fuzzed. */
 export function fuzzRoutesOf(rig: Pick<TestRig, 'hasRoute'>): Route[] {
@@ -87,7 +91,11 @@ export async function fuzzAllRoutes(options: FuzzAllRoutesOptions): Promise<Fuzz
   const reports: FuzzAllRoutesResult['reports'] = [];
   try {
     for (const [i, name] of routes.entries()) {
-      const route: FuzzRoute = { name, url: runtimeUrl(rig.url('app', name), options.runtimeRole), pooler: ROUTE_POOLER[name] };
+      const route: FuzzRoute = {
+        name,
+        url: runtimeUrl(rig.url('app', name), options.runtimeRole),
+        pooler: ROUTE_POOLER[name],
+      };
       const bouncer = route.pooler === 'none' ? undefined : rig.bouncer(route.pooler);
       const client = options.makeClient(route);
       try {
@@ -142,7 +150,11 @@ function runtimeUrl(rigUrl: string, runtime: FuzzAllRoutesOptions['runtimeRole']
 }
 
 /** Prints the totals and the one line; 1 when anything crossed over or the run proved too little. */
-function summarize(reports: readonly IsolationReport[], run: { tenants: number; seed: number; durationMs: number }, out: (line: string) => void): 0 | 1 {
+function summarize(
+  reports: readonly IsolationReport[],
+  run: { tenants: number; seed: number; durationMs: number },
+  out: (line: string) => void,
+): 0 | 1 {
   const sum = (key: keyof IsolationReport) => reports.reduce((n, r) => n + (r[key] as number), 0);
   const total = {
     ops: sum('ops'),
@@ -159,7 +171,9 @@ function summarize(reports: readonly IsolationReport[], run: { tenants: number; 
     `\ntotal: ${total.ops} operations (${(successRate * 100).toFixed(1)}% succeeded, the rest rejected as designed or cut by faults) ` +
       `in ${(run.durationMs / 1000).toFixed(1)} s, ${acked} writes acknowledged`,
   );
-  const leaked = total.crossTenantRows + total.noContextRows + total.lostWrites + total.phantomWrites + total.inheritedSessionState > 0;
+  const leaked =
+    total.crossTenantRows + total.noContextRows + total.lostWrites + total.phantomWrites + total.inheritedSessionState >
+    0;
   if (successRate < 0.5) out('FAILED: fewer than half of the operations succeeded, so the run proves too little.');
   out(isolationLine({ ...total, tenants: run.tenants, seed: run.seed }));
   return leaked || successRate < 0.5 ? 1 : 0;

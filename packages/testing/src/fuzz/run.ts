@@ -95,8 +95,12 @@ const bump = (record: Record<string, number>, key: string, by = 1) => void (reco
 export async function runIsolationFuzz(options: IsolationFuzzOptions): Promise<IsolationReport> {
   const started = Date.now();
   const { client, admin, tenants, ops, seed } = options;
-  if (tenants.length < 2) throw new Error('Cannot fuzz isolation because fewer than 2 tenants were given. Seed at least 2.');
-  const fields = { tenantField: options.tenantField ?? 'tenantId', workspaceField: options.workspaceField ?? 'workspaceId' };
+  if (tenants.length < 2)
+    throw new Error('Cannot fuzz isolation because fewer than 2 tenants were given. Seed at least 2.');
+  const fields = {
+    tenantField: options.tenantField ?? 'tenantId',
+    workspaceField: options.workspaceField ?? 'workspaceId',
+  };
   const models = options.operations ? [] : tenantModelsOf(client, fields);
   const operations = options.operations ?? [
     ...genericReadOperations(models),
@@ -107,9 +111,24 @@ export async function runIsolationFuzz(options: IsolationFuzzOptions): Promise<I
   const totalWeight = operations.reduce((sum, op) => sum + op.weight, 0);
   const oracle = new Oracle(fields);
   const report: IsolationReport = {
-    ops: 0, opsSucceeded: 0, opsByKind: {}, tenants: tenants.length, faults: 0, faultsByKind: {}, crossTenantRows: 0,
-    noContextRows: 0, lostWrites: 0, phantomWrites: 0, inheritedSessionState: 0, inheritedByKind: {}, refusedByKind: {}, writes: {},
-    errorsByKind: {}, violations: [], seed, durationMs: 0,
+    ops: 0,
+    opsSucceeded: 0,
+    opsByKind: {},
+    tenants: tenants.length,
+    faults: 0,
+    faultsByKind: {},
+    crossTenantRows: 0,
+    noContextRows: 0,
+    lostWrites: 0,
+    phantomWrites: 0,
+    inheritedSessionState: 0,
+    inheritedByKind: {},
+    refusedByKind: {},
+    writes: {},
+    errorsByKind: {},
+    violations: [],
+    seed,
+    durationMs: 0,
   };
   const firstContext: TenantContext = { tenantId: tenants[0]!.tenantId };
   for (const op of new Set(operations)) {
@@ -141,8 +160,12 @@ export async function runIsolationFuzz(options: IsolationFuzzOptions): Promise<I
       () => void report.opsSucceeded++,
       (error: unknown) => {
         const inherited = inheritedStateError(error, op.expectedSqlstates);
-        if (inherited) oracle.inheritedError(op.name, op.noContext ? 'no-context operation' : `tenant ${ctx.tenantId}`, inherited);
-        bump(report.errorsByKind, `${op.name} ${inherited ? `inherited session state: ${inherited}` : errorKind(error)}`);
+        if (inherited)
+          oracle.inheritedError(op.name, op.noContext ? 'no-context operation' : `tenant ${ctx.tenantId}`, inherited);
+        bump(
+          report.errorsByKind,
+          `${op.name} ${inherited ? `inherited session state: ${inherited}` : errorKind(error)}`,
+        );
       },
     );
     if (rng.chance(options.abandonRate ?? 0.02)) {
@@ -166,10 +189,14 @@ export async function runIsolationFuzz(options: IsolationFuzzOptions): Promise<I
     while (!done) {
       await new Promise((resolve) => setTimeout(resolve, faults.intervalMs ?? 250));
       if (done) break;
-      const kinds = [...(faults.terminateBackends ? ['terminateBackends'] : []), ...(faults.restartPooler ? ['restartPooler'] : [])];
+      const kinds = [
+        ...(faults.terminateBackends ? ['terminateBackends'] : []),
+        ...(faults.restartPooler ? ['restartPooler'] : []),
+      ];
       const kind = rng.chance(0.85) || kinds.length === 1 ? kinds[0]! : kinds[1]!;
       try {
-        if (kind === 'terminateBackends') bump(report.faultsByKind, 'terminateBackends', await faults.terminateBackends!(rng));
+        if (kind === 'terminateBackends')
+          bump(report.faultsByKind, 'terminateBackends', await faults.terminateBackends!(rng));
         else {
           await faults.restartPooler!();
           bump(report.faultsByKind, 'restartPooler');
@@ -207,7 +234,11 @@ export async function runIsolationFuzz(options: IsolationFuzzOptions): Promise<I
 }
 
 /** The schema the generic writes are derived from: the option, else the project's schema.prisma. */
-async function writesSchema(admin: AnyPrismaClient, options: IsolationFuzzOptions, fields: { tenantField: string; workspaceField: string }): Promise<SchemaModel> {
+async function writesSchema(
+  admin: AnyPrismaClient,
+  options: IsolationFuzzOptions,
+  fields: { tenantField: string; workspaceField: string },
+): Promise<SchemaModel> {
   if (options.schema && typeof options.schema !== 'string') return options.schema;
   const schema = options.schema ?? migrationSourceFromEnv().schemaPath;
   if (!existsSync(schema)) {
@@ -221,7 +252,10 @@ async function writesSchema(admin: AnyPrismaClient, options: IsolationFuzzOption
 function errorKind(error: unknown): string {
   if (isConclusiveFailure(error)) return `rejected: ${(error as { code?: string }).code ?? (error as Error).name}`;
   // Prisma's messages open with a code frame; the last line says what happened.
-  const lines = ((error as Error)?.message ?? String(error)).split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = ((error as Error)?.message ?? String(error))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return `fault: ${(lines.at(-1) ?? 'unknown').replace(/127\.0\.0\.1:\d+/g, 'the server').slice(0, 90)}`;
 }
 
@@ -233,11 +267,17 @@ async function reconcile(admin: AnyPrismaClient, oracle: Oracle, tenantField: st
   for (const [model, ids] of byModel) {
     const delegate = (admin as Record<string, AnyPrismaClient>)[model[0]!.toLowerCase() + model.slice(1)];
     for (let i = 0; i < ids.length; i += 5000) {
-      const page = (await delegate.findMany({ where: { id: { in: ids.slice(i, i + 5000) } }, select: { id: true, [tenantField]: true } })) as Array<Record<string, string>>;
+      const page = (await delegate.findMany({
+        where: { id: { in: ids.slice(i, i + 5000) } },
+        select: { id: true, [tenantField]: true },
+      })) as Array<Record<string, string>>;
       const rows = page.map((r) => ({ id: r.id!, tenantId: r[tenantField]! }));
       for (const r of rows) {
         const seen = found.get(r.id);
-        found.set(r.id, { tenantId: seen && seen.tenantId !== r.tenantId ? `${seen.tenantId}+${r.tenantId}` : r.tenantId, count: (seen?.count ?? 0) + 1 });
+        found.set(r.id, {
+          tenantId: seen && seen.tenantId !== r.tenantId ? `${seen.tenantId}+${r.tenantId}` : r.tenantId,
+          count: (seen?.count ?? 0) + 1,
+        });
       }
     }
   }
@@ -247,7 +287,10 @@ async function reconcile(admin: AnyPrismaClient, oracle: Oracle, tenantField: st
 /** The figure block, ending with the one line tools read. */
 export function formatIsolationReport(r: IsolationReport, label = ''): string {
   const kinds = (rec: Record<string, number>) =>
-    Object.entries(rec).sort((a, b) => b[1] - a[1]).map(([k, v]) => `    ${k.padEnd(34)} ${v}`).join('\n');
+    Object.entries(rec)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `    ${k.padEnd(34)} ${v}`)
+      .join('\n');
   return [
     `isolation fuzz${label ? ` (${label})` : ''}: seed ${r.seed}, ${r.ops} operations over ${r.tenants} tenants in ${(r.durationMs / 1000).toFixed(1)} s`,
     `  operations by kind (${r.opsSucceeded} succeeded, the rest rejected as expected or cut by faults):`,
@@ -275,7 +318,18 @@ function violationSample(violations: readonly Violation[]): Violation[] {
 }
 
 export function isolationLine(
-  r: Pick<IsolationReport, 'ops' | 'tenants' | 'faults' | 'crossTenantRows' | 'noContextRows' | 'lostWrites' | 'phantomWrites' | 'inheritedSessionState' | 'seed'>,
+  r: Pick<
+    IsolationReport,
+    | 'ops'
+    | 'tenants'
+    | 'faults'
+    | 'crossTenantRows'
+    | 'noContextRows'
+    | 'lostWrites'
+    | 'phantomWrites'
+    | 'inheritedSessionState'
+    | 'seed'
+  >,
 ): string {
   return `isolation: ops=${r.ops} tenants=${r.tenants} faults=${r.faults} crossTenantRows=${r.crossTenantRows} noContextRows=${r.noContextRows} lostWrites=${r.lostWrites} phantomWrites=${r.phantomWrites} inheritedSessionState=${r.inheritedSessionState} seed=${r.seed}`;
 }

@@ -86,13 +86,20 @@ export interface SessionStateOptions {
   transactionRate?: number;
 }
 
-const who = (env: OperationEnv, noContext: boolean) => (noContext ? 'no-context operation' : `tenant ${env.ctx.tenantId}`);
+const who = (env: OperationEnv, noContext: boolean) =>
+  noContext ? 'no-context operation' : `tenant ${env.ctx.tenantId}`;
 
 /**
  * Runs a writer's statement (inside a committed interactive transaction some of the time) and sorts
  * its outcome: done, refused as designed (counted apart), or a sign of inherited state.
  */
-async function leave(env: OperationEnv, op: string, key: string, sql: string, options: { query?: boolean; tolerate?: string[]; inTransaction: boolean }) {
+async function leave(
+  env: OperationEnv,
+  op: string,
+  key: string,
+  sql: string,
+  options: { query?: boolean; tolerate?: string[]; inTransaction: boolean },
+) {
   const run = (c: AnyPrismaClient) => (options.query ? c.$queryRawUnsafe(sql) : c.$executeRawUnsafe(sql));
   try {
     await (options.inTransaction ? env.client.$transaction((tx: AnyPrismaClient) => run(tx)) : run(env.client));
@@ -119,7 +126,9 @@ export function sessionStateOperations(models: ModelInfo[], options: SessionStat
 
   const writers: FuzzOperation[] = [
     {
-      name: 'session.tempTable', weight: 1, run: async (env) => {
+      name: 'session.tempTable',
+      weight: 1,
+      run: async (env) => {
         const m = modelOf(env.rng);
         const t = quote(m.table);
         const inTransaction = env.rng.chance(txRate);
@@ -127,9 +136,21 @@ export function sessionStateOperations(models: ModelInfo[], options: SessionStat
         if (form === 0) {
           // Shadows the tenant table for every later unqualified reference on this session. Fails
           // with 42P07 when an earlier operation left one of that name here (counted by the runner).
-          await leave(env, 'session.tempTable', `tempTable:${m.table}`, `create temp table ${t} as select * from ${t}`, { inTransaction });
+          await leave(
+            env,
+            'session.tempTable',
+            `tempTable:${m.table}`,
+            `create temp table ${t} as select * from ${t}`,
+            { inTransaction },
+          );
         } else if (form === 1) {
-          await leave(env, 'session.tempTable', `tempTable:${m.table}`, `create temp table if not exists ${t} as select * from ${t}`, { inTransaction });
+          await leave(
+            env,
+            'session.tempTable',
+            `tempTable:${m.table}`,
+            `create temp table if not exists ${t} as select * from ${t}`,
+            { inTransaction },
+          );
         } else {
           const sql = `create temp table if not exists report as select ${quote(m.tenantColumn)}::text as tenant_id, count(*)::int as n from ${t} group by 1`;
           await leave(env, 'session.tempTable', 'tempTable:report', sql, { inTransaction });
@@ -137,15 +158,23 @@ export function sessionStateOperations(models: ModelInfo[], options: SessionStat
       },
     },
     {
-      name: 'session.holdCursor', weight: 1, run: async (env) => {
+      name: 'session.holdCursor',
+      weight: 1,
+      run: async (env) => {
         const m = modelOf(env.rng);
         const name = `c_${hex(env.rng)}`;
-        const body = env.rng.chance(0.5) ? `select * from ${quote(m.table)}` : `select ${quote(m.tenantColumn)}::text as tenant_id from ${quote(m.table)}`;
-        await leave(env, 'session.holdCursor', `cursor:${name}`, `declare ${name} cursor with hold for ${body}`, { inTransaction: env.rng.chance(txRate) });
+        const body = env.rng.chance(0.5)
+          ? `select * from ${quote(m.table)}`
+          : `select ${quote(m.tenantColumn)}::text as tenant_id from ${quote(m.table)}`;
+        await leave(env, 'session.holdCursor', `cursor:${name}`, `declare ${name} cursor with hold for ${body}`, {
+          inTransaction: env.rng.chance(txRate),
+        });
       },
     },
     {
-      name: 'session.set', weight: 1.5, run: async (env) => {
+      name: 'session.set',
+      weight: 1.5,
+      run: async (env) => {
         const choices: Array<[string, string]> = [
           ['search_path', 'set search_path = fuzz_nowhere'],
           ['search_path', `select set_config('search_path', 'pg_catalog', false)`],
@@ -158,24 +187,40 @@ export function sessionStateOperations(models: ModelInfo[], options: SessionStat
           ['role', 'set role pg_read_all_data'],
         ];
         const [setting, sql] = env.rng.pick(choices);
-        await leave(env, 'session.set', `setting:${setting}`, sql, { query: sql.startsWith('select'), inTransaction: env.rng.chance(txRate) });
+        await leave(env, 'session.set', `setting:${setting}`, sql, {
+          query: sql.startsWith('select'),
+          inTransaction: env.rng.chance(txRate),
+        });
       },
     },
     {
-      name: 'session.prepare', weight: 1, run: async (env) => {
+      name: 'session.prepare',
+      weight: 1,
+      run: async (env) => {
         const m = modelOf(env.rng);
         const name = `fuzz_p_${hex(env.rng)}`;
         const inTransaction = env.rng.chance(txRate);
         switch (env.rng.int(5)) {
           case 0:
-            return leave(env, 'session.prepare', `preparedStatement:${name}`, `prepare ${name} as select * from ${quote(m.table)}`, { inTransaction });
+            return leave(
+              env,
+              'session.prepare',
+              `preparedStatement:${name}`,
+              `prepare ${name} as select * from ${quote(m.table)}`,
+              { inTransaction },
+            );
           case 1:
             return leave(env, 'session.prepare', 'deallocate', 'deallocate all', { inTransaction });
           case 2:
-            return leave(env, 'session.prepare', 'deallocate', `do $$ begin execute 'DEALLOCATE ALL'; end $$`, { inTransaction });
+            return leave(env, 'session.prepare', 'deallocate', `do $$ begin execute 'DEALLOCATE ALL'; end $$`, {
+              inTransaction,
+            });
           case 3:
             // 26000: there was nothing of that name to deallocate (the engine did not prepare one here).
-            return leave(env, 'session.prepare', 'deallocate', `deallocate ${ENGINE_SETTINGS_STATEMENT}`, { inTransaction, tolerate: ['26000'] });
+            return leave(env, 'session.prepare', 'deallocate', `deallocate ${ENGINE_SETTINGS_STATEMENT}`, {
+              inTransaction,
+              tolerate: ['26000'],
+            });
           default: {
             // Replaces the engine's settings statement (if it uses one) with one that always sets
             // THIS tenant: every later request on the connection would run as this tenant.
@@ -183,24 +228,38 @@ export function sessionStateOperations(models: ModelInfo[], options: SessionStat
   begin execute 'deallocate ${ENGINE_SETTINGS_STATEMENT}'; exception when invalid_sql_statement_name then null; end;
   execute pg_catalog.format('prepare ${ENGINE_SETTINGS_STATEMENT}(text, text, text, text, text, text) as select pg_catalog.set_config($1, %L, true), pg_catalog.set_config($3, %L, true), pg_catalog.set_config($5, $6, true)', '${env.ctx.tenantId}', '');
 end $$`;
-            return leave(env, 'session.prepare', `preparedStatement:${ENGINE_SETTINGS_STATEMENT}`, sql, { inTransaction });
+            return leave(env, 'session.prepare', `preparedStatement:${ENGINE_SETTINGS_STATEMENT}`, sql, {
+              inTransaction,
+            });
           }
         }
       },
     },
     {
-      name: 'session.listen', weight: 0.5, run: async (env) => {
+      name: 'session.listen',
+      weight: 0.5,
+      run: async (env) => {
         const channel = `fuzz_${hex(env.rng)}`;
-        await leave(env, 'session.listen', `listen:${channel}`, `listen ${channel}`, { inTransaction: env.rng.chance(txRate) });
+        await leave(env, 'session.listen', `listen:${channel}`, `listen ${channel}`, {
+          inTransaction: env.rng.chance(txRate),
+        });
       },
     },
     {
-      name: 'session.advisoryLock', weight: 0.5, run: async (env) => {
+      name: 'session.advisoryLock',
+      weight: 0.5,
+      run: async (env) => {
         const key = env.rng.int(2 ** 31);
-        await leave(env, 'session.advisoryLock', `advisoryLock:${LOCK_NAMESPACE}:${key}:2`, `select pg_advisory_lock(${LOCK_NAMESPACE}, ${key})::text as locked`, {
-          query: true,
-          inTransaction: env.rng.chance(txRate),
-        });
+        await leave(
+          env,
+          'session.advisoryLock',
+          `advisoryLock:${LOCK_NAMESPACE}:${key}:2`,
+          `select pg_advisory_lock(${LOCK_NAMESPACE}, ${key})::text as locked`,
+          {
+            query: true,
+            inTransaction: env.rng.chance(txRate),
+          },
+        );
       },
     },
   ];
@@ -228,7 +287,10 @@ end $$`;
     rows.map((row) => {
       const pick = (keys: string[]) => keys.map((k) => row[k]).find((v) => v !== undefined && v !== null);
       const tenantKeys = ['tenant_id', ...models.flatMap((m) => [m.tenantField, m.tenantColumn])];
-      const workspaceKeys = ['workspace_id', ...models.flatMap((m) => (m.workspaceField && m.workspaceColumn ? [m.workspaceField, m.workspaceColumn] : []))];
+      const workspaceKeys = [
+        'workspace_id',
+        ...models.flatMap((m) => (m.workspaceField && m.workspaceColumn ? [m.workspaceField, m.workspaceColumn] : [])),
+      ];
       const tenant = pick(tenantKeys);
       const workspace = pick(workspaceKeys);
       return {
@@ -239,19 +301,35 @@ end $$`;
     });
 
   /** Reads what an inherited temp table or cursor holds: another tenant's rows are leaks. */
-  const readContents = async (env: OperationEnv, tx: AnyPrismaClient, found: SessionStateRow[], noContext: boolean, label: string) => {
+  const readContents = async (
+    env: OperationEnv,
+    tx: AnyPrismaClient,
+    found: SessionStateRow[],
+    noContext: boolean,
+    label: string,
+  ) => {
     for (const r of found) {
       let rows: Array<Record<string, unknown>> = [];
-      if (r.kind === 'tempTable' && r.value !== 'S') rows = await tx.$queryRawUnsafe(`select * from pg_temp.${quote(r.name)} limit 50`);
+      if (r.kind === 'tempTable' && r.value !== 'S')
+        rows = await tx.$queryRawUnsafe(`select * from pg_temp.${quote(r.name)} limit 50`);
       else if (r.kind === 'cursor') rows = await tx.$queryRawUnsafe(`fetch forward 50 from ${quote(r.name)}`);
       else continue;
       const normalized = normalize(rows);
-      if (noContext) env.oracle.checkNoContext(`${label}: inherited ${r.kind} ${r.name}`, normalized.filter((n) => n.tenant_id !== undefined).length);
+      if (noContext)
+        env.oracle.checkNoContext(
+          `${label}: inherited ${r.kind} ${r.name}`,
+          normalized.filter((n) => n.tenant_id !== undefined).length,
+        );
       else env.oracle.checkRows(`${label}: inherited ${r.kind} ${r.name}`, env.ctx, normalized);
     }
   };
 
-  const probe = (name: string, weight: number, mode: 'statement' | 'transaction', noContext: boolean): FuzzOperation => ({
+  const probe = (
+    name: string,
+    weight: number,
+    mode: 'statement' | 'transaction',
+    noContext: boolean,
+  ): FuzzOperation => ({
     name,
     weight,
     noContext,
@@ -260,7 +338,11 @@ end $$`;
       const by = who(env, noContext);
       if (mode === 'statement') {
         // One statement, as an ordinary request's: what it would run with.
-        env.oracle.checkInherited(name, by, inherited((await env.client.$queryRawUnsafe(STATE_SQL)) as SessionStateRow[]));
+        env.oracle.checkInherited(
+          name,
+          by,
+          inherited((await env.client.$queryRawUnsafe(STATE_SQL)) as SessionStateRow[]),
+        );
         return;
       }
       // One connection for the check and the reads (also behind a transaction-mode pooler).

@@ -35,7 +35,13 @@ export async function provisionFixtureRig(name: string, modes: readonly PoolMode
     rig,
     admin,
     client(route = 'direct', poolSize = 4) {
-      const client = createTenantPrismaClient({ PrismaClient, connectionString: rig.url('app', route), poolSize, ...FIELDS, connectionTimeoutMillis: 30_000 });
+      const client = createTenantPrismaClient({
+        PrismaClient,
+        connectionString: rig.url('app', route),
+        poolSize,
+        ...FIELDS,
+        connectionTimeoutMillis: 30_000,
+      });
       clients.push(client);
       return client;
     },

@@ -16,7 +16,11 @@ const remember = (env: OperationEnv, model: string, id: string) => {
 };
 
 /** Runs a write of `ids` (model, id) and settles them in the oracle by the outcome. */
-async function tracked(env: OperationEnv, rows: Array<[string, string]>, write: () => Promise<unknown>): Promise<unknown> {
+async function tracked(
+  env: OperationEnv,
+  rows: Array<[string, string]>,
+  write: () => Promise<unknown>,
+): Promise<unknown> {
   for (const [model, id] of rows) env.oracle.attempt(model, id, env.tenant.tenantId);
   const ids = rows.map(([, id]) => id);
   try {
@@ -39,14 +43,20 @@ const seededProject = (env: OperationEnv, workspaceId: string): string | undefin
 export function tenantryOperations(): FuzzOperation[] {
   return [
     {
-      name: 'workspace.create', weight: 2, run: async (env) => {
+      name: 'workspace.create',
+      weight: 2,
+      run: async (env) => {
         const id = env.rng.uuid();
-        const row = await tracked(env, [['Workspace', id]], () => env.client.workspace.create({ data: { id, name: `ws-${id}` } }));
+        const row = await tracked(env, [['Workspace', id]], () =>
+          env.client.workspace.create({ data: { id, name: `ws-${id}` } }),
+        );
         env.oracle.checkRows('workspace.create', { tenantId: env.ctx.tenantId }, [row]);
       },
     },
     {
-      name: 'project.create', weight: 3, run: async (env) => {
+      name: 'project.create',
+      weight: 3,
+      run: async (env) => {
         const id = env.rng.uuid();
         const workspaceId = workspaceOf(env);
         const row = await tracked(env, [['Project', id]], () =>
@@ -56,13 +66,20 @@ export function tenantryOperations(): FuzzOperation[] {
       },
     },
     {
-      name: 'project.nestedCreate', weight: 2, run: async (env) => {
+      name: 'project.nestedCreate',
+      weight: 2,
+      run: async (env) => {
         const id = env.rng.uuid();
         const tasks = [env.rng.uuid(), env.rng.uuid(), env.rng.uuid()];
         const workspaceId = workspaceOf(env);
         const row = (await tracked(env, [['Project', id], ...tasks.map((t) => ['Task', t] as [string, string])], () =>
           env.client.project.create({
-            data: { id, name: `n-${id}`, workspaceId, tasks: { create: tasks.map((t) => ({ id: t, title: `t-${t}` })) } },
+            data: {
+              id,
+              name: `n-${id}`,
+              workspaceId,
+              tasks: { create: tasks.map((t) => ({ id: t, title: `t-${t}` })) },
+            },
             include: { tasks: true },
           }),
         )) as { tasks: unknown[] };
@@ -70,32 +87,47 @@ export function tenantryOperations(): FuzzOperation[] {
       },
     },
     {
-      name: 'task.createMany', weight: 2, run: async (env) => {
+      name: 'task.createMany',
+      weight: 2,
+      run: async (env) => {
         const workspaceId = workspaceOf(env);
         const projectId = seededProject(env, workspaceId);
         if (!projectId) return;
         const ids = [env.rng.uuid(), env.rng.uuid()];
-        await tracked(env, ids.map((id) => ['Task', id] as [string, string]), () =>
-          env.client.task.createMany({ data: ids.map((id) => ({ id, title: `m-${id}`, projectId, workspaceId })) }),
+        await tracked(
+          env,
+          ids.map((id) => ['Task', id] as [string, string]),
+          () =>
+            env.client.task.createMany({ data: ids.map((id) => ({ id, title: `m-${id}`, projectId, workspaceId })) }),
         );
       },
     },
     {
-      name: 'task.connectOwn', weight: 2, run: async (env) => {
+      name: 'task.connectOwn',
+      weight: 2,
+      run: async (env) => {
         const workspaceId = workspaceOf(env);
         const projectId = seededProject(env, workspaceId);
         if (!projectId) return;
         const id = env.rng.uuid();
         const row = await tracked(env, [['Task', id]], () =>
           env.client.task.create({
-            data: { id, title: `c-${id}`, project: { connect: { tenantId_workspaceId_id: { tenantId: env.ctx.tenantId, workspaceId, id: projectId } } } },
+            data: {
+              id,
+              title: `c-${id}`,
+              project: {
+                connect: { tenantId_workspaceId_id: { tenantId: env.ctx.tenantId, workspaceId, id: projectId } },
+              },
+            },
           }),
         );
         env.oracle.checkRows('task.create connect', env.ctx, [row]);
       },
     },
     {
-      name: 'task.connectForeign', weight: 2, run: async (env) => {
+      name: 'task.connectForeign',
+      weight: 2,
+      run: async (env) => {
         const foreignWorkspace = env.other.workspaceIds[0]!;
         const foreignProject = env.other.known.get(`Project@${foreignWorkspace}`)?.[0];
         if (!foreignProject) return;
@@ -114,7 +146,9 @@ export function tenantryOperations(): FuzzOperation[] {
       },
     },
     {
-      name: 'project.update', weight: 2, run: async (env) => {
+      name: 'project.update',
+      weight: 2,
+      run: async (env) => {
         const workspaceId = workspaceOf(env);
         const projectId = seededProject(env, workspaceId);
         if (!projectId) return;
@@ -126,11 +160,16 @@ export function tenantryOperations(): FuzzOperation[] {
       },
     },
     {
-      name: 'project.updateForeign', weight: 1, run: async (env) => {
+      name: 'project.updateForeign',
+      weight: 1,
+      run: async (env) => {
         const foreign = env.other.known.get(`Project@${env.other.workspaceIds[0]}`)?.[0];
         if (!foreign) return;
         try {
-          const row = await env.client.project.update({ where: { tenantId_id: { tenantId: env.ctx.tenantId, id: foreign } }, data: { name: 'stolen' } });
+          const row = await env.client.project.update({
+            where: { tenantId_id: { tenantId: env.ctx.tenantId, id: foreign } },
+            data: { name: 'stolen' },
+          });
           env.oracle.checkRows('project.update(foreign id)', env.ctx, [row]);
         } catch (error) {
           if (!isRejection(error)) throw error;
@@ -142,7 +181,9 @@ export function tenantryOperations(): FuzzOperation[] {
       },
     },
     {
-      name: 'task.upsert', weight: 1, run: async (env) => {
+      name: 'task.upsert',
+      weight: 1,
+      run: async (env) => {
         const workspaceId = workspaceOf(env);
         const projectId = seededProject(env, workspaceId);
         if (!projectId) return;
@@ -158,7 +199,9 @@ export function tenantryOperations(): FuzzOperation[] {
       },
     },
     {
-      name: 'task.delete', weight: 1, run: async (env) => {
+      name: 'task.delete',
+      weight: 1,
+      run: async (env) => {
         const own = env.tenant.known.get('Task');
         if (!own?.length) return;
         const id = own.splice(env.rng.int(own.length), 1)[0]!;
@@ -176,11 +219,14 @@ export function tenantryOperations(): FuzzOperation[] {
       },
     },
     {
-      name: 'raw.insertForeign', weight: 1, run: async (env) => {
+      name: 'raw.insertForeign',
+      weight: 1,
+      run: async (env) => {
         const id = env.rng.uuid();
         env.oracle.attempt('Workspace', id, env.other.tenantId);
         try {
-          await env.client.$executeRaw`insert into workspaces (tenant_id, id, name) values (${env.other.tenantId}::uuid, ${id}::uuid, 'raw-foreign')`;
+          await env.client
+            .$executeRaw`insert into workspaces (tenant_id, id, name) values (${env.other.tenantId}::uuid, ${id}::uuid, 'raw-foreign')`;
           env.oracle.settle([id], 'acked');
           env.oracle.checkForeignCount('raw insert into another tenant', env.tenant.tenantId, 1);
         } catch (error) {
@@ -190,8 +236,13 @@ export function tenantryOperations(): FuzzOperation[] {
       },
     },
     {
-      name: 'include.read', weight: 3, run: async (env) => {
-        const rows = (await env.client.workspace.findMany({ take: 5, include: { projects: { take: 5, include: { tasks: { take: 5 } } } } })) as Array<{
+      name: 'include.read',
+      weight: 3,
+      run: async (env) => {
+        const rows = (await env.client.workspace.findMany({
+          take: 5,
+          include: { projects: { take: 5, include: { tasks: { take: 5 } } } },
+        })) as Array<{
           projects: Array<{ tasks: unknown[] }>;
         }>;
         env.oracle.checkRows('workspace.findMany include', { tenantId: env.ctx.tenantId }, rows);
@@ -202,21 +253,31 @@ export function tenantryOperations(): FuzzOperation[] {
       },
     },
     {
-      name: 'tx.interactiveCommit', weight: 2, run: async (env) => {
+      name: 'tx.interactiveCommit',
+      weight: 2,
+      run: async (env) => {
         const id = env.rng.uuid();
         const task = env.rng.uuid();
         const workspaceId = workspaceOf(env);
-        await tracked(env, [['Project', id], ['Task', task]], () =>
-          env.client.$transaction(async (tx: typeof env.client) => {
-            await tx.project.create({ data: { id, name: `tx-${id}`, workspaceId } });
-            await tx.task.create({ data: { id: task, title: `tx-${task}`, projectId: id, workspaceId } });
-            env.oracle.checkRows('tx findMany', env.ctx, await tx.task.findMany({ take: 10 }));
-          }),
+        await tracked(
+          env,
+          [
+            ['Project', id],
+            ['Task', task],
+          ],
+          () =>
+            env.client.$transaction(async (tx: typeof env.client) => {
+              await tx.project.create({ data: { id, name: `tx-${id}`, workspaceId } });
+              await tx.task.create({ data: { id: task, title: `tx-${task}`, projectId: id, workspaceId } });
+              env.oracle.checkRows('tx findMany', env.ctx, await tx.task.findMany({ take: 10 }));
+            }),
         );
       },
     },
     {
-      name: 'tx.interactiveRollback', weight: 2, run: async (env) => {
+      name: 'tx.interactiveRollback',
+      weight: 2,
+      run: async (env) => {
         const id = env.rng.uuid();
         const workspaceId = workspaceOf(env);
         try {
@@ -232,7 +293,10 @@ export function tenantryOperations(): FuzzOperation[] {
       },
     },
     {
-      name: 'tx.statementTimeout', weight: 1, expectedSqlstates: ['57014'], run: async (env) => {
+      name: 'tx.statementTimeout',
+      weight: 1,
+      expectedSqlstates: ['57014'],
+      run: async (env) => {
         const id = env.rng.uuid();
         const workspaceId = workspaceOf(env);
         try {
@@ -249,7 +313,9 @@ export function tenantryOperations(): FuzzOperation[] {
       },
     },
     {
-      name: 'tx.batch', weight: 2, run: async (env) => {
+      name: 'tx.batch',
+      weight: 2,
+      run: async (env) => {
         const id = env.rng.uuid();
         const workspaceId = workspaceOf(env);
         const results = (await tracked(env, [['Project', id]], () =>
