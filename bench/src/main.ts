@@ -5,21 +5,25 @@
  * Exits 1 when any strategy returned a row of another tenant; targets are reported, not enforced.
  */
 import os from 'node:os';
+import pg from 'pg';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startLatencyProxy, type DelayProxyStats, type LatencyProxy } from './latency/latency-proxy.js';
 import { runMatrix } from './matrix.js';
+import { busyVerdict, cellNoise, cpuSnapshot, pinCores, type CpuSnapshot, type Pinning } from './noise.js';
 import { parseOptions, type BenchOptions } from './options.js';
-import { provisionRig, type Rig } from './provisioning.js';
-import { aggregate } from './results.js';
+import { provisionRig, type BenchDatabase, type Rig } from './provisioning.js';
+import { aggregate, type ResultRecord, type Samples } from './results.js';
+import type { CellProbe, Sample } from './runner.js';
 import { installRoundTripCounter } from './round-trips.js';
 import { runSoak, type SoakReport } from './soak.js';
-import { STRATEGIES, createStrategies } from './strategies/index.js';
+import { LAYER_STRATEGIES, STRATEGIES, createStrategies, type StrategyName } from './strategies/index.js';
 import { runSweep, type SweepRecord } from './sweep.js';
 import { checkTargets } from './targets.js';
-import { soakTable, sweepTable, targetsTable, workloadTables } from './report/tables.js';
+import { latencyTable, layerTable, soakTable, sweepTable, targetsTable, workloadTables } from './report/tables.js';
 import { renderSvg } from './report/svg.js';
 import { writeResults } from './report/write.js';
-import { WORKLOADS } from './workloads.js';
+import { WORKLOADS, type WorkloadName } from './workloads.js';
 
 const started = Date.now();
 const log = (m: string) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${m}`);
@@ -29,7 +33,7 @@ async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2), resultsDir);
   installRoundTripCounter();
   log(
-    `mode ${options.mode}: ${options.rounds} rounds × ${options.durationMs} ms per cell, tenants ${options.tenants}, pool ${options.poolSize}, concurrency ${options.concurrencies.join(' and ')}`,
+    `mode ${options.mode}: ${options.rounds} rounds × ${options.durationMs} ms per cell, tenants ${options.tenants}, pool ${options.poolSize}, concurrency ${options.concurrencies.join(' and ')}, RTT ${options.rtts.join(', ')} ms`,
   );
   const rig = await provisionRig(log, options.poolSize);
   try {
@@ -40,31 +44,85 @@ async function main(): Promise<number> {
 }
 
 async function bench(rig: Rig, options: BenchOptions): Promise<number> {
+  const loadAtStart = cpuSnapshot().loadavg;
   const db = await rig.database('main');
   await db.seedTo(options.tenants);
   log(
     `database ${db.name} seeded with ${options.tenants} tenants (${rig.server.source} postgres, pgbouncer session :${rig.bouncers.session.port} transaction :${rig.bouncers.transaction.port})`,
   );
+  // Pin after provisioning (the PgBouncers exist) and before any proxy starts (it inherits Node's cores).
+  const pinning = rig.server.source === 'testcontainers' ? undefined : pinCores();
+  const pinNote = pinning?.note ?? 'not pinned: Postgres runs in a container, its processes are not ours to see';
+  const admin = new pg.Client({ connectionString: db.superuserUrl });
+  await admin.connect();
+  const serverPids = async () => {
+    const r = await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [db.name]);
+    return [...r.rows.map((x) => x.pid), rig.bouncers.session.pid, rig.bouncers.transaction.pid].filter(
+      (p): p is number => p !== undefined,
+    );
+  };
 
-  const strategies = createStrategies(db, STRATEGIES, { poolSize: options.poolSize });
   const timing = { warmupMs: options.warmupMs, durationMs: options.durationMs };
-  let samples;
+  const results: ResultRecord[] = [];
+  const vsPrismaExample: ResultRecord[] = [];
+  const cells: CellRecord[] = [];
   try {
-    samples = await runMatrix({
-      strategies,
-      workloads: WORKLOADS,
-      concurrencies: options.concurrencies,
-      rounds: options.rounds,
-      tenants: options.tenants,
-      timing,
-      log,
-    });
+    for (const rttMs of options.rtts) {
+      const names = strategiesAt(rttMs, options);
+      const proxy =
+        rttMs > 0
+          ? await startLatencyProxy({
+              rttMs,
+              targets: [
+                { host: rig.server.host, port: rig.server.port },
+                { host: '127.0.0.1', port: rig.bouncers.session.port },
+                { host: '127.0.0.1', port: rig.bouncers.transaction.port },
+              ],
+            })
+          : undefined;
+      const via = proxy ? throughProxy(db, proxy) : db;
+      const strategies = createStrategies(via, names, { poolSize: options.poolSize });
+      let samples: Samples;
+      try {
+        samples = await runMatrix({
+          strategies,
+          workloads: WORKLOADS,
+          concurrencies: options.concurrencies,
+          rounds: options.rounds,
+          tenants: options.tenants,
+          timing,
+          log,
+          label: `RTT ${rttMs} ms`,
+          include: (strategy, workload, c) => cellIncluded(strategy, workload, c, rttMs, options),
+          probe: cellProbe(proxy, pinning, serverPids),
+        });
+      } finally {
+        for (const s of strategies) await s.close();
+        await proxy?.close();
+      }
+      results.push(...aggregate(samples, WORKLOADS, options.concurrencies, names, 'baseline', rttMs));
+      // The same per-round ratios, against Prisma's RLS example instead of the baseline (tables, targets).
+      vsPrismaExample.push(...aggregate(samples, WORKLOADS, options.concurrencies, names, 'prisma-example', rttMs));
+      for (const [key, list] of samples) {
+        const [workload, concurrency, strategy] = key.split('|');
+        list.forEach((sample, round) =>
+          cells.push({
+            rttMs,
+            workload: workload!,
+            concurrency: Number(concurrency),
+            strategy: strategy!,
+            round,
+            ...sample,
+          }),
+        );
+      }
+    }
   } finally {
-    for (const s of strategies) await s.close();
+    await admin.end();
   }
-  const results = aggregate(samples, WORKLOADS, options.concurrencies, STRATEGIES);
-  // The same per-round ratios, against Prisma's RLS example instead of the baseline (tables, targets).
-  const vsPrismaExample = aggregate(samples, WORKLOADS, options.concurrencies, STRATEGIES, 'prisma-example');
+  const loopback = results.filter((r) => r.rttMs === 0);
+  const loopbackVsPe = vsPrismaExample.filter((r) => r.rttMs === 0);
+  const main = (r: ResultRecord) => (STRATEGIES as readonly string[]).includes(r.strategy);
 
   // The sweep goes straight to Postgres: stop the PgBouncers now so that their idle upstream
   // connections (kept for server_idle_timeout, 10 min) do not hold slots on a shared server.
@@ -77,20 +135,63 @@ async function bench(rig: Rig, options: BenchOptions): Promise<number> {
     poolSize: options.poolSize,
     log,
   });
-  const targets = checkTargets(results, vsPrismaExample);
+  const targets = checkTargets(loopback.filter(main), loopbackVsPe.filter(main));
 
-  const environment = describeEnvironment(rig, options);
+  const noise = busyVerdict(
+    loadAtStart,
+    cells.flatMap((c) => (c.noise ? [c.noise] : [])),
+    os.cpus().length,
+  );
+  const environment = { ...describeEnvironment(rig, options), pinning: pinNote, noise };
   const conditions = `${options.tenants} tenants drawn at random, pool ${options.poolSize}, median of ${options.rounds} interleaved rounds × ${options.durationMs / 1000} s per cell`;
+  const machine = noise.busy
+    ? `**Busy machine: treat these numbers as noisy** (${noise.reasons.join('; ')}).`
+    : `Quiet machine (1-min load ${noise.loadAtStart[0]} at start, median ${noise.medianLoadBefore} before cells, steal ≤ ${noise.maxStealPct ?? 'n/a'} %).`;
+  const latencyRows = results.filter(
+    (r) =>
+      main(r) &&
+      options.rtts.some((t) => t > 0) &&
+      results.some(
+        (x) => x.rttMs > 0 && x.workload === r.workload && x.concurrency === r.concurrency && x.strategy === r.strategy,
+      ),
+  );
   const markdown = [
     `# Tenantry benchmark (${options.mode})`,
     '',
     `${new Date().toISOString()} · ${environment.summary}`,
     '',
+    `${machine} Cores: ${pinNote}.`,
+    '',
     `${conditions}. Ratios are taken per round (against the baseline, or against prisma-example), then the median. ` +
       'Round trips are ReadyForQuery messages per operation; wrong-tenant rows are summed over all rounds.',
     '',
-    workloadTables(results, vsPrismaExample),
+    '## Loopback (RTT 0)',
     '',
+    workloadTables(loopback.filter(main), loopbackVsPe.filter(main)),
+    '',
+    ...(latencyRows.length
+      ? [
+          `## At network latency (RTT ${options.rtts.join(', ')} ms)`,
+          '',
+          'A proxy in a child process holds every chunk half the RTT each way (held one-way: what it really applied). ' +
+            'Floor = round trips/op × RTT + server ms/op (the time the server took to answer, measured by the proxy in the same cell). ' +
+            'Ratios are against the baseline at the same RTT.',
+          '',
+          latencyTable(latencyRows, vsPrismaExample),
+          '',
+        ]
+      : []),
+    ...(results.some((r) => r.strategy === 'layer-extension')
+      ? [
+          '## Cost per layer (RTT 0)',
+          '',
+          'ext only: the tenant extension on a BYPASSRLS pool, no settings. settings only: the TenantPool on the BYPASSRLS role under plain Prisma (baseline queries). ' +
+            'RLS+settings: the same on the runtime role. full: tenantry-direct. Each cost is a loss of throughput ×base; its share is of the gap (1 − full).',
+          '',
+          layerTable(loopback),
+          '',
+        ]
+      : []),
     '### Targets',
     '',
     targetsTable(targets),
@@ -104,10 +205,27 @@ async function bench(rig: Rig, options: BenchOptions): Promise<number> {
 
   const wrong = results.reduce((n, r) => n + r.wrongTenantRows, 0) + sweep.reduce((n, r) => n + r.wrongTenantRows, 0);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const svgs: Record<string, string> = {};
+  for (const rttMs of options.rtts.filter((r) => r > 0)) {
+    const at = results.filter((r) => r.rttMs === rttMs && main(r));
+    if (at.length) svgs[`rtt-${rttMs}ms`] = renderSvg(at, `RTT ${rttMs} ms; ${environment.summary}; ${conditions}`);
+  }
   const files = await writeResults(options.outDir, stamp, {
-    json: { mode: options.mode, createdAt: new Date().toISOString(), environment, conditions, results, targets, sweep },
+    json: {
+      mode: options.mode,
+      createdAt: new Date().toISOString(),
+      environment,
+      conditions,
+      rtts: options.rtts,
+      results,
+      vsPrismaExample,
+      targets,
+      sweep,
+      cells,
+    },
     markdown,
-    svg: renderSvg(results, `${environment.summary}; ${conditions}`),
+    svg: renderSvg(loopback.filter(main), `${environment.summary}; ${conditions}`),
+    svgs,
     // Only a full run replaces latest.* (committed, embedded in the README); --quick writes quick-latest.*.
     latest: options.mode === 'full' ? 'latest' : `${options.mode}-latest`,
   });
@@ -122,6 +240,81 @@ async function bench(rig: Rig, options: BenchOptions): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+/** One per (RTT, workload, c, strategy, round) in the JSON: the raw sample with its noise record. */
+type CellRecord = Sample & { rttMs: number; workload: string; concurrency: number; strategy: string; round: number };
+
+/**
+ * Which strategies run at an RTT: all of them at 0 (the layer split is CPU cost, clearest on loopback);
+ * the main six at RTT > 0, four in --quick (baseline, prisma-example, tenantry-direct, raw-pg).
+ */
+function strategiesAt(rttMs: number, options: BenchOptions): StrategyName[] {
+  if (rttMs === 0) return [...STRATEGIES, ...LAYER_STRATEGIES];
+  return options.mode === 'quick' ? ['baseline', 'prisma-example', 'tenantry-direct', 'raw-pg'] : [...STRATEGIES];
+}
+
+/** --quick keeps CI under 2 minutes: the layers on findMany only, every RTT > 0 on findMany at c=1 only. */
+function cellIncluded(
+  strategy: StrategyName,
+  workload: WorkloadName,
+  concurrency: number,
+  rttMs: number,
+  options: BenchOptions,
+): boolean {
+  if (options.mode !== 'quick') return true;
+  if (rttMs > 0) return workload === 'findMany' && concurrency === 1;
+  if ((LAYER_STRATEGIES as readonly string[]).includes(strategy)) return workload === 'findMany';
+  return true;
+}
+
+function throughProxy(db: BenchDatabase, proxy: LatencyProxy): BenchDatabase {
+  return {
+    ...db,
+    appUrl: proxy.rewrite(db.appUrl),
+    appUrlSession: proxy.rewrite(db.appUrlSession),
+    appUrlTransaction: proxy.rewrite(db.appUrlTransaction),
+    adminUrl: proxy.rewrite(db.adminUrl),
+  };
+}
+
+/** Around each timed window: pin new server processes, snapshot load and steal, read the proxy's counters. */
+function cellProbe(
+  proxy: LatencyProxy | undefined,
+  pinning: Pinning | undefined,
+  serverPids: () => Promise<number[]>,
+): CellProbe<{ cpu: CpuSnapshot; proxy?: DelayProxyStats }> {
+  const total = (list: DelayProxyStats[]) =>
+    list.reduce(
+      (a, s) => ({
+        chunks: a.chunks + s.chunks,
+        heldMsTotal: a.heldMsTotal + s.heldMsTotal,
+        heldMsMax: Math.max(a.heldMsMax, s.heldMsMax),
+        exchanges: a.exchanges + s.exchanges,
+        serverMsTotal: a.serverMsTotal + s.serverMsTotal,
+        connections: a.connections + s.connections,
+      }),
+      { chunks: 0, heldMsTotal: 0, heldMsMax: 0, exchanges: 0, serverMsTotal: 0, connections: 0 },
+    );
+  return {
+    async before() {
+      if (pinning?.pinned) pinning.pinServer(await serverPids());
+      return { cpu: cpuSnapshot(), proxy: proxy ? total(await proxy.stats()) : undefined };
+    },
+    async after(state, ops) {
+      const noise = cellNoise(state.cpu, cpuSnapshot());
+      if (!proxy || !state.proxy) return { noise };
+      const now = total(await proxy.stats());
+      const chunks = now.chunks - state.proxy.chunks;
+      return {
+        noise,
+        proxy: {
+          heldOneWayMs: chunks ? (now.heldMsTotal - state.proxy.heldMsTotal) / chunks : Number.NaN,
+          serverMsPerOp: ops ? (now.serverMsTotal - state.proxy.serverMsTotal) / ops : Number.NaN,
+        },
+      };
+    },
+  };
 }
 
 async function soak(rig: Rig, options: BenchOptions): Promise<number> {

@@ -5,8 +5,8 @@
  */
 import { picker } from './dataset.js';
 import { keyOf, type Samples } from './results.js';
-import { measureCell, type CellTiming } from './runner.js';
-import type { Strategy } from './strategies/index.js';
+import { measureCell, type CellProbe, type CellTiming } from './runner.js';
+import type { Strategy, StrategyName } from './strategies/index.js';
 import type { WorkloadName } from './workloads.js';
 
 export interface MatrixPlan {
@@ -17,6 +17,11 @@ export interface MatrixPlan {
   tenants: number;
   timing: CellTiming;
   log: (m: string) => void;
+  /** Which cells to run (default all): e.g. the layer strategies on findMany only in --quick. */
+  include?: (strategy: StrategyName, workload: WorkloadName, concurrency: number) => boolean;
+  probe?: CellProbe;
+  /** Prefix for log lines, e.g. `RTT 2 ms`. */
+  label?: string;
 }
 
 export async function runMatrix(plan: MatrixPlan): Promise<Samples> {
@@ -27,13 +32,17 @@ export async function runMatrix(plan: MatrixPlan): Promise<Samples> {
       for (const concurrency of plan.concurrencies) {
         const line: string[] = [];
         for (const strategy of plan.strategies) {
-          const sample = await measureCell(workload, strategy.ops[workload], concurrency, plan.timing, pick);
+          if (plan.include && !plan.include(strategy.name, workload, concurrency)) continue;
+          const op = strategy.ops[workload];
+          const sample = await measureCell(workload, op, concurrency, plan.timing, pick, plan.probe);
           const key = keyOf(workload, concurrency, strategy.name);
           samples.set(key, [...(samples.get(key) ?? []), sample]);
           line.push(`${strategy.name} ${Math.round(sample.rps)}/s`);
           if (sample.wrongTenantRows > 0) line.push(`(${sample.wrongTenantRows} WRONG-TENANT ROWS)`);
         }
-        plan.log(`round ${round}/${plan.rounds} ${workload} c=${concurrency}: ${line.join(', ')}`);
+        if (line.length === 0) continue;
+        const label = plan.label ? `${plan.label} ` : '';
+        plan.log(`${label}round ${round}/${plan.rounds} ${workload} c=${concurrency}: ${line.join(', ')}`);
       }
     }
   }

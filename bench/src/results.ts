@@ -19,6 +19,13 @@ export interface ResultRecord {
   wrongTenantRows: number;
   throughputVsBaseline: number;
   p50VsBaseline: number;
+  /** Injected round-trip time (0: loopback, no proxy). */
+  rttMs: number;
+  /** Through the proxy only: hold applied per chunk, server time per operation, and the floor. */
+  heldOneWayMs?: number;
+  serverMsPerOp?: number;
+  /** round trips × RTT + server time: the latency no client can beat on this network. */
+  floorMs?: number;
 }
 
 export type SampleKey = `${WorkloadName}|${number}|${StrategyName}`;
@@ -34,6 +41,7 @@ export function aggregate(
   concurrencies: readonly number[],
   strategies: readonly StrategyName[],
   reference: StrategyName = 'baseline',
+  rttMs = 0,
 ): ResultRecord[] {
   const out: ResultRecord[] = [];
   for (const workload of workloads) {
@@ -41,6 +49,11 @@ export function aggregate(
       const base = samples.get(keyOf(workload, concurrency, reference)) ?? [];
       for (const strategy of strategies) {
         const own = samples.get(keyOf(workload, concurrency, strategy)) ?? [];
+        // Cells not run (a subset in --quick, or layers at RTT > 0) leave no record.
+        if (own.length === 0) continue;
+        const proxied = own.filter((s) => s.proxy);
+        const server = proxied.length ? round(median(proxied.map((s) => s.proxy!.serverMsPerOp))) : undefined;
+        const trips = round(median(own.map((s) => s.roundTrips)), 2);
         out.push({
           workload,
           concurrency,
@@ -48,11 +61,19 @@ export function aggregate(
           rps: round(median(own.map((s) => s.rps)), 1),
           p50Ms: round(median(own.map((s) => s.p50Ms))),
           p99Ms: round(median(own.map((s) => s.p99Ms))),
-          roundTrips: round(median(own.map((s) => s.roundTrips)), 2),
+          roundTrips: trips,
           // Not a median: a single wrong row in any round must show.
           wrongTenantRows: own.reduce((n, s) => n + s.wrongTenantRows, 0),
           throughputVsBaseline: round(median(own.map((s, i) => s.rps / (base[i]?.rps ?? Number.NaN)))),
           p50VsBaseline: round(median(own.map((s, i) => s.p50Ms / (base[i]?.p50Ms ?? Number.NaN)))),
+          rttMs,
+          ...(proxied.length
+            ? {
+                heldOneWayMs: round(median(proxied.map((s) => s.proxy!.heldOneWayMs))),
+                serverMsPerOp: server,
+                floorMs: round(trips * rttMs + server!),
+              }
+            : {}),
         });
       }
     }

@@ -5,7 +5,8 @@
  * are counted over the timed window only (warm-up excluded).
  */
 import { performance } from 'node:perf_hooks';
-import type { Pick } from './dataset.js';
+import type { Pick as Draw } from './dataset.js';
+import type { CellNoise } from './noise.js';
 import { percentile } from './stats.js';
 import { roundTripsSoFar } from './round-trips.js';
 import { wrongTenantRows, type Operation, type WorkloadName } from './workloads.js';
@@ -17,6 +18,16 @@ export interface Sample {
   p99Ms: number;
   roundTrips: number;
   wrongTenantRows: number;
+  /** Load and steal around the timed window (noise.ts). */
+  noise?: CellNoise;
+  /** Through the latency proxy: its measured hold per chunk and the server's time per operation. */
+  proxy?: { heldOneWayMs: number; serverMsPerOp: number };
+}
+
+/** Work around the timed window (after warm-up): pinning, noise snapshots, proxy counters. */
+export interface CellProbe<T = unknown> {
+  before(): Promise<T>;
+  after(state: T, ops: number): Promise<Pick<Sample, 'noise' | 'proxy'>>;
 }
 
 export interface CellTiming {
@@ -29,7 +40,7 @@ async function closedLoop(
   op: Operation,
   concurrency: number,
   durationMs: number,
-  pick: () => Pick,
+  pick: () => Draw,
   latencies: number[] | undefined,
 ): Promise<{ ops: number; wrong: number; elapsedMs: number }> {
   let ops = 0;
@@ -55,16 +66,20 @@ export async function measureCell(
   op: Operation,
   concurrency: number,
   timing: CellTiming,
-  pick: () => Pick,
+  pick: () => Draw,
+  probe?: CellProbe,
 ): Promise<Sample> {
   // Warm-up at the same concurrency: opens the pool's connections (pg-pool closes idle ones after
   // 10 s, and other strategies run in between), warms Prisma's and V8's caches.
   if (timing.warmupMs > 0) await closedLoop(workload, op, concurrency, timing.warmupMs, pick, undefined);
   const latencies: number[] = [];
+  const state = await probe?.before();
   const before = roundTripsSoFar();
   const { ops, wrong, elapsedMs } = await closedLoop(workload, op, concurrency, timing.durationMs, pick, latencies);
   const trips = roundTripsSoFar() - before;
+  const probed = probe ? await probe.after(state, ops) : {};
   return {
+    ...probed,
     ops,
     rps: (ops / elapsedMs) * 1000,
     p50Ms: percentile(latencies, 0.5),

@@ -4,10 +4,10 @@
  * target). No chart library: the file is committed and embedded in the README.
  */
 import type { ResultRecord } from '../results.js';
-import { STRATEGIES, type StrategyName } from '../strategies/index.js';
+import { STRATEGIES, type MainStrategyName } from '../strategies/index.js';
 import { WORKLOADS } from '../workloads.js';
 
-const COLORS: Record<StrategyName, string> = {
+const COLORS: Record<MainStrategyName, string> = {
   baseline: '#9ca3af',
   'prisma-example': '#ef4444',
   'tenantry-direct': '#2563eb',

@@ -151,3 +151,125 @@ export function soakTable(soak: SoakReport): string {
     ['l'],
   );
 }
+
+/**
+ * Every strategy at every injected RTT: throughput against the baseline of the same RTT, and p50
+ * against the floor (round trips × RTT + the server time the proxy measured in the same cell).
+ */
+export function latencyTable(results: ResultRecord[], vsPrismaExample: ResultRecord[]): string {
+  const rows = [...results]
+    .sort(
+      (a, b) =>
+        WORKLOADS.indexOf(a.workload) - WORKLOADS.indexOf(b.workload) ||
+        a.concurrency - b.concurrency ||
+        a.rttMs - b.rttMs,
+    )
+    .map((r) => {
+      const peer = vsPrismaExample.find(
+        (p) =>
+          p.rttMs === r.rttMs &&
+          p.workload === r.workload &&
+          p.concurrency === r.concurrency &&
+          p.strategy === r.strategy,
+      );
+      return [
+        r.workload,
+        r.concurrency,
+        r.rttMs,
+        r.strategy,
+        Math.round(r.rps),
+        fixed(r.p50Ms, 3),
+        fixed(r.throughputVsBaseline),
+        peer ? fixed(peer.throughputVsBaseline) : 'n/a',
+        fixed(r.roundTrips),
+        r.serverMsPerOp === undefined ? '–' : fixed(r.serverMsPerOp, 3),
+        r.floorMs === undefined ? '–' : fixed(r.floorMs, 3),
+        r.floorMs === undefined ? '–' : fixed(r.p50Ms - r.floorMs, 3),
+        r.heldOneWayMs === undefined ? '–' : fixed(r.heldOneWayMs, 3),
+        r.wrongTenantRows,
+      ];
+    });
+  return markdownTable(
+    [
+      'workload',
+      'c',
+      'RTT ms',
+      'strategy',
+      'req/s',
+      'p50 ms',
+      'thr ×base',
+      'thr ×prisma-ex',
+      'round trips/op',
+      'server ms/op',
+      'floor ms',
+      'p50 − floor ms',
+      'held one-way ms',
+      'wrong-tenant rows',
+    ],
+    rows,
+    ['l', 'r', 'r', 'l'],
+  );
+}
+
+/**
+ * Cost per layer at RTT 0: each layer's loss of throughput against the baseline, and its share of
+ * the gap between the baseline and tenantry-direct. extension = 1 − ext-only, settings = 1 −
+ * settings-only, RLS = settings-only − RLS+settings; what the three do not add up to is their
+ * interaction (or noise), shown as "rest".
+ */
+export function layerTable(results: ResultRecord[]): string {
+  const at = (w: WorkloadName, c: number, s: string) =>
+    results.find((r) => r.rttMs === 0 && r.workload === w && r.concurrency === c && r.strategy === s);
+  const rows: Array<Array<string | number>> = [];
+  for (const workload of WORKLOADS) {
+    for (const c of [...new Set(results.map((r) => r.concurrency))].sort((a, b) => a - b)) {
+      const base = at(workload, c, 'baseline');
+      const ext = at(workload, c, 'layer-extension');
+      const set = at(workload, c, 'layer-settings');
+      const rls = at(workload, c, 'layer-rls-settings');
+      const full = at(workload, c, 'tenantry-direct');
+      if (!base || !ext || !set || !rls || !full) continue;
+      const gap = 1 - full.throughputVsBaseline;
+      const costs = {
+        extension: 1 - ext.throughputVsBaseline,
+        settings: 1 - set.throughputVsBaseline,
+        rls: set.throughputVsBaseline - rls.throughputVsBaseline,
+      };
+      const rest = gap - costs.extension - costs.settings - costs.rls;
+      const share = (x: number) => (Math.abs(gap) < 0.01 ? 'n/a' : `${Math.round((x / gap) * 100)}%`);
+      const cell = (x: number) => `${fixed(x)} (${share(x)})`;
+      rows.push([
+        workload,
+        c,
+        Math.round(base.rps),
+        fixed(ext.throughputVsBaseline),
+        fixed(set.throughputVsBaseline),
+        fixed(rls.throughputVsBaseline),
+        fixed(full.throughputVsBaseline),
+        fixed(gap),
+        cell(costs.extension),
+        cell(costs.settings),
+        cell(costs.rls),
+        cell(rest),
+      ]);
+    }
+  }
+  return markdownTable(
+    [
+      'workload',
+      'c',
+      'baseline req/s',
+      'ext only ×base',
+      'settings only ×base',
+      'RLS+settings ×base',
+      'full ×base',
+      'gap',
+      'extension (share)',
+      'settings (share)',
+      'RLS (share)',
+      'rest (share)',
+    ],
+    rows,
+    ['l'],
+  );
+}

@@ -16,7 +16,7 @@ export interface WrittenFiles {
 export async function writeResults(
   outDir: string,
   stamp: string,
-  files: { json: unknown; markdown: string; svg?: string; latest?: string },
+  files: { json: unknown; markdown: string; svg?: string; latest?: string; svgs?: Record<string, string> },
 ): Promise<WrittenFiles> {
   await fs.mkdir(outDir, { recursive: true });
   const json = JSON.stringify(files.json, null, 2) + '\n';
@@ -29,6 +29,11 @@ export async function writeResults(
   if (files.svg) {
     await fs.writeFile(at(`${stamp}.svg`), files.svg);
     await fs.writeFile(at(`${latest}.svg`), files.svg);
+  }
+  // One more chart per injected RTT: <stamp>-rtt-2ms.svg and <latest>-rtt-2ms.svg.
+  for (const [suffix, svg] of Object.entries(files.svgs ?? {})) {
+    await fs.writeFile(at(`${stamp}-${suffix}.svg`), svg);
+    await fs.writeFile(at(`${latest}-${suffix}.svg`), svg);
   }
   return {
     json: at(`${stamp}.json`),

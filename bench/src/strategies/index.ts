@@ -1,11 +1,12 @@
 import type { BenchDatabase } from '../provisioning.js';
 import { baselineStrategy } from './baseline.js';
+import { extensionOnlyStrategy, settingsStrategy } from './layers.js';
 import { prismaExampleStrategy } from './prisma-example.js';
 import { rawPgStrategy } from './raw-pg.js';
 import { tenantryStrategy } from './tenantry.js';
 import type { Strategy, StrategyName, StrategyOptions } from './types.js';
 
-export { STRATEGIES, type Strategy, type StrategyName } from './types.js';
+export { LAYER_STRATEGIES, STRATEGIES, type MainStrategyName, type Strategy, type StrategyName } from './types.js';
 
 /** Builds the named strategies against `db`, in the order given (the order they interleave in). */
 export function createStrategies(
@@ -27,6 +28,12 @@ export function createStrategies(
         return tenantryStrategy(name, db.appUrlTransaction, options);
       case 'raw-pg':
         return rawPgStrategy(db.appUrl, options);
+      case 'layer-extension':
+        return extensionOnlyStrategy(db.adminUrl, options);
+      case 'layer-settings':
+        return settingsStrategy(name, db.adminUrl, options);
+      case 'layer-rls-settings':
+        return settingsStrategy(name, db.appUrl, options);
     }
   });
 }

@@ -5,12 +5,17 @@
  * `set_config(..., true)` under the same Sync, one round trip, exactly as under Prisma. The
  * difference between this and tenantry-direct is what Prisma itself costs.
  *
+ * Rows are decoded as adapter-pg decodes them (adapter-pg-parsers.ts: arrays, timestamps kept as
+ * text), so the floor is not slower than Prisma for doing more decoding than Prisma's driver.
+ * The isolation check reads column 0 (`tenant_id` leads every select list).
+ *
  * Multi-statement workloads mirror Prisma's statement sequence: a nested create is BEGIN, INSERT
  * project, INSERT tasks (one multi-row statement), SELECT project, SELECT tasks, COMMIT.
  */
 import { randomUUID } from 'node:crypto';
 import { TenantPool, tenantContext } from '@tenantry/db';
 import type pg from 'pg';
+import { adapterPgQuery } from './adapter-pg-parsers.js';
 import { NESTED_TASKS, type Row } from '../workloads.js';
 import type { Strategy, StrategyOptions } from './types.js';
 
@@ -27,6 +32,9 @@ const SQL = {
   renameProject: `UPDATE "public"."projects" SET "name" = $1, "updated_at" = $2 WHERE (("tenant_id" = $3 AND "id" = $4) AND ("tenant_id" = $5 AND "workspace_id" = $6)) RETURNING ${PROJECT_COLUMNS}`,
 };
 
+/** What the isolation check needs of an array row: its tenant, column 0. */
+const tenantRows = (rows: unknown[][]): Row[] => rows.map((r) => ({ tenant_id: r[0] as string }));
+
 const NESTED_INSERT = (() => {
   const rows = Array.from(
     { length: NESTED_TASKS },
@@ -38,7 +46,8 @@ const NESTED_INSERT = (() => {
 export function rawPgStrategy(url: string, options: StrategyOptions): Strategy {
   const pool = new TenantPool({ connectionString: url, max: options.poolSize });
   pool.on('error', () => {});
-  const rows = async (text: string, values: unknown[]): Promise<Row[]> => (await pool.query(text, values)).rows;
+  const rows = async (text: string, values: unknown[]): Promise<Row[]> =>
+    tenantRows((await pool.query(adapterPgQuery(text, values))).rows);
 
   /** BEGIN … COMMIT on one checked-out connection; ROLLBACK and rethrow on failure. */
   async function inTransaction<R>(work: (client: pg.PoolClient) => Promise<R>): Promise<R> {
@@ -72,14 +81,10 @@ export function rawPgStrategy(url: string, options: StrategyOptions): Strategy {
           inTransaction(async (client) => {
             const now = new Date();
             const projectId = randomUUID();
-            await client.query(SQL.insertProject, [
-              p.tenantId,
-              p.workspaceId,
-              projectId,
-              `bench nested ${p.seq}`,
-              now,
-              now,
-            ]);
+            const name = `bench nested ${p.seq}`;
+            await client.query(
+              adapterPgQuery(SQL.insertProject, [p.tenantId, p.workspaceId, projectId, name, now, now]),
+            );
             const values = Array.from({ length: NESTED_TASKS }, (_, i) => [
               p.tenantId,
               p.workspaceId,
@@ -90,26 +95,22 @@ export function rawPgStrategy(url: string, options: StrategyOptions): Strategy {
               now,
               now,
             ]).flat();
-            await client.query(NESTED_INSERT, values);
-            const project = await client.query(SQL.selectProject, [p.tenantId, projectId, 1, 0]);
-            const tasks = await client.query(SQL.selectProjectTasks, [p.tenantId, p.workspaceId, projectId, 0]);
-            return [...project.rows, ...tasks.rows] as Row[];
+            await client.query(adapterPgQuery(NESTED_INSERT, values));
+            const project = await client.query(adapterPgQuery(SQL.selectProject, [p.tenantId, projectId, 1, 0]));
+            const tasks = await client.query(
+              adapterPgQuery(SQL.selectProjectTasks, [p.tenantId, p.workspaceId, projectId, 0]),
+            );
+            return tenantRows([...project.rows, ...tasks.rows]);
           }),
         ),
       transaction: (p) =>
         tenantContext.run({ tenantId: p.tenantId, workspaceId: p.workspaceId }, () =>
           inTransaction(async (client) => {
-            const project = await client.query(SQL.selectProject, [p.tenantId, p.projectId, 1, 0]);
-            await client.query(SQL.countTasks, [p.projectId, p.tenantId, p.workspaceId, 0]);
-            const renamed = await client.query(SQL.renameProject, [
-              `renamed ${p.seq}`,
-              new Date(),
-              p.tenantId,
-              p.projectId,
-              p.tenantId,
-              p.workspaceId,
-            ]);
-            return project.rowCount ? ([...project.rows, ...renamed.rows] as Row[]) : [];
+            const project = await client.query(adapterPgQuery(SQL.selectProject, [p.tenantId, p.projectId, 1, 0]));
+            await client.query(adapterPgQuery(SQL.countTasks, [p.projectId, p.tenantId, p.workspaceId, 0]));
+            const rename = [`renamed ${p.seq}`, new Date(), p.tenantId, p.projectId, p.tenantId, p.workspaceId];
+            const renamed = await client.query(adapterPgQuery(SQL.renameProject, rename));
+            return project.rowCount ? tenantRows([...project.rows, ...renamed.rows]) : [];
           }),
         ),
     },
