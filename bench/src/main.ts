@@ -52,7 +52,6 @@ async function bench(rig: Rig, options: BenchOptions): Promise<number> {
   );
   // Pin after provisioning (the PgBouncers exist) and before any proxy starts (it inherits Node's cores).
   const pinning = rig.server.source === 'testcontainers' ? undefined : pinCores();
-  const pinNote = pinning?.note ?? 'not pinned: Postgres runs in a container, its processes are not ours to see';
   const admin = new pg.Client({ connectionString: db.superuserUrl });
   await admin.connect();
   const serverPids = async () => {
@@ -142,6 +141,8 @@ async function bench(rig: Rig, options: BenchOptions): Promise<number> {
     cells.flatMap((c) => (c.noise ? [c.noise] : [])),
     os.cpus().length,
   );
+  // Read at the end: the count of pinned server processes grows cell by cell.
+  const pinNote = pinning?.note ?? 'not pinned: Postgres runs in a container, its processes are not ours to see';
   const environment = { ...describeEnvironment(rig, options), pinning: pinNote, noise };
   const conditions = `${options.tenants} tenants drawn at random, pool ${options.poolSize}, median of ${options.rounds} interleaved rounds × ${options.durationMs / 1000} s per cell`;
   const machine = noise.busy
