@@ -7,7 +7,7 @@
 // commands (a stand-in makes `migrate diff --exit-code` report a false "no drift"); those go
 // through scripts/tenantry.ts (`tenantry migrate`).
 import dotenv from 'dotenv';
-import { engineStandIn, hasNativeSchemaEngine, runPrismaCli } from '@tenantry/prisma/migrate';
+import { engineFreeEnv, runPrismaCli } from '@tenantry/prisma/migrate';
 
 dotenv.config({ path: ['.env', '../../.env'], quiet: true });
 const args = process.argv.slice(2);
@@ -17,8 +17,4 @@ if (args[0] === 'migrate' || args[0] === 'db') {
   );
   process.exit(2);
 }
-const env = { ...process.env };
-if (!env.PRISMA_SCHEMA_ENGINE_BINARY && !(await hasNativeSchemaEngine())) {
-  env.PRISMA_SCHEMA_ENGINE_BINARY = engineStandIn();
-}
-process.exit(await runPrismaCli(args, env));
+process.exit(await runPrismaCli(args, await engineFreeEnv()));

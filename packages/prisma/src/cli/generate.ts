@@ -3,7 +3,7 @@
 // firewalled CI). Code generation does not need that engine, but every Prisma CLI command first tries to
 // download it and fails offline (ENOTFOUND); pointing PRISMA_SCHEMA_ENGINE_BINARY at any existing executable
 // stops the download. That is done only when no native engine is installed and you did not set the variable.
-import { engineStandIn, hasNativeSchemaEngine, runPrismaCli } from '../migrate/native-engine.js';
+import { engineFreeEnv, runPrismaCli } from '../migrate/native-engine.js';
 import type { CliContext } from './context.js';
 
 /** `tenantry generate <argv...>`; resolves with prisma's exit code. */
@@ -16,9 +16,7 @@ export async function generateCommand(argv: string[], ctx: CliContext): Promise<
     return 0;
   }
   const config = await ctx.config();
-  const env = { ...process.env };
-  if (!env.PRISMA_SCHEMA_ENGINE_BINARY && !(await hasNativeSchemaEngine()))
-    env.PRISMA_SCHEMA_ENGINE_BINARY = engineStandIn();
+  const env = await engineFreeEnv();
   const configArgs =
     config.file && !argv.some((a) => a === '--config' || a.startsWith('--config=')) ? ['--config', config.file] : [];
   return runPrismaCli(['generate', ...configArgs, ...argv], env);

@@ -2,7 +2,14 @@
 // tenant table generated into its migration. The CLI (`tenantry migrate ...`) is built on it.
 export * from './columns.js';
 export * from './errors.js';
-export { engineStandIn, hasNativeSchemaEngine, runPrismaCli } from './native-engine.js';
+export {
+  engineFreeEnv,
+  engineStandIn,
+  type GenerateClientOptions,
+  generatePrismaClient,
+  hasNativeSchemaEngine,
+  runPrismaCli,
+} from './native-engine.js';
 export * from './policies.js';
 export * from './run.js';
 export { describeUrl } from './urls.js';
