@@ -24,7 +24,9 @@ async function tenantry(
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], {
       cwd,
-      env: { ...process.env, ...env },
+      // Without NODE_PATH: pnpm's and npx's bin shims set it to the workspace's hoisted store (where the kit is), which
+      // a project's own shell does not have; Node's resolution would find the kit through it from any folder.
+      env: { ...process.env, NODE_PATH: undefined, ...env },
       maxBuffer: 16 * 1024 * 1024,
     });
     return { code: 0, stdout, stderr };
