@@ -9,8 +9,12 @@
  * read Prisma's full DMMF from the same schema.prisma the client was generated from, with Prisma's
  * own parser (`getDMMF` of @prisma/internals, as the engine's policy generation does).
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import internals from '@prisma/internals';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
 import { tenantMetadataOf, type TenantFields } from '@tenantry/prisma';
 import { migrationSourceFromEnv } from './databases.js';
 
@@ -113,14 +117,56 @@ const cache = new Map<
   Promise<Omit<SchemaModel, 'fields' | 'root' | 'workspaceModel'> & { dmmf: DmmfModel[] }>
 >();
 
+/** The .prisma files of a schema path (a file, or a folder of them), as [path, text], sorted. */
+async function schemaTexts(schemaPath: string): Promise<Array<[string, string]>> {
+  if (!(await stat(schemaPath)).isDirectory()) return [[schemaPath, await readFile(schemaPath, 'utf8')]];
+  const out: Array<[string, string]> = [];
+  for (const entry of (await readdir(schemaPath, { recursive: true, withFileTypes: true })).sort((a, b) =>
+    path.join(a.parentPath, a.name).localeCompare(path.join(b.parentPath, b.name)),
+  )) {
+    if (entry.isFile() && entry.name.endsWith('.prisma')) {
+      const file = path.join(entry.parentPath, entry.name);
+      out.push([file, await readFile(file, 'utf8')]);
+    }
+  }
+  return out;
+}
+
+/**
+ * The schema's models and enums from Prisma's parser, cached on disk by the schema's text and Prisma's version
+ * (os.tmpdir()/tenantry-schema-model): loading @prisma/internals costs about a second, once per test file that
+ * seeds, so only a changed schema pays it.
+ */
 async function readDmmf(schemaPath: string) {
-  const context = await internals.loadSchemaContext({
-    schemaPath: internals.createSchemaPathInput({ schemaPathFromArgs: schemaPath, baseDir: process.cwd() }),
-    printLoadMessage: false,
-  });
-  const dmmf = await internals.getDMMF({ datamodel: context.schemaFiles });
-  const enums = new Map(dmmf.datamodel.enums.map((e) => [e.name, e.values.map((v) => v.name)]));
-  return { dmmf: dmmf.datamodel.models as unknown as DmmfModel[], enums, models: new Map<string, ModelDef>() };
+  const { version } = createRequire(import.meta.url)('@prisma/internals/package.json') as { version: string };
+  const texts = await schemaTexts(schemaPath);
+  const key = createHash('sha256')
+    .update(JSON.stringify([version, texts.map(([, text]) => text)]))
+    .digest('hex')
+    .slice(0, 32);
+  const cacheFile = path.join(os.tmpdir(), 'tenantry-schema-model', `${key}.json`);
+  let parsed = await readFile(cacheFile, 'utf8')
+    .then((text) => JSON.parse(text) as { models: DmmfModel[]; enums: Array<[string, string[]]> })
+    .catch(() => undefined);
+  if (!parsed) {
+    const { default: internals } = await import('@prisma/internals');
+    const context = await internals.loadSchemaContext({
+      schemaPath: internals.createSchemaPathInput({ schemaPathFromArgs: schemaPath, baseDir: process.cwd() }),
+      printLoadMessage: false,
+    });
+    const dmmf = await internals.getDMMF({ datamodel: context.schemaFiles });
+    parsed = {
+      models: dmmf.datamodel.models as unknown as DmmfModel[],
+      enums: dmmf.datamodel.enums.map((e) => [e.name, e.values.map((v) => v.name)]),
+    };
+    // Written whole then renamed, so a parallel reader never sees half a file; a failed write only costs the cache.
+    const partial = `${cacheFile}.${process.pid}.tmp`;
+    await mkdir(path.dirname(cacheFile), { recursive: true })
+      .then(() => writeFile(partial, JSON.stringify(parsed)))
+      .then(() => rename(partial, cacheFile))
+      .catch(() => {});
+  }
+  return { dmmf: parsed.models, enums: new Map(parsed.enums), models: new Map<string, ModelDef>() };
 }
 
 /**

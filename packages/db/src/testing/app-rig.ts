@@ -3,14 +3,11 @@
  * Everything else (provisioning, roles, PgBouncer, the rig's life cycle) is the kit's, once.
  */
 import { fileURLToPath } from 'node:url';
-import {
-  migrateDeploy as deployMigrations,
-  migrationsDirFromEnv,
-  schemaPathFromEnv,
-  type MigrationTarget,
-} from '@tenantry/prisma/migrate';
+// Types only: importing @tenantry/prisma/migrate loads Prisma Migrate (~1 s), so only migrating does (below).
+import type { MigrateDeployResult, MigrationTarget } from '@tenantry/prisma/migrate';
 import {
   createMigratedDatabase as createMigratedDatabaseFrom,
+  migrationSourceFromEnv,
   provisionTestRig as provisionRig,
   type MigrationSource,
   type PostgresServer,
@@ -22,15 +19,12 @@ import { seedDemoDataAt } from './demo-data.js';
 
 /** This package's schema.prisma and migrations (TENANTRY_SCHEMA_PATH / TENANTRY_MIGRATIONS_DIR win, as in prisma.config.ts). */
 export function appMigrations(): MigrationSource {
-  const prismaDir = fileURLToPath(new URL('../../prisma/', import.meta.url));
-  return {
-    schemaPath: schemaPathFromEnv(process.env, `${prismaDir}schema.prisma`),
-    migrationsDir: migrationsDirFromEnv(process.env, `${prismaDir}migrations`),
-  };
+  return migrationSourceFromEnv(fileURLToPath(new URL('../../', import.meta.url)));
 }
 
 /** The engine's migrate runner on this package's migrations, from any working directory. */
-export function migrateDeploy(target: MigrationTarget): ReturnType<typeof deployMigrations> {
+export async function migrateDeploy(target: MigrationTarget): Promise<MigrateDeployResult> {
+  const { migrateDeploy: deployMigrations } = await import('@tenantry/prisma/migrate');
   return deployMigrations({ ...appMigrations(), ...target });
 }
 
