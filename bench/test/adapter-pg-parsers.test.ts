@@ -8,11 +8,11 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { provisionPostgres, type PostgresServer } from '@tenantry/db/testing';
 import { adapterPgQuery } from '../src/strategies/adapter-pg-parsers.js';
 import { adapterPgClass } from '../src/strategies/prisma-pieces.js';
 
-const url = process.env.TEST_DATABASE_URL;
 function adapterVersion(): string {
   const entry = createRequire(fileURLToPath(import.meta.resolve('@tenantry/db'))).resolve('@prisma/adapter-pg');
   return (JSON.parse(readFileSync(path.join(path.dirname(entry), '..', 'package.json'), 'utf8')) as { version: string })
@@ -28,10 +28,20 @@ const SQL = `select
   array['2026-12-01 10:11:12'::timestamp, null] as stamps, array['{"c":3}'::jsonb] as jbs,
   (select count(*) from generate_series(1, 3)) as count`;
 
-describe.skipIf(!url)('raw-pg row decoding', () => {
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
-  afterAll(() => pool.end());
+// A real server, as every bench test: TEST_DATABASE_URL → testcontainers → embedded; when none can be had,
+// provisionPostgres fails and says how to provide one (never a skip).
+let server: PostgresServer;
+let pool: pg.Pool;
+beforeAll(async () => {
+  server = await provisionPostgres({ log: (m) => console.log(`[adapter-pg-parsers] ${m}`) });
+  pool = new pg.Pool({ connectionString: server.superuserUrl(), max: 1 });
+});
+afterAll(async () => {
+  await pool?.end();
+  await server?.stop();
+});
 
+describe('raw-pg row decoding', () => {
   it(`matches @prisma/adapter-pg value for value`, async () => {
     const PrismaPg = adapterPgClass() as unknown as new (
       p: pg.Pool,
