@@ -29,6 +29,7 @@ import {
 import {
   PG_CONNECTION_WRITERS,
   PG_QUERY_HOOKS,
+  queuedQueries,
   PG_VERIFIED_VERSION,
   assertSupportedPg,
   connectionOf,
@@ -349,6 +350,13 @@ describe(`pg internals (${pgVersions})`, () => {
     internal(typeof connection.on === 'function', 'connection.on()', pgVersions);
     for (const method of ['cork', 'uncork', 'destroy'])
       internal(typeof connection.stream[method] === 'function', `connection.stream.${method}()`, pgVersions);
+  });
+
+  it("a client's waiting queries are readable (the reset retry runs only when none wait)", () => {
+    const client = new pg.Client();
+    internal(queuedQueries(client) === 0, 'pg.Client#_queryQueue (an empty array before any query)', pgVersions);
+    void client.query('select 1').catch(() => {});
+    internal(queuedQueries(client) === 1, 'client.query() pushes onto pg.Client#_queryQueue', pgVersions);
   });
 
   it('a tenant statement goes out as ONE write under ONE Sync, and its answers come back as an ordinary result', async () => {

@@ -222,6 +222,50 @@ describe('session state left by raw SQL does not reach the next request', () => 
     }
   });
 
+  it('a session statement_timeout short enough to cancel the next request own reset does not fail that request', async () => {
+    // 2,000 WITH HOLD cursors make the next DISCARD ALL take well over 1 ms, so the 1 ms timeout A
+    // leaves fires inside the next pipeline's reset every time (on a busy machine even an empty
+    // session's reset can outlast it). Nothing of B's ran then: the engine must clear the timeout
+    // and run B's statement again, not hand B a 57014 caused by A.
+    const poison = `do $$ begin
+      for i in 1..2000 loop execute pg_catalog.format('declare poison_%s cursor with hold for select %s', i, i); end loop;
+      set statement_timeout = 1;
+    end $$`;
+    const requests: Array<[string, () => Promise<unknown>]> = [
+      ['a model read', () => prisma.project.findMany()],
+      ['a raw read', () => prisma.$queryRawUnsafe('select count(*)::int as n from projects')],
+      ['a model write', () => prisma.workspace.create({ data: { name: `after poison ${Math.random()}` } })],
+      [
+        'an interactive transaction',
+        () =>
+          prisma.$transaction(async (tx) => {
+            const ws = await tx.workspace.create({ data: { name: `tx after poison ${Math.random()}` } });
+            return tx.workspace.findUniqueOrThrow({ where: { tenantId_id: { tenantId: ws.tenantId, id: ws.id } } });
+          }),
+      ],
+    ];
+    for (const [what, request] of requests) {
+      await leaveThenProbe(
+        () => prisma.$executeRawUnsafe(poison),
+        async (who) => {
+          const code = await failureCode(who === 'B' ? request() : prisma.project.findMany());
+          expect(code, `${who}: ${what} after A left a 1 ms statement_timeout`).toBe(
+            who === 'B' ? undefined : 'MissingTenantContextError',
+          );
+          const [s] = await prisma.$queryRawUnsafe<Array<{ timeout: string; cursors: number; pid: number }>>(
+            `select current_setting('statement_timeout') as timeout,
+                    (select count(*)::int from pg_cursors where name like 'poison%') as cursors, pg_backend_pid() as pid`,
+          );
+          expect({ timeout: s!.timeout, cursors: s!.cursors }, `${who} inherited A's session`).toEqual({
+            timeout: '0',
+            cursors: 0,
+          });
+          return s!.pid;
+        },
+      );
+    }
+  });
+
   it('LISTEN and session advisory locks are released before the next request runs', async () => {
     const observer = db.pgPool('superuser', { max: 1 });
     await leaveThenProbe(

@@ -19,7 +19,13 @@ import {
   type TimeoutSettings,
 } from './rls-settings.js';
 import { TenantQuery, resetFailedKey, statusKey, type Connection, type TransactionStatus } from './tenant-query.js';
-import { connectionOf, destroySocket, isNotQueryableError, onReadyForQuery } from '../internals/pg-internals.js';
+import {
+  connectionOf,
+  destroySocket,
+  isNotQueryableError,
+  onReadyForQuery,
+  queuedQueries,
+} from '../internals/pg-internals.js';
 
 export const boundKey = Symbol('tenantry.boundContext');
 export const timeoutsKey = Symbol('tenantry.timeoutSettings');
@@ -32,6 +38,14 @@ const lastLimitsKey = Symbol('tenantry.lastLimits');
  * answer: long enough that a server that is merely busy reports its own, more precise error first.
  */
 const NO_ANSWER_GRACE_MS = 200;
+
+/**
+ * How often a pipeline cancelled before its statement ran is sent (see send() in query()), and what
+ * runs before each retry: on its own, outside the next pipeline, so that its one message meets the
+ * leftover timer instead of the reset (a session SET, which the retry's DISCARD ALL then resets).
+ */
+const RESET_ATTEMPTS = 3;
+const CLEAR_SESSION_TIMEOUT = 'RESET statement_timeout';
 
 /**
  * Transaction control passes through without settings: a set_config in front of ROLLBACK inside an
@@ -192,7 +206,34 @@ export class TenantClient extends pg.Client {
       done(this.typedError(err, limits, idleLimits));
     };
     const settings = control ? null : limits.pairs.length ? [...limits.pairs, ...bound.settings] : bound.settings;
-    super.query(new TenantQuery(normalized, undefined, typed, settings) as never);
+    const deadlineAt = remaining === undefined ? undefined : performance.now() + remaining;
+    const send = (attempt: number): void => {
+      const query: TenantQuery = new TenantQuery(
+        normalized,
+        undefined,
+        (err: Error | null, res?: unknown) => {
+          // A timeout another request left on the session cancelled this pipeline before the
+          // statement ran (see TenantQuery.cancelledBeforeStatement): clear it and run the same
+          // pipeline again, reset first, in place and in order. Only when nothing else waits on
+          // this client (a retry must not overtake a later statement), within the deadline, and a
+          // few times at most: a session that cannot be reset is then reported and closed.
+          if (
+            err &&
+            attempt < RESET_ATTEMPTS &&
+            query.cancelledBeforeStatement(err) &&
+            queuedQueries(this) === 0 &&
+            (deadlineAt === undefined || performance.now() < deadlineAt)
+          ) {
+            super.query(CLEAR_SESSION_TIMEOUT, () => {});
+            return send(attempt + 1);
+          }
+          typed(err, res);
+        },
+        settings,
+      );
+      super.query(query as never);
+    };
+    send(1);
     return promise;
   }
 

@@ -68,6 +68,11 @@ export class TenantQuery extends PipelineQuery {
   private leadingPending = 0;
   /** True while the reset's answer is outstanding: an error now is the reset's. */
   private resetPending = false;
+  /** Whether this pipeline starts with the reset (the session was idle when it was written). */
+  private withReset = false;
+  /** Set by an ErrorResponse that arrived before the caller's statement ran (see cancelledBeforeStatement). */
+  private failedInLeading = false;
+  private connection: Connection | undefined;
   private readonly settings: RlsSettings | null;
 
   /**
@@ -93,6 +98,8 @@ export class TenantQuery extends PipelineQuery {
     // Unknown status (a client we did not watch connect) counts as idle: the reset then fails loudly
     // inside a transaction rather than being skipped outside one.
     const reset = (connection[statusKey] ?? 'I') === 'I';
+    this.connection = connection;
+    this.withReset = reset;
     this.resetPending = reset;
     this.leadingPending = (reset ? 1 : 0) + (settings !== null ? 1 : 0);
     const statements: PipelineStatement[] = [];
@@ -110,8 +117,25 @@ export class TenantQuery extends PipelineQuery {
 
   protected override beforeError(connection: Connection): void {
     // The reset itself failed (e.g. a session statement_timeout left by raw SQL cancelled it): the
-    // session's state is unknown, so the pool must not hand this connection out again.
+    // session's state is unknown, so the pool must not hand this connection out again, unless a
+    // later reset on it succeeds.
     if (this.resetPending) connection[resetFailedKey] = true;
+    this.failedInLeading = this.leadingPending > 0;
+  }
+
+  /**
+   * True when `error` cancelled this pipeline (57014) before the caller's statement ran: in the
+   * reset or the settings statement of a pipeline that began outside a transaction, or on a
+   * transaction-control statement (BEGIN) behind the reset. A session `statement_timeout` that an
+   * earlier request's raw SQL left arms its timer on the first message of the NEXT pipeline, so it
+   * can fire inside that pipeline's own reset (every time, when the session holds enough to make
+   * the reset slow): the caller did nothing wrong and nothing of theirs ran, so the client may run
+   * it again (tenant-client.ts). A 57014 on the caller's own data statement is never retried: that
+   * is the caller's timeout.
+   */
+  cancelledBeforeStatement(error: unknown): boolean {
+    if (!this.withReset || (error as { code?: unknown } | null)?.code !== '57014') return false;
+    return this.failedInLeading || this.settings === null;
   }
 
   protected override skipsDataRow(): boolean {
@@ -121,6 +145,8 @@ export class TenantQuery extends PipelineQuery {
   protected override skipsCommandComplete(): boolean {
     if (this.leadingPending > 0) {
       this.leadingPending--;
+      // The reset completed: whatever an earlier failed reset left on this session is gone.
+      if (this.resetPending && this.connection) this.connection[resetFailedKey] = false;
       this.resetPending = false;
       return true;
     }

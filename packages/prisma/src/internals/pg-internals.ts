@@ -103,6 +103,15 @@ export function isNotQueryableError(error: Error): boolean {
   return /not queryable/.test(error.message);
 }
 
+/**
+ * How many queries wait on this client behind the active one. Relies on: pg 8.x's `_queryQueue`
+ * array (`client.query()` pushes, `_pulseQueryQueue()` shifts); a client without one counts as busy.
+ */
+export function queuedQueries(client: pg.Client): number {
+  const queue = (client as unknown as { _queryQueue?: unknown[] })._queryQueue;
+  return Array.isArray(queue) ? queue.length : Number.POSITIVE_INFINITY;
+}
+
 /** One statement of a pipeline, written as Parse/Bind/(Describe)/Execute, all unnamed. */
 export interface PipelineStatement {
   readonly text: string;

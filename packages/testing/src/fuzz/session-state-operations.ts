@@ -182,6 +182,15 @@ export function sessionStateOperations(models: ModelInfo[], options: SessionStat
           ['default_transaction_read_only', 'set default_transaction_read_only = on'],
           ['default_transaction_read_only', 'set session characteristics as transaction read only'],
           ['statement_timeout', 'set statement_timeout = 1'],
+          // Enough holdable cursors that the next reset outlasts the 1 ms timer on every machine:
+          // the next operation's own reset is cancelled unless the engine recovers from that.
+          [
+            'statement_timeout',
+            `do $$ begin
+  for i in 1..500 loop execute pg_catalog.format('declare fuzz_slow_reset_%s cursor with hold for select %s', i, i); end loop;
+  set statement_timeout = 1;
+end $$`,
+          ],
           ['role', `do $$ begin execute pg_catalog.format('set role %I', current_user); end $$`],
           // A role the runtime role is not a member of: refused (42501) unless something is wrong.
           ['role', 'set role pg_read_all_data'],
