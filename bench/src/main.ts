@@ -16,7 +16,7 @@ import { provisionRig, type BenchDatabase, type Rig } from './provisioning.js';
 import { aggregate, type ResultRecord, type Samples } from './results.js';
 import type { CellProbe, Sample } from './runner.js';
 import { installRoundTripCounter } from './round-trips.js';
-import { runSoak, type SoakReport } from './soak.js';
+import { SOAK_SAMPLES, SOAK_WARMUP, runSoak, type SoakReport } from './soak.js';
 import { LAYER_STRATEGIES, STRATEGIES, createStrategies, type StrategyName } from './strategies/index.js';
 import { runSweep, type SweepRecord } from './sweep.js';
 import { checkTargets } from './targets.js';
@@ -329,7 +329,12 @@ async function soak(rig: Rig, options: BenchOptions): Promise<number> {
     await strategy!.close();
   }
   const environment = describeEnvironment(rig, options);
-  const markdown = `# Tenantry soak\n\n${new Date().toISOString()} · ${environment.summary}\n\n${soakTable(report)}\n`;
+  const t = report.trend;
+  const criterion =
+    `Flat means no upward trend: RSS and heap after a forced GC sampled every 1/${SOAK_SAMPLES} of the operations; ` +
+    `the first ${SOAK_WARMUP * 100} % are warm-up and excluded; the minimum of the last third must be within ` +
+    `${t.tolerance * 100} % of the minimum of the first third, for both. op/s leaves out the forced GCs.`;
+  const markdown = `# Tenantry soak\n\n${new Date().toISOString()} · ${environment.summary}\n\n${criterion}\n\n${soakTable(report)}\n`;
   console.log(markdown);
   const stamp = `soak-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   await writeResults(options.outDir, stamp, {
@@ -337,6 +342,10 @@ async function soak(rig: Rig, options: BenchOptions): Promise<number> {
     markdown,
     latest: 'soak-latest',
   }).then((f) => log(`wrote ${f.json}`));
+  log(
+    `soak: memory ${t.flat ? 'flat' : 'NOT flat'} (RSS last/first third min ${t.rssRatio}, heap after GC ${t.heapRatio}); ${report.wrongTenantRows} wrong-tenant rows`,
+  );
+  // Like the targets, the trend is reported, not enforced: only isolation failures fail the run.
   return report.wrongTenantRows > 0 ? 1 : 0;
 }
 

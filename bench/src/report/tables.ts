@@ -120,20 +120,15 @@ export function sweepTable(records: SweepRecord[]): string {
   );
 }
 
+/**
+ * The soak's criterion: after the warm-up, the minimum of the last third against the minimum of the
+ * first third, for RSS and for the heap after a forced GC (soak.ts says why minimums).
+ */
 export function soakTable(soak: SoakReport): string {
-  return markdownTable(
-    [
-      'strategy',
-      'c',
-      'operations',
-      'seconds',
-      'op/s',
-      'RSS after warm-up MB',
-      'RSS min–max MB',
-      'max deviation',
-      'within ±10%',
-      'wrong-tenant rows',
-    ],
+  const t = soak.trend;
+  const range = (x: SoakReport['trend']['first']) => `${x.fromOperations}–${x.toOperations}, ${x.samples} samples`;
+  const run = markdownTable(
+    ['strategy', 'c', 'operations', 'seconds', 'op/s', 'warm-up ops', 'forced GC', 'wrong-tenant rows', 'flat'],
     [
       [
         soak.strategy,
@@ -141,15 +136,45 @@ export function soakTable(soak: SoakReport): string {
         soak.operations,
         soak.seconds,
         Math.round(soak.rps),
-        soak.referenceRssMb,
-        `${Math.min(...soak.rssMb.map((s) => s.rssMb))}–${Math.max(...soak.rssMb.map((s) => s.rssMb))}`,
-        `${(soak.maxDeviation * 100).toFixed(1)}%`,
-        soak.withinTenPercent ? 'yes' : 'NO',
+        t.warmupOperations,
+        soak.gc,
         soak.wrongTenantRows,
+        t.flat ? 'yes' : 'NO',
       ],
     ],
     ['l'],
   );
+  const pct = Math.round(t.tolerance * 100);
+  const trend = markdownTable(
+    [
+      'measure',
+      `first third min MB (${range(t.first)})`,
+      'middle third min MB',
+      `last third min MB (${range(t.last)})`,
+      'last ÷ first',
+      `within ±${pct} %`,
+    ],
+    [
+      [
+        'RSS',
+        fixed(t.first.minRssMb, 1),
+        fixed(t.middle.minRssMb, 1),
+        fixed(t.last.minRssMb, 1),
+        fixed(t.rssRatio, 3),
+        t.rssFlat ? 'yes' : 'NO',
+      ],
+      [
+        'heap after GC',
+        fixed(t.first.minHeapMb, 1),
+        fixed(t.middle.minHeapMb, 1),
+        fixed(t.last.minHeapMb, 1),
+        fixed(t.heapRatio, 3),
+        t.heapFlat ? 'yes' : 'NO',
+      ],
+    ],
+    ['l'],
+  );
+  return `${run}\n\n${trend}`;
 }
 
 /**
