@@ -11,12 +11,12 @@
  */
 import { PrismaPg } from '@prisma/adapter-pg';
 import { TenantPool } from './connection/tenant-pool.js';
-import { tenantExtension, type ReadRetryEvent } from './extension/tenant-extension.js';
+import { scopedOperation, tenantExtension, type ReadRetryEvent } from './extension/tenant-extension.js';
 import { tenantFieldsFrom, tenantMetadataOf } from './extension/model-metadata.js';
 import { bindRequestsToCallerContext } from './extension/request-context.js';
 import { poolSizeFromEnv, poolerFromEnv, runtimeDatabaseUrl, timeoutsFromEnv } from './config.js';
 import { TenantryConfigError } from './errors.js';
-import { adapterUsesPool } from './internals/prisma-internals.js';
+import { adapterUsesPool, wrapExecuteRequest } from './internals/prisma-internals.js';
 
 /** What the engine needs of a generated client: Prisma 7's `PrismaClient` instance API. */
 export interface PrismaClientLike {
@@ -128,14 +128,43 @@ export function createTenantPrismaClient<C extends PrismaClientLike>(options: Te
   }
   const base = new options.PrismaClient({ adapter, log: options.log ?? [] });
   bindRequestsToCallerContext(base);
-  const scoped = base.$extends(tenantExtension(tenantMetadataOf(base, fields), options.onRetry)) as PrismaClientLike;
-  return scoped.$extends({
-    client: {
-      /** Disconnects Prisma and ends this client's pool (unless the pool was passed in). */
-      async $disconnect() {
-        await base.$disconnect();
-        if (!options.pool && !pool.ending) await pool.end();
+  const meta = tenantMetadataOf(base, fields);
+  // The scoping goes below Prisma's extension chain when the client has the shape for it (see
+  // wrapExecuteRequest: an extension costs more per operation than the scoping itself), else it
+  // is the same scoping as an extension. Raw queries (no model) pass through: RLS scopes them.
+  const scope = scopedOperation(meta, options.onRetry);
+  const below = wrapExecuteRequest(base, async (params, next) =>
+    params.model === undefined
+      ? next(params)
+      : scope(params.model, params.action, params.args, params.transaction === undefined, (args) =>
+          next({ ...params, args }),
+        ),
+  );
+  const end = async () => {
+    if (!options.pool && !pool.ending) await pool.end();
+  };
+  if (!below) {
+    const extended = base.$extends(tenantExtension(meta, options.onRetry)) as PrismaClientLike;
+    return extended.$extends({
+      client: {
+        /** Disconnects Prisma and ends this client's pool (unless the pool was passed in). */
+        async $disconnect() {
+          await base.$disconnect();
+          await end();
+        },
       },
+    }) as C;
+  }
+  // $disconnect also ends this client's pool (unless the pool was passed in): an own property, not
+  // a client extension, which would send every operation through Prisma's extension chain again.
+  const disconnect = base.$disconnect.bind(base);
+  Object.defineProperty(base, '$disconnect', {
+    configurable: true,
+    writable: true,
+    async value() {
+      await disconnect();
+      await end();
     },
-  }) as C;
+  });
+  return base as C;
 }

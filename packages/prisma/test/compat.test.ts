@@ -23,6 +23,7 @@ import {
   adapterUsesPool,
   inlineSchemaOf,
   requestBatcherOf,
+  wrapExecuteRequest,
   runsOutsideTransaction,
   runtimeDataModelOf,
 } from '../src/internals/prisma-internals.js';
@@ -170,6 +171,57 @@ describe(`Prisma internals (${prismaVersions})`, () => {
       prismaVersions,
     );
     expect(runsOutsideTransaction({})).toBe(false); // unknown shape: counts as inside, never retried
+  });
+
+  it('_executeRequest sits below the query extensions and sees every operation: { model, action, args, transaction }', async () => {
+    const fresh = new PrismaClient({ adapter: new PrismaPg(pool) });
+    const seen: Array<{ model?: string; action: string; args?: unknown; inTransaction: boolean }> = [];
+    const order: string[] = [];
+    // Never calls next(): nothing reaches the adapter, so nothing connects.
+    const wrapped = wrapExecuteRequest(fresh, async (params) => {
+      order.push('below');
+      seen.push({
+        model: params.model,
+        action: params.action,
+        args: params.args,
+        inTransaction: params.transaction !== undefined,
+      });
+      return params.action === 'queryRaw' ? [] : params.action === 'findUnique' ? null : [];
+    });
+    internal(wrapped, 'PrismaClient#_executeRequest (a replaceable method)', prismaVersions);
+    await fresh.organization.findMany({ where: { name: 'x' } });
+    await fresh.$transaction([fresh.team.findMany(), fresh.organization.findUnique({ where: { id: 'o' } })]);
+    await fresh.$queryRawUnsafe('select 1');
+    // A user's extension on top runs first, then reaches the wrapper (with the args it passed on).
+    const extended = fresh.$extends({
+      query: {
+        $allModels: {
+          $allOperations: ({ args, query }) => (order.push('extension'), query({ ...args, take: 1 })),
+        },
+      },
+    });
+    await extended.organization.findMany();
+    internal(
+      JSON.stringify(seen.map((s) => [s.model, s.action, s.inTransaction])) ===
+        JSON.stringify([
+          ['Organization', 'findMany', false],
+          ['Team', 'findMany', true],
+          ['Organization', 'findUnique', true],
+          [undefined, 'queryRaw', false],
+          ['Organization', 'findMany', false],
+        ]),
+      `_executeRequest params { model, action, transaction } for model, batch and raw operations (saw ${JSON.stringify(seen)})`,
+      prismaVersions,
+    );
+    internal(
+      JSON.stringify(seen[0]!.args) === JSON.stringify({ where: { name: 'x' } }) &&
+        JSON.stringify(seen[4]!.args) === JSON.stringify({ take: 1 }) &&
+        order.slice(-2).join(',') === 'extension,below',
+      '_executeRequest called after the query extensions, with the args they passed to query()',
+      prismaVersions,
+    );
+    expect(wrapExecuteRequest(fresh, async () => null)).toBe(false); // never twice
+    await fresh.$disconnect();
   });
 
   it('adapter-pg keeps the pool it was given: PrismaPg#externalPool', () => {

@@ -36,6 +36,29 @@ function rendezvous(parties: number): () => Promise<void> {
 type RawRow = { tenantId: string; id: string };
 
 describe('interactive transactions', () => {
+  it("the tenant extension scopes the transaction's own client too: another tenant in where or data is refused", async () => {
+    const prisma = db.client();
+    const attempts: Array<[string, (tx: typeof prisma) => Promise<unknown>]> = [
+      ['findMany where tenantId', (tx) => tx.project.findMany({ where: { tenantId: b.tenantId } })],
+      ['count where tenantId', (tx) => tx.task.count({ where: { tenantId: b.tenantId } })],
+      [
+        'create with tenantId',
+        (tx) => tx.workspace.create({ data: { tenantId: b.tenantId, name: `foreign ${Math.random()}` } }),
+      ],
+    ];
+    for (const [what, attempt] of attempts) {
+      const error = await tenantContext
+        .run({ tenantId: a.tenantId }, () => prisma.$transaction((tx) => attempt(tx as typeof prisma)))
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect((error as Error | undefined)?.name, `${what} inside an interactive transaction of A`).toBe(
+        'TenantMismatchError',
+      );
+    }
+  });
+
   it('a committed transaction writes its rows in the context tenant', async () => {
     const prisma = db.client();
     const { workspace, project, seen } = await tenantContext.run({ tenantId: a.tenantId }, () =>

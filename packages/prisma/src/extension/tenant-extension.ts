@@ -60,23 +60,48 @@ const READS = new Set([
   'groupBy',
 ]);
 
+/** Runs one model operation: the query Prisma would run, given the arguments to run it with. */
+export type ScopedOperation = (
+  model: string,
+  operation: string,
+  args: unknown,
+  outsideTransaction: boolean,
+  query: (args: unknown) => Promise<unknown>,
+) => Promise<unknown>;
+
+/**
+ * The scoping of one operation, for both ways of installing it: below Prisma's query extensions
+ * (client.ts, the fast path) and as the `$extends` extension below.
+ */
+export function scopedOperation(meta: TenantMetadata, onRetry?: (event: ReadRetryEvent) => void): ScopedOperation {
+  return (model, operation, args, outsideTransaction, query) => {
+    const ctx = tenantContext.get();
+    const scoped = scopeArgs(meta, model, operation, args, ctx);
+    if (!READS.has(operation) || !outsideTransaction) return query(scoped);
+    return query(scoped).catch((error: unknown) => {
+      if (!(error instanceof ConnectionLostError)) throw error;
+      report({ model, operation, error }, onRetry);
+      return query(scoped);
+    });
+  };
+}
+
+/**
+ * The tenant scoping as a Prisma extension, for a client you build yourself
+ * (`base.$extends(tenantExtension(tenantMetadataOf(base)))`). `createTenantPrismaClient` installs
+ * the same scoping below Prisma's extension chain instead, which costs less per operation.
+ */
 export function tenantExtension(meta: TenantMetadata, onRetry?: (event: ReadRetryEvent) => void) {
+  const run = scopedOperation(meta, onRetry);
   return Prisma.defineExtension({
     name: 'tenantry-tenant-scope',
     query: {
       $allModels: {
         $allOperations(params) {
           const { model, operation, args, query } = params;
-          const ctx = tenantContext.get();
-          const scoped = scopeArgs(meta, model, operation, args, ctx) as typeof args;
-          if (!READS.has(operation) || !runsOutsideTransaction(params)) {
-            return query(scoped);
-          }
-          return query(scoped).catch((error: unknown) => {
-            if (!(error instanceof ConnectionLostError)) throw error;
-            report({ model, operation, error }, onRetry);
-            return query(scoped);
-          });
+          return run(model, operation, args, runsOutsideTransaction(params), (a) =>
+            query(a as typeof args),
+          ) as ReturnType<typeof query>;
         },
       },
     },
