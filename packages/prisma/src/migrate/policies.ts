@@ -61,7 +61,11 @@ export function tenantPolicies(
   columns: TenantColumns = DEFAULT_TENANT_COLUMNS,
 ): PolicySpec[] {
   const TENANT = `${columnSql(columns.tenant)} = ${setting('app.tenant_id')}`;
-  const WORKSPACE = `(${setting('app.workspace_id')} IS NULL OR ${columnSql(columns.workspace)} = ${setting('app.workspace_id')})`;
+  // CASE, not `(... IS NULL OR workspace_id = ...)`: both mean the same, but the planner estimates
+  // the OR form on initplan parameters at ~1 % of the rows, so for a tenant-wide context it expects
+  // one row, sorts instead of reading an index in order, and reads every heap page of the tenant
+  // for a LIMIT 20 (measured: 4,600 vs 6,000 statements/s on findMany). A CASE it estimates at 50 %.
+  const WORKSPACE = `CASE WHEN ${setting('app.workspace_id')} IS NULL THEN true ELSE ${columnSql(columns.workspace)} = ${setting('app.workspace_id')} END`;
   if (table.workspaceScoped) {
     const rule = `${TENANT}\n    AND ${WORKSPACE}`;
     const name = (verb: string) => policyName(`tenant ${verb} only its own ${table.name}`, ' in the active workspace');
