@@ -137,19 +137,27 @@ export function fixedLimits(timeouts: TimeoutSettings): StatementLimits {
 
 export const TIMEOUT_OPTIONS = TIMEOUT_SETTINGS;
 
-const textCache = new Map<number, string>();
+const textCache = new Map<string, string>();
 
 /**
  * `select set_config($1, $2, true), set_config($3, $4, true), ...` for `pairs` settings. Names and
  * values are bind parameters (I7); only the count shapes the text, so the text is one of a few
  * constants.
+ *
+ * `afterReset`: the statement follows the pipeline's `DISCARD ALL`, and then starts with
+ * `pg_sleep(0)`, which does nothing but check for interrupts. A `statement_timeout` that an earlier
+ * request's raw SQL left on the session can fire while the reset runs; Postgres then raises the
+ * cancel at its NEXT interrupt check, which without this one could be inside the caller's own
+ * statement, where it reads as the caller's timeout. Here it lands in the settings statement,
+ * before anything of the caller's ran, and the client sends the pipeline again (tenant-client.ts).
  */
-export function setConfigSql(pairs: number): string {
-  let text = textCache.get(pairs);
+export function setConfigSql(pairs: number, afterReset = false): string {
+  const key = `${pairs}${afterReset ? 'r' : ''}`;
+  let text = textCache.get(key);
   if (!text) {
     const calls = Array.from({ length: pairs }, (_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`);
-    text = `select ${calls.join(', ')}`;
-    textCache.set(pairs, text);
+    text = `select ${afterReset ? 'pg_catalog.pg_sleep(0), ' : ''}${calls.join(', ')}`;
+    textCache.set(key, text);
   }
   return text;
 }

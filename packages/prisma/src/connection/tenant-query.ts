@@ -3,7 +3,8 @@
  *
  * On the wire it writes, under ONE Sync:
  *   Parse/Bind/Execute  DISCARD ALL                                  (only when the session is idle)
- *   Parse/Bind/Execute  select set_config('app.tenant_id', $1, true), ...   (not for BEGIN/COMMIT/...)
+ *   Parse/Bind/Execute  select set_config('app.tenant_id', $1, true), ...   (not for BEGIN/COMMIT/...;
+ *                       after the reset it starts with pg_sleep(0), see setConfigSql)
  *   Parse/Bind/Describe/Execute  <the statement Prisma compiled>
  *   Sync
  * The extended protocol runs everything up to a Sync as one implicit transaction, so the settings
@@ -104,7 +105,8 @@ export class TenantQuery extends PipelineQuery {
     this.leadingPending = (reset ? 1 : 0) + (settings !== null ? 1 : 0);
     const statements: PipelineStatement[] = [];
     if (reset) statements.push({ text: RESET_SQL, values: [] });
-    if (settings !== null) statements.push({ text: setConfigSql(settings.length / 2), values: settings as unknown[] });
+    if (settings !== null)
+      statements.push({ text: setConfigSql(settings.length / 2, reset), values: settings as unknown[] });
     statements.push({
       text: this.text,
       types: this.types as unknown[] | undefined,
