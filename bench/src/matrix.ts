@@ -34,7 +34,17 @@ export async function runMatrix(plan: MatrixPlan): Promise<Samples> {
         for (const strategy of plan.strategies) {
           if (plan.include && !plan.include(strategy.name, workload, concurrency)) continue;
           const op = strategy.ops[workload];
-          const sample = await measureCell(workload, op, concurrency, plan.timing, pick, plan.probe);
+          const sample = await measureCell(workload, op, concurrency, plan.timing, pick, plan.probe).catch(
+            (error: unknown) => {
+              // Which cell failed is the first thing to know when a strategy breaks (an empty read).
+              throw new Error(
+                `${strategy.name} ${workload} c=${concurrency} round ${round}: ${(error as Error).message}`,
+                {
+                  cause: error,
+                },
+              );
+            },
+          );
           const key = keyOf(workload, concurrency, strategy.name);
           samples.set(key, [...(samples.get(key) ?? []), sample]);
           line.push(`${strategy.name} ${Math.round(sample.rps)}/s`);
