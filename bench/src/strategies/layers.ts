@@ -6,13 +6,13 @@
  *   plain pg.Pool on the BYPASSRLS role: no settings statement, no policies. The queries are the
  *   application's (no tenant in `where`), scoped by the extension.
  * - layer-settings: the TenantPool (the settings statement with every statement) on the BYPASSRLS
- *   role, under a plain PrismaClient running the baseline's explicit queries: no extension, and the
- *   policies are bypassed.
+ *   role, under a plain PrismaClient (with the engine's batching hook) running the baseline's
+ *   explicit queries: no extension, and the policies are bypassed.
  * - layer-rls-settings: the same on the runtime role, so the policies apply: RLS + settings, no
  *   extension. tenantry-direct adds the extension to this.
  */
 import pg from 'pg';
-import { TenantPool, createTenantPrismaClient, tenantContext } from '@tenantry/db';
+import { TenantPool, bindRequestsToCallerContext, createTenantPrismaClient, tenantContext } from '@tenantry/db';
 import type { Pick } from '../dataset.js';
 import { explicitQueries, explicitTransactionBody } from './explicit-queries.js';
 import { prismaOverPool } from './prisma-pieces.js';
@@ -43,6 +43,10 @@ export function settingsStrategy(
   const pool = new TenantPool({ connectionString: url, max: options.poolSize });
   pool.on('error', () => {});
   const db = prismaOverPool(pool);
+  // The engine's batching hook, without which Prisma coalesces concurrent findUnique calls of
+  // different tenants into one statement under the first caller's settings (the others read null
+  // through RLS). It is part of the connection layer's correctness, not of the extension measured apart.
+  bindRequestsToCallerContext(db);
   const q = explicitQueries(db);
   const inTenant = <R>(p: Pick, fn: () => Promise<R>) => tenantContext.run({ tenantId: p.tenantId }, fn);
   const inWorkspace = <R>(p: Pick, fn: () => Promise<R>) =>

@@ -43,6 +43,7 @@ export {
 export { availabilityErrorOf, postgresCodeOf } from './connection/classify-errors.js';
 export { onReadRetry, type ReadRetryEvent } from './extension/tenant-extension.js';
 export { tenantExtension } from './extension/tenant-extension.js';
+export { bindRequestsToCallerContext } from './extension/request-context.js';
 export { tenantMetadataOf, type TenantMetadata, type TenantFields } from './extension/model-metadata.js';
 // adminDatabaseUrl stays behind ./admin: the root exports nothing admin (I8).
 export { timeoutsFromEnv, poolSizeFromEnv, runtimeDatabaseUrl } from './config.js';

@@ -87,9 +87,11 @@ export function scopedOperation(meta: TenantMetadata, onRetry?: (event: ReadRetr
 }
 
 /**
- * The tenant scoping as a Prisma extension, for a client you build yourself
- * (`base.$extends(tenantExtension(tenantMetadataOf(base)))`). `createTenantPrismaClient` installs
- * the same scoping below Prisma's extension chain instead, which costs less per operation.
+ * The tenant scoping as a Prisma extension, for a client you build yourself over a TenantPool:
+ * `bindRequestsToCallerContext(base)` first (else Prisma coalesces concurrent findUnique calls of
+ * different tenants into one statement under the first caller's tenant, and the others read null),
+ * then `base.$extends(tenantExtension(tenantMetadataOf(base)))`. `createTenantPrismaClient` does both,
+ * and installs the scoping below Prisma's extension chain, which costs less per operation.
  */
 export function tenantExtension(meta: TenantMetadata, onRetry?: (event: ReadRetryEvent) => void) {
   const run = scopedOperation(meta, onRetry);
