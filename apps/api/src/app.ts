@@ -24,6 +24,12 @@ export async function createApi(options: CreateApiOptions = {}): Promise<NestExp
     bodyParser: true,
   });
   app.disable('x-powered-by');
+  // No answer of this API is for a shared cache: the tenant routes say `private, no-store`
+  // (TenantContextMiddleware), everything else (health, the dev token, 404s) at least `no-store`.
+  app.use((_req: unknown, res: { setHeader(name: string, value: string): void }, next: () => void) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   // First in the chain, so rejected requests (401, 404, bad JSON) are logged with their request id.
   app.use(requestLogger(requestLog));
   return app;

@@ -22,6 +22,7 @@ import {
   MissingWorkspaceError,
   TenantMismatchError,
   TenantryError,
+  postgresCodeOf,
 } from '@tenantry/db';
 
 export interface HttpErrorBody {
@@ -195,6 +196,16 @@ export function mapError(error: unknown): MappedError {
       body: { ...r, statusCode: status, error: r.error ?? body(status, '').error, message: r.message ?? error.message },
       unexpected: false,
     };
+  }
+  // A text value Postgres cannot store (NUL: 22021 character_not_in_repertoire / invalid byte
+  // sequence; 22P05 untranslatable_character). The schemas refuse control characters first; this is
+  // the backstop for a field they do not cover: the caller's input, so 422, never a logged 500.
+  const sqlState = postgresCodeOf(error);
+  if (sqlState === '22021' || sqlState === '22P05') {
+    return known(
+      422,
+      'Cannot save because a text value contains a character the database cannot store (such as NUL). Remove control characters from the request body.',
+    );
   }
   if (isPrismaKnownError(error)) {
     const model = error.meta?.modelName?.toLowerCase() ?? 'record';

@@ -7,7 +7,20 @@ import { z } from 'zod';
 export const id = z.uuid({ error: 'must be a UUID' });
 export const idParam = z.object({ id });
 
-const name = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+/**
+ * Control characters (C0, DEL, C1: NUL, tab, newline, escape, ...) have no place in a name or title,
+ * and Postgres cannot store NUL at all (it would fail the INSERT with 22021, a 500). Refused here,
+ * naming the field; the error mapping answers 422 for 22021 as a backstop (error-mapping.ts).
+ */
+export const noControlCharacters = (value: string) => !/\p{Cc}/u.test(value);
+export const CONTROL_CHARACTERS_MESSAGE = 'must not contain control characters (NUL, tab, newline, ...)';
+
+const name = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .refine(noControlCharacters, CONTROL_CHARACTERS_MESSAGE);
 
 export const page = z.object({
   limit: z.coerce

@@ -24,8 +24,21 @@ import { HTTP_GRACE_MS, withTimer } from '../resilience/request-deadline.interce
 import { TokenVerifier } from './token-verifier.js';
 import type { TenantryRequest } from './tenant-request.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const TENANT_HEADER = 'x-tenant-id';
+
+/**
+ * Every answer of a route behind these middlewares is one user's tenant data (or says whether a
+ * tenant id or token is valid): no shared cache (CDN, proxy) may store or replay it. Set before the
+ * token is verified, so 401/403/422 answers carry it too.
+ */
+export const PRIVATE_CACHE_CONTROL = 'private, no-store';
+export function markPrivate(res: Response): void {
+  res.setHeader('Cache-Control', PRIVATE_CACHE_CONTROL);
+  res.vary('Authorization');
+  res.vary(TENANT_HEADER);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class TenantContextMiddleware implements NestMiddleware {
@@ -38,7 +51,8 @@ export class TenantContextMiddleware implements NestMiddleware {
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
-  async use(req: TenantryRequest, _res: Response, next: NextFunction): Promise<void> {
+  async use(req: TenantryRequest, res: Response, next: NextFunction): Promise<void> {
+    markPrivate(res);
     const identity = await this.verifier.verify(req.headers.authorization);
     const tenantId = requestedTenant(req, identity.tenantClaim);
     req.tenancy = { userId: identity.userId, email: identity.email, tenantId: undefined, role: undefined };
@@ -92,7 +106,8 @@ export class OptionalTenantContextMiddleware extends TenantContextMiddleware {
 export class AuthenticatedUserMiddleware implements NestMiddleware {
   constructor(@Inject(TokenVerifier) private readonly verifier: TokenVerifier) {}
 
-  async use(req: TenantryRequest, _res: Response, next: NextFunction): Promise<void> {
+  async use(req: TenantryRequest, res: Response, next: NextFunction): Promise<void> {
+    markPrivate(res);
     const identity = await this.verifier.verify(req.headers.authorization);
     req.tenancy = { userId: identity.userId, email: identity.email, tenantId: undefined, role: undefined };
     next();
