@@ -10,7 +10,14 @@ import { cookies } from 'next/headers';
 import { revalidatePath } from 'next/cache';
 import { redirect, unstable_rethrow } from 'next/navigation';
 import { prisma } from '@/server/db';
-import { InputError, idFrom, nameFrom, type ActionState } from '@/server/action-state';
+import {
+  InputError,
+  formDataProblem,
+  hasControlCharacters,
+  idFrom,
+  nameFrom,
+  type ActionState,
+} from '@/server/action-state';
 import { webConfig } from '@/server/config';
 import { userForDevSignIn } from '@/server/dev-sign-in-lookup';
 import { mapError } from '@/server/errors';
@@ -50,11 +57,15 @@ async function mutate(what: string, work: (tenancy: Tenancy) => Promise<unknown>
 
 /** DEV ONLY: signs in as a seeded user by email, without a password. */
 export async function signInAsDemoUser(_state: ActionState, formData: FormData): Promise<ActionState> {
+  const wrongArgument = formDataProblem(formData);
+  if (wrongArgument) return wrongArgument;
   if (!webConfig().devSignIn)
     return { error: 'Cannot sign in this way because the dev sign-in is disabled in production.' };
   const email = formData.get('email');
   if (typeof email !== 'string' || email === '')
     return { error: 'Cannot sign in because no email was sent. Pick a demo user.' };
+  if (email.length > 320 || hasControlCharacters(email))
+    return { error: 'Cannot sign in because the email is not an email address. Pick a demo user.' };
   let user: Awaited<ReturnType<typeof userForDevSignIn>>;
   try {
     user = await userForDevSignIn(email);
@@ -84,6 +95,8 @@ export async function signOut(): Promise<void> {
 
 /** Makes another of the user's tenants the active one, after checking membership on the runtime role. */
 export async function switchTenant(_state: ActionState, formData: FormData): Promise<ActionState> {
+  const wrongArgument = formDataProblem(formData);
+  if (wrongArgument) return wrongArgument;
   const store = await cookies();
   const verified = await verifySessionToken(store.get(SESSION_COOKIE)?.value);
   if (!verified.ok) redirect('/sign-in?reason=signed-out');
@@ -103,6 +116,8 @@ export async function switchTenant(_state: ActionState, formData: FormData): Pro
 // ---- workspaces ------------------------------------------------------------------------------
 
 export async function createWorkspace(_state: ActionState, formData: FormData): Promise<ActionState> {
+  const wrongArgument = formDataProblem(formData);
+  if (wrongArgument) return wrongArgument;
   return mutate('workspace', async () => {
     const name = nameFrom(formData, 'name', 'workspace name');
     await prisma.workspace.create({ data: { name } });
@@ -110,6 +125,8 @@ export async function createWorkspace(_state: ActionState, formData: FormData): 
 }
 
 export async function renameWorkspace(_state: ActionState, formData: FormData): Promise<ActionState> {
+  const wrongArgument = formDataProblem(formData);
+  if (wrongArgument) return wrongArgument;
   return mutate('workspace', async ({ tenant }) => {
     const id = idFrom(formData, 'id');
     const name = nameFrom(formData, 'name', 'workspace name');
@@ -118,6 +135,8 @@ export async function renameWorkspace(_state: ActionState, formData: FormData): 
 }
 
 export async function deleteWorkspace(_state: ActionState, formData: FormData): Promise<ActionState> {
+  const wrongArgument = formDataProblem(formData);
+  if (wrongArgument) return wrongArgument;
   return mutate('workspace', async ({ tenant }) => {
     const id = idFrom(formData, 'id');
     await prisma.workspace.delete({ where: { tenantId_id: { tenantId: tenant.id, id } } });
@@ -127,6 +146,8 @@ export async function deleteWorkspace(_state: ActionState, formData: FormData): 
 // ---- projects --------------------------------------------------------------------------------
 
 export async function createProject(_state: ActionState, formData: FormData): Promise<ActionState> {
+  const wrongArgument = formDataProblem(formData);
+  if (wrongArgument) return wrongArgument;
   return mutate('project', async () => {
     const workspaceId = idFrom(formData, 'workspaceId');
     const name = nameFrom(formData, 'name', 'project name');
@@ -136,6 +157,8 @@ export async function createProject(_state: ActionState, formData: FormData): Pr
 }
 
 export async function renameProject(_state: ActionState, formData: FormData): Promise<ActionState> {
+  const wrongArgument = formDataProblem(formData);
+  if (wrongArgument) return wrongArgument;
   return mutate('project', async ({ tenant }) => {
     const id = idFrom(formData, 'id');
     const name = nameFrom(formData, 'name', 'project name');
@@ -144,6 +167,8 @@ export async function renameProject(_state: ActionState, formData: FormData): Pr
 }
 
 export async function deleteProject(_state: ActionState, formData: FormData): Promise<ActionState> {
+  const wrongArgument = formDataProblem(formData);
+  if (wrongArgument) return wrongArgument;
   return mutate('project', async ({ tenant }) => {
     const id = idFrom(formData, 'id');
     await prisma.project.delete({ where: { tenantId_id: { tenantId: tenant.id, id } } });
@@ -153,6 +178,8 @@ export async function deleteProject(_state: ActionState, formData: FormData): Pr
 // ---- tasks -----------------------------------------------------------------------------------
 
 export async function createTask(_state: ActionState, formData: FormData): Promise<ActionState> {
+  const wrongArgument = formDataProblem(formData);
+  if (wrongArgument) return wrongArgument;
   return mutate('task', async () => {
     const projectId = idFrom(formData, 'projectId');
     const title = nameFrom(formData, 'title', 'task title');
@@ -163,6 +190,8 @@ export async function createTask(_state: ActionState, formData: FormData): Promi
 }
 
 export async function renameTask(_state: ActionState, formData: FormData): Promise<ActionState> {
+  const wrongArgument = formDataProblem(formData);
+  if (wrongArgument) return wrongArgument;
   return mutate('task', async ({ tenant }) => {
     const id = idFrom(formData, 'id');
     const title = nameFrom(formData, 'title', 'task title');
@@ -171,6 +200,8 @@ export async function renameTask(_state: ActionState, formData: FormData): Promi
 }
 
 export async function setTaskDone(_state: ActionState, formData: FormData): Promise<ActionState> {
+  const wrongArgument = formDataProblem(formData);
+  if (wrongArgument) return wrongArgument;
   return mutate('task', async ({ tenant }) => {
     const id = idFrom(formData, 'id');
     const done = formData.get('done') === 'true';
@@ -179,6 +210,8 @@ export async function setTaskDone(_state: ActionState, formData: FormData): Prom
 }
 
 export async function deleteTask(_state: ActionState, formData: FormData): Promise<ActionState> {
+  const wrongArgument = formDataProblem(formData);
+  if (wrongArgument) return wrongArgument;
   return mutate('task', async ({ tenant }) => {
     const id = idFrom(formData, 'id');
     await prisma.task.delete({ where: { tenantId_id: { tenantId: tenant.id, id } } });

@@ -4,6 +4,7 @@
  * reports P2025 (or a find returns null) either way. The database being busy or down is a 503 (a
  * deadline that ran out a 504) with the seconds to wait. Messages never quote row data or input values.
  */
+import { postgresCodeOf } from '@tenantry/db';
 import { availabilityOf, type Availability } from './availability';
 
 // By `name`, not `instanceof`: under `next dev` the library can be loaded more than once (see db.ts),
@@ -45,6 +46,15 @@ export function mapError(error: unknown, what = 'item'): MappedError {
   const availability = availabilityOf(error);
   if (availability)
     return { status: availability.status, message: availabilityMessage(availability), unexpected: false, availability };
+  // A text value Postgres cannot store (NUL: 22021; 22P05 untranslatable): the caller's input, so a
+  // 422, never a logged 500. The forms and routes refuse control characters first (action-state.ts).
+  const sqlState = postgresCodeOf(error);
+  if (sqlState === '22021' || sqlState === '22P05')
+    return {
+      status: 422,
+      message: `Cannot save this ${what} because a text contains a character the database cannot store (such as NUL). Remove control characters.`,
+      unexpected: false,
+    };
   switch (prismaCode(error)) {
     case 'P2025':
       return { status: 404, message: `Cannot find this ${what}. It may have been deleted.`, unexpected: false };

@@ -54,6 +54,27 @@ export interface TenantRouteContext<P extends RouteParams> {
   tenancy: Tenancy;
 }
 
+/**
+ * Every answer of a tenant-scoped route (data, and 401/403/404 answers that say whether a session or
+ * an id is valid) is one user's: a CDN or proxy that caches by URL must neither store nor replay it,
+ * and the session is a cookie, so the answer varies by Cookie.
+ */
+export const PRIVATE_CACHE_CONTROL = 'private, no-store';
+
+function markPrivate(response: Response): Response {
+  try {
+    response.headers.set('cache-control', PRIVATE_CACHE_CONTROL);
+    response.headers.append('vary', 'Cookie');
+    return response;
+  } catch {
+    // Immutable headers (Response.redirect, a fetched Response): copy it with its headers.
+    const copy = new Response(response.body, response);
+    copy.headers.set('cache-control', PRIVATE_CACHE_CONTROL);
+    copy.headers.append('vary', 'Cookie');
+    return copy;
+  }
+}
+
 export function problem(
   status: number,
   message: string,
@@ -61,7 +82,7 @@ export function problem(
 ): Response {
   return Response.json(
     { statusCode: status, message, ...extra.fields },
-    { status, headers: { 'cache-control': 'no-store', ...extra.headers } },
+    { status, headers: { 'cache-control': PRIVATE_CACHE_CONTROL, vary: 'Cookie', ...extra.headers } },
   );
 }
 
@@ -111,7 +132,7 @@ export function withTenant<P extends RouteParams = Record<string, never>>(
       // Inside the try, the membership check too: it is the request's first query, so it is the
       // one that meets a database that is down (a 503 here, not Next's bare 500 page).
       const deadline = requestDeadline(routeDeadline ?? webConfig().requestDeadlineMs);
-      return await deadline.race(async () => {
+      const response = await deadline.race(async () => {
         const resolved = await resolveTenancy(await cookies(), deadline);
         if (!resolved.ok) return problem(resolved.status, resolved.message);
         const params = await segment.params;
@@ -119,6 +140,7 @@ export function withTenant<P extends RouteParams = Record<string, never>>(
           handler(request, { params, tenancy: resolved.tenancy }),
         );
       });
+      return markPrivate(response);
     } catch (error) {
       const mapped = mapError(error, options.what);
       logFailure(routeOf(request.method, request.url), error, mapped);

@@ -2,6 +2,7 @@
  * GET and PATCH /api/tasks/:id ({ "title"?: string, "done"?: boolean }). Another tenant's id: 404,
  * and nothing is written. PATCH takes JSON only, which a cross-site form cannot send.
  */
+import { nameProblem } from '@/server/action-state';
 import { prisma } from '@/server/db';
 import { isUuid } from '@/server/session';
 import { problem, withTenant } from '@/server/with-tenant';
@@ -31,7 +32,10 @@ export const PATCH = withTenant<{ id: string }>(
           'Cannot update the task because title is not a non-empty string of at most 120 characters.',
         );
       }
-      data.title = body.title.trim();
+      const title = body.title.trim();
+      const invalid = nameProblem(title, 'task title');
+      if (invalid) return problem(422, invalid, { fields: { field: 'title' } });
+      data.title = title;
     }
     if (body.done !== undefined) {
       if (typeof body.done !== 'boolean') return problem(400, 'Cannot update the task because done is not a boolean.');
