@@ -7,6 +7,7 @@ import { checkCommand } from './check.js';
 import { createContext, type CliContext, type TenantryCliOptions } from './context.js';
 import { generateCommand } from './generate.js';
 import { migrateCommand } from './migrate.js';
+import { pgtapCommand } from './pgtap.js';
 import { policiesCommand } from './policies.js';
 import { runMain } from './run-main.js';
 
@@ -28,6 +29,7 @@ Commands:
   migrate dev|deploy|status|drift   Prisma Migrate (offline too); dev generates the RLS of new tenant tables
   check                             Audit a live database's Row-Level Security (exit 1 on any failure)
   policies <Model>                  Print the RLS migrate dev generates for a model's table
+  pgtap [--check]                   Write the pgTAP policy tests of every tenant model (--check: fail when stale)
   fuzz                              Fuzz tenant isolation on a throwaway database (needs @tenantry/testing)
 
 The schema, migrations and datasource URL come from prisma.config.ts in the current directory (or --config).
@@ -92,6 +94,8 @@ export async function runTenantry(argv: string[], options: TenantryCliOptions = 
       return checkCommand(args, ctx);
     case 'policies':
       return policiesCommand(args, ctx);
+    case 'pgtap':
+      return pgtapCommand(args, ctx);
     case 'fuzz':
       return fuzzCommand(args, configPath, ctx);
     case undefined:
