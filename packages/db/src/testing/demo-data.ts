@@ -59,8 +59,8 @@ export interface LoadDemoDataOptions {
   mode: 'once' | 'fill';
 }
 
-/** The demo rows, in insertion order (parents first). */
-function demoRows() {
+/** The demo rows below the tenants and users, in insertion order (parents first); supabase/seed.sql is generated from them. */
+export function demoRows() {
   const workspaces: Array<{ tenantId: string; id: string; name: string }> = [];
   const projects: Array<{ tenantId: string; workspaceId: string; id: string; name: string }> = [];
   const tasks: Array<{
