@@ -3,7 +3,8 @@
  * Supabase's roles (supabase_auth_admin, anon, authenticated, service_role) and an `auth.users` with
  * the columns of GoTrue's table the bridge uses, owned by supabase_auth_admin as on Supabase. The
  * migration owner (tenantry_owner here, postgres on Supabase) gets USAGE on `auth` and TRIGGER on
- * auth.users, which Supabase grants postgres. Install it BEFORE migrating: the bridge migration
+ * auth.users, which Supabase grants postgres, and Supabase's default privileges for the API roles
+ * apply to what the owner creates in public. Install it BEFORE migrating: the bridge migration
  * decides once, when it runs, whether the database is a Supabase database.
  *
  * Roles are cluster-wide and shared with parallel files and runs (supabase.ts makes the API roles
@@ -50,7 +51,11 @@ CREATE TABLE auth.users (
 );
 ALTER TABLE auth.users OWNER TO supabase_auth_admin;
 GRANT USAGE ON SCHEMA auth TO supabase_auth_admin, ${ROLES.owner};
-GRANT TRIGGER ON auth.users TO ${ROLES.owner};`;
+GRANT TRIGGER ON auth.users TO ${ROLES.owner};
+-- Supabase's default privileges: every table and function postgres creates in public is granted to
+-- the API roles, so a migration that means to keep them out has to revoke (the bridge does).
+ALTER DEFAULT PRIVILEGES FOR ROLE ${ROLES.owner} IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
+ALTER DEFAULT PRIVILEGES FOR ROLE ${ROLES.owner} IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role;`;
 
 /** Creates the Supabase roles (once per cluster, `clusterUrl` a superuser URL). */
 export async function ensureSupabaseRoles(clusterUrl: string): Promise<void> {
