@@ -1,13 +1,16 @@
 /**
  * The API's own configuration, read from the environment in one place. Every variable is
- * documented in the repository's .env.example. The database URLs are read by @tenantry/db itself.
+ * documented in the repository's .env.example. The database URLs are read by @tenantry/db itself,
+ * the token settings by @tenantry/auth's loadJwtConfig (the same rule as the web app's).
  */
+import { JwtConfigError, type JwtConfig, loadJwtConfig } from '@tenantry/auth';
+
 export interface ApiConfig {
   /** API_PORT, default 3001. 0 picks a free port (tests). */
   port: number;
   /** API_HOST, default 127.0.0.1 (dev: the token endpoint stays off the network), 0.0.0.0 in production. */
   host: string;
-  /** NODE_ENV === 'production': disables the dev-only token endpoint and requires a strong secret. */
+  /** NODE_ENV === 'production': disables the dev-only token endpoint and requires a strong JWT_SECRET if one is set. */
   production: boolean;
   /**
    * API_REQUEST_DEADLINE_MS, default 5000: how long a request may take, database waits included
@@ -21,14 +24,11 @@ export interface ApiConfig {
    * the pool when nothing is stuck.
    */
   routeConcurrency: number;
-  jwt: {
-    /** JWT_SECRET: the HS256 secret (on Supabase, the project's JWT secret). */
-    secret: Uint8Array;
-    /** JWT_AUDIENCE, default `authenticated` (what Supabase puts in `aud`). Always checked. */
-    audience: string;
-    /** JWT_ISSUER, optional (on Supabase `https://<project>.supabase.co/auth/v1`). */
-    issuer: string | undefined;
-  };
+  /**
+   * JWT_SECRET (HS256; optional when a key set is configured), JWKS_URL or SUPABASE_URL (asymmetric keys),
+   * JWT_AUDIENCE (default `authenticated`, always checked; empty is unset) and JWT_ISSUER. See docs/authentication.md.
+   */
+  jwt: JwtConfig;
 }
 
 export class ApiConfigError extends Error {
@@ -45,17 +45,12 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       'Cannot start the API because API_PORT is not a port number. Set it to e.g. 3001, or unset it.',
     );
   }
-  const secret = env.JWT_SECRET ?? '';
-  if (secret === '') {
-    throw new ApiConfigError(
-      'Cannot start the API because JWT_SECRET is not set. Set it to the HS256 secret your tokens are signed with ' +
-        "(on Supabase: the project's JWT secret); `pnpm dev` sets a local one for you.",
-    );
-  }
-  if (production && secret.length < 32) {
-    throw new ApiConfigError(
-      'Cannot start the API in production because JWT_SECRET is shorter than 32 characters. Use a long random secret.',
-    );
+  let jwt: JwtConfig;
+  try {
+    jwt = loadJwtConfig(env);
+  } catch (error) {
+    if (!(error instanceof JwtConfigError)) throw error;
+    throw new ApiConfigError(error.message, { cause: error });
   }
   const requestDeadlineMs = positiveInteger(env, 'API_REQUEST_DEADLINE_MS', 5000, 'e.g. 5000');
   const poolSize = positiveInteger(env, 'DATABASE_POOL_SIZE', 10, 'e.g. 10');
@@ -65,15 +60,13 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     Math.max(1, poolSize - 2),
     'e.g. 5 (at most DATABASE_POOL_SIZE)',
   );
-  // Empty counts as unset: a copied .env.example must not switch the audience check off.
-  const audience = env.JWT_AUDIENCE || 'authenticated';
   return {
     port,
     host: env.API_HOST || (production ? '0.0.0.0' : '127.0.0.1'),
     production,
     requestDeadlineMs,
     routeConcurrency,
-    jwt: { secret: new TextEncoder().encode(secret), audience, issuer: env.JWT_ISSUER || undefined },
+    jwt,
   };
 }
 

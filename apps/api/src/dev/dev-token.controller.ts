@@ -1,9 +1,10 @@
 /**
  * DEV ONLY. POST /dev/token { email, tenantId? } mints a token for a seeded demo user, signed with
- * JWT_SECRET, in the shape Supabase issues. The module is not even registered when
- * NODE_ENV=production (see AppModule), and the handler refuses there too.
+ * JWT_SECRET (HS256), in the shape Supabase issues. The module is not even registered when
+ * NODE_ENV=production (see AppModule), and the handler refuses there too. With only a key set
+ * configured (JWKS_URL / SUPABASE_URL) there is nothing to sign with: 503 saying to set JWT_SECRET.
  */
-import { Body, Controller, Inject, NotFoundException, Post } from '@nestjs/common';
+import { Body, Controller, Inject, NotFoundException, Post, ServiceUnavailableException } from '@nestjs/common';
 import { SignJWT } from 'jose';
 import { z } from 'zod';
 import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
@@ -25,6 +26,14 @@ export class DevTokenController {
   @Post('token')
   async token(@Body({ schema: devTokenRequest }) body: z.infer<typeof devTokenRequest>) {
     if (this.config.production) throw new NotFoundException();
+    const secret = this.config.jwt.hs256Secret;
+    if (!secret) {
+      throw new ServiceUnavailableException(
+        'Cannot mint a dev token because JWT_SECRET is not set: the API verifies tokens through the key set ' +
+          '(JWKS_URL or SUPABASE_URL) only, and dev tokens are HS256. Set JWT_SECRET as well (`pnpm dev` sets a local ' +
+          "one when it is unset), or get a token from your identity provider's sign-in.",
+      );
+    }
     const user = await this.lookup.userIdByEmail(body.email);
     if (!user)
       throw new NotFoundException(
@@ -44,7 +53,7 @@ export class DevTokenController {
     jwt.setAudience(this.config.jwt.audience);
     if (this.config.jwt.issuer) jwt.setIssuer(this.config.jwt.issuer);
     return {
-      token: await jwt.sign(this.config.jwt.secret),
+      token: await jwt.sign(secret),
       userId: user.id,
       tenantIds: user.tenantIds,
       tenantClaim: tenantId ?? null,

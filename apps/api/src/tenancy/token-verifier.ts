@@ -1,11 +1,22 @@
 /**
- * Verifies `Authorization: Bearer <JWT>` (HS256, jose) and returns who is calling. Tokens have the
- * shape Supabase Auth issues: `sub` is the user id, `aud` is `authenticated`, and the active tenant,
- * when the token carries one, is `app_metadata.tenant_id`. Never `user_metadata`: on Supabase users
- * can edit their own user_metadata, so a tenant read from it would be chosen by the caller.
+ * Verifies `Authorization: Bearer <JWT>` and returns who is calling, through @tenantry/auth: the same verifier and
+ * config rule as the web app (HS256 with JWT_SECRET, ES256/RS256 through the JWKS of JWKS_URL or SUPABASE_URL; see
+ * docs/authentication.md). Tokens have the shape Supabase Auth issues: `sub` is the user id, `aud` is
+ * `authenticated`, and the active tenant, when the token carries one, is `app_metadata.tenant_id`. Never
+ * `user_metadata`: on Supabase users can edit their own user_metadata, so a tenant read from it would be chosen by
+ * the caller.
+ *
+ * A token that is not accepted is a 401 naming the reason. A key set that cannot be fetched is a 503: the token may
+ * be fine, and a 401 would tell the client to throw it away.
  */
-import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
-import { errors, jwtVerify, type JWTPayload } from 'jose';
+import { Inject, Injectable, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import {
+  createTokenVerifier,
+  TOKEN_FAILURE_DESCRIPTIONS,
+  type TokenVerifier as AuthTokenVerifier,
+  TokenVerificationError,
+  type VerifiedToken,
+} from '@tenantry/auth';
 import { API_CONFIG, type ApiConfig } from '../config/api-config.js';
 
 export interface VerifiedIdentity {
@@ -15,12 +26,16 @@ export interface VerifiedIdentity {
   tenantClaim: string | undefined;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BEARER = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
 
 @Injectable()
 export class TokenVerifier {
-  constructor(@Inject(API_CONFIG) private readonly config: ApiConfig) {}
+  /** One per app: it holds the key set's cache. */
+  private readonly verifier: AuthTokenVerifier;
+
+  constructor(@Inject(API_CONFIG) config: ApiConfig) {
+    this.verifier = createTokenVerifier(config.jwt);
+  }
 
   async verify(authorization: string | undefined): Promise<VerifiedIdentity> {
     if (!authorization) {
@@ -34,34 +49,22 @@ export class TokenVerifier {
         'Cannot authenticate because the Authorization header is not "Bearer <JWT>". Send Authorization: Bearer <JWT>.',
       );
     }
-    let payload: JWTPayload;
+    let verified: VerifiedToken;
     try {
-      ({ payload } = await jwtVerify(token, this.config.jwt.secret, {
-        algorithms: ['HS256'], // pinned: never accept `none` or an algorithm the token picks
-        audience: this.config.jwt.audience,
-        ...(this.config.jwt.issuer ? { issuer: this.config.jwt.issuer } : {}),
-        requiredClaims: ['sub', 'exp'],
-      }));
+      verified = await this.verifier.verify(token);
     } catch (error) {
-      const reason =
-        error instanceof errors.JWTExpired
-          ? 'the token has expired'
-          : 'the token is not valid (signature, algorithm, audience or claims)';
-      throw new UnauthorizedException(`Cannot authenticate because ${reason}. Sign in again to get a new token.`, {
-        cause: error,
-      });
+      if (!(error instanceof TokenVerificationError)) throw error;
+      const because = TOKEN_FAILURE_DESCRIPTIONS[error.reason];
+      if (error.reason === 'jwks_unavailable') {
+        throw new ServiceUnavailableException(
+          `Cannot authenticate because ${because}. Try again shortly with the same token.`,
+          { cause: error },
+        );
+      }
+      const fix =
+        error.reason === 'bad_subject' ? 'Use a token issued for a user.' : 'Sign in again to get a new token.';
+      throw new UnauthorizedException(`Cannot authenticate because ${because}. ${fix}`, { cause: error });
     }
-    if (typeof payload.sub !== 'string' || !UUID.test(payload.sub)) {
-      throw new UnauthorizedException(
-        'Cannot authenticate because the token subject (sub) is not a user id (UUID). Use a token issued for a user.',
-      );
-    }
-    const appMetadata = payload.app_metadata as { tenant_id?: unknown } | undefined;
-    const tenantClaim = typeof appMetadata?.tenant_id === 'string' ? appMetadata.tenant_id : undefined;
-    return {
-      userId: payload.sub.toLowerCase(),
-      email: typeof payload.email === 'string' ? payload.email : undefined,
-      tenantClaim,
-    };
+    return { userId: verified.userId, email: verified.email, tenantClaim: verified.tenantClaim };
   }
 }
