@@ -14,9 +14,10 @@ import { TenantPool } from './connection/tenant-pool.js';
 import { scopedOperation, tenantExtension, type ReadRetryEvent } from './extension/tenant-extension.js';
 import { tenantFieldsFrom, tenantMetadataOf } from './extension/model-metadata.js';
 import { bindRequestsToCallerContext } from './extension/request-context.js';
-import { poolSizeFromEnv, poolerFromEnv, runtimeDatabaseUrl, timeoutsFromEnv } from './config.js';
+import { distributedFromEnv, poolSizeFromEnv, poolerFromEnv, runtimeDatabaseUrl, timeoutsFromEnv } from './config.js';
 import { TenantryConfigError } from './errors.js';
 import { adapterUsesPool, wrapExecuteRequest } from './internals/prisma-internals.js';
+import { restoreMethod, type SoftDeleteMethods } from './soft-delete/restore.js';
 
 /** What the engine needs of a generated client: Prisma 7's `PrismaClient` instance API. */
 export interface PrismaClientLike {
@@ -55,6 +56,12 @@ export interface TenantPrismaClientOptions<C extends PrismaClientLike = PrismaCl
    */
   pooler?: 'transaction' | 'session' | 'none';
   /**
+   * `'citus'` when the database is a Citus coordinator: the settings go as `SET LOCAL` in a
+   * transaction block the pipeline opens, which Citus carries to the workers (docs/citus.md).
+   * Defaults to DATABASE_DISTRIBUTED (unset: a single PostgreSQL).
+   */
+  distributed?: 'citus';
+  /**
    * Server-side `statement_timeout` for every statement of this client, in ms. Sent
    * transaction-locally with the tenant settings (never as a startup parameter, which PgBouncer
    * refuses), so it works on every route. Defaults to DATABASE_STATEMENT_TIMEOUT_MS (unset: none).
@@ -83,17 +90,30 @@ export interface TenantPrismaClientOptions<C extends PrismaClientLike = PrismaCl
    */
   workspaceField?: string;
   /**
+   * The model field that marks a row as soft-deleted: every model with it (an optional DateTime)
+   * is soft-deleted, its deletes set it and its reads hide rows where it is set (docs/soft-delete.md).
+   * Default 'deletedAt'; `false` turns soft delete off.
+   * @example softDeleteField: 'archivedAt'
+   */
+  softDeleteField?: string | false;
+  /**
    * Bring your own TenantPool (to share it, instrument it, or tune pg options). When given,
    * connectionString, poolSize and the timeouts above are ignored.
    */
   pool?: TenantPool;
 }
 
+/** The client createTenantPrismaClient returns: yours, plus `$restore` for soft-deleted rows. */
+export type TenantPrismaClient<C> = C & SoftDeleteMethods<C>;
+
 /**
  * Your generated PrismaClient, tenant-scoped: over adapter-pg over a TenantPool, with the tenant
- * extension on top. Typed as your client (the extension adds no methods, it only scopes them).
+ * extension on top. Typed as your client plus `$restore` (soft delete, docs/soft-delete.md); the
+ * scoping adds no other methods, it only scopes them.
  */
-export function createTenantPrismaClient<C extends PrismaClientLike>(options: TenantPrismaClientOptions<C>): C {
+export function createTenantPrismaClient<C extends PrismaClientLike>(
+  options: TenantPrismaClientOptions<C>,
+): TenantPrismaClient<C> {
   // Validated before anything is opened.
   const fields = tenantFieldsFrom({ tenantField: options.tenantField, workspaceField: options.workspaceField });
   const fromEnv = options.pool ? {} : timeoutsFromEnv();
@@ -104,6 +124,7 @@ export function createTenantPrismaClient<C extends PrismaClientLike>(options: Te
       max: options.poolSize ?? poolSizeFromEnv(),
       connectionTimeoutMillis: options.connectionTimeoutMillis ?? fromEnv.connectionTimeoutMillis ?? 10_000,
       pooler: options.pooler ?? poolerFromEnv(),
+      distributed: options.distributed ?? distributedFromEnv(),
       statementTimeoutMillis: options.statementTimeoutMillis ?? fromEnv.statementTimeoutMillis,
       lockTimeoutMillis: options.lockTimeoutMillis ?? fromEnv.lockTimeoutMillis,
       idleInTransactionTimeoutMillis: options.idleInTransactionTimeoutMillis ?? fromEnv.idleInTransactionTimeoutMillis,
@@ -128,7 +149,8 @@ export function createTenantPrismaClient<C extends PrismaClientLike>(options: Te
   }
   const base = new options.PrismaClient({ adapter, log: options.log ?? [] });
   bindRequestsToCallerContext(base);
-  const meta = tenantMetadataOf(base, fields);
+  const meta = tenantMetadataOf(base, { ...fields, softDeleteField: options.softDeleteField });
+  const $restore = restoreMethod(meta);
   // The scoping goes below Prisma's extension chain when the client has the shape for it (see
   // wrapExecuteRequest: an extension costs more per operation than the scoping itself), else it
   // is the same scoping as an extension. Raw queries (no model) pass through: RLS scopes them.
@@ -136,8 +158,8 @@ export function createTenantPrismaClient<C extends PrismaClientLike>(options: Te
   const below = wrapExecuteRequest(base, async (params, next) =>
     params.model === undefined
       ? next(params)
-      : scope(params.model, params.action, params.args, params.transaction === undefined, (args) =>
-          next({ ...params, args }),
+      : scope(params.model, params.action, params.args, params.transaction === undefined, (args, action) =>
+          next({ ...params, args, action }),
         ),
   );
   const end = async () => {
@@ -152,8 +174,9 @@ export function createTenantPrismaClient<C extends PrismaClientLike>(options: Te
           await base.$disconnect();
           await end();
         },
+        $restore,
       },
-    }) as C;
+    }) as TenantPrismaClient<C>;
   }
   // $disconnect also ends this client's pool (unless the pool was passed in): an own property, not
   // a client extension, which would send every operation through Prisma's extension chain again.
@@ -166,5 +189,7 @@ export function createTenantPrismaClient<C extends PrismaClientLike>(options: Te
       await end();
     },
   });
-  return base as C;
+  // $restore runs on `this`: the client, or an interactive transaction's client built from it.
+  Object.defineProperty(base, '$restore', { configurable: true, writable: true, value: $restore });
+  return base as TenantPrismaClient<C>;
 }

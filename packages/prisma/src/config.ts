@@ -42,6 +42,17 @@ export function poolerFromEnv(env: NodeJS.ProcessEnv = process.env): 'transactio
   );
 }
 
+/** DATABASE_DISTRIBUTED: 'citus' when DATABASE_URL is a Citus coordinator (docs/citus.md); unset otherwise. */
+export function distributedFromEnv(env: NodeJS.ProcessEnv = process.env): 'citus' | undefined {
+  const raw = env.DATABASE_DISTRIBUTED;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'citus') return 'citus';
+  throw new TenantryConfigError(
+    "Cannot configure the connection pool because DATABASE_DISTRIBUTED is not 'citus'. " +
+      'Set it to citus when DATABASE_URL is a Citus coordinator, or leave it unset.',
+  );
+}
+
 /** The client's default limits, from the environment; each unset variable leaves its default. */
 export interface TimeoutsFromEnv {
   /** DATABASE_POOL_TIMEOUT_MS: the wait for a pooled connection (pg's connectionTimeoutMillis). */

@@ -161,3 +161,39 @@ export function setConfigSql(pairs: number, afterReset = false): string {
   }
   return text;
 }
+
+/**
+ * Citus mode (`distributed: 'citus'`): Citus does not carry `set_config(..., true)` to the workers,
+ * so a policy evaluated on a shard would see no tenant and every query would return 0 rows. It does
+ * carry `SET LOCAL` inside an explicit transaction block when `citus.propagate_set_commands` is
+ * `'local'`. `SET` takes no bind parameters, so each value goes in as a literal, and only after the
+ * checks below (I7's spirit: nothing the caller sends becomes SQL text):
+ * - the name is one of the engine's own (app.*, request.jwt.*, role, the timeouts), matched against a
+ *   strict identifier pattern;
+ * - the value is a string without NUL, quoted as an escape string (`E'...'`, backslash and quote
+ *   escaped), whose meaning does not depend on `standard_conforming_strings`, which raw SQL earlier
+ *   in the same transaction could have switched.
+ */
+export const CITUS_PROPAGATE = "SET LOCAL citus.propagate_set_commands = 'local'";
+
+const SETTING_NAME = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$/;
+
+/** An E'...' literal for `value`, or an Error when it cannot be one. */
+export function escapeStringLiteral(value: string): string | Error {
+  if (value.includes('\0')) return new Error('Cannot send a setting that contains a NUL character.');
+  return `E'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+}
+
+/** The `SET LOCAL name = E'value'` statements for flattened `pairs`, or an Error naming what is wrong. */
+export function setLocalStatements(pairs: RlsSettings): string[] | Error {
+  const statements: string[] = [];
+  for (let i = 0; i < pairs.length; i += 2) {
+    const name = pairs[i]!;
+    if (!SETTING_NAME.test(name))
+      return new Error(`Cannot send the setting "${name}" because it is not a setting name.`);
+    const literal = escapeStringLiteral(pairs[i + 1]!);
+    if (literal instanceof Error) return literal;
+    statements.push(`SET LOCAL ${name} = ${literal}`);
+  }
+  return statements;
+}

@@ -18,7 +18,14 @@ import {
   type StatementLimits,
   type TimeoutSettings,
 } from './rls-settings.js';
-import { TenantQuery, resetFailedKey, statusKey, type Connection, type TransactionStatus } from './tenant-query.js';
+import {
+  TenantQuery,
+  resetFailedKey,
+  statusKey,
+  type Connection,
+  type SettingsMode,
+  type TransactionStatus,
+} from './tenant-query.js';
 import {
   connectionOf,
   destroySocket,
@@ -29,6 +36,7 @@ import {
 
 export const boundKey = Symbol('tenantry.boundContext');
 export const timeoutsKey = Symbol('tenantry.timeoutSettings');
+export const modeKey = Symbol('tenantry.settingsMode');
 const lostKey = Symbol('tenantry.connectionError');
 const unansweredKey = Symbol('tenantry.unansweredStatement');
 const lastLimitsKey = Symbol('tenantry.lastLimits');
@@ -82,10 +90,13 @@ export class TenantClient extends pg.Client {
   [unansweredKey]: { limitMillis: number } | undefined;
   /** The limits sent with the last data statement, which are the ones an idle transaction ends by. */
   [lastLimitsKey]: StatementLimits | undefined;
+  /** How the settings are sent: set_config (default) or SET LOCAL in a transaction block (Citus). */
+  [modeKey]: SettingsMode;
 
-  constructor(config?: pg.ClientConfig & { [timeoutsKey]?: ClientTimeouts }) {
+  constructor(config?: pg.ClientConfig & { [timeoutsKey]?: ClientTimeouts; [modeKey]?: SettingsMode }) {
     super(config);
     this[timeoutsKey] = config?.[timeoutsKey] ?? NO_TIMEOUTS;
+    this[modeKey] = config?.[modeKey] ?? 'set-config';
     // Without a listener an 'error' event would crash the process; what it carries is recorded
     // by emit() below for the statements that follow on this (now unusable) connection.
     this.on('error', () => {});
@@ -217,6 +228,10 @@ export class TenantClient extends pg.Client {
           // pipeline again, reset first, in place and in order. Only when nothing else waits on
           // this client (a retry must not overtake a later statement), within the deadline, and a
           // few times at most: a session that cannot be reset is then reported and closed.
+          // Citus mode: a pipeline that opened its own transaction block and failed left it aborted.
+          // End it here, before anything else is queued on this client, so the connection goes
+          // back to the pool idle (the pool drops a client that is still in a transaction).
+          const abortedOwnBlock = err !== null && query.openedTransaction && this.transactionStatus === 'E';
           if (
             err &&
             attempt < RESET_ATTEMPTS &&
@@ -224,12 +239,18 @@ export class TenantClient extends pg.Client {
             queuedQueries(this) === 0 &&
             (deadlineAt === undefined || performance.now() < deadlineAt)
           ) {
+            if (abortedOwnBlock) super.query('ROLLBACK', () => {});
             super.query(CLEAR_SESSION_TIMEOUT, () => {});
             return send(attempt + 1);
+          }
+          if (abortedOwnBlock) {
+            super.query('ROLLBACK', () => typed(err, res));
+            return;
           }
           typed(err, res);
         },
         settings,
+        this[modeKey],
       );
       super.query(query as never);
     };

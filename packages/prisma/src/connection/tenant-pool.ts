@@ -25,7 +25,15 @@ import { availabilityErrorOf } from './classify-errors.js';
 import { TenantClientClosedError, TenantryConfigError } from '../errors.js';
 import { TIMEOUT_OPTIONS, fixedLimits, rlsSettingsFor, type TimeoutSettings } from './rls-settings.js';
 import { assertSupportedPg, isPoolWaitTimeout } from '../internals/pg-internals.js';
-import { TenantClient, UNBOUND, boundKey, timeoutsKey, type Bound, type ClientTimeouts } from './tenant-client.js';
+import {
+  TenantClient,
+  UNBOUND,
+  boundKey,
+  modeKey,
+  timeoutsKey,
+  type Bound,
+  type ClientTimeouts,
+} from './tenant-client.js';
 
 export { TenantClient } from './tenant-client.js';
 
@@ -44,6 +52,13 @@ export interface TenantPoolConfig extends pg.PoolConfig, TimeoutSettings {
    * DATABASE_POOLER fails loudly; safe to remove.
    */
   pooler?: 'transaction' | 'session' | 'none';
+  /**
+   * `'citus'`: the database is a Citus coordinator. The settings then go as `SET LOCAL` statements
+   * inside a transaction block the pipeline opens (BEGIN ... COMMIT under one Sync, still one round
+   * trip), which Citus propagates to the workers; `set_config` is not propagated, and every query
+   * on a distributed table would see no tenant (0 rows). See docs/citus.md.
+   */
+  distributed?: 'citus';
   /**
    * `statementTimeoutMillis`, `lockTimeoutMillis`, `idleInTransactionTimeoutMillis` (and pg's own
    * `statement_timeout`, `lock_timeout`, `idle_in_transaction_session_timeout`, which are mapped to
@@ -78,6 +93,7 @@ function takeTimeouts(config: TenantPoolConfig): { rest: pg.PoolConfig; timeouts
     if (value !== undefined) timeouts[option] = validTimeout(option, value);
   }
   delete rest.pooler;
+  delete rest.distributed;
   return { rest: rest as pg.PoolConfig, timeouts };
 }
 
@@ -88,10 +104,21 @@ export class TenantPool extends pg.Pool {
         `Cannot create the tenant pool because pooler must be 'transaction', 'session' or 'none'. Use 'transaction' when unsure.`,
       );
     }
+    if (config.distributed !== undefined && config.distributed !== 'citus') {
+      throw new TenantryConfigError(
+        `Cannot create the tenant pool because distributed must be 'citus' or left out (got ${JSON.stringify(config.distributed)}). ` +
+          "Set distributed: 'citus' (DATABASE_DISTRIBUTED=citus) only when DATABASE_URL is a Citus coordinator.",
+      );
+    }
     assertSupportedPg();
     const { rest, timeouts } = takeTimeouts(config);
     const clientTimeouts: ClientTimeouts = { options: timeouts, fixed: fixedLimits(timeouts) };
-    super({ ...rest, Client: TenantClient, [timeoutsKey]: clientTimeouts } as pg.PoolConfig);
+    super({
+      ...rest,
+      Client: TenantClient,
+      [timeoutsKey]: clientTimeouts,
+      [modeKey]: config.distributed === 'citus' ? 'citus' : 'set-config',
+    } as pg.PoolConfig);
     // pg-pool and adapter-pg attach their own 'error' listeners while a client is idle or in use,
     // but a backend terminated (57P01) in the gap between theirs would emit an unhandled 'error'
     // and crash the process. This listener only closes that gap: the client is unusable after such

@@ -40,7 +40,18 @@
  */
 import { UnsupportedQueryError } from '../errors.js';
 import { PipelineQuery, type PgConnection, type PipelineStatement } from '../internals/pg-internals.js';
-import { setConfigSql, type RlsSettings } from './rls-settings.js';
+import { CITUS_PROPAGATE, setConfigSql, setLocalStatements, type RlsSettings } from './rls-settings.js';
+
+/**
+ * How the settings reach the database. `'set-config'` (default): one `select set_config(...)`
+ * statement, transaction-local to the pipeline's implicit transaction. `'citus'`: `SET LOCAL`
+ * statements inside an explicit transaction, which Citus propagates to the workers (see
+ * setLocalStatements); outside a transaction block the pipeline is then
+ *   [DISCARD ALL] BEGIN [pg_sleep(0)] SET LOCAL citus.propagate_set_commands, SET LOCAL ... <statement> COMMIT  Sync
+ * still one round trip. When the statement fails, the block is left aborted ('E'); the client ends
+ * it with a ROLLBACK before it reports the error (tenant-client.ts).
+ */
+export type SettingsMode = 'set-config' | 'citus';
 
 /** Transaction status of the server session, from the last ReadyForQuery: idle, in a transaction, failed. */
 export type TransactionStatus = 'I' | 'T' | 'E';
@@ -75,15 +86,32 @@ export class TenantQuery extends PipelineQuery {
   private failedInLeading = false;
   private connection: Connection | undefined;
   private readonly settings: RlsSettings | null;
+  private readonly mode: SettingsMode;
+  /** Citus mode: this pipeline opened its own transaction block (BEGIN ... COMMIT around the statement). */
+  private wrapped = false;
+  /** Citus mode: the caller's CommandComplete arrived; what follows (the COMMIT's) is skipped. */
+  private statementCompleted = false;
 
   /**
    * @param settings The flattened `[name, value, ...]` settings to send, or null for transaction
    *   control (BEGIN, COMMIT, ...), which must pass untouched: a set_config in front of ROLLBACK in
    *   an aborted transaction would fail (25P02) and the ROLLBACK would never run.
    */
-  constructor(config: unknown, values: unknown, callback: unknown, settings: RlsSettings | null) {
+  constructor(
+    config: unknown,
+    values: unknown,
+    callback: unknown,
+    settings: RlsSettings | null,
+    mode: SettingsMode = 'set-config',
+  ) {
     super(config, values, callback);
     this.settings = settings;
+    this.mode = mode;
+  }
+
+  /** True when this pipeline opened its own transaction block (Citus mode, outside a transaction). */
+  get openedTransaction(): boolean {
+    return this.wrapped;
   }
 
   protected override pipeline(connection: Connection, mapped: unknown[]): PipelineStatement[] | Error {
@@ -102,11 +130,25 @@ export class TenantQuery extends PipelineQuery {
     this.connection = connection;
     this.withReset = reset;
     this.resetPending = reset;
-    this.leadingPending = (reset ? 1 : 0) + (settings !== null ? 1 : 0);
     const statements: PipelineStatement[] = [];
     if (reset) statements.push({ text: RESET_SQL, values: [] });
-    if (settings !== null)
+    if (this.mode === 'citus' && settings !== null) {
+      const setLocal = setLocalStatements(settings);
+      if (setLocal instanceof Error)
+        return new UnsupportedQueryError(
+          `${setLocal.message} Enter tenant contexts only with tenantContext.run(ctx, fn).`,
+        );
+      // Outside a transaction block the pipeline opens its own: SET LOCAL means nothing outside one.
+      this.wrapped = reset;
+      if (reset) {
+        statements.push({ text: 'BEGIN', values: [] });
+        statements.push({ text: 'select pg_catalog.pg_sleep(0)', values: [] });
+      }
+      for (const text of [CITUS_PROPAGATE, ...setLocal]) statements.push({ text, values: [] });
+    } else if (settings !== null) {
       statements.push({ text: setConfigSql(settings.length / 2, reset), values: settings as unknown[] });
+    }
+    this.leadingPending = statements.length;
     statements.push({
       text: this.text,
       types: this.types as unknown[] | undefined,
@@ -114,6 +156,7 @@ export class TenantQuery extends PipelineQuery {
       binary: this.binary,
       describe: true,
     });
+    if (this.wrapped) statements.push({ text: 'COMMIT', values: [] });
     return statements;
   }
 
@@ -141,7 +184,7 @@ export class TenantQuery extends PipelineQuery {
   }
 
   protected override skipsDataRow(): boolean {
-    return this.leadingPending > 0;
+    return this.leadingPending > 0 || this.statementCompleted;
   }
 
   protected override skipsCommandComplete(): boolean {
@@ -152,6 +195,9 @@ export class TenantQuery extends PipelineQuery {
       this.resetPending = false;
       return true;
     }
+    // The statement's own answer; in Citus mode the COMMIT's CommandComplete follows and is skipped.
+    if (this.statementCompleted) return true;
+    if (this.wrapped) this.statementCompleted = true;
     return false;
   }
 }
