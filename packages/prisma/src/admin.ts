@@ -9,6 +9,13 @@ import pg from 'pg';
 import { adminDatabaseUrl } from './config.js';
 import type { LogLevel } from './client.js';
 
+export {
+  purgeSoftDeleted,
+  type PurgeSoftDeletedOptions,
+  type PurgeSoftDeletedResult,
+} from './soft-delete/purge.js';
+export { PurgeOptionsError } from './soft-delete/errors.js';
+
 export interface AdminPrismaClientOptions<C = unknown> {
   /** Your generated PrismaClient class. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -9,7 +9,11 @@ export {
   type TenantPrismaClientOptions,
   type PrismaClientLike,
   type LogLevel,
+  type TenantPrismaClient,
 } from './client.js';
+export { withDeleted } from './soft-delete/with-deleted.js';
+export { SoftDeleteError } from './soft-delete/errors.js';
+export type { SoftDeleteMethods } from './soft-delete/restore.js';
 export { TenantPool } from './connection/tenant-pool.js';
 export {
   SUPABASE_ROLES,

@@ -39,12 +39,32 @@ export interface ModelScope {
   readonly tenantColumn?: string;
   /** The workspace field's column (`@map`, else the field name); undefined when `workspace` is false. */
   readonly workspaceColumn?: string;
+  /** Relation fields that are lists (to-many), from the schema text; empty when it is missing. */
+  readonly lists: ReadonlySet<string>;
+  /**
+   * The soft-delete field (`deletedAt DateTime?` unless configured) and its column, when the model
+   * has one: its deletes become updates that set it, its reads hide rows where it is set.
+   */
+  readonly softDelete?: { readonly field: string; readonly column: string };
 }
 
 export type TenantMetadata = ReadonlyMap<string, ModelScope> & {
   /** The configured field names (absent on a hand-built map: then the defaults). */
   readonly fields?: TenantFields;
+  /** True when some model is soft-deletable (a fast path for schemas without any). */
+  readonly softDeletes?: boolean;
 };
+
+/** The soft-delete option: the field name, or false to turn soft delete off. Default 'deletedAt'. */
+export interface SoftDeleteFieldOption {
+  /**
+   * The model field whose value marks a row as soft-deleted (an optional DateTime, e.g.
+   * `deletedAt DateTime? @map("deleted_at")`). Default 'deletedAt'; `false` turns soft delete off.
+   */
+  readonly softDeleteField?: string | false;
+}
+
+export const SOFT_DELETE_FIELD = 'deletedAt';
 
 export const TENANT_FIELD = 'tenantId';
 export const WORKSPACE_FIELD = 'workspaceId';
@@ -87,6 +107,8 @@ export function tenantFieldsFrom(options: Partial<TenantFields> = {}): TenantFie
 interface SchemaModel {
   /** Relation field -> `@relation(fields: [...])`. */
   readonly foreignKeys: Map<string, string[]>;
+  /** Field -> its type as written (`DateTime?`, `Note[]`). */
+  readonly types: Map<string, string>;
   /** Field -> `@map("column")`. */
   readonly columns: Map<string, string>;
   /** `@@map("table")`. */
@@ -103,9 +125,12 @@ function modelsFromSchema(schema: string): Map<string, SchemaModel> {
   for (const block of schema.matchAll(/^model\s+(\w+)\s*\{([\s\S]*?)^\}/gm)) {
     const foreignKeys = new Map<string, string[]>();
     const columns = new Map<string, string>();
+    const types = new Map<string, string>();
     let table: string | undefined;
     for (const raw of block[2]!.split('\n')) {
       const line = stripComment(raw);
+      const typed = /^\s*(\w+)\s+([\w.]+(?:\[\])?\??)(?:\s|$)/.exec(line);
+      if (typed) types.set(typed[1]!, typed[2]!);
       const m = /^\s*(\w+)\s+\w+\??\s.*@relation\(([^)]*)\)/.exec(line);
       const keys = m && /fields:\s*\[([^\]]*)\]/.exec(m[2]!);
       if (m && keys)
@@ -121,7 +146,7 @@ function modelsFromSchema(schema: string): Map<string, SchemaModel> {
       const tableMap = /^\s*@@map\(\s*(?:name:\s*)?"([^"]+)"/.exec(line);
       if (tableMap) table = tableMap[1]!;
     }
-    result.set(block[1]!, { foreignKeys, columns, table });
+    result.set(block[1]!, { foreignKeys, columns, types, table });
   }
   return result;
 }
@@ -142,9 +167,11 @@ export function foreignKeysFromSchema(schema: string): Map<string, Map<string, s
 export function tenantMetadataFrom(
   dataModel: RuntimeDataModel,
   schema = '',
-  fields: Partial<TenantFields> = {},
+  fields: Partial<TenantFields> & SoftDeleteFieldOption = {},
 ): TenantMetadata {
   const names = tenantFieldsFrom(fields);
+  const softDeleteField = softDeleteFieldFrom(fields.softDeleteField);
+  let softDeletes = false;
   const result = new Map<string, ModelScope>();
   const fromSchema = modelsFromSchema(schema);
   for (const [name, model] of Object.entries(dataModel.models)) {
@@ -159,6 +186,9 @@ export function tenantMetadataFrom(
     }
     const tenant = scalars.has(names.tenantField);
     const workspace = scalars.has(names.workspaceField);
+    const lists = new Set([...relations.keys()].filter((f) => declared?.types.get(f)?.endsWith('[]')));
+    const softDelete = softDeleteField ? softDeleteOf(name, model.fields, declared, softDeleteField) : undefined;
+    if (softDelete) softDeletes = true;
     result.set(name, {
       tenant,
       workspace,
@@ -168,13 +198,54 @@ export function tenantMetadataFrom(
       table: model.dbName ?? declared?.table ?? name,
       tenantColumn: tenant ? columnOf(names.tenantField) : undefined,
       workspaceColumn: workspace ? columnOf(names.workspaceField) : undefined,
+      lists,
+      ...(softDelete ? { softDelete: { field: softDelete, column: columnOf(softDelete) } } : {}),
     });
   }
-  return Object.assign(result, { fields: names });
+  return Object.assign(result, { fields: names, softDeletes });
+}
+
+/** Validates the softDeleteField option: a field name, or false. */
+function softDeleteFieldFrom(option: string | false | undefined): string | undefined {
+  if (option === false) return undefined;
+  const field = option ?? SOFT_DELETE_FIELD;
+  if (typeof field !== 'string' || !IDENTIFIER.test(field)) {
+    throw new TenantryConfigError(
+      'Cannot create the tenant client because softDeleteField is not a Prisma field name. ' +
+        "Pass the name of the model field as it appears in schema.prisma (e.g. softDeleteField: 'archivedAt'), or false to turn soft delete off.",
+    );
+  }
+  return field;
+}
+
+/**
+ * The model's soft-delete field, when it has one. A field of that name that is not an optional
+ * DateTime is refused: silently hard-deleting rows of a model that looks soft-deletable would be
+ * the worst outcome, so the schema must say which it is.
+ */
+function softDeleteOf(
+  model: string,
+  fields: RuntimeDataModel['models'][string]['fields'],
+  declared: SchemaModel | undefined,
+  field: string,
+): string | undefined {
+  const found = fields.find((f) => f.name === field);
+  if (!found) return undefined;
+  const written = declared?.types.get(field);
+  if (found.kind !== 'scalar' || found.type !== 'DateTime' || (written !== undefined && written !== 'DateTime?')) {
+    throw new TenantryConfigError(
+      `Cannot create the tenant client because ${model}.${field} is not an optional DateTime, and ${field} is the soft-delete field. ` +
+        `Declare it as \`${field} DateTime?\` to make ${model} soft-deletable, or pass softDeleteField with another name (or false) to createTenantPrismaClient.`,
+    );
+  }
+  return field;
 }
 
 /** Reads the data model off a generated PrismaClient instance (Prisma 7 keeps it there). */
-export function tenantMetadataOf(client: object, fields: Partial<TenantFields> = {}): TenantMetadata {
+export function tenantMetadataOf(
+  client: object,
+  fields: Partial<TenantFields> & SoftDeleteFieldOption = {},
+): TenantMetadata {
   const dataModel = runtimeDataModelOf(client);
   if (!dataModel) {
     throw new Error(

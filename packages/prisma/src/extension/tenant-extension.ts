@@ -14,6 +14,9 @@ import { ConnectionLostError } from '../availability-errors.js';
 import { runsOutsideTransaction } from '../internals/prisma-internals.js';
 import { scopeArgs } from './scope-args.js';
 import type { TenantMetadata } from './model-metadata.js';
+import { UnsupportedQueryError } from '../errors.js';
+import { softDeleteArgs } from '../soft-delete/soft-delete-args.js';
+import { deletedRowsVisible } from '../soft-delete/with-deleted.js';
 
 /** Reported once per retried read, for logs and metrics. */
 export interface ReadRetryEvent {
@@ -60,13 +63,16 @@ const READS = new Set([
   'groupBy',
 ]);
 
-/** Runs one model operation: the query Prisma would run, given the arguments to run it with. */
+/**
+ * Runs one model operation: `query` runs it with the given arguments, as the given operation (soft
+ * delete turns a `delete` into an `update`; the other operations keep theirs).
+ */
 export type ScopedOperation = (
   model: string,
   operation: string,
   args: unknown,
   outsideTransaction: boolean,
-  query: (args: unknown) => Promise<unknown>,
+  query: (args: unknown, operation: string) => Promise<unknown>,
 ) => Promise<unknown>;
 
 /**
@@ -76,12 +82,15 @@ export type ScopedOperation = (
 export function scopedOperation(meta: TenantMetadata, onRetry?: (event: ReadRetryEvent) => void): ScopedOperation {
   return (model, operation, args, outsideTransaction, query) => {
     const ctx = tenantContext.get();
-    const scoped = scopeArgs(meta, model, operation, args, ctx);
-    if (!READS.has(operation) || !outsideTransaction) return query(scoped);
-    return query(scoped).catch((error: unknown) => {
+    // Soft delete first, then the tenant scope on the operation that will actually run: the
+    // rewrite only adds conditions, and the tenant filters are added after it, never before.
+    const soft = softDeleteArgs(meta, model, operation, args, meta.softDeletes === true && deletedRowsVisible());
+    const scoped = scopeArgs(meta, model, soft.operation, soft.args, ctx);
+    if (!READS.has(operation) || !outsideTransaction) return query(scoped, soft.operation);
+    return query(scoped, soft.operation).catch((error: unknown) => {
       if (!(error instanceof ConnectionLostError)) throw error;
       report({ model, operation, error }, onRetry);
-      return query(scoped);
+      return query(scoped, soft.operation);
     });
   };
 }
@@ -101,9 +110,16 @@ export function tenantExtension(meta: TenantMetadata, onRetry?: (event: ReadRetr
       $allModels: {
         $allOperations(params) {
           const { model, operation, args, query } = params;
-          return run(model, operation, args, runsOutsideTransaction(params), (a) =>
-            query(a as typeof args),
-          ) as ReturnType<typeof query>;
+          return run(model, operation, args, runsOutsideTransaction(params), (a, as) => {
+            // A query extension can change an operation's arguments, not the operation itself.
+            if (as !== operation) {
+              throw new UnsupportedQueryError(
+                `Cannot run ${model}.${operation} as a soft delete through tenantExtension because a Prisma query extension cannot turn a ${operation} into an ${as}. ` +
+                  `Use createTenantPrismaClient (it scopes below the extension chain), or soft-delete with ${model}.${as === 'update' ? 'update' : 'updateMany'} setting the soft-delete field.`,
+              );
+            }
+            return query(a as typeof args);
+          }) as ReturnType<typeof query>;
         },
       },
     },
