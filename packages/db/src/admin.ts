@@ -18,3 +18,29 @@ export function createAdminPrismaClient(options: AdminPrismaClientOptions = {}):
 }
 
 export type AdminPrismaClient = PrismaClient;
+
+// Tenant onboarding, export and erasure (docs/tenant-lifecycle.md): bypass operations, so only here.
+export {
+  createTenant,
+  exportTenant,
+  eraseTenant,
+  TenantLifecycleError,
+  InvalidTenantInputError,
+  TenantSlugTakenError,
+  TenantNotFoundError,
+  ErasureNotConfirmedError,
+  TenantSchemaError,
+  ForeignKeyCycleError,
+  AdminRoleRequiredError,
+  ExportTargetError,
+  TenantErasureIncompleteError,
+} from './lifecycle.js';
+export type {
+  CreateTenantInput,
+  CreatedTenant,
+  EraseTenantOptions,
+  ExportTenantOptions,
+  TenantErasure,
+  TenantErasureRecord,
+  TenantExport,
+} from './lifecycle.js';
