@@ -4,7 +4,7 @@
  * the admin client for seeding. Nothing here is Tenantry's own schema.
  */
 import path from 'node:path';
-import { createTenantPrismaClient } from '@tenantry/prisma';
+import { createTenantPrismaClient, type TenantPrismaClient } from '@tenantry/prisma';
 import { createAdminPrismaClient } from '@tenantry/prisma/admin';
 import { provisionTestRig, type PoolMode, type Route, type TestRig } from '../../src/index.js';
 import { PrismaClient } from '../fixture/generated/prisma/client.js';
@@ -17,8 +17,8 @@ export const fixtureMigrations = { schemaPath: fixtureSchema, migrationsDir: pat
 export interface FixtureRig {
   rig: TestRig;
   admin: PrismaClient;
-  /** A tenant-scoped client of the fixture's schema on `route`. */
-  client(route?: Route, poolSize?: number): PrismaClient;
+  /** A tenant-scoped client of the fixture's schema on `route` (with `$restore`: its folders and files are soft-deletable). */
+  client(route?: Route, poolSize?: number): TenantPrismaClient<PrismaClient>;
   stop(): Promise<void>;
 }
 
@@ -30,7 +30,7 @@ export async function provisionFixtureRig(name: string, modes: readonly PoolMode
     ...(modes.length ? { pgbouncer: { modes, poolSize: 6, ifMissing: 'direct' as const } } : {}),
   });
   const admin = createAdminPrismaClient({ PrismaClient, connectionString: rig.url('admin'), poolSize: 3 });
-  const clients: PrismaClient[] = [];
+  const clients: Array<{ $disconnect(): Promise<void> }> = [];
   return {
     rig,
     admin,
