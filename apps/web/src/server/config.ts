@@ -1,18 +1,19 @@
 /**
  * The web app's configuration, read from the environment when first needed (never at import, so
  * `next build` needs none of it). Every variable is documented in the repository's .env.example.
- * The database URLs are read by @tenantry/db itself.
+ * The database URLs are read by @tenantry/db itself, the token settings by @tenantry/auth's
+ * loadJwtConfig (the same rule as the API's).
  */
+import { JwtConfigError, type JwtConfig, loadJwtConfig } from '@tenantry/auth';
+
 export interface WebConfig {
   production: boolean;
-  jwt: {
-    /** JWT_SECRET: the HS256 secret, the same one the API verifies (on Supabase, the project's JWT secret). */
-    secret: Uint8Array;
-    /** JWT_AUDIENCE, default `authenticated` (what Supabase puts in `aud`). Empty: not checked. */
-    audience: string | undefined;
-    /** JWT_ISSUER, optional. */
-    issuer: string | undefined;
-  };
+  /**
+   * JWT_SECRET (HS256: the dev sign-in mints with it; optional when a key set is configured), JWKS_URL or
+   * SUPABASE_URL (asymmetric keys), JWT_AUDIENCE (default `authenticated`, always checked; empty is unset) and
+   * JWT_ISSUER: the same variables and rule as the API. See docs/authentication.md.
+   */
+  jwt: JwtConfig;
   /** SESSION_MAX_AGE_SECONDS, default 8 hours: lifetime of the session the dev sign-in mints. */
   sessionMaxAgeSeconds: number;
   /**
@@ -34,17 +35,13 @@ export class WebConfigError extends Error {
 
 export function loadWebConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
   const production = env.NODE_ENV === 'production';
-  const secret = env.JWT_SECRET ?? '';
-  if (secret === '') {
-    throw new WebConfigError(
-      'Cannot read the session because JWT_SECRET is not set. Set it to the HS256 secret your tokens are signed with ' +
-        '(the same one as the API); `pnpm dev` sets a local one for you.',
-    );
-  }
-  if (production && secret.length < 32 && env.WEB_DEV_SIGN_IN !== '1') {
-    throw new WebConfigError(
-      'Cannot read the session in production because JWT_SECRET is shorter than 32 characters. Use a long random secret.',
-    );
+  let jwt: JwtConfig;
+  try {
+    jwt = loadJwtConfig(env);
+  } catch (error) {
+    // Re-raised as a WebConfigError: its message (a fixed sentence naming the variable) is kept whole in the logs.
+    if (!(error instanceof JwtConfigError)) throw error;
+    throw new WebConfigError(error.message, { cause: error });
   }
   const maxAge = env.SESSION_MAX_AGE_SECONDS ? Number(env.SESSION_MAX_AGE_SECONDS) : 8 * 3600;
   if (!Number.isInteger(maxAge) || maxAge < 60 || maxAge > 30 * 86_400) {
@@ -54,11 +51,7 @@ export function loadWebConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
   }
   return {
     production,
-    jwt: {
-      secret: new TextEncoder().encode(secret),
-      audience: env.JWT_AUDIENCE === undefined ? 'authenticated' : env.JWT_AUDIENCE || undefined,
-      issuer: env.JWT_ISSUER || undefined,
-    },
+    jwt,
     sessionMaxAgeSeconds: maxAge,
     devSignIn: !production || env.WEB_DEV_SIGN_IN === '1',
     requestDeadlineMs: requestDeadlineFromEnv(env),

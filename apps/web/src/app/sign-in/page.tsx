@@ -3,6 +3,7 @@ import { signInAsDemoUser } from '@/app/actions';
 import { ActionForm, SubmitButton } from '@/components/forms';
 import { webConfig } from '@/server/config';
 import { DEMO_USERS } from '@/server/demo-users';
+import { devSignInProblem } from '@/server/session';
 
 export const metadata: Metadata = { title: 'Sign in' };
 export const dynamic = 'force-dynamic';
@@ -15,6 +16,8 @@ const REASONS: Record<string, string> = {
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ reason?: string }> }) {
   const { reason } = await searchParams;
   const enabled = webConfig().devSignIn;
+  // With only a key set configured there is no secret to mint the dev session with: say so instead of offering it.
+  const problem = enabled ? devSignInProblem() : undefined;
   return (
     <main className="centered">
       <div className="card narrow sign-in">
@@ -30,7 +33,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
             {REASONS[reason]}
           </p>
         ) : null}
-        {enabled ? (
+        {problem ? (
+          <p className="notice" role="alert" data-testid="dev-sign-in-problem">
+            {problem}
+          </p>
+        ) : enabled ? (
           <>
             <p className="dev-banner" data-testid="dev-banner">
               <strong>Development only.</strong> Sign in as a seeded demo user, no password. This page is disabled in
@@ -59,7 +66,8 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
           </>
         ) : (
           <p className="muted">
-            Sign-in is provided by your identity provider: its session cookie carries a JWT signed with JWT_SECRET.
+            Sign-in is provided by your identity provider: its session cookie carries a JWT this app verifies with
+            JWT_SECRET (HS256) or the provider&apos;s key set (JWKS_URL or SUPABASE_URL).
           </p>
         )}
       </div>
