@@ -1,10 +1,13 @@
 // Layering, checked by dependency-cruiser (`pnpm lint:layers`, also in .ci/run; scripts/check-layers.mjs proves the
-// rules fire). Dependencies point one way: apps -> @tenantry/db -> @tenantry/prisma; @tenantry/testing -> prisma.
+// rules fire). Dependencies point one way: apps -> @tenantry/db -> @tenantry/prisma; @tenantry/testing -> prisma;
+// apps -> @tenantry/auth.
 //   packages/prisma  the engine, schema-agnostic: no packages/db, no kit, no app, no generated Prisma client (its
 //                    tests use their own fixture schema's, test/fixture/generated)
 //   packages/testing the test kit, schema-agnostic too: the engine only (no packages/db, no app, no generated client)
 //   packages/db      this app's database package, built with the engine (and the kit for its tests): no app
-//   apps/*, bench    may import db and prisma; packages/* never import an app or bench
+//   packages/auth    the apps' token verifier: jose only (no db, no engine, no kit, no app); verifying a token
+//                    needs no database, and the database packages never need a token
+//   apps/*, bench    may import db, prisma and auth; packages/* never import an app or bench
 // Paths in the rules are resolved paths (a workspace import such as `@tenantry/db` resolves through its symlink
 // to packages/db/src/...), so the rules hold however a file spells the import.
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -71,6 +74,14 @@ module.exports = {
       severity: 'error',
       from: { path: '^packages/testing/src/' },
       to: { path: '^packages/testing/test/' },
+    },
+    {
+      name: 'auth-imports-database',
+      comment:
+        'packages/auth verifies tokens and nothing else: it never imports @tenantry/db, the engine, the test kit or a generated Prisma client, so both apps (and anything else) can verify a token without a database layer. Pass what it needs (claims, config) in; let the app join the verified identity with the database.',
+      severity: 'error',
+      from: { path: '^packages/auth/' },
+      to: { path: ['^packages/(db|prisma|testing)/', '(^|/)generated/prisma(/|$)', '(^|/)node_modules/@prisma/'] },
     },
     {
       name: 'package-imports-app',

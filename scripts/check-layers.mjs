@@ -37,6 +37,8 @@ for (const [from, to] of [
   ['packages/db/', 'packages/prisma/src/'],
   ['packages/db/', 'packages/testing/src/'],
   ['packages/testing/', 'packages/prisma/src/'],
+  ['apps/api/', 'packages/auth/src/'],
+  ['apps/web/', 'packages/auth/src/'],
 ]) {
   if (!edges.some(([f, t]) => f.startsWith(from) && t.startsWith(to))) {
     console.error(
@@ -64,8 +66,14 @@ const fixtures = [
   ['packages/db/src/generated/prisma/client.ts', 'export class PrismaClient {}\n', null],
   ['packages/db/scripts/migrate/run.ts', 'export const run = 1;\n', null],
   [
+    'packages/auth/package.json',
+    JSON.stringify({ name: '@tenantry/auth', type: 'module', exports: { '.': './src/index.ts' } }),
+    null,
+  ],
+  ['packages/auth/src/index.ts', 'export const verify = 1;\n', null],
+  [
     'apps/api/src/main.ts',
-    "import { db } from '@tenantry/db';\nimport type { engine } from '@tenantry/prisma';\nexport const main = db;\nexport type E = typeof engine;\n",
+    "import { db } from '@tenantry/db';\nimport type { engine } from '@tenantry/prisma';\nimport { verify } from '@tenantry/auth';\nexport const main = [db, verify];\nexport type E = typeof engine;\n",
     null,
   ],
   [
@@ -145,6 +153,21 @@ const fixtures = [
     'testing-imports-db',
   ],
   [
+    'packages/auth/src/bad-db.ts',
+    "import { db } from '@tenantry/db';\nexport const x = db;\n",
+    'auth-imports-database',
+  ],
+  [
+    'packages/auth/src/bad-engine.ts',
+    "import type { engine } from '@tenantry/prisma';\nexport type X = typeof engine;\n",
+    'auth-imports-database',
+  ],
+  [
+    'packages/auth/src/bad-prisma-client.ts',
+    "import { PrismaClient } from '@prisma/client';\nexport const x = PrismaClient;\n",
+    'auth-imports-database',
+  ],
+  [
     'packages/db/src/bad-app.ts',
     "import { main } from '../../../apps/api/src/main.js';\nexport const x = main;\n",
     'package-imports-app',
@@ -195,6 +218,9 @@ try {
   link('packages/testing', 'prisma', 'packages/prisma');
   link('packages/testing', 'db', 'packages/db'); // the same
   link('packages/db', 'testing', 'packages/testing');
+  link('packages/auth', 'db', 'packages/db'); // as if someone added the wrong dependency
+  link('packages/auth', 'prisma', 'packages/prisma'); // the same
+  link('apps/api', 'auth', 'packages/auth');
   for (const app of ['apps/api', 'bench']) {
     link(app, 'db', 'packages/db');
     link(app, 'prisma', 'packages/prisma');
