@@ -16,6 +16,7 @@ import {
   eraseTenant as eraseEngineTenant,
   exportTenant as exportEngineTenant,
   InvalidTenantInputError,
+  validateCreateTenantInput,
   type EraseTenantOptions as EngineEraseOptions,
   type ExportTenantOptions,
   type TenantErasure,
@@ -44,7 +45,9 @@ export interface CreatedTenant {
 
 /** The tenant, its owner, the owner's membership (role owner) and the defaults, in one transaction. */
 export async function createTenant(admin: PrismaClient, input: CreateTenantInput): Promise<CreatedTenant> {
-  const workspace = input?.defaults?.workspace;
+  // First, so a non-object input is named as such before its fields; `defaults` is this binding's.
+  validateCreateTenantInput(input !== null && typeof input === 'object' ? { ...input, defaults: undefined } : input);
+  const workspace = input.defaults?.workspace;
   if (workspace !== undefined && (typeof workspace?.name !== 'string' || workspace.name.trim() === '')) {
     throw new InvalidTenantInputError(
       'create the tenant',
@@ -54,9 +57,9 @@ export async function createTenant(admin: PrismaClient, input: CreateTenantInput
     );
   }
   const created = await createEngineTenant<Prisma.TransactionClient, string | undefined>(admin, {
-    name: input?.name,
-    slug: input?.slug,
-    owner: input?.owner,
+    name: input.name,
+    slug: input.slug,
+    owner: input.owner,
     defaults: workspace
       ? async (tx, { tenantId }) =>
           (await tx.workspace.create({ data: { tenantId, name: workspace.name.trim() }, select: { id: true } })).id

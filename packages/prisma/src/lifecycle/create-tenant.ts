@@ -9,7 +9,7 @@
  * // -> { tenantId, slug: 'acme', ownerUserId, ownerCreated: true, defaults: undefined }
  */
 import { runtimeDataModelOf } from '../internals/prisma-internals.js';
-import { InvalidTenantInputError, TenantSchemaError, TenantSlugTakenError } from './errors.js';
+import { InvalidTenantInputError, TenantLifecycleError, TenantSchemaError, TenantSlugTakenError } from './errors.js';
 import { assertBypassesRls, type LifecycleClient } from './sql.js';
 
 /** The models and fields onboarding writes. Every name defaults to the conventional one. */
@@ -177,6 +177,13 @@ export async function createTenant<Tx = any, D = unknown>(
     );
   } catch (error) {
     if (isUniqueViolationOn(error, s.tenant.model)) throw new TenantSlugTakenError({ cause: error });
+    if (isUniqueViolationOn(error, s.user.model)) {
+      throw new TenantLifecycleError(
+        `Cannot ${ACTION} because a user with the owner's email was created at the same moment by another ` +
+          'operation; nothing was written. Run it again: it then finds that user and makes it the owner.',
+        { cause: error },
+      );
+    }
     throw error;
   }
 }
