@@ -5,9 +5,17 @@
 // workspace-scoped one), and that the runtime role can create nothing: no temporary objects
 // (TEMPORARY on the database), no schemas (CREATE on the database), nothing in any schema. Read-only;
 // any role that can connect may run it (the catalogs are readable by all), the owner's DIRECT_URL
-// being the natural one.
+// being the natural one. The Supabase traps (a bypassing runtime login, anon/authenticated grants,
+// policies TO PUBLIC) are in supabase-roles.ts.
 import type pg from 'pg';
 import { DEFAULT_TENANT_COLUMNS, type TenantColumns } from '../migrate/columns.js';
+import {
+  SUPABASE_API_ROLES,
+  apiRoleGrantProblem,
+  publicPolicyProblem,
+  runtimeLoginProblem,
+  type RuntimeLogin,
+} from './supabase-roles.js';
 
 export const TABLE_CHECKS = [
   'enabled',
@@ -33,6 +41,9 @@ export const ROLE_CHECKS = [
   'no create on schemas',
   'no role defaults',
 ] as const;
+/** The Supabase traps (supabase-roles.ts), reported in a grid of their own: `runtime login` for the role, the others per table. */
+export const SUPABASE_CHECKS = ['runtime login', 'no public policy', 'anon grants'] as const;
+export type SupabaseCheck = (typeof SUPABASE_CHECKS)[number];
 
 /**
  * Settings that, as defaults of the runtime role, break or change every request: Postgres lets any
@@ -55,7 +66,7 @@ export type RoleCheck = (typeof ROLE_CHECKS)[number];
 export interface Finding {
   /** `schema.table` for table checks, `role <name>` for role checks. */
   subject: string;
-  check: TableCheck | RoleCheck;
+  check: TableCheck | RoleCheck | SupabaseCheck;
   ok: boolean;
   /** For a failure: what is wrong and how to fix it. */
   detail?: string;
@@ -68,12 +79,26 @@ export interface AuditOptions {
   schemas: string[];
   /** The tenant and workspace columns (default tenant_id, workspace_id; see migrate/columns.ts). */
   columns?: TenantColumns;
+  /**
+   * The user the runtime URL (DATABASE_URL) logs in as, looked up through this connection: a bypassing
+   * role there fails `runtime login`. Without it that check is not made.
+   */
+  runtimeLogin?: RuntimeLogin;
 }
 
 const COMMANDS = { select: 'SELECT', insert: 'INSERT', update: 'UPDATE', delete: 'DELETE' } as const;
 
 export async function auditDatabase(client: pg.ClientBase, options: AuditOptions): Promise<Finding[]> {
-  return [...(await auditRuntimeRole(client, options.runtimeRole)), ...(await auditTenantTables(client, options))];
+  const role = await auditRuntimeRole(client, options.runtimeRole);
+  if (options.runtimeLogin) {
+    const problem = await runtimeLoginProblem(client, options.runtimeLogin, options.runtimeRole);
+    role.push(
+      problem === undefined
+        ? { subject: `role ${options.runtimeRole}`, check: 'runtime login', ok: true }
+        : { subject: `role ${options.runtimeRole}`, check: 'runtime login', ok: false, detail: problem },
+    );
+  }
+  return [...role, ...(await auditTenantTables(client, options))];
 }
 
 async function auditRuntimeRole(client: pg.ClientBase, role: string): Promise<Finding[]> {
@@ -217,9 +242,12 @@ async function auditTenantTables(client: pg.ClientBase, options: AuditOptions): 
     [options.schemas, columns.tenant, columns.workspace],
   );
   const tenantOids = new Map(tables.map((t) => [t.oid, t]));
+  const { rowCount: apiRoles } = await client.query('select 1 from pg_roles where rolname = any($1::text[])', [
+    SUPABASE_API_ROLES,
+  ]);
   const findings: Finding[] = [];
   for (const t of tables) {
-    const f = (check: TableCheck, ok: boolean, detail: string) =>
+    const f = (check: TableCheck | SupabaseCheck, ok: boolean, detail: string) =>
       findings.push(ok ? { subject: t.name, check, ok } : { subject: t.name, check, ok, detail });
     f(
       'enabled',
@@ -281,6 +309,13 @@ async function auditTenantTables(client: pg.ClientBase, options: AuditOptions): 
       (rowCount ?? 0) > 0,
       `No index has tenant_id as its leading column, so every policy-filtered query scans the table. Fix: make tenant_id lead the primary key or an index (@@id([tenantId, id]) / @@index([tenantId, ...])).`,
     );
+
+    const open = publicPolicyProblem(t.name, policies);
+    f('no public policy', open === undefined, open ?? '');
+    if (apiRoles) {
+      const granted = await apiRoleGrantProblem(client, t, policies);
+      f('anon grants', granted === undefined, granted ?? '');
+    }
   }
   return findings;
 }

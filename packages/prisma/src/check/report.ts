@@ -1,5 +1,5 @@
 // Renders `db:check` findings as a table a DBA can read at a glance, then the failures with fixes.
-import { ROLE_CHECKS, TABLE_CHECKS, type Finding } from './audit.js';
+import { ROLE_CHECKS, SUPABASE_CHECKS, TABLE_CHECKS, type Finding } from './audit.js';
 
 export function formatReport(findings: Finding[], header: string, tenantColumn = 'tenant_id'): string {
   const lines = [header, ''];
@@ -24,6 +24,17 @@ export function formatReport(findings: Finding[], header: string, tenantColumn =
       ...TABLE_CHECKS.map((c) => cell(findings.find((f) => f.subject === t && f.check === c))),
     ]);
     lines.push(...grid(['tenant table', ...TABLE_CHECKS], rows), '');
+  }
+  // The Supabase traps in their own grid, so the two above keep their columns; '-' where a check does
+  // not apply (no runtime URL given; anon/authenticated do not exist).
+  const supabase = findings.filter((f) => (SUPABASE_CHECKS as readonly string[]).includes(f.check));
+  if (supabase.length > 0) {
+    const subjects = [...new Set(supabase.map((f) => f.subject))];
+    const rows = subjects.map((s) => [
+      s.startsWith('role ') ? s.slice(5) : s,
+      ...SUPABASE_CHECKS.map((c) => cell(supabase.find((f) => f.subject === s && f.check === c))),
+    ]);
+    lines.push(...grid(['supabase traps', ...SUPABASE_CHECKS], rows), '');
   }
   const failures = findings.filter((f) => !f.ok);
   if (failures.length === 0) {

@@ -1,17 +1,20 @@
 // `tenantry check`: a live RLS audit of a database. Prints a table and exits 1 on any failure, 2 when it
 // cannot audit.
 //
-//   tenantry check [--url <postgres url>] [--runtime-role <role>] [--schema <name> ...] [--tenant-field <f>] [--workspace-field <f>]
+//   tenantry check [--url <postgres url>] [--runtime-url <url>] [--runtime-role <role>] [--schema <name> ...] [--tenant-field <f>] [--workspace-field <f>]
 //
 // --url defaults to DIRECT_URL, then DATABASE_URL (or the database resolver's; the first line printed says
 // which); any role that can connect can read the catalogs. --runtime-role defaults to TENANTRY_RUNTIME_ROLE,
 // then tenantry_app. --schema defaults to public. With --tenant-field/--workspace-field (or
 // TENANTRY_TENANT_FIELD/TENANTRY_WORKSPACE_FIELD) the audited columns are those fields' columns in the
-// schema prisma.config.ts names; by default tenant_id and workspace_id.
+// schema prisma.config.ts names; by default tenant_id and workspace_id. --runtime-url (default
+// DATABASE_URL) is the URL the app runs with: the role it logs in as is looked up through --url's
+// connection (never connected to) and fails `runtime login` when it bypasses RLS.
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { auditDatabase } from '../check/audit.js';
 import { formatReport } from '../check/report.js';
+import { loginUserOf, type RuntimeLogin } from '../check/supabase-roles.js';
 import { tenantColumnsFor, type TenantColumns } from '../migrate/columns.js';
 import type { CliContext } from './context.js';
 
@@ -21,6 +24,7 @@ export async function checkCommand(argv: string[], ctx: CliContext): Promise<num
     args: argv,
     options: {
       url: { type: 'string' },
+      'runtime-url': { type: 'string' },
       'runtime-role': { type: 'string' },
       schema: { type: 'string', multiple: true },
       'tenant-field': { type: 'string' },
@@ -30,7 +34,7 @@ export async function checkCommand(argv: string[], ctx: CliContext): Promise<num
   });
   if (values.help) {
     process.stdout.write(
-      `Usage: ${ctx.programName} check [--url <url>] [--runtime-role <role>] [--schema <name> ...] [--tenant-field <field>] [--workspace-field <field>]\n`,
+      `Usage: ${ctx.programName} check [--url <url>] [--runtime-url <url>] [--runtime-role <role>] [--schema <name> ...] [--tenant-field <field>] [--workspace-field <field>]\n`,
     );
     return 0;
   }
@@ -49,7 +53,20 @@ export async function checkCommand(argv: string[], ctx: CliContext): Promise<num
     };
     const configured = fields.tenantField !== undefined || fields.workspaceField !== undefined;
     const columns = await tenantColumnsFor(fields, configured ? (await ctx.config()).schemaPath : undefined);
-    return await audit(db.urls.DIRECT_URL ?? db.urls.DATABASE_URL!, values, columns);
+    const runtimeUrl = values['runtime-url'] ?? (process.env.DATABASE_URL || db.urls.DATABASE_URL);
+    const source = values['runtime-url'] !== undefined ? '--runtime-url' : 'DATABASE_URL';
+    let runtimeLogin: RuntimeLogin | undefined;
+    if (runtimeUrl) {
+      const user = loginUserOf(runtimeUrl);
+      if (user === undefined) {
+        process.stderr.write(
+          `Cannot check the runtime login because ${source} is not a postgres:// URL with a user. Write it as postgres://<role>:<password>@<host>/<database>.\n`,
+        );
+        return 2;
+      }
+      runtimeLogin = { user, source };
+    }
+    return await audit(db.urls.DIRECT_URL ?? db.urls.DATABASE_URL!, values, columns, runtimeLogin);
   } finally {
     await db.release();
   }
@@ -59,6 +76,7 @@ async function audit(
   url: string,
   values: { 'runtime-role'?: string; schema?: string[] },
   columns: TenantColumns,
+  runtimeLogin: RuntimeLogin | undefined,
 ): Promise<number> {
   const runtimeRole = values['runtime-role'] ?? (process.env.TENANTRY_RUNTIME_ROLE || 'tenantry_app');
   const schemas = values.schema?.length ? values.schema : ['public'];
@@ -72,7 +90,12 @@ async function audit(
     return 2;
   }
   try {
-    const findings = await auditDatabase(client, { runtimeRole, schemas, columns });
+    const findings = await auditDatabase(client, {
+      runtimeRole,
+      schemas,
+      columns,
+      ...(runtimeLogin ? { runtimeLogin } : {}),
+    });
     const where = new URL(url);
     const header = `Tenantry RLS audit of ${decodeURIComponent(where.pathname.slice(1)) || 'postgres'} on ${where.hostname}:${where.port || 5432} · runtime role ${runtimeRole} · schemas ${schemas.join(', ')}`;
     process.stdout.write(`${formatReport(findings, header, columns.tenant)}\n`);
