@@ -1,6 +1,7 @@
 /**
- * The fuzzer on a schema that is not Tenantry's: generic reads, generic writes and the session-state
- * operations derived from the organizationId fixture, through PgBouncer in transaction mode when it is
+ * The fuzzer on a schema that is not Tenantry's: generic reads, generic writes (soft deletes and
+ * restores of its soft-deletable folders and files included) and the session-state operations
+ * derived from the organizationId fixture, through PgBouncer in transaction mode when it is
  * installed (direct otherwise), with backends terminated mid-flight. Nothing crosses over and the
  * writes prove something: acknowledged, rolled back and deleted rows were all checked against the
  * database at the end.
@@ -58,6 +59,8 @@ describe('the isolation fuzzer on an organizationId schema', () => {
       expect(report.writes.acked).toBeGreaterThan(100);
       expect(report.writes.absent).toBeGreaterThan(20);
       expect(report.writes.deleted).toBeGreaterThan(10);
+      // Soft-deleted rows the oracle then found still there and marked (and restored ones live).
+      expect(report.writes.softDeleted).toBeGreaterThan(10);
       for (const kind of [
         'Note.create',
         'Member.create',
@@ -65,6 +68,12 @@ describe('the isolation fuzzer on an organizationId schema', () => {
         'Note.rollback',
         'Note.update',
         'Note.writeForeign',
+        // Soft delete (folders and files have deletedAt DateTime?): deletes, restores, foreign attempts.
+        'Folder.delete',
+        'Folder.softDelete',
+        'Folder.restore',
+        'File.softDeleteForeign',
+        'File.softDeleteNoContext',
       ]) {
         expect(report.opsByKind[kind] ?? 0, kind).toBeGreaterThan(0);
       }

@@ -19,6 +19,8 @@ export interface ModelInfo {
   workspaceField?: string;
   workspaceColumn?: string;
   hasId: boolean;
+  /** The soft-delete field (`deletedAt`), when the model is soft-deletable. */
+  softDeleteField?: string;
 }
 
 export interface TenantFieldOptions {
@@ -26,6 +28,8 @@ export interface TenantFieldOptions {
   tenantField?: string;
   /** The model field that holds the workspace. Default 'workspaceId'. */
   workspaceField?: string;
+  /** The soft-delete field, as given to createTenantPrismaClient. Default 'deletedAt'; false: none. */
+  softDeleteField?: string | false;
 }
 
 /** Every tenant-scoped model of `client`, read with the engine's own metadata (the fields it scopes by). */
@@ -43,6 +47,7 @@ export function tenantModelsOf(client: AnyPrismaClient, fields: TenantFieldOptio
         tenantColumn: scope.tenantColumn ?? tenantField,
         ...(scope.workspace ? { workspaceField, workspaceColumn: scope.workspaceColumn ?? workspaceField } : {}),
         hasId: scope.scalars.has('id'),
+        ...(scope.softDelete ? { softDeleteField: scope.softDelete.field } : {}),
       },
     ];
   });
@@ -62,7 +67,11 @@ export function genericReadOperations(models: ModelInfo[]): FuzzOperation[] {
       {
         name: `${m.name}.findMany`,
         weight: 3,
-        run: async (env) => env.oracle.checkRows(`${m.name}.findMany`, env.ctx, await d(env).findMany({ take: 20 })),
+        run: async (env) => {
+          const rows = await d(env).findMany({ take: 20 });
+          env.oracle.checkRows(`${m.name}.findMany`, env.ctx, rows);
+          if (m.softDeleteField) env.oracle.checkLive(`${m.name}.findMany`, env.ctx, rows, m.softDeleteField);
+        },
       },
       {
         name: `${m.name}.findFirst`,
@@ -70,6 +79,8 @@ export function genericReadOperations(models: ModelInfo[]): FuzzOperation[] {
         run: async (env) => {
           const row = await d(env).findFirst({ orderBy: { [m.tenantField]: 'desc' } });
           env.oracle.checkRows(`${m.name}.findFirst`, env.ctx, row ? [row] : []);
+          if (m.softDeleteField)
+            env.oracle.checkLive(`${m.name}.findFirst`, env.ctx, row ? [row] : [], m.softDeleteField);
         },
       },
       {

@@ -20,6 +20,7 @@ import { scalarValue } from '../row-values.js';
 import type { FieldDef, ModelDef, SchemaModel } from '../schema-model.js';
 import { fillRelations, requires, type Row } from '../seed.js';
 import { inheritedStateError, isConclusiveFailure, isRejection, sqlstateOf } from './outcomes.js';
+import { softDeleteFieldOf, softDeleteOperations } from './soft-delete-writes.js';
 import {
   RollbackSignal,
   type AnyPrismaClient,
@@ -69,6 +70,12 @@ function refusedAsDesigned(error: unknown): boolean {
 export interface GenericWriteOptions {
   /** Models to leave out (e.g. ones a schema-specific set writes already). */
   exclude?: readonly string[];
+  /**
+   * The soft-delete field, as given to createTenantPrismaClient (default 'deletedAt'; false: none).
+   * Models with it (an optional DateTime) get soft-delete and restore operations, and their deletes
+   * are tracked as soft (the row stays, marked).
+   */
+  softDeleteField?: string | false;
 }
 
 export function genericWriteOperations(schema: SchemaModel, options: GenericWriteOptions = {}): FuzzOperation[] {
@@ -81,12 +88,19 @@ export function genericWriteOperations(schema: SchemaModel, options: GenericWrit
   if (models.length === 0) return [];
   /** Rows the plain creates made, per tenant and model: the only rows the deletes take. */
   const created = new Map<string, Map<string, string[]>>();
-  const createdOf = (tenant: FuzzTenant, model: string) => {
-    const byModel = created.get(tenant.tenantId) ?? new Map<string, string[]>();
-    created.set(tenant.tenantId, byModel);
+  /** Rows the fuzzer soft-deleted (and not restored since), per tenant and model. */
+  const softDeleted = new Map<string, Map<string, string[]>>();
+  const listOf = (lists: Map<string, Map<string, string[]>>, tenant: FuzzTenant, model: string) => {
+    const byModel = lists.get(tenant.tenantId) ?? new Map<string, string[]>();
+    lists.set(tenant.tenantId, byModel);
     const list = byModel.get(model) ?? [];
     byModel.set(model, list);
     return list;
+  };
+  const createdOf = (tenant: FuzzTenant, model: string) => listOf(created, tenant, model);
+  const trackedIds = {
+    created: createdOf,
+    softDeleted: (tenant: FuzzTenant, model: string) => listOf(softDeleted, tenant, model),
   };
 
   /** Seeded rows of `target` for this tenant; without seeded rows, the root and the workspaces from the ids. */
@@ -161,6 +175,8 @@ export function genericWriteOperations(schema: SchemaModel, options: GenericWrit
 
   const ops: FuzzOperation[] = [];
   for (const model of models) {
+    const softDeleteField = softDeleteFieldOf(model, options.softDeleteField);
+    if (softDeleteField) ops.push(...softDeleteOperations(schema, model, softDeleteField, trackedIds));
     const updatable = model.scalars.find((f) => isUpdatable(schema, model, f));
     const idColumn = quote(model.scalars.find((f) => f.name === 'id')!.column);
     ops.push(
@@ -195,7 +211,11 @@ export function genericWriteOperations(schema: SchemaModel, options: GenericWrit
             const { count } = (await inContext({ tenantId: ctx.tenantId }, () =>
               d(env.client, model).deleteMany({ where: { id } }),
             )) as { count: number };
-            if (count === 1) env.oracle.settle([id], 'deleted');
+            // A soft-deletable model's delete is an update: the row stays, marked, and can be restored.
+            if (count === 1 && softDeleteField) {
+              env.oracle.softDeleted([id]);
+              trackedIds.softDeleted(env.tenant, model.name).push(id);
+            } else if (count === 1) env.oracle.settle([id], 'deleted');
           } catch (error) {
             if (isConclusiveFailure(error) && !inheritedStateError(error)) return;
             if (!isConclusiveFailure(error)) env.oracle.uncertain([id]);

@@ -9,7 +9,8 @@
  */
 import type { SessionStateRow } from './session-state-operations.js';
 
-export type WriteState = 'pending' | 'acked' | 'absent' | 'indeterminate' | 'deleted';
+/** `softDeleted`: acknowledged as soft-deleted, so present in the table and marked (never live). */
+export type WriteState = 'pending' | 'acked' | 'absent' | 'indeterminate' | 'deleted' | 'softDeleted';
 
 interface TrackedRow {
   model: string;
@@ -148,8 +149,58 @@ export class Oracle {
     }
   }
 
-  /** Compares the record with the database: `found` maps id -> tenantId for every tracked id present. */
-  reconcile(found: ReadonlyMap<string, { tenantId: string; count: number }>): void {
+  /** A soft delete of these rows was acknowledged: they stay in the table, marked. */
+  softDeleted(ids: readonly string[]): void {
+    for (const id of ids) {
+      const row = this.rows.get(id);
+      if (row && (row.state === 'acked' || row.state === 'pending')) row.state = 'softDeleted';
+    }
+  }
+
+  /** A restore of these soft-deleted rows was acknowledged: they are live again. */
+  restored(ids: readonly string[]): void {
+    for (const id of ids) {
+      const row = this.rows.get(id);
+      if (row?.state === 'softDeleted') row.state = 'acked';
+    }
+  }
+
+  /**
+   * A default read (no includeDeleted) must return no soft-deleted row: none whose `field` is set,
+   * and none of `deletedIds` (rows whose soft delete this operation saw acknowledged before it read).
+   */
+  checkLive(
+    operation: string,
+    ctx: { tenantId: string },
+    rows: unknown[],
+    field: string,
+    deletedIds: readonly string[] = [],
+  ): void {
+    for (const row of rows as Array<Record<string, unknown>>) {
+      if (row === null || typeof row !== 'object') continue;
+      const marked = row[field] !== null && row[field] !== undefined;
+      if (marked || deletedIds.includes(String(row.id))) {
+        this.violate(
+          'phantomWrite',
+          `tenant ${ctx.tenantId} ${operation} returned row ${String(row.id)}, which is soft-deleted (a default read must hide it)`,
+        );
+      }
+    }
+  }
+
+  /** A soft delete or restore the fuzzer was told about did not leave the row as it said. */
+  lostSoftDelete(operation: string, tenantId: string, id: string): void {
+    this.violate(
+      'lostWrite',
+      `${operation} of row ${id} acknowledged to tenant ${tenantId} did not leave it as acknowledged (soft-deleted, then restorable)`,
+    );
+  }
+
+  /**
+   * Compares the record with the database: `found` maps id -> tenantId for every tracked id present
+   * (`deleted`: its soft-delete field is set, for soft-deletable models).
+   */
+  reconcile(found: ReadonlyMap<string, { tenantId: string; count: number; deleted?: boolean }>): void {
     for (const [id, row] of this.rows) {
       const actual = found.get(id);
       if (actual && actual.tenantId !== row.tenantId) {
@@ -164,6 +215,19 @@ export class Oracle {
           'lostWrite',
           `${row.model} ${id} acknowledged to tenant ${row.tenantId} is ${actual ? `present ${actual.count} times` : 'missing'}`,
         );
+      } else if (row.state === 'acked' && actual?.deleted) {
+        this.violate('lostWrite', `${row.model} ${id} acknowledged live to tenant ${row.tenantId} is soft-deleted`);
+      }
+      if (row.state === 'softDeleted' && actual?.count !== 1) {
+        this.violate(
+          'lostWrite',
+          `${row.model} ${id} soft-deleted by tenant ${row.tenantId} is ${actual ? `present ${actual.count} times` : 'missing'} (a soft delete keeps the row)`,
+        );
+      } else if (row.state === 'softDeleted' && actual && !actual.deleted) {
+        this.violate(
+          'phantomWrite',
+          `${row.model} ${id} of tenant ${row.tenantId} is live although its soft deletion was acknowledged`,
+        );
       }
       if ((row.state === 'absent' || row.state === 'deleted') && actual) {
         this.violate(
@@ -175,7 +239,14 @@ export class Oracle {
   }
 
   counts(): Record<WriteState, number> {
-    const out: Record<WriteState, number> = { pending: 0, acked: 0, absent: 0, indeterminate: 0, deleted: 0 };
+    const out: Record<WriteState, number> = {
+      pending: 0,
+      acked: 0,
+      absent: 0,
+      indeterminate: 0,
+      deleted: 0,
+      softDeleted: 0,
+    };
     for (const row of this.rows.values()) out[row.state]++;
     return out;
   }

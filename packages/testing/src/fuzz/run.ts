@@ -11,7 +11,7 @@ import { tenantContext, type TenantContext } from '@tenantry/prisma';
 import { existsSync } from 'node:fs';
 import { migrationSourceFromEnv } from '../databases.js';
 import { schemaModelOf, type SchemaModel } from '../schema-model.js';
-import { genericReadOperations, tenantModelsOf } from './generic-operations.js';
+import { genericReadOperations, tenantModelsOf, type ModelInfo } from './generic-operations.js';
 import { genericWriteOperations } from './generic-writes.js';
 import { Oracle, type Violation } from './oracle.js';
 import { inheritedStateError, isConclusiveFailure } from './outcomes.js';
@@ -50,6 +50,11 @@ export interface IsolationFuzzOptions {
   tenantField?: string;
   /** The model field that holds the workspace. Default 'workspaceId'. */
   workspaceField?: string;
+  /**
+   * The soft-delete field, as given to createTenantPrismaClient. Default 'deletedAt'; false: none.
+   * Models with it get soft-delete and restore operations, checked by the oracle.
+   */
+  softDeleteField?: string | false;
   /**
    * The schema.prisma the client was generated from, for the generic writes (or a schema model read
    * with schemaModelOf). Default: TENANTRY_SCHEMA_PATH, else prisma/schema.prisma in the current
@@ -101,10 +106,11 @@ export async function runIsolationFuzz(options: IsolationFuzzOptions): Promise<I
     tenantField: options.tenantField ?? 'tenantId',
     workspaceField: options.workspaceField ?? 'workspaceId',
   };
-  const models = options.operations ? [] : tenantModelsOf(client, fields);
+  const softDelete = options.softDeleteField === undefined ? {} : { softDeleteField: options.softDeleteField };
+  const models = options.operations ? [] : tenantModelsOf(client, { ...fields, ...softDelete });
   const operations = options.operations ?? [
     ...genericReadOperations(models),
-    ...(options.writes === false ? [] : genericWriteOperations(await writesSchema(admin, options, fields))),
+    ...(options.writes === false ? [] : genericWriteOperations(await writesSchema(admin, options, fields), softDelete)),
     ...(options.sessionState === false ? [] : sessionStateOperations(models)),
     ...(options.extraOperations ?? []),
   ];
@@ -216,7 +222,7 @@ export async function runIsolationFuzz(options: IsolationFuzzOptions): Promise<I
   report.ops = next;
   bump(report.faultsByKind, 'statementTimeout', report.opsByKind['tx.statementTimeout'] ?? 0);
   bump(report.faultsByKind, 'errorInTransaction', report.opsByKind['tx.interactiveRollback'] ?? 0);
-  await reconcile(admin, oracle, fields.tenantField);
+  await reconcile(admin, oracle, fields.tenantField, tenantModelsOf(admin, { ...fields, ...softDelete }));
   Object.assign(report, {
     crossTenantRows: oracle.crossTenantRows,
     noContextRows: oracle.noContextRows,
@@ -260,23 +266,34 @@ function errorKind(error: unknown): string {
 }
 
 /** Reads every tracked id back through the admin client and lets the oracle judge. */
-async function reconcile(admin: AnyPrismaClient, oracle: Oracle, tenantField: string): Promise<void> {
+async function reconcile(
+  admin: AnyPrismaClient,
+  oracle: Oracle,
+  tenantField: string,
+  models: readonly ModelInfo[],
+): Promise<void> {
   const byModel = new Map<string, string[]>();
   for (const [id, row] of oracle.rows) byModel.set(row.model, [...(byModel.get(row.model) ?? []), id]);
-  const found = new Map<string, { tenantId: string; count: number }>();
+  const found = new Map<string, { tenantId: string; count: number; deleted?: boolean }>();
   for (const [model, ids] of byModel) {
     const delegate = (admin as Record<string, AnyPrismaClient>)[model[0]!.toLowerCase() + model.slice(1)];
+    const softDeleteField = models.find((m) => m.name === model)?.softDeleteField;
     for (let i = 0; i < ids.length; i += 5000) {
       const page = (await delegate.findMany({
         where: { id: { in: ids.slice(i, i + 5000) } },
-        select: { id: true, [tenantField]: true },
-      })) as Array<Record<string, string>>;
-      const rows = page.map((r) => ({ id: r.id!, tenantId: r[tenantField]! }));
+        select: { id: true, [tenantField]: true, ...(softDeleteField ? { [softDeleteField]: true } : {}) },
+      })) as Array<Record<string, unknown>>;
+      const rows = page.map((r) => ({
+        id: String(r.id),
+        tenantId: String(r[tenantField]),
+        deleted: softDeleteField ? r[softDeleteField] !== null : undefined,
+      }));
       for (const r of rows) {
         const seen = found.get(r.id);
         found.set(r.id, {
           tenantId: seen && seen.tenantId !== r.tenantId ? `${seen.tenantId}+${r.tenantId}` : r.tenantId,
           count: (seen?.count ?? 0) + 1,
+          ...(r.deleted === undefined ? {} : { deleted: r.deleted }),
         });
       }
     }
