@@ -42,7 +42,7 @@ select is_empty($tap$select format('%s.%I', relnamespace::regnamespace, relname)
 select is_empty($tap$select rolname from pg_roles r where r.oid <> (select oid from pg_roles where rolname = 'tenantry_app') and (r.rolsuper or r.rolbypassrls) and pg_has_role((select oid from pg_roles where rolname = 'tenantry_app'), r.oid, 'MEMBER')$tap$, 'tenantry_app cannot SET ROLE to a role that bypasses row level security');
 select is_empty($tap$select format('%I.%I', n.nspname, c.relname) from pg_class c join pg_namespace n on n.oid = c.relnamespace
             join pg_attribute a on a.attrelid = c.oid and not a.attisdropped and a.attname = any (array['tenant_id'])
-           where c.relkind in ('r', 'p') and n.nspname = any (array['public'])
+           where c.relkind in ('r', 'p') and not c.relispartition and n.nspname = any (array['public'])
              and not (c.relrowsecurity and c.relforcerowsecurity)$tap$, 'every table with a tenant_id column in public enables and forces row level security, the models'' and any other');
 select has_table('public', 'invitations', 'public.invitations exists (model Invitation, tenant-wide)');
 select has_column('public', 'invitations', 'tenant_id', 'public.invitations has its tenant column tenant_id');

@@ -131,7 +131,7 @@ export function renderSchemaPgTap(options: SchemaPgTapOptions): string {
       `select is_empty(${query(
         `select format('%I.%I', n.nspname, c.relname) from pg_class c join pg_namespace n on n.oid = c.relnamespace
             join pg_attribute a on a.attrelid = c.oid and not a.attisdropped and a.attname = any (array[${tenantColumns.map(literal).join(', ')}])
-           where c.relkind in ('r', 'p') and n.nspname = any (array[${schemas.map(literal).join(', ')}])
+           where c.relkind in ('r', 'p') and not c.relispartition and n.nspname = any (array[${schemas.map(literal).join(', ')}])
              and not (c.relrowsecurity and c.relforcerowsecurity)`,
       )}, 'every table with a ${tenantColumns.join('/')} column in ${schemas.join(', ')} enables and forces row level security, the models'' and any other')`,
     );
