@@ -83,10 +83,14 @@ function callerPath(p: string): string {
   return path.resolve(process.env.INIT_CWD || process.cwd(), p);
 }
 
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+/** This process's peak resident set (maxRSS is in kilobytes) and heap now: what shows streaming holds. */
+function memoryFigures(): { peakRssMb: number; heapUsedMb: number } {
+  const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+  return { peakRssMb: mb(process.resourceUsage().maxRSS * 1024), heapUsedMb: mb(process.memoryUsage().heapUsed) };
+}
 function memory(): string {
-  // maxRSS is in kilobytes: the process's peak resident set, the figure that shows streaming holds.
-  return `peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}, heap used ${mb(process.memoryUsage().heapUsed)}`;
+  const m = memoryFigures();
+  return `peak RSS ${m.peakRssMb} MB, heap used ${m.heapUsedMb} MB`;
 }
 
 async function run(command: Command, v: Record<string, string | boolean | undefined>): Promise<void> {
@@ -119,12 +123,12 @@ async function run(command: Command, v: Record<string, string | boolean | undefi
         batchSize: v['batch-size'] === undefined ? undefined : Number(v['batch-size']),
         onTable: (table, rows) => print(`  ${table}: ${rows} rows`),
       });
-      if (json) process.stdout.write(`${JSON.stringify({ ...result, memory: memory() })}\n`);
+      if (json) process.stdout.write(`${JSON.stringify({ ...result, memory: memoryFigures() })}\n`);
       print(`exported tenant ${result.tenantId}: ${result.totalRows} rows (${result.format}) to ${result.path}`);
       print(`memory: ${memory()}`);
     } else {
       const result = await eraseTenant(admin, String(v.tenant), { confirm: String(v.confirm) });
-      if (json) process.stdout.write(`${JSON.stringify({ ...result, memory: memory() })}\n`);
+      if (json) process.stdout.write(`${JSON.stringify({ ...result, memory: memoryFigures() })}\n`);
       for (const [table, rows] of Object.entries(result.deleted)) print(`  deleted ${table}: ${rows} rows`);
       print(`erased tenant ${result.tenantId}: ${result.totalRows} rows at ${result.erasedAt.toISOString()}`);
       print(

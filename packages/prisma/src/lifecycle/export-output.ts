@@ -23,7 +23,17 @@ export class LineFile {
   async write(text: string): Promise<void> {
     if (this.failure) throw this.failure;
     if (!this.stream.write(text)) {
-      await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]);
+      // One pair of listeners per wait, both removed when either fires: a listener left behind per
+      // full buffer would pile up (with its closure) over an export's thousands of waits.
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          this.stream.off('drain', done);
+          this.stream.off('close', done);
+          resolve();
+        };
+        this.stream.on('drain', done);
+        this.stream.on('close', done);
+      });
       if (this.failure) throw this.failure;
     }
   }
