@@ -323,6 +323,28 @@ describe('the auth bridge on a Supabase database', () => {
     expect(rows[0]).toEqual({ hook: true, public_execute: false });
   });
 
+  it("anon and authenticated hold no privilege on any of Tenantry's tables, despite Supabase's default privileges", async () => {
+    const { rows } = await db.query<{ role: string; table: string; privilege: string }>(
+      `select r.role, format('%I.%I', t.schemaname, t.tablename) as table, p.privilege
+         from pg_tables t
+        cross join unnest(array['anon', 'authenticated']) as r(role)
+        cross join unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) as p(privilege)
+        where t.schemaname = 'public' and has_table_privilege(r.role, format('%I.%I', t.schemaname, t.tablename), p.privilege)
+        order by 1, 2, 3`,
+    );
+    expect(rows).toEqual([]);
+    // The check above is not vacuous: the recreated default privileges grant ALL to a new table.
+    await db.query(`set role ${ROLES.owner}; create table public.after_the_bridge (id int); reset role`);
+    try {
+      expect(
+        (await db.query(`select has_table_privilege('anon', 'public.after_the_bridge', 'TRUNCATE') as granted`))
+          .rows[0],
+      ).toEqual({ granted: true });
+    } finally {
+      await db.query('drop table public.after_the_bridge');
+    }
+  });
+
   it('supabase_auth_admin reads no other table and writes no membership (42501)', async () => {
     const { rows: tables } = await db.query<{ name: string }>(
       `select format('%I.%I', schemaname, tablename) as name from pg_tables

@@ -17,9 +17,9 @@
 --   `to supabase_auth_admin` select policy on the table the hook reads). It can read and write
 --   public.users and read memberships; every other table stays closed to it (no grant: 42501).
 -- * anon and authenticated get nothing: the hook and the trigger function are not executable by
---   them (a function in public is callable through PostgREST's /rpc), and their table privileges on
---   public.users and memberships (Supabase's default privileges grant them to tables postgres
---   creates) are revoked, as Supabase's hook guide does for the table its hook reads.
+--   them (a function in public is callable through PostgREST's /rpc), and the table privileges
+--   Supabase's default privileges gave them on Tenantry's tables are revoked (Supabase's hook guide
+--   does the same for the table its hook reads).
 DO $bridge$
 DECLARE
   api_role text;
@@ -136,9 +136,16 @@ BEGIN
     CREATE POLICY "supabase auth reads memberships for the access token hook" ON public.memberships
       FOR SELECT TO supabase_auth_admin USING (true)
   $sql$;
+  -- Supabase's default privileges have granted ALL on every table created so far (and EXECUTE on
+  -- these functions) to anon and authenticated, which the Data API (PostgREST) reaches: no policy
+  -- names them, but TRUNCATE, REFERENCES and TRIGGER are not subject to RLS at all, and
+  -- _prisma_migrations has no RLS. Tenantry's tables are for tenantry_app, so they get nothing.
   FOR api_role IN SELECT rolname FROM pg_roles WHERE rolname IN ('anon', 'authenticated') LOOP
     EXECUTE format('REVOKE EXECUTE ON FUNCTION public.custom_access_token_hook(jsonb), public.mirror_auth_user() FROM %I', api_role);
-    EXECUTE format('REVOKE ALL ON public.users, public.memberships FROM %I', api_role);
+    EXECUTE format('REVOKE ALL ON public.tenants, public.users, public.memberships, public.workspaces, public.projects, public.tasks, public.invitations FROM %I', api_role);
+    IF to_regclass('public._prisma_migrations') IS NOT NULL THEN
+      EXECUTE format('REVOKE ALL ON public._prisma_migrations FROM %I', api_role);
+    END IF;
   END LOOP;
 END
 $bridge$;
