@@ -78,8 +78,9 @@ BEGIN
     END
     $fn$
   $sql$;
-  -- GoTrue rewrites whole rows on every sign-in; UPDATE OF limits the trigger to statements that set
-  -- the mirrored columns, and the DO UPDATE's WHERE skips the write when nothing changed.
+  -- GoTrue updates auth.users on every sign-in (last_sign_in_at and more): UPDATE OF limits the
+  -- trigger to statements that set a mirrored column, and the DO UPDATE's WHERE skips the write when
+  -- neither the email nor the name changed.
   EXECUTE $sql$
     CREATE TRIGGER mirror_to_public_users AFTER INSERT OR UPDATE OF email, raw_user_meta_data OR DELETE ON auth.users
       FOR EACH ROW EXECUTE FUNCTION public.mirror_auth_user()
@@ -166,5 +167,5 @@ CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
 );
 INSERT INTO "_prisma_migrations" ("id", "checksum", "finished_at", "migration_name", "logs", "rolled_back_at", "started_at", "applied_steps_count")
-SELECT gen_random_uuid()::text, '16d88af14cda1da4367777c127f94e40568ff67408cbcbbd6b31bbb11961a5de', now(), '20261202000100_supabase_auth_bridge', NULL, NULL, now(), 1
+SELECT gen_random_uuid()::text, '1bedd5132decad0cad31652acd2effb3727b1a4114fef49a9fe782ce5f0db07c', now(), '20261202000100_supabase_auth_bridge', NULL, NULL, now(), 1
 WHERE NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE "migration_name" = '20261202000100_supabase_auth_bridge' AND "rolled_back_at" IS NULL);

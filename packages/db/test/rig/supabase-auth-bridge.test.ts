@@ -364,6 +364,26 @@ describe('the auth bridge on a Supabase database', () => {
   });
 });
 
+describe('the auth bridge run by a role that may not create a trigger on auth.users', () => {
+  it('stops the migration saying which role lacks what and how to run it', async () => {
+    const name = `${rig.info.prefix}_bridge_${randomUUID().slice(0, 8)}`;
+    scratch.push(name);
+    await createOwnedDatabase(rig.server, name, { replace: true });
+    await installSupabaseAuthSchema(rig.info.superuserUrl, rig.server.superuserUrl(name));
+    const su = new pg.Client({ connectionString: rig.server.superuserUrl(name) });
+    await su.connect();
+    try {
+      await su.query(`revoke trigger on auth.users from ${ROLES.owner}`);
+    } finally {
+      await su.end();
+    }
+    const error = await migrateDeploy({ url: roleUrl(rig.server, ROLES.owner, name) }).catch((e: unknown) => e);
+    expect(String((error as Error | undefined)?.message ?? error)).toContain(
+      `Cannot install the Supabase auth bridge because role ${ROLES.owner}, which runs this migration, may not create a trigger on auth.users. Run the migrations as postgres`,
+    );
+  });
+});
+
 describe('the auth bridge on a plain database', () => {
   it('installs nothing, and the migration is recorded as applied', async () => {
     const db = await migratedDatabase('plain');

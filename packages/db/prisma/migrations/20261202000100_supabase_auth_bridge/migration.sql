@@ -75,8 +75,9 @@ BEGIN
     END
     $fn$
   $sql$;
-  -- GoTrue rewrites whole rows on every sign-in; UPDATE OF limits the trigger to statements that set
-  -- the mirrored columns, and the DO UPDATE's WHERE skips the write when nothing changed.
+  -- GoTrue updates auth.users on every sign-in (last_sign_in_at and more): UPDATE OF limits the
+  -- trigger to statements that set a mirrored column, and the DO UPDATE's WHERE skips the write when
+  -- neither the email nor the name changed.
   EXECUTE $sql$
     CREATE TRIGGER mirror_to_public_users AFTER INSERT OR UPDATE OF email, raw_user_meta_data OR DELETE ON auth.users
       FOR EACH ROW EXECUTE FUNCTION public.mirror_auth_user()
