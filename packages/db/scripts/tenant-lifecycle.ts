@@ -10,8 +10,6 @@
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { runMain } from '@tenantry/prisma/cli';
-import { createAdminPrismaClient, createTenant, eraseTenant, exportTenant } from '../src/admin.js';
-import { resolveDatabase } from '../src/testing/dev-env.js';
 
 const USAGE = `Usage:
   pnpm tenant:create --name <name> --owner-email <email> [--owner-name <name>] [--slug <slug>] [--workspace <name>] [--json]
@@ -94,6 +92,9 @@ function memory(): string {
 }
 
 async function run(command: Command, v: Record<string, string | boolean | undefined>): Promise<void> {
+  // Loaded after the arguments were checked: a usage error answers at once, without loading Prisma.
+  const { createAdminPrismaClient, createTenant, eraseTenant, exportTenant } = await import('../src/admin.js');
+  const { resolveDatabase } = await import('../src/testing/dev-env.js');
   const db = await resolveDatabase({ need: 'DATABASE_ADMIN_URL', action: `run tenant:${command}` });
   process.stdout.write(`${db.banner}\n`);
   const admin = createAdminPrismaClient({ connectionString: db.urls.DATABASE_ADMIN_URL!, poolSize: 2 });

@@ -108,6 +108,19 @@ export async function eraseTenant<Tx = any>(
       );
   }
   const tables = [...plan.tables].reverse().filter((t) => !retained.includes(t.label));
+  // A kept row must not reference a deleted one: ON DELETE CASCADE would delete it anyway (and the
+  // verification, which skips retained tables, would not notice), NO ACTION would fail the erasure.
+  const deletedLabels = new Set([...tables.map((t) => t.label), ...(plan.root ? [plan.root.label] : [])]);
+  for (const table of plan.tables.filter((t) => retained.includes(t.label))) {
+    const blocking = table.references.filter((r) => deletedLabels.has(r));
+    if (blocking.length > 0)
+      throw new InvalidTenantInputError(
+        ACTION,
+        'retainTables',
+        `names ${table.label}, whose foreign keys reference ${blocking.join(', ')}, which the erasure deletes`,
+        'Retain only tables without foreign keys to the tenant table or to erased tenant tables (an append-only audit log); nothing was deleted.',
+      );
+  }
   const col = (c: string) => `t.${quoteIdent(c)}`;
   const countOf = async (db: RawClient, label: string, where: string) => {
     const [row] = await db.$queryRawUnsafe<Array<{ n: number }>>(

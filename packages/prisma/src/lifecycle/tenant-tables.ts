@@ -25,6 +25,8 @@ export interface TableInfo {
 export interface TenantTable extends TableInfo {
   /** The tenant column (`tenant_id`). */
   readonly tenantColumn: string;
+  /** The tables its foreign keys reference (tenant tables, the tenant table, global tables), by label. */
+  readonly references: readonly string[];
 }
 
 /** A foreign key from tenant tables into a global table: `columns` of `from` reference `refColumns`. */
@@ -167,7 +169,8 @@ function planFrom(
   const tenantByLabel = new Map([...tenantOids].map((oid) => [label(oid), byOid.get(oid)!]));
   const tables = order.parentsFirst.map((l) => {
     const t = tenantByLabel.get(l)!;
-    return { label: t.label, primaryKey: t.pk, tenantColumn };
+    const references = [...new Set(catalog.fks.filter((f) => f.from === t.oid).map((f) => label(f.to)))].sort();
+    return { label: t.label, primaryKey: t.pk, tenantColumn, references };
   });
 
   const related = new Map<string, GlobalReference[]>();
