@@ -1,4 +1,8 @@
-// `pnpm test:isolation [-- --ops N --seed S --tenants N --concurrency N --pool N]`
+// `pnpm test:isolation [-- --ops N --seed S --tenants N --concurrency N --pool N] [--citus]`
+//
+// --citus (run by `pnpm test:citus`): the same against the Citus coordinator at CITUS_URL, on a
+// database migrated and then distributed over its workers (src/testing/citus.ts), with every client
+// in Citus mode; PgBouncer sits in front of the coordinator.
 //
 // The isolation fuzzer against a real Postgres, on every route the runtime takes: directly, through
 // PgBouncer in session mode and in transaction mode (a third of the operations each), with backends
@@ -11,6 +15,7 @@ import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { createTenantPrismaClient } from '../src/client.js';
 import { createAdminPrismaClient } from '../src/admin.js';
+import { citusUrlFromEnv, citusWorkers, distributeTestDatabase, dropWorkerDatabases } from '../src/testing/citus.js';
 import {
   appMigrations,
   fuzzAllRoutes,
@@ -27,8 +32,10 @@ const { values } = parseArgs({
     tenants: { type: 'string', default: '60' },
     concurrency: { type: 'string', default: '32' },
     pool: { type: 'string', default: '8' },
+    citus: { type: 'boolean', default: false },
   },
 });
+const citus = values.citus === true;
 const ops = Number(values.ops);
 const seed = values.seed !== undefined ? Number(values.seed) : randomInt(1, 2 ** 31);
 const tenantCount = Number(values.tenants);
@@ -41,13 +48,26 @@ for (const [name, v] of Object.entries({ ops, seed, tenants: tenantCount, concur
 
 const log = (m: string) => console.log(`[fuzz] ${m}`);
 const started = Date.now();
+const database = `tenantry_fuzz_${process.pid}`;
+let workers: Awaited<ReturnType<typeof citusWorkers>> = [];
+if (citus) {
+  process.env.TEST_DATABASE_URL = citusUrlFromEnv();
+  workers = await citusWorkers(process.env.TEST_DATABASE_URL);
+}
 // Both PgBouncers are required: a third of the operations go through each.
 const rig = await provisionTestRig({
-  purpose: 'the isolation fuzzer',
-  database: `tenantry_fuzz_${process.pid}`,
+  purpose: citus ? 'the isolation fuzzer on Citus' : 'the isolation fuzzer',
+  database,
+  ...(citus ? { source: 'env' as const } : {}),
   pgbouncer: { modes: ['session', 'transaction'], poolSize: 10 },
   log,
 });
+if (citus) {
+  const distributed = await distributeTestDatabase(rig.server.superuserUrl(), database, workers);
+  log(
+    `citus: ${distributed.distributed.length} distributed and ${distributed.reference.length} reference tables over ${distributed.workers} workers`,
+  );
+}
 let exitCode = 1;
 try {
   const admin = createAdminPrismaClient({ connectionString: rig.url('admin') });
@@ -65,6 +85,7 @@ try {
           poolSize,
           pooler: route.pooler,
           connectionTimeoutMillis: 30_000,
+          ...(citus ? { distributed: 'citus' as const } : {}),
         }),
       admin,
       tenants,
@@ -81,5 +102,6 @@ try {
   }
 } finally {
   await rig.stop();
+  if (citus) await dropWorkerDatabases(process.env.TEST_DATABASE_URL!, workers, [database]);
 }
 process.exit(exitCode);

@@ -106,10 +106,11 @@ export async function seedTenants(
     for (let start = 0; start < kept.length; start += 1000) {
       const chunk = kept.slice(start, start + 1000);
       const data = chunk.map((p) => p.row);
-      // Postgres returns an INSERT's rows in the order of its VALUES: row i is chunk[i]'s.
+      // Postgres returns an INSERT's rows in the order of its VALUES, but Citus does not (each shard
+      // answers for its own rows): each planned row is paired with the returned row that has its values.
       const created = reuse
         ? await createOrFind(delegate, model, data)
-        : ((await delegate.createManyAndReturn({ data })) as Row[]);
+        : inPlannedOrder(data, (await delegate.createManyAndReturn({ data })) as Row[]);
       created.forEach((row, i) => {
         const { tenant } = chunk[i]!;
         tenant.rows.set(model.name, [...(tenant.rows.get(model.name) ?? []), row]);
@@ -125,6 +126,26 @@ export async function seedTenants(
   }
   if (schema.workspaceModel) for (const t of tenants) t.known.set(schema.workspaceModel.model, [...t.workspaceIds]);
   return tenants;
+}
+
+const sameReturned = (a: unknown, b: unknown): boolean =>
+  a instanceof Date || b instanceof Date
+    ? new Date(a as string).getTime() === new Date(b as string).getTime()
+    : a === b || (a !== null && b !== null && a !== undefined && b !== undefined && String(a) === String(b));
+
+/** `returned` reordered so that row i carries planned[i]'s values (Citus returns rows shard by shard). */
+export function inPlannedOrder(planned: Row[], returned: Row[]): Row[] {
+  if (planned.length !== returned.length) return returned;
+  const left = new Set(returned.keys());
+  const ordered: Row[] = [];
+  for (const want of planned) {
+    const keys = Object.keys(want).filter((k) => want[k] !== undefined && typeof want[k] !== 'object');
+    const match = [...left].find((i) => keys.every((k) => sameReturned(want[k], returned[i]![k])));
+    if (match === undefined) return returned; // nothing to pair by: keep Postgres's order
+    left.delete(match);
+    ordered.push(returned[match]!);
+  }
+  return ordered;
 }
 
 /** The id the fuzzer targets a row by: its `id` field, else a single-field primary key. */

@@ -7,6 +7,7 @@ import { tenantContext } from '../../src/index.js';
 import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { seedTenants, type SeededTenant } from '../support/fixtures.js';
 import { expectPostgresError } from '../support/errors.js';
+import { onCitus } from '../support/citus.js';
 
 let db: TestDatabase;
 let a: SeededTenant;
@@ -69,6 +70,8 @@ describe('raw SQL boundaries', () => {
     const renamed = await db
       .admin()
       .project.count({ where: { tenantId: b.tenantId, name: { endsWith: '(renamed from A)' } } });
-    expect(renamed).toBe(b.projectIds.length);
+    // On Citus the boundary is narrower: a set_config inside raw SQL reaches no worker (only the
+    // engine's SET LOCAL does), so the shards still see tenant A and B's rows stay untouched.
+    expect(renamed).toBe(onCitus ? 0 : b.projectIds.length);
   });
 });

@@ -6,6 +6,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import { provisionTestRig, type TestRigInfo } from '../../src/testing/index.js';
+import { citusUrlFromEnv } from '../../src/testing/citus.js';
 
 /** The kit's TestRigInfo, with the template's name and both PgBouncer ports always there. */
 export interface RigInfo extends TestRigInfo {
@@ -42,15 +43,21 @@ export default async function setup(project: TestProject) {
 }
 
 async function provision(): Promise<{ info: RigInfo; stop: () => Promise<void> }> {
+  // The Citus lane (vitest.citus.config.ts): the server is the coordinator at CITUS_URL, and every
+  // test database is migrated afresh (a template's copy would not have the template's shards) and
+  // then distributed (test/support/test-database.ts).
+  const citus = process.env.TENANTRY_CITUS === '1';
+  if (citus) process.env.TEST_DATABASE_URL = citusUrlFromEnv();
   const rig = await provisionTestRig({
     prefix: `tenantry_t${process.pid}`,
-    template: true,
+    ...(citus ? { source: 'env' as const, database: false as const } : {}),
+    template: !citus,
     pgbouncer: { modes: ['session', 'transaction'], poolSize: 10 },
     log,
   });
   const info: RigInfo = {
     ...rig.info,
-    template: rig.info.template!,
+    template: rig.info.template ?? '',
     pgbouncer: { session: rig.bouncer('session').port, transaction: rig.bouncer('transaction').port },
   };
   return { info, stop: rig.stop };

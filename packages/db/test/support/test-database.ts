@@ -10,6 +10,7 @@ import { createTenantPrismaClient, type TenantPrismaClient, type TenantPrismaCli
 import { createAdminPrismaClient, type AdminPrismaClient } from '../../src/admin.js';
 import { ROLES, dropDatabases, type RoleName } from '../../src/testing/index.js';
 import { attachTestRig, type AttachedTestRig, type Route } from '../../src/testing/index.js';
+import { citusWorkers, distributeTestDatabase, dropWorkerDatabases } from '../../src/testing/citus.js';
 
 export type { Route } from '../../src/testing/index.js';
 
@@ -56,6 +57,10 @@ export async function useTestDatabase(): Promise<TestDatabase> {
   const shared = rig();
   const { server } = shared;
   const name = await shared.createDatabase(randomUUID().slice(0, 8));
+  // The Citus lane (`pnpm test:citus`): the fresh database becomes a distributed one before any test
+  // sees it, and its copies on the workers go with it after the file.
+  const citusWorkersOfRun = process.env.TENANTRY_CITUS === '1' ? await citusWorkers(server.superuserUrl()) : undefined;
+  if (citusWorkersOfRun) await distributeTestDatabase(server.superuserUrl(), name, citusWorkersOfRun);
 
   const via = (role: RoleName, route: Route) => shared.url(role, route, name);
   const route = currentRoute();
@@ -65,6 +70,7 @@ export async function useTestDatabase(): Promise<TestDatabase> {
   afterAll(async () => {
     for (const close of closers.reverse()) await close().catch(() => {});
     await dropDatabases(server, [name]);
+    if (citusWorkersOfRun) await dropWorkerDatabases(server.superuserUrl(), citusWorkersOfRun, [name]);
   });
 
   return {

@@ -25,6 +25,7 @@ import { availabilityErrorOf } from './classify-errors.js';
 import { TenantClientClosedError, TenantryConfigError } from '../errors.js';
 import { TIMEOUT_OPTIONS, fixedLimits, rlsSettingsFor, type TimeoutSettings } from './rls-settings.js';
 import { assertSupportedPg, isPoolWaitTimeout } from '../internals/pg-internals.js';
+import { distributedFromEnv } from '../config.js';
 import {
   TenantClient,
   UNBOUND,
@@ -104,9 +105,12 @@ export class TenantPool extends pg.Pool {
         `Cannot create the tenant pool because pooler must be 'transaction', 'session' or 'none'. Use 'transaction' when unsure.`,
       );
     }
-    if (config.distributed !== undefined && config.distributed !== 'citus') {
+    // Validated here, and DATABASE_DISTRIBUTED is the default: a pool built by hand on a Citus
+    // coordinator must not silently send settings the workers never see.
+    const distributed = config.distributed ?? distributedFromEnv();
+    if (distributed !== undefined && distributed !== 'citus') {
       throw new TenantryConfigError(
-        `Cannot create the tenant pool because distributed must be 'citus' or left out (got ${JSON.stringify(config.distributed)}). ` +
+        `Cannot create the tenant pool because distributed must be 'citus' or left out (got ${JSON.stringify(distributed)}). ` +
           "Set distributed: 'citus' (DATABASE_DISTRIBUTED=citus) only when DATABASE_URL is a Citus coordinator.",
       );
     }
@@ -117,7 +121,7 @@ export class TenantPool extends pg.Pool {
       ...rest,
       Client: TenantClient,
       [timeoutsKey]: clientTimeouts,
-      [modeKey]: config.distributed === 'citus' ? 'citus' : 'set-config',
+      [modeKey]: distributed === 'citus' ? 'citus' : 'set-config',
     } as pg.PoolConfig);
     // pg-pool and adapter-pg attach their own 'error' listeners while a client is idle or in use,
     // but a backend terminated (57P01) in the gap between theirs would emit an unhandled 'error'

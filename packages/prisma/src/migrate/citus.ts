@@ -12,6 +12,10 @@
 //     once per statement, on each node, from the SET LOCAL the engine's Citus mode sends). Any other
 //     subquery (EXISTS over another table, ...) is refused before anything changes, naming the
 //     policy: move it into a STABLE function (docs/citus.md shows how).
+// Prisma reads enum columns back as `"col"::text` in RETURNING, which Citus refuses for a
+// parameterized statement ("non-IMMUTABLE functions are not allowed in the RETURNING clause": the
+// enum's output function is STABLE). Each enum type of the tables gets an explicit IMMUTABLE cast to
+// text (the same enum_out), which Postgres then prefers over the I/O conversion.
 // Foreign keys are dropped and added again around the distribution (Citus cannot distribute a table
 // that references a local one); triggers are allowed (`citus.enable_unsafe_triggers`) and listed:
 // on Citus a trigger runs on the shard, so it may only touch rows of the same tenant.
@@ -48,6 +52,8 @@ export interface DistributionResult {
   foreignKeys: number;
   /** `table: trigger` for each trigger now running on shards. */
   triggers: string[];
+  /** Enum types that got an IMMUTABLE cast to text (see above). */
+  enumCasts: string[];
   workers: number;
 }
 
@@ -134,7 +140,15 @@ export async function distributeForCitus(
   const inScope = tables.filter((t) => !keepLocal.has(t.name));
   if (todo.length === 0) {
     log('citus: every table is distributed already; nothing to do');
-    return { distributed: [], reference: [], policiesRewritten: [], foreignKeys: 0, triggers: [], workers };
+    return {
+      distributed: [],
+      reference: [],
+      policiesRewritten: [],
+      foreignKeys: 0,
+      triggers: [],
+      enumCasts: [],
+      workers,
+    };
   }
   const names = todo.map((t) => qualified(t.schema, t.name));
 
@@ -181,6 +195,15 @@ export async function distributeForCitus(
     [names],
   );
 
+  const { rows: enums } = await client.query<{ schema: string; name: string }>(
+    `select distinct tn.nspname as schema, t.typname as name
+       from pg_attribute a join pg_type t on t.oid = a.atttypid join pg_namespace tn on tn.oid = t.typnamespace
+      where a.attrelid = any($1::regclass[]) and t.typtype = 'e' and not a.attisdropped
+        and not exists (select 1 from pg_cast c where c.castsource = t.oid and c.casttarget = 'text'::regtype)
+      order by 1, 2`,
+    [names],
+  );
+
   const distributed = todo.filter((t) => t.tenant);
   const reference = todo.filter((t) => !t.tenant);
   const colocateWith = inScope.find((t) => t.tenant && t.done) ?? (distributed.length > 0 ? distributed[0] : undefined);
@@ -192,6 +215,15 @@ export async function distributeForCitus(
       await client.query(
         `ALTER POLICY ${ident(policy.name)} ON ${qualified(policy.schema, policy.table)} ${parts.join(' ')}`,
       );
+    }
+    for (const e of enums) {
+      const type = qualified(e.schema, e.name);
+      const fn = qualified(e.schema, `tenantry_${e.name}_to_text`.slice(0, 63));
+      await client.query(
+        `CREATE FUNCTION ${fn}(${type}) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE ` +
+          'AS $$ SELECT pg_catalog.textin(pg_catalog.enum_out($1)) $$',
+      );
+      await client.query(`CREATE CAST (${type} AS text) WITH FUNCTION ${fn}(${type})`);
     }
     for (const fk of foreignKeys) await client.query(`ALTER TABLE ${fk.table} DROP CONSTRAINT ${ident(fk.name)}`);
     await client.query('COMMIT');
@@ -241,6 +273,7 @@ export async function distributeForCitus(
     policiesRewritten: rewrites.map((r) => `${r.policy.table}: ${r.policy.name}`),
     foreignKeys: foreignKeys.length,
     triggers: triggers.map((t) => `${t.table}: ${t.name}`),
+    enumCasts: enums.map((e) => `${e.schema}.${e.name}`),
     workers,
   };
 }

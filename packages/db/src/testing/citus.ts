@@ -1,0 +1,131 @@
+/**
+ * The Citus test lane (`pnpm test:citus`, docs/citus.md): turns a database that the test rig created
+ * and migrated on a Citus coordinator into a distributed one. Citus keeps its metadata per database,
+ * so each test database needs the extension on the coordinator AND a database of the same name with
+ * the extension on every worker, then the nodes registered in it; then this repository's Citus
+ * policies (prisma/citus/before-distribute.sql) and the engine's distributeForCitus.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { distributeForCitus, type DistributionResult } from '@tenantry/prisma/migrate';
+
+export const BEFORE_DISTRIBUTE_SQL = fileURLToPath(
+  new URL('../../prisma/citus/before-distribute.sql', import.meta.url),
+);
+
+export interface CitusNode {
+  host: string;
+  port: number;
+}
+
+/** CITUS_URL, or an error saying how to get a cluster. */
+export function citusUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const url = env.CITUS_URL;
+  if (!url) {
+    throw new Error(
+      'Cannot run the Citus tests because CITUS_URL is not set. Start a cluster of a coordinator and two workers ' +
+        '(`docker compose --profile citus up -d`, then CITUS_URL=postgres://postgres:postgres@127.0.0.1:9700/postgres; ' +
+        'or a local build, see docs/citus.md) and set CITUS_URL to a superuser URL of the coordinator.',
+    );
+  }
+  return url;
+}
+
+/** The workers registered on the coordinator at `superuserUrl` (its own database's metadata). */
+export async function citusWorkers(superuserUrl: string): Promise<CitusNode[]> {
+  const client = new pg.Client({ connectionString: superuserUrl });
+  await client.connect();
+  try {
+    const citus = await client.query("select 1 from pg_extension where extname = 'citus'");
+    if (citus.rowCount === 0) {
+      throw new Error(
+        `Cannot run the Citus tests because ${new URL(superuserUrl).host} has no citus extension in its database. ` +
+          'Point CITUS_URL at a Citus coordinator whose database has CREATE EXTENSION citus and its workers registered.',
+      );
+    }
+    const { rows } = await client.query<{ host: string; port: number }>(
+      "select nodename as host, nodeport as port from pg_dist_node where groupid > 0 and noderole = 'primary' and isactive order by nodeport",
+    );
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function run(url: string, statements: string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const statement of statements) await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+function onNode(superuserUrl: string, node: CitusNode, database: string): string {
+  const url = new URL(superuserUrl);
+  url.hostname = node.host;
+  url.port = String(node.port);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  return url.toString();
+}
+
+const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * Makes `database` (created and migrated on the coordinator at `coordinatorUrl`, a superuser URL
+ * of any database there) distributed across `workers`. Returns what distributeForCitus did.
+ */
+export async function distributeTestDatabase(
+  coordinatorUrl: string,
+  database: string,
+  workers: CitusNode[],
+): Promise<DistributionResult> {
+  if (workers.length < 2) {
+    throw new Error(
+      `Cannot run the Citus tests because the coordinator has ${workers.length} worker(s); the lane needs at least 2 so that shards are really spread. ` +
+        "Add one with SELECT citus_add_node('<host>', <port>).",
+    );
+  }
+  for (const node of workers) {
+    await run(onNode(coordinatorUrl, node, 'postgres'), [`CREATE DATABASE ${ident(database)}`]);
+    await run(onNode(coordinatorUrl, node, database), ['CREATE EXTENSION IF NOT EXISTS citus']);
+  }
+  const url = new URL(coordinatorUrl);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  const coordinator = new pg.Client({ connectionString: url.toString() });
+  await coordinator.connect();
+  try {
+    await coordinator.query('CREATE EXTENSION IF NOT EXISTS citus');
+    await coordinator.query('select citus_set_coordinator_host($1, $2)', [url.hostname, Number(url.port || 5432)]);
+    for (const node of workers) await coordinator.query('select citus_add_node($1, $2)', [node.host, node.port]);
+    await coordinator.query(await readFile(BEFORE_DISTRIBUTE_SQL, 'utf8'));
+    const result = await distributeForCitus(coordinator, { minWorkers: 2 });
+    // Every statement must really go through the workers: no shard may live on the coordinator
+    // (where local execution would answer without them), and the shards must be spread.
+    const { rows } = await coordinator.query<{ coordinator: number; nodes: number }>(
+      `select count(*) filter (where n.groupid = 0)::int as coordinator, count(distinct n.nodeid)::int as nodes
+         from pg_dist_shard s join pg_dist_placement p using (shardid) join pg_dist_node n on n.groupid = p.groupid
+        where s.logicalrelid in (select logicalrelid from pg_dist_partition where partmethod = 'h')`,
+    );
+    if (rows[0]!.coordinator > 0 || rows[0]!.nodes < 2) {
+      throw new Error(
+        `Cannot run the Citus tests because the shards are not spread over the workers (${rows[0]!.coordinator} on the coordinator, ${rows[0]!.nodes} node(s) in all). ` +
+          "Keep the coordinator without shards (SELECT citus_set_node_property('<coordinator>', <port>, 'shouldhaveshards', false)).",
+      );
+    }
+    return result;
+  } finally {
+    await coordinator.end();
+  }
+}
+
+/** Drops the workers' copies of `databases` (the coordinator's are dropped by the rig). */
+export async function dropWorkerDatabases(coordinatorUrl: string, workers: CitusNode[], databases: string[]) {
+  for (const node of workers) {
+    for (const database of databases) {
+      await run(onNode(coordinatorUrl, node, 'postgres'), [`DROP DATABASE IF EXISTS ${ident(database)} WITH (FORCE)`]);
+    }
+  }
+}
