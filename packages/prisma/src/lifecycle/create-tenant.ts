@@ -58,8 +58,14 @@ const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 // A deliberately plain check (one @, no spaces, a dot in the domain): the address is verified by
 // the invitation or sign-in flow, this only refuses what cannot be an address.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-// Control characters (C0, DEL, C1): refused in names, as the API refuses them.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** Control characters (C0, DEL, C1): refused in names, as the API refuses them. */
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code <= 0x1f || (code >= 0x7f && code <= 0x9f)) return true;
+  }
+  return false;
+}
 
 /** `Acme Corp.` -> `acme-corp`: ASCII letters and digits, runs of anything else become one dash. */
 export function slugFromName(name: string): string {
@@ -79,7 +85,7 @@ function text(value: unknown, field: string, max: number): string {
   const trimmed = value.trim();
   if (trimmed.length > max)
     throw new InvalidTenantInputError(ACTION, field, `is longer than ${max} characters`, `Shorten ${field}.`);
-  if (CONTROL.test(trimmed))
+  if (hasControlCharacter(trimmed))
     throw new InvalidTenantInputError(ACTION, field, 'contains control characters', `Remove them from ${field}.`);
   return trimmed;
 }
