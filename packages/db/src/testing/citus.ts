@@ -15,8 +15,11 @@ export const BEFORE_DISTRIBUTE_SQL = fileURLToPath(
 );
 
 export interface CitusNode {
+  /** The worker as the coordinator names it (pg_dist_node). */
   host: string;
   port: number;
+  /** Where this process reaches it, when that differs (Docker: CITUS_WORKER_URLS). */
+  reach?: { host: string; port: number };
 }
 
 /** CITUS_URL, or an error saying how to get a cluster. */
@@ -45,9 +48,23 @@ export async function citusWorkers(superuserUrl: string): Promise<CitusNode[]> {
       );
     }
     const { rows } = await client.query<{ host: string; port: number }>(
-      "select nodename as host, nodeport as port from pg_dist_node where groupid > 0 and noderole = 'primary' and isactive order by nodeport",
+      "select nodename as host, nodeport as port from pg_dist_node where groupid > 0 and noderole = 'primary' and isactive order by nodename, nodeport",
     );
-    return rows;
+    // In Docker the coordinator knows the workers by their service names, which this host cannot
+    // resolve: CITUS_WORKER_URLS lists where to reach them from here, in the same order.
+    const reach = (process.env.CITUS_WORKER_URLS ?? '').split(',').filter(Boolean);
+    if (reach.length > 0 && reach.length !== rows.length) {
+      throw new Error(
+        `Cannot run the Citus tests because CITUS_WORKER_URLS names ${reach.length} worker(s) and the coordinator has ${rows.length}. ` +
+          'List one host:port per worker, in the order of their names, or unset it.',
+      );
+    }
+    return rows.map((row, i) => {
+      const at = reach[i];
+      if (!at) return row;
+      const [host, port] = at.split(':');
+      return { ...row, reach: { host: host!, port: Number(port) } };
+    });
   } finally {
     await client.end();
   }
@@ -65,8 +82,8 @@ async function run(url: string, statements: string[]): Promise<void> {
 
 function onNode(superuserUrl: string, node: CitusNode, database: string): string {
   const url = new URL(superuserUrl);
-  url.hostname = node.host;
-  url.port = String(node.port);
+  url.hostname = node.reach?.host ?? node.host;
+  url.port = String(node.reach?.port ?? node.port);
   url.pathname = `/${encodeURIComponent(database)}`;
   return url.toString();
 }

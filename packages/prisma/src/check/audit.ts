@@ -44,6 +44,15 @@ export const ROLE_CHECKS = [
 /** The Supabase traps (supabase-roles.ts), reported in a grid of their own: `runtime login` for the role, the others per table. */
 export const SUPABASE_CHECKS = ['runtime login', 'no public policy', 'anon grants'] as const;
 export type SupabaseCheck = (typeof SUPABASE_CHECKS)[number];
+/**
+ * On a Citus coordinator (docs/citus.md): each tenant table distributed by the tenant column and
+ * colocated with the others, RLS enabled and forced on every shard, the global tables its foreign
+ * keys reach as reference tables, and the runtime role's `citus.propagate_set_commands = 'local'`
+ * (the engine's Citus mode sends it in every block too). The `initplan` check then asks for the
+ * subquery-free form Citus requires instead.
+ */
+export const CITUS_CHECKS = ['distributed', 'colocated', 'shards rls', 'references', 'propagate'] as const;
+export type CitusCheck = (typeof CITUS_CHECKS)[number];
 
 /**
  * Settings that, as defaults of the runtime role, break or change every request: Postgres lets any
@@ -66,7 +75,7 @@ export type RoleCheck = (typeof ROLE_CHECKS)[number];
 export interface Finding {
   /** `schema.table` for table checks, `role <name>` for role checks. */
   subject: string;
-  check: TableCheck | RoleCheck | SupabaseCheck;
+  check: TableCheck | RoleCheck | CitusCheck | SupabaseCheck;
   ok: boolean;
   /** For a failure: what is wrong and how to fix it. */
   detail?: string;
@@ -245,9 +254,10 @@ async function auditTenantTables(client: pg.ClientBase, options: AuditOptions): 
   const { rowCount: apiRoles } = await client.query('select 1 from pg_roles where rolname = any($1::text[])', [
     SUPABASE_API_ROLES,
   ]);
+  const citus = await citusState(client, options.runtimeRole);
   const findings: Finding[] = [];
   for (const t of tables) {
-    const f = (check: TableCheck | SupabaseCheck, ok: boolean, detail: string) =>
+    const f = (check: TableCheck | SupabaseCheck | CitusCheck, ok: boolean, detail: string) =>
       findings.push(ok ? { subject: t.name, check, ok } : { subject: t.name, check, ok, detail });
     f(
       'enabled',
@@ -283,12 +293,26 @@ async function auditTenantTables(client: pg.ClientBase, options: AuditOptions): 
         `No permissive ${cmd} policy for ${options.runtimeRole}, so it cannot ${cmd.toLowerCase()} any row. Fix: add one in a migration (pnpm db:migrate generates them for new tables).`,
       );
     }
-    const slow = policies.filter((p) => [p.qual, p.with_check].some((e) => e !== null && !isInitPlanForm(e)));
-    f(
-      'initplan',
-      slow.length === 0,
-      `Policies ${slow.map((p) => `"${p.name}"`).join(', ')} call current_setting()/auth.*() outside (SELECT ...), so Postgres evaluates them per row and cannot use the tenant_id index. Fix: wrap each call, e.g. tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid).`,
-    );
+    if (citus) {
+      // Citus refuses subqueries in policies; the plain NULLIF(current_setting(...))::uuid is STABLE,
+      // evaluated once per statement on each node, and indexable there.
+      const refused = policies.filter((p) =>
+        [p.qual, p.with_check].some((e) => e !== null && /\(\s*SELECT\b/i.test(e)),
+      );
+      f(
+        'initplan',
+        refused.length === 0,
+        `Policies ${refused.map((p) => `"${p.name}"`).join(', ')} hold a subquery, which Citus refuses on distributed and reference tables. Fix: pnpm db:citus rewrites the tenant settings; move any other subquery into a STABLE PL/pgSQL function (docs/citus.md).`,
+      );
+      await citusTableFindings(client, t, citus, f);
+    } else {
+      const slow = policies.filter((p) => [p.qual, p.with_check].some((e) => e !== null && !isInitPlanForm(e)));
+      f(
+        'initplan',
+        slow.length === 0,
+        `Policies ${slow.map((p) => `"${p.name}"`).join(', ')} call current_setting()/auth.*() outside (SELECT ...), so Postgres evaluates them per row and cannot use the tenant_id index. Fix: wrap each call, e.g. tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid).`,
+      );
+    }
 
     const problems = await keyProblems(client, t, tenantOids);
     f(
@@ -434,6 +458,90 @@ async function workspaceKeyProblems(
  * inside a `( SELECT ...)` sub-select, as Postgres deparses `(SELECT ...)`: then it is an InitPlan,
  * evaluated once per statement. Works on `pg_get_expr` output, which quotes strings with ''.
  */
+interface CitusState {
+  /** The colocation group most tenant tables are in. */
+  colocationId: number | undefined;
+  /** Whether the runtime role has citus.propagate_set_commands = 'local' as a default. */
+  propagates: boolean;
+  runtimeRole: string;
+}
+
+/** The cluster's state when this database is a Citus coordinator, else undefined. */
+async function citusState(client: pg.ClientBase, runtimeRole: string): Promise<CitusState | undefined> {
+  const { rowCount } = await client.query("select 1 from pg_extension where extname = 'citus'");
+  if (!rowCount) return undefined;
+  const { rows } = await client.query<{ colocation: number | null; propagates: boolean }>(
+    `select (select colocationid from pg_dist_partition where partmethod = 'h'
+              group by colocationid order by count(*) desc limit 1) as colocation,
+            exists (select 1 from pg_db_role_setting s join pg_roles r on r.oid = s.setrole
+                     where r.rolname = $1 and 'citus.propagate_set_commands=local' = any(s.setconfig)) as propagates`,
+    [runtimeRole],
+  );
+  return { colocationId: rows[0]?.colocation ?? undefined, propagates: rows[0]?.propagates ?? false, runtimeRole };
+}
+
+async function citusTableFindings(
+  client: pg.ClientBase,
+  t: TenantTable,
+  citus: CitusState,
+  f: (check: CitusCheck, ok: boolean, detail: string) => void,
+): Promise<void> {
+  const { rows } = await client.query<{ method: string | null; column: string | null; colocation: number | null }>(
+    `select p.partmethod::text as method,
+            case when p.partkey is not null then column_to_column_name(p.logicalrelid, p.partkey)::text end as column,
+            p.colocationid as colocation
+       from (select $1::oid as oid) t left join pg_dist_partition p on p.logicalrelid = t.oid`,
+    [t.oid],
+  );
+  const dist = rows[0];
+  const fix = 'Fix: pnpm db:citus (docs/citus.md).';
+  const tenantColumnName = (
+    await client.query<{ name: string }>(
+      'select attname::text as name from pg_attribute where attrelid = $1 and attnum = $2',
+      [t.oid, t.tenant_attnum],
+    )
+  ).rows[0]?.name;
+  f(
+    'distributed',
+    dist?.method === 'h' && dist.column === tenantColumnName,
+    `${t.name} is ${dist?.method === 'h' ? `distributed by ${dist.column}` : dist?.method ? 'a reference or local Citus table' : 'not distributed'}, not by ${tenantColumnName}: a tenant's rows would not stay on one node. ${fix}`,
+  );
+  f(
+    'colocated',
+    dist?.method === 'h' && dist.colocation === citus.colocationId,
+    `${t.name} is not colocated with the other tenant tables, so joins and foreign keys between them cannot stay on one node. Fix: SELECT alter_distributed_table('${t.name}', colocate_with => '<another tenant table>');`,
+  );
+  const { rows: shards } = await client
+    .query<{ bad: number; total: number }>(
+      `select count(*) filter (where not (r.success and r.result = 'true,true'))::int as bad, count(*)::int as total
+       from run_command_on_shards($1::regclass,
+              $$select relrowsecurity::text || ',' || relforcerowsecurity::text from pg_class where oid = '%s'::regclass$$) r`,
+      [t.name],
+    )
+    .catch(() => ({ rows: [{ bad: -1, total: 0 }] }));
+  f(
+    'shards rls',
+    dist?.method === 'h' && shards[0]!.bad === 0 && shards[0]!.total > 0,
+    `RLS is not enabled and forced on ${shards[0]!.bad < 0 ? 'the shards (they could not be read)' : `${shards[0]!.bad} of ${shards[0]!.total} shards`} of ${t.name}. Fix: ALTER TABLE ${t.name} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY; on the coordinator (Citus propagates it).`,
+  );
+  const { rows: refs } = await client.query<{ name: string }>(
+    `select distinct c.confrelid::regclass::text as name from pg_constraint c
+      where c.contype = 'f' and c.conrelid = $1 and c.confrelid <> $1
+        and not exists (select 1 from pg_dist_partition p where p.logicalrelid = c.confrelid and p.partmethod in ('h', 'n'))`,
+    [t.oid],
+  );
+  f(
+    'references',
+    refs.length === 0,
+    `${t.name} references ${refs.map((r) => r.name).join(', ')}, which ${refs.length === 1 ? 'is' : 'are'} neither distributed nor a reference table. ${fix}`,
+  );
+  f(
+    'propagate',
+    citus.propagates,
+    `${citus.runtimeRole} has no citus.propagate_set_commands = 'local' default. The engine's Citus mode (DATABASE_DISTRIBUTED=citus) sends it with every block; a client without it sees no tenant on the workers (0 rows). Fix: ALTER ROLE ${citus.runtimeRole} SET citus.propagate_set_commands = 'local';`,
+  );
+}
+
 export function isInitPlanForm(expression: string): boolean {
   let rest = '';
   let depth = 0;

@@ -1,5 +1,5 @@
 // Renders `db:check` findings as a table a DBA can read at a glance, then the failures with fixes.
-import { ROLE_CHECKS, SUPABASE_CHECKS, TABLE_CHECKS, type Finding } from './audit.js';
+import { CITUS_CHECKS, ROLE_CHECKS, SUPABASE_CHECKS, TABLE_CHECKS, type Finding } from './audit.js';
 
 export function formatReport(findings: Finding[], header: string, tenantColumn = 'tenant_id'): string {
   const lines = [header, ''];
@@ -35,6 +35,16 @@ export function formatReport(findings: Finding[], header: string, tenantColumn =
       ...SUPABASE_CHECKS.map((c) => cell(supabase.find((f) => f.subject === s && f.check === c))),
     ]);
     lines.push(...grid(['supabase traps', ...SUPABASE_CHECKS], rows), '');
+  }
+  // The Citus checks likewise, only on a Citus coordinator.
+  const citus = findings.filter((f) => (CITUS_CHECKS as readonly string[]).includes(f.check));
+  if (citus.length > 0) {
+    const subjects = [...new Set(citus.map((f) => f.subject))];
+    const rows = subjects.map((s) => [
+      s,
+      ...CITUS_CHECKS.map((c) => cell(citus.find((f) => f.subject === s && f.check === c))),
+    ]);
+    lines.push(...grid(['citus', ...CITUS_CHECKS], rows), '');
   }
   const failures = findings.filter((f) => !f.ok);
   if (failures.length === 0) {
