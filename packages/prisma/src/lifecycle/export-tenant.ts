@@ -65,7 +65,9 @@ export async function exportTenant(
 ): Promise<TenantExport> {
   if (!isUuid(tenantId))
     throw new InvalidTenantInputError(ACTION, 'tenantId', 'is not a UUID', 'Pass the tenant id (a canonical UUID).');
-  const format = options?.format ?? 'jsonl';
+  if (options === null || typeof options !== 'object')
+    throw new InvalidTenantInputError(ACTION, 'options', 'is missing', "Pass { out, format: 'jsonl' | 'per-table' }.");
+  const format = options.format ?? 'jsonl';
   if (format !== 'jsonl' && format !== 'per-table')
     throw new InvalidTenantInputError(
       ACTION,
