@@ -27,7 +27,10 @@ export const CITUS_FILES = [
   'foreign-tenant-arguments',
   'context-integrity',
   'batch-transactions',
-].map((name) => `test/integration/${name}.test.ts`);
+]
+  .map((name) => `test/integration/${name}.test.ts`)
+  // Lane-only checks: the plans the workers run.
+  .concat(['test/citus/**/*.test.ts']);
 
 export default defineConfig({
   resolve: {
