@@ -16,6 +16,10 @@ export default defineConfig({
   },
   test: {
     pool: 'forks',
+    // Two files at a time: the tests wait on Postgres far more than they compute, and vitest's
+    // default on two cores (one worker) left the suite at ~10 minutes in CI. Each file has its own
+    // database and small pools, so two at once stay far below max_connections.
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     globalSetup: ['test/setup/global-setup.ts'],
