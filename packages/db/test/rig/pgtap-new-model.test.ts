@@ -181,6 +181,10 @@ describe('pgTAP after adding a model', () => {
 
   it('passes after it with more assertions: the new tables get theirs, the hand-written files are untouched', () => {
     expect(added.code, added.output).toBe(0);
+    // The figures, for the run's log: pg_prove's own summary lines before and after the model.
+    console.log(
+      `[pgtap] without the models: ${/Files=\d+, Tests=\d+/.exec(baseline.output)?.[0]}; with labels and notes: ${/Files=\d+, Tests=\d+/.exec(added.output)?.[0]}`,
+    );
     expect(added.tests).toBeGreaterThan(baseline.tests);
     // A tenant-wide table gets 12 assertions, a workspace-scoped one 14 (its column and its clause).
     expect(added.tests - baseline.tests).toBe(12 + 14);
