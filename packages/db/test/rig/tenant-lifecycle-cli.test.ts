@@ -2,7 +2,7 @@
  * `pnpm tenant:create | tenant:export | tenant:erase` end to end: the script spawned as pnpm runs it
  * (node + tsx in packages/db, DATABASE_ADMIN_URL in the environment) on a database seeded with the
  * demo data. Bad arguments exit 2 with the usage before any connection; refused operations exit 1
- * with the error's sentence and write nothing. Admin-role work only: it runs on the direct route.
+ * with the error's sentence and write nothing. Admin-role work only (no pooled route to vary), so it runs once, in the unit project (test/rig).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO, loadDemoData } from '../../src/testing/index.js';
-import { currentRoute, useTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const [acme, globex] = DEMO.tenants;
@@ -53,7 +53,7 @@ async function tableCounts(): Promise<Record<string, number>> {
 }
 
 // Each spawn starts node, tsx and Prisma (~2 s idle, far more on a busy machine): generous timeouts.
-describe.runIf(currentRoute() === 'direct')('pnpm tenant:create | export | erase', { timeout: 240_000 }, () => {
+describe('pnpm tenant:create | export | erase', { timeout: 240_000 }, () => {
   beforeAll(async () => {
     db = await useTestDatabase();
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tenantry-lifecycle-cli-'));

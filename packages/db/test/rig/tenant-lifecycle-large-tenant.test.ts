@@ -11,7 +11,7 @@
  *
  * (Without the cap V8 lets garbage grow the heap to ~70 MB before it collects, which is GC policy,
  * not what the export holds: after a forced GC its heap is back at ~21 MB.)
- * Admin-role work only: it runs on the direct route.
+ * Admin-role work only (no pooled route to vary), so it runs once, in the unit project (test/rig).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedTenants, type SeededTenant } from '../support/fixtures.js';
-import { currentRoute, useTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ROWS = 100_000;
@@ -102,7 +102,7 @@ function cli(args: string[]): Promise<Run> {
   });
 }
 
-describe.runIf(currentRoute() === 'direct')('a 100,000-row tenant', () => {
+describe('a 100,000-row tenant', () => {
   beforeAll(async () => {
     db = await useTestDatabase();
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tenantry-large-tenant-'));

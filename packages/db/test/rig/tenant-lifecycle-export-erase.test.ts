@@ -3,7 +3,7 @@
  * of another's; the erasure refuses without (or with a wrong) confirmation and then deletes nothing;
  * with it, every tenant table holds 0 rows of the tenant afterwards (counted on the superuser, from
  * the catalog, independently of the code under test), and the other tenants' exports are
- * byte-identical before and after. Admin-role work only: it runs on the direct route.
+ * byte-identical before and after. Admin-role work only (no pooled route to vary), so it runs once, in the unit project (test/rig).
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -21,7 +21,7 @@ import {
 } from '../../src/admin.js';
 import { tenantContext } from '../../src/index.js';
 import { seedTenants, type SeededTenant } from '../support/fixtures.js';
-import { currentRoute, useTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 let db: TestDatabase;
 let alpha: SeededTenant;
@@ -61,7 +61,7 @@ async function exportBytes(tenantId: string, format: 'jsonl' | 'per-table' = 'js
   );
 }
 
-describe.runIf(currentRoute() === 'direct')('export and erase a tenant', () => {
+describe('export and erase a tenant', () => {
   beforeAll(async () => {
     db = await useTestDatabase();
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tenantry-lifecycle-'));

@@ -2,7 +2,7 @@
  * createTenant: the tenant, its owner (found by email or created), the owner membership and the
  * defaults in one transaction. A taken slug, invalid input or a failure half-way (in the defaults,
  * or in Postgres) writes nothing at all, which the tests check by counting every table before and
- * after. Admin-role work only: it runs on the direct route.
+ * after. Admin-role work only (no pooled route to vary), so it runs once, in the unit project (test/rig).
  */
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import {
 } from '../../src/admin.js';
 import { tenantContext } from '../../src/index.js';
 import { seedTenants, type SeededTenant } from '../support/fixtures.js';
-import { currentRoute, useTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 let db: TestDatabase;
 let alpha: SeededTenant;
@@ -32,7 +32,7 @@ async function counts(): Promise<{ tenants: number; users: number; memberships: 
 }
 const unique = () => randomUUID().slice(0, 8);
 
-describe.runIf(currentRoute() === 'direct')('createTenant', () => {
+describe('createTenant', () => {
   beforeAll(async () => {
     db = await useTestDatabase();
     [alpha] = await seedTenants(db.admin(), ['alpha']);

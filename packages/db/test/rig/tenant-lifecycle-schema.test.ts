@@ -4,7 +4,7 @@
  * in foreign-key order (its key to tasks has no ON DELETE action, so deleting tasks first would
  * fail). A cycle between tenant tables refuses the erasure, naming the tables, before anything is
  * deleted; a tenant table without a primary key refuses the export, naming it, before any file is
- * written. Admin-role work only: it runs on the direct route.
+ * written. Admin-role work only (no pooled route to vary), so it runs once, in the unit project (test/rig).
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -18,7 +18,7 @@ import {
   exportTenant,
 } from '../../src/admin.js';
 import { seedTenants, type SeededTenant } from '../support/fixtures.js';
-import { currentRoute, useTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 let db: TestDatabase;
 let alpha: SeededTenant;
@@ -29,7 +29,7 @@ const sql = (text: string, values: unknown[] = []) => db.pgPool('superuser').que
 const countIn = async (table: string, tenantId: string) =>
   (await sql(`select count(*)::int as n from ${table} where tenant_id = $1`, [tenantId])).rows[0].n as number;
 
-describe.runIf(currentRoute() === 'direct')('tenant tables from the schema', () => {
+describe('tenant tables from the schema', () => {
   beforeAll(async () => {
     db = await useTestDatabase();
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tenantry-lifecycle-schema-'));
