@@ -72,7 +72,7 @@ export function softDeleteArgs(
   operation: string,
   args: unknown,
   visible: boolean,
-  now: Date = new Date(),
+  at?: Date,
 ): SoftDeleteRewrite {
   let next: Args | undefined = isPlainObject(args) ? args : undefined;
   if (next && INCLUDE_DELETED in next) {
@@ -93,6 +93,8 @@ export function softDeleteArgs(
   if (!scope) return { operation, args: next ?? args };
   const field = scope.softDelete?.field;
   const out: Args = { ...next };
+  // Read only on the path that writes it: a schema without soft delete allocates nothing per operation.
+  const now = at ?? new Date();
 
   if (field && (operation === 'delete' || operation === 'deleteMany')) {
     if (visible) {
