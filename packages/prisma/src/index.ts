@@ -13,6 +13,7 @@ export {
 } from './client.js';
 export { withDeleted } from './soft-delete/with-deleted.js';
 export { SoftDeleteError } from './soft-delete/errors.js';
+export { AuditSchemaError } from './audit/errors.js';
 export type { SoftDeleteMethods } from './soft-delete/restore.js';
 export { TenantPool } from './connection/tenant-pool.js';
 export {

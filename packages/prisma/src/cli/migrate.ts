@@ -22,7 +22,13 @@ import { readFile, readdir, rm } from 'node:fs/promises';
 import { tenantColumnsFor, type TenantColumns } from '../migrate/columns.js';
 import { translateMigrationError } from '../migrate/errors.js';
 import { engineStandIn, hasNativeSchemaEngine, runPrismaCli } from '../migrate/native-engine.js';
-import { addRlsToMigrationFile, withPolicyGeneration, type TenantTable } from '../migrate/policies.js';
+import { readAuditSchema } from '../audit/schema.js';
+import {
+  addRlsToMigrationFile,
+  withPolicyGeneration,
+  type AuditGeneration,
+  type TenantTable,
+} from '../migrate/policies.js';
 import {
   checkDrift,
   migrateDeploy,
@@ -103,7 +109,10 @@ export async function migrateCommand(argv: string[], ctx: CliContext): Promise<n
       ...(values['workspace-field'] ? { workspaceField: values['workspace-field'] } : {}),
     };
     const columns = command === 'dev' ? await tenantColumnsFor(fields, target.schemaPath) : undefined;
-    const code = await run(command, values, target, columns).catch((error: unknown) => {
+    // dev: the schema's audit markers (/// @tenantry.audit, docs/audit-log.md) go into the migration too.
+    const audit: AuditGeneration | undefined =
+      command === 'dev' ? { schema: await readAuditSchema(target.schemaPath!, fields) } : undefined;
+    const code = await run(command, values, target, columns, audit).catch((error: unknown) => {
       throw translateMigrationError(error, {
         action: actions[command]!,
         url: target.url,
@@ -127,7 +136,13 @@ interface Flags {
   force?: boolean;
 }
 
-async function run(command: string, values: Flags, target: MigrationTarget, columns?: TenantColumns): Promise<number> {
+async function run(
+  command: string,
+  values: Flags,
+  target: MigrationTarget,
+  columns?: TenantColumns,
+  audit?: AuditGeneration,
+): Promise<number> {
   if (command === 'check-drift') return reportDrift(target);
 
   // Prisma's own flags for the command; our --url/--migrations are passed another way.
@@ -158,7 +173,14 @@ async function run(command: string, values: Flags, target: MigrationTarget, colu
     if (values.force)
       return print('--force needs --engine wasm: the prisma CLI asks in a terminal instead (run it there).', 1);
     if (command !== 'dev') return runPrismaCli(prismaArgs, cliEnv);
-    return nativeDevWithPolicies(prismaArgs, cliEnv, values['create-only'] ?? false, target.migrationsDir, columns);
+    return nativeDevWithPolicies(
+      prismaArgs,
+      cliEnv,
+      values['create-only'] ?? false,
+      target.migrationsDir,
+      columns,
+      audit,
+    );
   }
 
   if (command === 'dev') {
@@ -177,6 +199,7 @@ async function run(command: string, values: Flags, target: MigrationTarget, colu
           () => (values.force ? acceptingWarnings(offline) : offline()),
           reportPolicies,
           columns,
+          audit,
         )
       : await offline();
   if (message) process.stdout.write(`${message}\n`);
@@ -235,6 +258,7 @@ async function nativeDevWithPolicies(
   createOnly: boolean,
   migrationsDir?: string,
   columns?: TenantColumns,
+  audit?: AuditGeneration,
 ): Promise<number> {
   const dir = path.resolve(migrationsDir ?? 'prisma/migrations');
   const list = async () =>
@@ -253,7 +277,7 @@ async function nativeDevWithPolicies(
       await rm(migrationDir, { recursive: true, force: true });
       continue;
     }
-    const tables = await addRlsToMigrationFile(migrationDir, undefined, columns);
+    const tables = await addRlsToMigrationFile(migrationDir, undefined, columns, audit);
     if (tables.length > 0) reportPolicies(tables, name);
   }
   if (createOnly) return 0;

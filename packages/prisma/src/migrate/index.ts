@@ -14,3 +14,29 @@ export {
 export * from './policies.js';
 export * from './run.js';
 export { describeUrl } from './urls.js';
+// The audit log's markers and SQL (docs/audit-log.md), appended by `tenantry migrate dev` like the policies.
+export {
+  auditSchemaFrom,
+  readAuditSchema,
+  AUDIT_MARKER,
+  AUDIT_LOG_MARKER,
+  type AuditSchema,
+  type AuditedTable,
+  type AuditLogTable,
+} from '../audit/schema.js';
+export {
+  addAuditToMigration,
+  addAuditToMigrationFile,
+  replayAudit,
+  type AuditMigrationChange,
+} from '../audit/migration.js';
+export {
+  renderAuditLogBlock,
+  renderAuditTriggers,
+  auditReadRule,
+  AUDIT_TRIGGERS,
+  AUDIT_LOG_COMMENT,
+  CAPTURE_FUNCTION,
+  ERASURE_FUNCTION,
+} from '../audit/sql.js';
+export { AuditSchemaError } from '../audit/errors.js';

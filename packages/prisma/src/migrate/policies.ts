@@ -21,6 +21,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { addAuditToMigrationFile, describeAuditChange } from '../audit/migration.js';
+import type { AuditSchema } from '../audit/schema.js';
 import { DEFAULT_TENANT_COLUMNS, type TenantColumns } from './columns.js';
 import { prismaMigrate } from './prisma-modules.js';
 
@@ -162,14 +164,21 @@ export function tenantTablesCreatedIn(sql: string, columns: TenantColumns = DEFA
   return tables;
 }
 
-/** `sql` with the RLS of every tenant table it creates appended (tables already secured in it are skipped). */
+/**
+ * `sql` with the RLS of every tenant table it creates appended (tables already secured in it are
+ * skipped). `skip` names tables secured another way: the audit log (`/// @tenantry.audit-log`),
+ * which the runtime role only reads (src/audit/sql.ts writes its RLS).
+ */
 export function addRlsToMigration(
   sql: string,
   role = runtimeRole(),
   columns: TenantColumns = DEFAULT_TENANT_COLUMNS,
+  skip: ReadonlyArray<{ schema?: string; table: string }> = [],
 ): { sql: string; tables: TenantTable[] } {
   const tables = tenantTablesCreatedIn(sql, columns).filter(
-    (t) => !new RegExp(`ALTER TABLE (?:"[^"]+"\\.)?${escapeRegExp(ident(t.name))} ENABLE ROW LEVEL SECURITY`).test(sql),
+    (t) =>
+      !new RegExp(`ALTER TABLE (?:"[^"]+"\\.)?${escapeRegExp(ident(t.name))} ENABLE ROW LEVEL SECURITY`).test(sql) &&
+      !skip.some((s) => s.table === t.name && (s.schema ?? undefined) === (t.schema ?? undefined)),
   );
   if (tables.length === 0) return { sql, tables };
   return { sql: `${sql.trimEnd()}\n\n${tables.map((t) => renderRlsBlock(t, role, columns)).join('\n\n')}\n`, tables };
@@ -328,21 +337,36 @@ export async function addRlsToMigrationFile(
   migrationDir: string,
   warn: (message: string) => void = (message) => void process.stderr.write(`${message}\n`),
   columns: TenantColumns = DEFAULT_TENANT_COLUMNS,
+  audit?: AuditGeneration,
 ): Promise<TenantTable[]> {
   const file = path.join(migrationDir, 'migration.sql');
   const original = await readFile(file, 'utf8');
-  const { sql, tables } = addRlsToMigration(original, runtimeRole(), columns);
+  const skip = audit?.schema.log ? [audit.schema.log] : [];
+  const { sql, tables } = addRlsToMigration(original, runtimeRole(), columns, skip);
   if (tables.length > 0) await writeFile(file, sql);
+  if (audit) {
+    // After the RLS: the audit triggers of a table created here come after its CREATE TABLE.
+    const change = await addAuditToMigrationFile(migrationDir, audit.schema, runtimeRole(), columns);
+    const line = describeAuditChange(change, path.basename(migrationDir));
+    if (line) (audit.report ?? ((l: string) => void process.stdout.write(`${l}\n`)))(line);
+  }
   const earlier = await migrationsBefore(path.dirname(migrationDir), path.basename(migrationDir));
   for (const w of workspaceKeyWarnings(original, earlier, columns))
     warn(`${w.message} (${path.basename(migrationDir)}/migration.sql)`);
   return tables;
 }
 
+/** The schema's audit markers (src/audit/schema.ts) for a generation, and where to report what was added. */
+export interface AuditGeneration {
+  schema: AuditSchema;
+  report?: (line: string) => void;
+}
+
 type CreateMigration = (params: unknown) => Promise<{ generatedMigrationName?: string }>;
 interface Generation {
   report: (tables: TenantTable[], migration: string) => void;
   columns: TenantColumns;
+  audit?: AuditGeneration;
 }
 const generating = new AsyncLocalStorage<Generation>();
 let hooked = false;
@@ -357,6 +381,7 @@ export async function withPolicyGeneration<T>(
   fn: () => Promise<T>,
   onGenerated: (tables: TenantTable[], migration: string) => void = () => {},
   columns: TenantColumns = DEFAULT_TENANT_COLUMNS,
+  audit?: AuditGeneration,
 ): Promise<T> {
   if (!hooked) {
     const proto = prismaMigrate.Migrate.prototype as unknown as {
@@ -369,12 +394,12 @@ export async function withPolicyGeneration<T>(
       const generation = generating.getStore();
       if (generation && result.generatedMigrationName && this.migrationsDirectoryPath) {
         const dir = path.join(this.migrationsDirectoryPath, result.generatedMigrationName);
-        const tables = await addRlsToMigrationFile(dir, undefined, generation.columns);
+        const tables = await addRlsToMigrationFile(dir, undefined, generation.columns, generation.audit);
         if (tables.length > 0) generation.report(tables, result.generatedMigrationName);
       }
       return result;
     };
     hooked = true;
   }
-  return generating.run({ report: onGenerated, columns }, fn);
+  return generating.run({ report: onGenerated, columns, ...(audit ? { audit } : {}) }, fn);
 }

@@ -1,0 +1,247 @@
+/**
+ * The audit log's SQL, as `tenantry migrate dev` appends it to a migration (migration.ts):
+ *
+ * - The audit log table's security: SELECT only for the runtime role, under a read policy like every
+ *   tenant table's (its tenant; in a context narrowed to a workspace, that workspace's events and
+ *   the tenant-wide tables' ones); ENABLE and FORCE ROW LEVEL SECURITY; an INSERT policy for the
+ *   owner alone (the trigger function runs as the owner, and FORCE subjects the owner to RLS too);
+ *   UPDATE and TRUNCATE revoked from every role but the owner, so the log is append-only for all of
+ *   them (DELETE stays with the roles that had it: the admin role erases and prunes).
+ * - `tenantry_audit_capture()`: the trigger function. SECURITY DEFINER, owned by the migration
+ *   owner, `search_path` fixed: it writes the table no other role may write. The event's tenant and
+ *   workspace are the written row's own (the columns RLS checked), the user is `app.user_id` as the
+ *   connection layer sets it with every statement, the transaction id is `txid_current()`.
+ * - `tenantry_audit_erasure(tenant, table, counts)`: the one other way in: the erasure record, with
+ *   row counts per table and nothing else, refused while the tenant still has audit events.
+ * - Per audited table, three AFTER ... FOR EACH STATEMENT triggers with transition tables: one
+ *   INSERT ... SELECT per statement, however many rows it wrote. The primary-key columns and the
+ *   excluded columns go as trigger arguments (text[] literals).
+ *
+ * UPDATE pairs each old row with its new row by position in the transition tables: Postgres
+ * appends both versions of a row together (AfterTriggerSaveEvent), so the n-th old row is the n-th
+ * new row's previous version, also when the update changed the primary key. packages/db's
+ * audit-log tests hold it to that (a many-row update in shuffled order, a key change).
+ */
+import { DEFAULT_TENANT_COLUMNS, type TenantColumns } from '../migrate/columns.js';
+import { type PolicyForm, policyFormFromEnv } from '../migrate/policies.js';
+import type { AuditedTable, AuditLogTable } from './schema.js';
+
+export const CAPTURE_FUNCTION = 'tenantry_audit_capture';
+export const ERASURE_FUNCTION = 'tenantry_audit_erasure';
+export const AUDIT_TRIGGERS = {
+  insert: 'tenantry_audit_insert',
+  update: 'tenantry_audit_update',
+  delete: 'tenantry_audit_delete',
+} as const;
+/**
+ * The search_path the functions run with: pg_catalog, the schema the migration created them in (the
+ * log's; only the owner creates objects there, and db:check fails a runtime role that can), pg_temp
+ * last (unlisted it would come first, and a caller's temporary table could stand in for the log).
+ * Set after CREATE FUNCTION with the migration's current_schema(), as Prisma's own SQL leaves the
+ * schema to the connection.
+ */
+export const auditSearchPath = (schema: string) => `pg_catalog, ${schema}, pg_temp`;
+/** The table comment that marks the audit log in the catalog (eraseTenant and db:check find it by it). */
+export const AUDIT_LOG_COMMENT = 'tenantry audit log';
+
+export const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+/** `schema.table` as the migration writes it: unqualified in the default schema, as Prisma does. */
+export const tableSql = (t: { schema?: string; table: string }) =>
+  t.schema ? `${ident(t.schema)}.${ident(t.table)}` : ident(t.table);
+const functionSql = (log: { schema?: string }, name: string) =>
+  log.schema ? `${ident(log.schema)}.${ident(name)}` : ident(name);
+/** A text[] literal of column names: `'{"tenant_id","id"}'`. */
+export const textArray = (items: readonly string[]) =>
+  literal(`{${items.map((i) => `"${i.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`);
+
+export interface AuditSqlOptions {
+  /** The runtime role (TENANTRY_RUNTIME_ROLE, default tenantry_app): SELECT only. */
+  role: string;
+  columns?: TenantColumns;
+  form?: PolicyForm;
+}
+
+/** The read policy's expression for the runtime role. */
+export function auditReadRule(columns: TenantColumns = DEFAULT_TENANT_COLUMNS, form: PolicyForm = 'initplan'): string {
+  const setting = (name: string) =>
+    form === 'citus'
+      ? `NULLIF(current_setting('${name}', true), '')::uuid`
+      : `(SELECT NULLIF(current_setting('${name}', true), '')::uuid)`;
+  const ws = setting('app.workspace_id');
+  return (
+    `${ident(columns.tenant)} = ${setting('app.tenant_id')}\n` +
+    `    AND CASE WHEN ${ws} IS NULL THEN true ELSE ${ident(columns.workspace)} IS NULL OR ${ident(columns.workspace)} = ${ws} END`
+  );
+}
+
+export const READ_POLICY = 'tenant reads only its own audit events in the active workspace';
+export const OWNER_INSERT_POLICY = 'only the audit trigger writes audit events, as the owner';
+
+/** The audit log table's grants, RLS and functions. */
+export function renderAuditLogBlock(log: AuditLogTable, options: AuditSqlOptions): string {
+  const columns = options.columns ?? DEFAULT_TENANT_COLUMNS;
+  const form = options.form ?? policyFormFromEnv();
+  const target = tableSql(log);
+  const capture = functionSql(log, CAPTURE_FUNCTION);
+  const erasure = functionSql(log, ERASURE_FUNCTION);
+  const [tenant, workspace] = [ident(columns.tenant), ident(columns.workspace)];
+  const insertInto = `INSERT INTO ${target} (${tenant}, ${workspace}, "table_name", "operation", "row_key", "changes", "user_id", "txid")`;
+  // The written row's own tenant and workspace: what RLS checked on the way in.
+  const scope = (r: string) =>
+    `(${r} ->> ${literal(columns.tenant)})::uuid, (${r} ->> ${literal(columns.workspace)})::uuid, audited_table`;
+  const key = (r: string) => `(SELECT jsonb_object_agg(k, ${r} -> k) FROM unnest(key_columns) AS k)`;
+  return [
+    `-- Audit log ${target}, generated by \`tenantry migrate dev\` (@tenantry/prisma, src/audit; docs/audit-log.md).`,
+    `-- The runtime role reads its tenant's events and writes none; only ${CAPTURE_FUNCTION}() (the triggers) and`,
+    `-- ${ERASURE_FUNCTION}() (the erasure record) insert, as the owner. \`tenantry check\` audits it (group audit).`,
+    `COMMENT ON TABLE ${target} IS ${literal(`${AUDIT_LOG_COMMENT} (docs/audit-log.md): written only by ${CAPTURE_FUNCTION}() and ${ERASURE_FUNCTION}()`)};`,
+    `REVOKE ALL ON ${target} FROM PUBLIC;`,
+    `GRANT SELECT ON ${target} TO ${options.role};`,
+    `ALTER TABLE ${target} ENABLE ROW LEVEL SECURITY;`,
+    `ALTER TABLE ${target} FORCE ROW LEVEL SECURITY;`,
+    `CREATE POLICY ${ident(READ_POLICY)} ON ${target}`,
+    `  FOR SELECT TO ${options.role}`,
+    `  USING (${auditReadRule(columns, form)});`,
+    '-- FORCE ROW LEVEL SECURITY holds the owner too, and the functions below run as the owner: this',
+    '-- policy lets them insert. No other role has INSERT on the table, so it opens nothing else.',
+    `CREATE POLICY ${ident(OWNER_INSERT_POLICY)} ON ${target}`,
+    '  FOR INSERT TO CURRENT_USER',
+    '  WITH CHECK (true);',
+    '-- Append-only for every role but the owner: no INSERT, UPDATE or TRUNCATE (the admin role, which',
+    '-- bypasses RLS, keeps SELECT and DELETE, for erasure and retention; it gets them by default privileges).',
+    'DO $tenantry_audit$',
+    'DECLARE grantee text;',
+    'BEGIN',
+    `  FOR grantee IN SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END`,
+    `      FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = ${literal(target)}::regclass AND a.grantee <> c.relowner`,
+    `       AND a.privilege_type IN ('INSERT', 'UPDATE', 'TRUNCATE') LOOP`,
+    `    EXECUTE format('REVOKE INSERT, UPDATE, TRUNCATE ON %s FROM %s', ${literal(target)}, grantee);`,
+    '  END LOOP;',
+    'END',
+    '$tenantry_audit$;',
+    '',
+    `CREATE OR REPLACE FUNCTION ${capture}() RETURNS trigger`,
+    `  LANGUAGE plpgsql SECURITY DEFINER AS $tenantry_audit$`,
+    'DECLARE',
+    '  key_columns text[] := TG_ARGV[0]::text[];',
+    '  excluded text[] := TG_ARGV[1]::text[];',
+    "  audited_table text := CASE WHEN TG_TABLE_SCHEMA = 'public' THEN TG_TABLE_NAME ELSE TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME END;",
+    "  actor text := NULLIF(current_setting('app.user_id', true), '');",
+    'BEGIN',
+    "  IF actor IS NOT NULL AND actor !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN",
+    "    RAISE EXCEPTION 'Cannot audit the write because app.user_id is not a UUID.'",
+    "      USING ERRCODE = '22023', HINT = 'Set the user with the tenant context (tenantContext.run({ ..., userId })), never by hand.';",
+    '  END IF;',
+    "  IF TG_OP = 'INSERT' THEN",
+    `    ${insertInto}`,
+    `    SELECT ${scope('r')}, 'INSERT', ${key('r')}, r - excluded, actor::uuid, txid_current()`,
+    '      FROM (SELECT to_jsonb(n) AS r FROM new_rows n) AS s;',
+    "  ELSIF TG_OP = 'DELETE' THEN",
+    `    ${insertInto}`,
+    `    SELECT ${scope('r')}, 'DELETE', ${key('r')}, r - excluded, actor::uuid, txid_current()`,
+    '      FROM (SELECT to_jsonb(o) AS r FROM old_rows o) AS s;',
+    '  ELSE',
+    '    -- The n-th old row is the n-th new row before the update (see src/audit/sql.ts).',
+    `    ${insertInto}`,
+    `    SELECT ${scope('n.r')}, 'UPDATE', ${key('n.r')},`,
+    "           coalesce((SELECT jsonb_object_agg(c.key, jsonb_build_object('old', o.r -> c.key, 'new', c.value))",
+    '                       FROM jsonb_each(n.r) AS c',
+    "                      WHERE c.value IS DISTINCT FROM o.r -> c.key AND c.key <> ALL (excluded)), '{}'::jsonb),",
+    '           actor::uuid, txid_current()',
+    '      FROM (SELECT to_jsonb(x) AS r, row_number() OVER () AS i FROM new_rows x) AS n',
+    '      JOIN (SELECT to_jsonb(x) AS r, row_number() OVER () AS i FROM old_rows x) AS o ON o.i = n.i;',
+    '  END IF;',
+    '  RETURN NULL;',
+    'END',
+    '$tenantry_audit$;',
+    `REVOKE ALL ON FUNCTION ${capture}() FROM PUBLIC;`,
+    '',
+    '-- The erasure record (eraseTenant): row counts per table, no names, no values. Refused while the',
+    '-- tenant still has audit events, so it is written only after the erasure deleted them.',
+    `CREATE OR REPLACE FUNCTION ${erasure}(erased_tenant uuid, tenant_table text, deleted jsonb) RETURNS bigint`,
+    `  LANGUAGE plpgsql SECURITY DEFINER AS $tenantry_audit$`,
+    'DECLARE',
+    '  event bigint;',
+    'BEGIN',
+    "  IF erased_tenant IS NULL OR tenant_table IS NULL OR length(tenant_table) > 130 OR jsonb_typeof(deleted) IS DISTINCT FROM 'object'",
+    "     OR EXISTS (SELECT 1 FROM jsonb_each(deleted) AS e WHERE length(e.key) > 130 OR jsonb_typeof(e.value) <> 'number'",
+    '                OR (e.value)::numeric < 0 OR (e.value)::numeric <> trunc((e.value)::numeric)) THEN',
+    "    RAISE EXCEPTION 'Cannot record the erasure because the record is not a tenant id, a table name and row counts per table.'",
+    "      USING ERRCODE = '22023';",
+    '  END IF;',
+    `  IF EXISTS (SELECT 1 FROM ${target} WHERE ${tenant} = erased_tenant AND "operation" <> 'ERASE') THEN`,
+    "    RAISE EXCEPTION 'Cannot record the erasure because the tenant still has audit events. Erase them first (eraseTenant does).'",
+    "      USING ERRCODE = '55000';",
+    '  END IF;',
+    `  ${insertInto}`,
+    "  VALUES (erased_tenant, NULL, tenant_table, 'ERASE', jsonb_build_object('tenant_id', erased_tenant),",
+    "          jsonb_build_object('deleted', deleted, 'totalRows', (SELECT coalesce(sum((e.value)::numeric), 0) FROM jsonb_each(deleted) AS e)),",
+    '          NULL, txid_current())',
+    '  RETURNING "id" INTO event;',
+    '  RETURN event;',
+    'END',
+    '$tenantry_audit$;',
+    `REVOKE ALL ON FUNCTION ${erasure}(uuid, text, jsonb) FROM PUBLIC;`,
+    '-- Executable by the roles that may delete audit events (the admin role), which erase tenants.',
+    'DO $tenantry_audit$',
+    'DECLARE grantee text;',
+    'BEGIN',
+    '  FOR grantee IN SELECT DISTINCT quote_ident(pg_get_userbyid(a.grantee))',
+    `      FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = ${literal(target)}::regclass AND a.grantee NOT IN (0, c.relowner)`,
+    `       AND a.privilege_type = 'DELETE' LOOP`,
+    `    EXECUTE format('GRANT EXECUTE ON FUNCTION %s(uuid, text, jsonb) TO %s', ${literal(erasure)}, grantee);`,
+    '  END LOOP;',
+    'END',
+    '$tenantry_audit$;',
+    '-- Both functions run as the owner: their search_path is fixed (src/audit/sql.ts, auditSearchPath).',
+    'DO $tenantry_audit$',
+    'BEGIN',
+    `  EXECUTE format('ALTER FUNCTION %s() SET search_path = pg_catalog, %I, pg_temp', ${literal(capture)}, ${log.schema ? literal(log.schema) : 'current_schema()'});`,
+    `  EXECUTE format('ALTER FUNCTION %s(uuid, text, jsonb) SET search_path = pg_catalog, %I, pg_temp', ${literal(erasure)}, ${log.schema ? literal(log.schema) : 'current_schema()'});`,
+    'END',
+    '$tenantry_audit$;',
+  ].join('\n');
+}
+
+/** The trigger arguments of `table`: its key and excluded columns as text[] literals. */
+export function triggerArguments(table: AuditedTable): string {
+  return `${textArray(table.key)}, ${textArray(table.exclude)}`;
+}
+
+/** The three statement triggers that audit `table`. */
+export function renderAuditTriggers(table: AuditedTable, log: AuditLogTable): string {
+  const target = tableSql(table);
+  const call = `EXECUTE FUNCTION ${functionSql(log, CAPTURE_FUNCTION)}(${triggerArguments(table)});`;
+  const excluded = table.exclude.length > 0 ? ` (values of ${table.exclude.join(', ')} left out)` : '';
+  return [
+    `-- Audit ${target} (/// @tenantry.audit on ${table.model})${excluded}: one INSERT into the audit log per statement.`,
+    `CREATE TRIGGER ${ident(AUDIT_TRIGGERS.insert)} AFTER INSERT ON ${target} REFERENCING NEW TABLE AS new_rows`,
+    `  FOR EACH STATEMENT ${call}`,
+    `CREATE TRIGGER ${ident(AUDIT_TRIGGERS.update)} AFTER UPDATE ON ${target} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows`,
+    `  FOR EACH STATEMENT ${call}`,
+    `CREATE TRIGGER ${ident(AUDIT_TRIGGERS.delete)} AFTER DELETE ON ${target} REFERENCING OLD TABLE AS old_rows`,
+    `  FOR EACH STATEMENT ${call}`,
+  ].join('\n');
+}
+
+/** Removes the audit triggers of `table` (its marker was removed, or its arguments change). */
+export function renderDropAuditTriggers(
+  table: { schema?: string; table: string; model?: string },
+  why: string,
+): string {
+  const target = tableSql(table);
+  return [
+    `-- ${why}`,
+    ...Object.values(AUDIT_TRIGGERS).map((name) => `DROP TRIGGER IF EXISTS ${ident(name)} ON ${target};`),
+  ].join('\n');
+}
+
+/** Drops the functions once no model is audited and the audit log model is gone. */
+export function renderDropAuditFunctions(log: { schema?: string; table: string }): string {
+  return [
+    '-- The audit log model is gone: its functions go too.',
+    `DROP FUNCTION IF EXISTS ${functionSql(log, CAPTURE_FUNCTION)}();`,
+    `DROP FUNCTION IF EXISTS ${functionSql(log, ERASURE_FUNCTION)}(uuid, text, jsonb);`,
+  ].join('\n');
+}
