@@ -77,6 +77,7 @@ export function auditReadRule(columns: TenantColumns = DEFAULT_TENANT_COLUMNS, f
 
 export const READ_POLICY = 'tenant reads only its own audit events in the active workspace';
 export const OWNER_INSERT_POLICY = 'only the audit trigger writes audit events, as the owner';
+export const OWNER_READ_POLICY = 'the audit functions read audit events, as the owner';
 
 /** The audit log table's grants, RLS and functions. */
 export function renderAuditLogBlock(log: AuditLogTable, options: AuditSqlOptions): string {
@@ -108,6 +109,11 @@ export function renderAuditLogBlock(log: AuditLogTable, options: AuditSqlOptions
     `CREATE POLICY ${ident(OWNER_INSERT_POLICY)} ON ${target}`,
     '  FOR INSERT TO CURRENT_USER',
     '  WITH CHECK (true);',
+    '-- And this one lets them read (the erasure function checks for events left, and RETURNING reads the',
+    '-- new row): the owner could switch RLS off anyway; no other role is named.',
+    `CREATE POLICY ${ident(OWNER_READ_POLICY)} ON ${target}`,
+    '  FOR SELECT TO CURRENT_USER',
+    '  USING (true);',
     '-- Append-only for every role but the owner: no INSERT, UPDATE or TRUNCATE (the admin role, which',
     '-- bypasses RLS, keeps SELECT and DELETE, for erasure and retention; it gets them by default privileges).',
     'DO $tenantry_audit$',

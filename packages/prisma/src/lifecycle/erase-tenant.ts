@@ -17,6 +17,11 @@
  * crash. The costs, row locks on the tenant's rows only and WAL for the deleted rows, concern no
  * other tenant. For tenants of tens of millions of rows, batch per table at a quiet hour instead.
  *
+ * The audit log (`/// @tenantry.audit-log`, docs/audit-log.md), when the schema has one, is a tenant
+ * table like the others, deleted last (the other deletes write DELETE events into it until then),
+ * verified empty, and then given the erasure record: one ERASE event with row counts per table,
+ * which stays. Retaining the log (retainTables) keeps its events and writes no record.
+ *
  * Global rows stay: users are accounts that may belong to other tenants. Their memberships of this
  * tenant are tenant rows and go; an account that belonged only here is for the user-deletion flow.
  */
@@ -30,6 +35,7 @@ import {
   TenantNotFoundError,
 } from './errors.js';
 import { readTenantTables } from './tenant-tables.js';
+import { findAuditLog } from './audit-log.js';
 
 /**
  * What an audit log may keep about an erasure: no personal data, no names, no slug, only the
@@ -77,6 +83,8 @@ export interface TenantErasure {
   remaining: Record<string, number>;
   /** Tables left alone (retainTables). */
   retained: string[];
+  /** The erasure record in the audit log (its ERASE event), when the schema has an audit log it erased. */
+  auditEvent?: { table: string; id: string };
 }
 
 const ACTION = 'erase the tenant';
@@ -107,7 +115,10 @@ export async function eraseTenant<Tx = any>(
         `Pass tenant table names as the erasure reports them (${[...labels].join(', ')}).`,
       );
   }
-  const tables = [...plan.tables].reverse().filter((t) => !retained.includes(t.label));
+  const auditLog = await findAuditLog(client);
+  const erasesLog = auditLog !== undefined && labels.has(auditLog.label) && !retained.includes(auditLog.label);
+  const tables = [...plan.tables].reverse().filter((t) => !retained.includes(t.label) && t.label !== auditLog?.label);
+  const logTable = erasesLog ? plan.tables.find((t) => t.label === auditLog.label) : undefined;
   // A kept row must not reference a deleted one: ON DELETE CASCADE would delete it anyway (and the
   // verification, which skips retained tables, would not notice), NO ACTION would fail the erasure.
   const deletedLabels = new Set([...tables.map((t) => t.label), ...(plan.root ? [plan.root.label] : [])]);
@@ -129,10 +140,13 @@ export async function eraseTenant<Tx = any>(
     );
     return row?.n ?? 0;
   };
+  // The erasure records (ERASE) are the audit log's rows that outlive the tenant.
+  const logWhere = (t: { tenantColumn: string }) => `${col(t.tenantColumn)} = $1 and t."operation" <> 'ERASE'`;
   const countAll = async (db: RawClient) => {
     const remaining: Record<string, number> = {};
     for (const t of tables) remaining[t.label] = await countOf(db, t.label, `${col(t.tenantColumn)} = $1`);
     if (plan.root) remaining[plan.root.label] = await countOf(db, plan.root.label, `${col(plan.root.idColumn)} = $1`);
+    if (logTable) remaining[logTable.label] = await countOf(db, logTable.label, logWhere(logTable));
     return remaining;
   };
 
@@ -166,6 +180,7 @@ export async function eraseTenant<Tx = any>(
       };
       for (const t of tables) await run(t.label, `${col(t.tenantColumn)} = $1`);
       if (plan.root) await run(plan.root.label, `${col(plan.root.idColumn)} = $1`);
+      if (logTable) await run(logTable.label, logWhere(logTable));
       const left = await countAll(tx);
       if (Object.values(left).some((n) => n > 0)) throw new TenantErasureIncompleteError(left, false);
       const [clock] = await tx.$queryRawUnsafe<Array<{ at: string }>>(
@@ -178,8 +193,19 @@ export async function eraseTenant<Tx = any>(
         deleted: Object.freeze({ ...deleted }),
         totalRows: Object.values(deleted).reduce((a, b) => a + b, 0),
       });
+      let auditEventId: string | undefined;
+      if (logTable && auditLog) {
+        // Counts only: table labels and numbers, no slug, no name, no value (the function refuses more).
+        const [event] = await tx.$queryRawUnsafe<Array<{ id: string }>>(
+          `select ${auditLog.erasureFunction}($1::uuid, $2::text, $3::jsonb)::text as id`,
+          tenantId,
+          plan.root?.label ?? logTable.label,
+          JSON.stringify(deleted),
+        );
+        auditEventId = event?.id;
+      }
       await options.recordErasure?.(record, tx as Tx);
-      return record;
+      return { record, auditEventId };
     },
     { timeout: options.timeoutMs ?? 600_000, maxWait: 10_000 },
   );
@@ -188,10 +214,13 @@ export async function eraseTenant<Tx = any>(
   if (Object.values(remaining).some((n) => n > 0)) throw new TenantErasureIncompleteError(remaining, true);
   return {
     tenantId,
-    erasedAt: done.erasedAt,
-    deleted: { ...done.deleted },
-    totalRows: done.totalRows,
+    erasedAt: done.record.erasedAt,
+    deleted: { ...done.record.deleted },
+    totalRows: done.record.totalRows,
     remaining,
     retained,
+    ...(done.auditEventId !== undefined && logTable
+      ? { auditEvent: { table: logTable.label, id: done.auditEventId } }
+      : {}),
   };
 }
