@@ -8,6 +8,7 @@
  */
 import {
   createTenantPrismaClient as createEngineClient,
+  type TenantPrismaClient as EngineClient,
   type TenantPrismaClientOptions as EngineOptions,
 } from '@tenantry/prisma';
 import { PrismaClient } from './generated/prisma/client.js';
@@ -15,11 +16,12 @@ import { PrismaClient } from './generated/prisma/client.js';
 /** The engine's options without `PrismaClient`: this package passes its own generated one. */
 export type TenantPrismaClientOptions = Omit<EngineOptions<PrismaClient>, 'PrismaClient'>;
 
-export function createTenantPrismaClient(options: TenantPrismaClientOptions = {}): PrismaClient {
+export function createTenantPrismaClient(options: TenantPrismaClientOptions = {}): TenantPrismaClient {
   return createEngineClient({ ...options, PrismaClient });
 }
 
-export type TenantPrismaClient = PrismaClient;
+/** The generated client plus the engine's `$restore` (projects and tasks are soft-deletable). */
+export type TenantPrismaClient = EngineClient<PrismaClient>;
 
 // One instance per process, also across hot reloads (Next.js dev, tsx watch) that re-evaluate this
 // module: a fresh client per reload would open a fresh pool each time (a connection storm).

@@ -130,7 +130,10 @@ describe('tenant isolation through route handlers', () => {
   it('DELETE /api/projects/:id of the own tenant deletes it', async () => {
     const res = await request('DELETE', `/api/projects/${a.projectIds[3]}`, { session: tokenA });
     expect(res.status).toBe(204);
-    expect(await admin.project.count({ where: { id: a.projectIds[3] } })).toBe(0);
+    // Projects are soft-deleted (docs/soft-delete.md): the row stays, marked, and no read returns it.
+    expect(await admin.project.count({ where: { id: a.projectIds[3], deletedAt: null } })).toBe(0);
+    expect(await admin.project.count({ where: { id: a.projectIds[3], deletedAt: { not: null } } })).toBe(1);
+    expect((await request('GET', `/api/projects/${a.projectIds[3]}`, { session: tokenA })).status).toBe(404);
   });
 
   it('GET and PATCH /api/tasks/:id of another tenant answer 404 and change nothing', async () => {

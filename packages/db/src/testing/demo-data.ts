@@ -150,7 +150,7 @@ export async function loadDemoData(admin: AdminPrismaClient, options: LoadDemoDa
       }),
       tx.project.findMany({
         where: { tenantId: { in: tenantIds } },
-        select: { tenantId: true, id: true, workspaceId: true },
+        select: { tenantId: true, id: true, workspaceId: true, name: true, deletedAt: true },
       }),
       tx.task.findMany({ where: { tenantId: { in: tenantIds } }, select: { tenantId: true, id: true } }),
     ]);
@@ -162,6 +162,9 @@ export async function loadDemoData(admin: AdminPrismaClient, options: LoadDemoDa
     const haveWorkspace = new Set(workspaces.map((w) => key(w.tenantId, w.id)));
     const takenWorkspaceName = new Set(workspaces.map((w) => key(w.tenantId, w.name)));
     const projectWorkspace = new Map(projects.map((p) => [key(p.tenantId, p.id), p.workspaceId]));
+    const deletedProject = new Map(
+      projects.filter((p) => p.deletedAt !== null).map((p) => [key(p.tenantId, p.id), p.name]),
+    );
     const haveTask = new Set(tasks.map((t) => key(t.tenantId, t.id)));
     // Rows that exist after this call (kept or created): children need their parent there.
     const usableTenant = new Set<string>();
@@ -223,6 +226,14 @@ export async function loadDemoData(admin: AdminPrismaClient, options: LoadDemoDa
       const workspaceId = projectWorkspace.get(k);
       if (workspaceId !== undefined) {
         kept.projects++;
+        // Soft-deleted by the user: it stays deleted (the seed changes no row), and so do its tasks; a
+        // missing demo task is not added under it (the database refuses a live task there).
+        if (deletedProject.has(k)) {
+          skipped.push(
+            `project "${deletedProject.get(k)}" of ${tenantName.get(p.tenantId)}: deleted in the app, so it and its tasks stay deleted (after \`pnpm tenant:purge\` removes it, the seed adds it again)`,
+          );
+          continue;
+        }
         // Moved to another workspace by the user: its demo tasks (keyed by the demo workspace) stay out.
         if (workspaceId === p.workspaceId) usableProject.add(k);
       } else if (usableWorkspace.has(key(p.tenantId, p.workspaceId))) {

@@ -151,10 +151,23 @@ describe('cross-tenant writes', () => {
       ].sort(),
     );
     expect(await tampered(bBefore, 'upsert')).toEqual([]);
-    // Deleting by the shared id removes A's copy only; later tests then aim at B's ids alone.
+    // Deleting by the shared id marks A's copy only (projects are soft-deleted); a raw DELETE then
+    // removes it for good, so later tests aim at B's ids alone.
     await tenantContext.run({ tenantId: a.tenantId }, () => prisma.project.delete({ where: args.where }));
-    expect((await admin.project.findMany({ where: { id: victimId } })).map((r) => r.tenantId)).toEqual([b.tenantId]);
+    const twins = await admin.project.findMany({ where: { id: victimId } });
+    expect(twins.map((r) => [r.tenantId, r.deletedAt === null]).sort()).toEqual(
+      [
+        [a.tenantId, false],
+        [b.tenantId, true],
+      ].sort(),
+    );
     expect(await tampered(bBefore, 'delete of the upserted twin')).toEqual([]);
+    await tenantContext.run(
+      { tenantId: a.tenantId },
+      () => prisma.$executeRaw`delete from projects where id = ${victimId}::uuid`,
+    );
+    expect((await admin.project.findMany({ where: { id: victimId } })).map((r) => r.tenantId)).toEqual([b.tenantId]);
+    expect(await tampered(bBefore, 'raw delete of the upserted twin')).toEqual([]);
   });
 
   it('create with another tenant id in data throws TenantMismatchError and writes nothing', async () => {

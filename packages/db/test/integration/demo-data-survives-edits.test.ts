@@ -103,14 +103,16 @@ describe('demo data and user edits', () => {
     const before = await snapshot();
     const report = await loadDemoData(admin, { mode: 'fill' });
     expect(report.outcome).toBe('loaded');
-    // The deleted demo project comes back with its tasks; the demo Marketing (whose name the user's
-    // own workspace now holds) does not, nor its projects and tasks.
-    expect(report.created).toEqual({ tenants: 0, users: 0, memberships: 0, workspaces: 0, projects: 1, tasks: 3 });
+    // The deleted demo project is soft-deleted, so it is still there and stays deleted with its
+    // tasks (the seed changes no row); the demo Marketing (whose name the user's own workspace now
+    // holds) is not created, nor its projects and tasks.
+    expect(report.created).toEqual({ tenants: 0, users: 0, memberships: 0, workspaces: 0, projects: 0, tasks: 0 });
     expect(report.skipped).toEqual([
       expect.stringMatching(/^workspace "Marketing" of Acme Corp: a workspace of yours has that name/),
+      expect.stringMatching(/^project ".+" of Acme Corp: deleted in the app, so it and its tasks stay deleted/),
     ]);
     expect(describeDemoSeed(report)).toMatch(
-      /created 1 projects, 3 tasks; kept .* as they were\n {2}skipped workspace "Marketing"/,
+      /created nothing; kept .* as they were\n {2}skipped workspace "Marketing".*\n {2}skipped project /,
     );
 
     const after = await snapshot();
@@ -131,7 +133,8 @@ describe('demo data and user edits', () => {
       ).name,
       task: await client.task.findUniqueOrThrow({ where: { tenantId_id: { tenantId: ACME, id: mine.renamedTaskId } } }),
       own: await client.project.count({ where: { id: mine.projectId, workspaceId: mine.workspaceId } }),
-      restored: await client.project.count({ where: { id: mine.deletedProjectId } }),
+      deleted: await client.project.count({ where: { id: mine.deletedProjectId } }),
+      deletedTasks: await client.task.count({ where: { projectId: mine.deletedProjectId } }),
     }));
     expect(names).toEqual({
       workspaces: [
@@ -141,7 +144,8 @@ describe('demo data and user edits', () => {
       renamed: 'My project',
       task: expect.objectContaining({ title: 'My task', done: true }),
       own: 1,
-      restored: 1,
+      deleted: 0,
+      deletedTasks: 0,
     });
   });
 

@@ -259,8 +259,10 @@ describe('nested writes', () => {
       const mine = await admin.task.findMany({ where: { projectId: target } });
       expect(mine.map((t) => t.done)).toEqual(mine.map(() => true));
 
+      // Tasks are soft-deleted: every task of this project is marked, none is live.
       await prisma.project.update({ where, data: { tasks: { deleteMany: {} } } });
-      expect(await admin.task.count({ where: { projectId: target } })).toBe(0);
+      expect(await admin.task.count({ where: { projectId: target, deletedAt: null } })).toBe(0);
+      expect(await admin.task.count({ where: { projectId: target } })).toBe(mine.length);
 
       // The same nested writes aimed at B's project by id fail as a whole.
       await expect(
@@ -291,9 +293,12 @@ describe('nested writes', () => {
         data: { projects: { deleteMany: { OR: [{ name: 'alpha ws1 renamed' }, { id: { in: b.projectIds } }] } } },
       });
     });
-    expect(await admin.project.count({ where: { tenantId: a.tenantId, workspaceId: a.workspaceIds[1] } })).toBe(0);
+    // Projects are soft-deleted: none of that workspace is live, and none of the other was touched.
     expect(
-      await admin.project.count({ where: { tenantId: a.tenantId, workspaceId: a.workspaceIds[0] } }),
+      await admin.project.count({ where: { tenantId: a.tenantId, workspaceId: a.workspaceIds[1], deletedAt: null } }),
+    ).toBe(0);
+    expect(
+      await admin.project.count({ where: { tenantId: a.tenantId, workspaceId: a.workspaceIds[0], deletedAt: null } }),
     ).toBeGreaterThan(0);
     await expectBUntouched('workspace.update nested projects');
   });

@@ -206,8 +206,9 @@ export function tenantryOperations(): FuzzOperation[] {
         if (!own?.length) return;
         const id = own.splice(env.rng.int(own.length), 1)[0]!;
         try {
+          // Tasks are soft-deleted: the row stays, marked, and must never be live again.
           const row = await env.client.task.deleteMany({ where: { id } });
-          if (row.count === 1) env.oracle.settle([id], 'deleted');
+          if (row.count === 1) env.oracle.softDeleted([id]);
         } catch (error) {
           // Conclusive: nothing was deleted. Still reported when an earlier operation's session state caused it.
           if (isConclusiveFailure(error) && !inheritedStateError(error)) return;
