@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { AuditController } from './audit/audit.controller.js';
+import { AuditService } from './audit/audit.service.js';
 import { ProjectsController } from './projects/projects.controller.js';
 import { ProjectsService } from './projects/projects.service.js';
 import { TasksController } from './tasks/tasks.controller.js';
@@ -7,10 +9,10 @@ import { WorkspacesController } from './workspaces/workspaces.controller.js';
 import { WorkspacesService } from './workspaces/workspaces.service.js';
 
 /** The tenant-scoped REST resources. Every route here is behind TenantContextMiddleware. */
-export const RESOURCE_CONTROLLERS = [WorkspacesController, ProjectsController, TasksController];
+export const RESOURCE_CONTROLLERS = [WorkspacesController, ProjectsController, TasksController, AuditController];
 
 @Module({
   controllers: RESOURCE_CONTROLLERS,
-  providers: [WorkspacesService, ProjectsService, TasksService],
+  providers: [WorkspacesService, ProjectsService, TasksService, AuditService],
 })
 export class ResourcesModule {}

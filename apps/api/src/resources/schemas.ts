@@ -54,7 +54,41 @@ export const taskList = page
   })
   .strict();
 
+/**
+ * GET /audit. `entity` is a table name as the audit triggers record it ("projects", "tasks"): a
+ * lower-case SQL identifier, so a malformed one is refused naming the field, and a well-formed one no
+ * table writes (a typo, a table that is not audited) is simply an empty list, the same answer as an
+ * audited table with no events yet. The cursor is the last event id of the previous page: a bigint,
+ * sent as a string (JSON numbers lose precision above 2^53).
+ */
+export const auditList = z.strictObject({
+  entity: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a table name (lower-case letters, digits and _, at most 63)')
+    .optional(),
+  cursor: z
+    .string()
+    .refine(
+      (v) => /^[1-9][0-9]{0,18}$/.test(v) && BigInt(v) <= 9_223_372_036_854_775_807n,
+      'must be the nextCursor of a previous page',
+    )
+    .optional(),
+  limit: page.shape.limit,
+});
+
+/**
+ * GET /search. Only the shape is checked here (one `q`, one `limit`, nothing else); what a valid
+ * query is (length, characters) is the library's rule, `searchTenant` throws SearchQueryError, and
+ * the error mapping answers it like a bad query parameter naming `q` or `limit`: one rule, one place.
+ */
+export const searchQuery = z.strictObject({
+  q: z.string({ error: 'must be given once, as text' }),
+  limit: z.coerce.number({ error: 'must be a number' }).optional(),
+});
+
 export type Page = z.infer<typeof page>;
+export type AuditList = z.infer<typeof auditList>;
+export type SearchQuery = z.infer<typeof searchQuery>;
 export type WorkspaceCreate = z.infer<typeof workspaceCreate>;
 export type WorkspaceUpdate = z.infer<typeof workspaceUpdate>;
 export type ProjectCreate = z.infer<typeof projectCreate>;
