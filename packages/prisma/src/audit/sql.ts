@@ -24,10 +24,12 @@
  */
 import { DEFAULT_TENANT_COLUMNS, type TenantColumns } from '../migrate/columns.js';
 import { type PolicyForm, policyFormFromEnv } from '../migrate/policies.js';
+import { AUDIT_LOG_COMMENT, ERASURE_FUNCTION } from './names.js';
 import type { AuditedTable, AuditLogTable } from './schema.js';
 
+export { AUDIT_LOG_COMMENT, ERASURE_FUNCTION };
+
 export const CAPTURE_FUNCTION = 'tenantry_audit_capture';
-export const ERASURE_FUNCTION = 'tenantry_audit_erasure';
 export const AUDIT_TRIGGERS = {
   insert: 'tenantry_audit_insert',
   update: 'tenantry_audit_update',
@@ -41,8 +43,6 @@ export const AUDIT_TRIGGERS = {
  * schema to the connection.
  */
 export const auditSearchPath = (schema: string) => `pg_catalog, ${schema}, pg_temp`;
-/** The table comment that marks the audit log in the catalog (eraseTenant and db:check find it by it). */
-export const AUDIT_LOG_COMMENT = 'tenantry audit log';
 
 export const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
@@ -114,15 +114,17 @@ export function renderAuditLogBlock(log: AuditLogTable, options: AuditSqlOptions
     `CREATE POLICY ${ident(OWNER_READ_POLICY)} ON ${target}`,
     '  FOR SELECT TO CURRENT_USER',
     '  USING (true);',
-    '-- Append-only for every role but the owner: no INSERT, UPDATE or TRUNCATE (the admin role, which',
-    '-- bypasses RLS, keeps SELECT and DELETE, for erasure and retention; it gets them by default privileges).',
+    '-- Append-only for every role but the owner: no INSERT, UPDATE or TRUNCATE for anyone, and DELETE only for',
+    '-- the roles that bypass RLS (the admin role: erasure and retention; it gets it by default privileges).',
+    '-- Also grants given by default privileges to other roles (Supabase gives anon and authenticated all).',
     'DO $tenantry_audit$',
-    'DECLARE grantee text;',
+    'DECLARE grantee text; bypass boolean;',
     'BEGIN',
-    `  FOR grantee IN SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END`,
+    `  FOR grantee, bypass IN SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END,`,
+    '         coalesce((SELECT r.rolbypassrls OR r.rolsuper FROM pg_roles r WHERE r.oid = a.grantee), false)',
     `      FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = ${literal(target)}::regclass AND a.grantee <> c.relowner`,
-    `       AND a.privilege_type IN ('INSERT', 'UPDATE', 'TRUNCATE') LOOP`,
-    `    EXECUTE format('REVOKE INSERT, UPDATE, TRUNCATE ON %s FROM %s', ${literal(target)}, grantee);`,
+    `       AND a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE') LOOP`,
+    `    EXECUTE format('REVOKE INSERT, UPDATE, TRUNCATE%s ON %s FROM %s', CASE WHEN bypass THEN '' ELSE ', DELETE' END, ${literal(target)}, grantee);`,
     '  END LOOP;',
     'END',
     '$tenantry_audit$;',

@@ -6,7 +6,7 @@
  * values) until the end. Then `tenantry_audit_erasure()` writes the one event that stays: the
  * erasure record, row counts per table and nothing else.
  */
-import { AUDIT_LOG_COMMENT, ERASURE_FUNCTION } from '../audit/sql.js';
+import { AUDIT_LOG_COMMENT, ERASURE_FUNCTION } from '../audit/names.js';
 import type { RawClient } from './sql.js';
 
 export interface AuditLogInfo {

@@ -1,0 +1,9 @@
+/**
+ * The audit log's catalog names, in a module with no imports: the runtime (eraseTenant, through
+ * @tenantry/db/admin) needs them, and importing them from sql.ts would load the migration engine
+ * (migrate/policies.ts → @prisma/migrate) into every process that uses the admin client, and into
+ * the web app's bundle, where webpack cannot resolve the wasm schema engine.
+ */
+export const ERASURE_FUNCTION = 'tenantry_audit_erasure';
+/** The table comment that marks the audit log in the catalog (eraseTenant and db:check find it by it). */
+export const AUDIT_LOG_COMMENT = 'tenantry audit log';
