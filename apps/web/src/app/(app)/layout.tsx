@@ -1,5 +1,5 @@
 /**
- * The signed-in shell: brand, tenant switcher, user, sign out. The tenancy is verified here and again
+ * The signed-in shell: brand, tenant switcher, navigation, search box, user, sign out. The tenancy is verified here and again
  * by every data call and action (React `cache` makes it one check per request).
  */
 import Link from 'next/link';
@@ -25,7 +25,24 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
             Tenantry
           </Link>
           <TenantSwitcher tenants={tenants} activeId={tenancy.tenant.id} action={switchTenant} />
+          <nav className="topnav" aria-label="Main">
+            <Link href="/workspaces">Workspaces</Link>
+            <Link href="/activity">Activity</Link>
+          </nav>
           <div className="topbar-spacer" />
+          {/* A plain GET form: the search is a URL (/search?q=), rendered on the server. */}
+          <search className="search-box">
+            <form action="/search" method="get" aria-label="Search">
+              <input
+                type="search"
+                name="q"
+                placeholder="Search…"
+                aria-label="Search projects and tasks"
+                maxLength={200}
+                required
+              />
+            </form>
+          </search>
           <span className="user" data-testid="user-email">
             {tenancy.email}
           </span>
