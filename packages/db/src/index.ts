@@ -6,6 +6,15 @@
  */
 export { prisma, getPrisma, createTenantPrismaClient } from './client.js';
 export type { TenantPrismaClient, TenantPrismaClientOptions } from './client.js';
+export {
+  searchTenant,
+  validateSearchInput,
+  SearchQueryError,
+  DEFAULT_SEARCH_LIMIT,
+  MAX_SEARCH_LIMIT,
+  MAX_SEARCH_QUERY_LENGTH,
+} from './search.js';
+export type { SearchHit, SearchOptions, SearchClient } from './search.js';
 // The engine's context, errors, TenantPool and the rest, as the engine exports them. The local exports above
 // win over the engine's of the same name (createTenantPrismaClient, bound to this schema's PrismaClient).
 export * from '@tenantry/prisma';
