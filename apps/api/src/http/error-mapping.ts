@@ -23,6 +23,7 @@ import {
   TenantMismatchError,
   TenantryError,
   postgresCodeOf,
+  SearchQueryError,
 } from '@tenantry/db';
 
 export interface HttpErrorBody {
@@ -155,6 +156,16 @@ function conflictFields(error: PrismaKnownError): string[] {
   return columns ? [columns] : [];
 }
 
+/**
+ * A SearchQueryError as one validation issue. Its message is the library's ("Cannot search because
+ * ..."), which never quotes the query; the field is what it names, `q` unless it says `limit`.
+ */
+function searchQueryProblem(error: unknown): { field: string; message: string } | undefined {
+  if (!(error instanceof SearchQueryError)) return undefined;
+  const field = (error as { field?: unknown }).field === 'limit' ? 'limit' : 'q';
+  return { field, message: error.message };
+}
+
 export function mapError(error: unknown): MappedError {
   if (error instanceof RouteBusyError) {
     return {
@@ -180,6 +191,10 @@ export function mapError(error: unknown): MappedError {
       cause: 'deadline_exceeded',
     };
   }
+  // The search's own rule on its input (@tenantry/db's searchTenant): a bad query parameter, so the
+  // same 400 and `issues` shape as the query-string schemas, naming `q` or `limit`.
+  const search = searchQueryProblem(error);
+  if (search) return known(400, search.message, { issues: [search] });
   // Typed by the engine, or a raw Prisma/pg error of the same kind (classified here as a backstop).
   const unavailable = availabilityErrorOf(error);
   if (unavailable) return mapAvailability(unavailable);
