@@ -110,6 +110,7 @@ interface DmmfModel {
   fields: DmmfField[];
   primaryKey?: { fields: string[] } | null;
   uniqueFields: string[][];
+  documentation?: string;
 }
 
 const cache = new Map<
@@ -197,6 +198,9 @@ export async function schemaModelOf(client: object, options: SchemaModelOptions 
   }
   const models = new Map<string, ModelDef>();
   for (const m of dmmf) {
+    // The audit log (`/// @tenantry.audit-log`, docs/audit-log.md) is written by the database's
+    // triggers alone; no role the kit uses may insert into it, so it is neither seeded nor written.
+    if ((m.documentation ?? '').split('\n').some((line) => line.trim() === '@tenantry.audit-log')) continue;
     const scope = meta.get(m.name);
     const scalars: FieldDef[] = m.fields
       .filter((f) => f.kind === 'scalar' || f.kind === 'enum')

@@ -74,7 +74,7 @@ describe('composite keys', () => {
           and (c.contype in ('p', 'u') or (c.contype = 'f'
                and exists (select 1 from pg_attribute a where a.attrelid = c.confrelid and a.attname = 'tenant_id')))`,
     );
-    expect(rows.length).toBe(7); // 5 primary keys, 2 foreign keys between tenant tables
+    expect(rows.length).toBe(8); // 6 primary keys (audit_events' too), 2 foreign keys between tenant tables
     const missing = rows.filter((r) => !r.columns.includes('tenant_id')).map((r) => `${r.table}.${r.name}`);
     expect(missing).toEqual([]);
     // Prisma writes @@unique as unique indexes, not constraints.
@@ -85,8 +85,8 @@ describe('composite keys', () => {
         where i.indisunique and c.relnamespace = 'public'::regnamespace
           and exists (select 1 from pg_attribute a where a.attrelid = i.indrelid and a.attname = 'tenant_id')`,
     );
-    // 5 primary-key indexes, workspaces (tenant, name), projects (tenant, workspace, id), invitations (tenant, email)
-    expect(uniques.length).toBe(8);
+    // 6 primary-key indexes, workspaces (tenant, name), projects (tenant, workspace, id), invitations (tenant, email)
+    expect(uniques.length).toBe(9);
     expect(uniques.filter((u) => u.columns[0] !== 'tenant_id').map((u) => u.name)).toEqual([]);
     // Foreign keys between tenant tables also reference tenant_id on the other side.
     const { rows: fks } = await owner.query<{ name: string; ref: string[] }>(

@@ -60,8 +60,29 @@ describe('runtime role and table security', () => {
          from pg_class c join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
         where c.relnamespace = 'public'::regnamespace and c.relkind = 'r' order by 1`,
     );
-    expect(tables.map((t) => t.table)).toEqual(['invitations', 'memberships', 'projects', 'tasks', 'workspaces']);
-    for (const t of tables) {
+    expect(tables.map((t) => t.table)).toEqual([
+      'audit_events',
+      'invitations',
+      'memberships',
+      'projects',
+      'tasks',
+      'workspaces',
+    ]);
+    // The audit log (docs/audit-log.md): the runtime role only reads it; the owner's two policies let
+    // the SECURITY DEFINER audit functions write it under FORCE (audit-log.test.ts tries the writes).
+    const { rows: logPolicies } = await owner.query<{ cmd: string; roles: string[]; qual: string | null }>(
+      `select cmd, roles::text[] as roles, qual from pg_policies where schemaname = 'public' and tablename = 'audit_events' order by cmd, roles`,
+    );
+    expect(logPolicies.map((p) => `${p.cmd} ${p.roles.join(',')}`)).toEqual([
+      'INSERT tenantry_owner',
+      'SELECT tenantry_app',
+      'SELECT tenantry_owner',
+    ]);
+    expect(logPolicies[1]!.qual).toMatch(
+      /tenant_id = \( SELECT \(NULLIF\(current_setting\('app\.tenant_id'::text, true\), ''::text\)\)::uuid AS/,
+    );
+    expect(tables[0]).toMatchObject({ enabled: true, forced: true, owner: 'tenantry_owner' });
+    for (const t of tables.filter((t) => t.table !== 'audit_events')) {
       expect(t, t.table).toMatchObject({ enabled: true, forced: true, owner: 'tenantry_owner' });
       const { rows: policies } = await owner.query<{
         cmd: string;

@@ -141,7 +141,7 @@ describe('db:check on Supabase: the runtime login', () => {
     const none = await cli(database, []);
     expect(none.code, none.stdout).toBe(0);
     expect(none.stdout).toMatch(
-      /supabase traps +runtime login +no public policy +anon grants\n[- ]+\npublic\.invitations +- +ok +ok\n/,
+      /supabase traps +runtime login +no public policy +anon grants\n[- ]+\npublic\.audit_events +- +ok +ok\npublic\.invitations +- +ok +ok\n/,
     );
     expect(fine.stdout).toMatch(/\ntenantry_app +ok +- +-\n/);
   });

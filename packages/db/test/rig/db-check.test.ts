@@ -393,3 +393,88 @@ describe('isInitPlanForm', () => {
     expect(isInitPlanForm(expression)).toBe(expected);
   });
 });
+
+describe('db:check: the audit log group', () => {
+  const audited = ['invitations', 'memberships', 'projects', 'tasks', 'workspaces'].map((t) => `public.${t}`);
+  const auditWith = (database: string, auditedTables?: string[]) =>
+    superuser(database, (c) =>
+      auditDatabase(c, {
+        runtimeRole: 'tenantry_app',
+        schemas: ['public'],
+        ...(auditedTables ? { auditedTables } : {}),
+      }),
+    );
+
+  it('passes on the migrated schema and prints the group: the log and every audited table', async () => {
+    const db = await brokenCopy('');
+    expect(failures(await auditWith(db, audited))).toEqual([]);
+    const { code, stdout } = await runCli(db);
+    expect(stdout).toMatch(/audit log\s+triggers\s+definer\s+search path\s+owner\s+select only\s+rls\s+read policy\n/);
+    for (const table of audited) expect(stdout).toMatch(new RegExp(`${table.replace('.', '\\.')}\\s+ok(\\s+-){6}\\n`));
+    expect(stdout).toMatch(/public\.audit_events\s+-(\s+ok){6}\n/);
+    expect(code, stdout).toBe(0);
+  });
+
+  it('fails, naming the table, on a dropped or disabled audit trigger, and on a marked table without any', async () => {
+    const db = await brokenCopy(
+      'drop trigger tenantry_audit_update on tasks; alter table projects disable trigger tenantry_audit_delete; ' +
+        'drop trigger tenantry_audit_insert on workspaces; drop trigger tenantry_audit_update on workspaces; drop trigger tenantry_audit_delete on workspaces',
+    );
+    // From the catalog alone, workspaces (no trigger left) is not known to be audited; the schema says it is.
+    expect(failures(await auditWith(db))).toEqual(['public.projects triggers', 'public.tasks triggers']);
+    expect(failures(await auditWith(db, audited))).toEqual([
+      'public.projects triggers',
+      'public.tasks triggers',
+      'public.workspaces triggers',
+    ]);
+    const { code, stdout } = await runCli(db);
+    expect(code).toBe(1);
+    expect(stdout).toContain('✗ public.tasks · triggers: trigger tenantry_audit_update is missing');
+    expect(stdout).toContain('✗ public.projects · triggers: trigger tenantry_audit_delete is disabled');
+    expect(stdout).toContain('✗ public.workspaces · triggers: trigger tenantry_audit_insert is missing');
+  });
+
+  it('fails select only (and the write check) when the runtime role may write the log, or run the erasure function', async () => {
+    const db = await brokenCopy('grant update on audit_events to tenantry_app');
+    expect(failures(await auditWith(db, audited))).toEqual([
+      'public.audit_events update',
+      'public.audit_events select only',
+    ]);
+    const { code, stdout } = await runCli(db);
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      '✗ public.audit_events · select only: tenantry_app (or PUBLIC) has UPDATE on public.audit_events',
+    );
+    const viaPublic = await brokenCopy(
+      'grant delete on audit_events to public; grant execute on function tenantry_audit_erasure(uuid, text, jsonb) to tenantry_app',
+    );
+    expect(failures(await auditWith(viaPublic, audited))).toEqual([
+      'public.audit_events delete',
+      'public.audit_events select only',
+    ]);
+  });
+
+  it('fails definer, search path and owner on a weakened function, rls on an unforced log, read policy on a write policy', async () => {
+    const db = await brokenCopy(
+      'alter function tenantry_audit_capture() security invoker; alter function tenantry_audit_erasure(uuid, text, jsonb) reset search_path; ' +
+        'alter function tenantry_audit_erasure(uuid, text, jsonb) owner to tenantry_admin; alter table audit_events no force row level security; ' +
+        `create policy "tenant deletes its audit events" on audit_events for delete to tenantry_app using (tenant_id = (select nullif(current_setting('app.tenant_id', true), '')::uuid))`,
+    );
+    expect(failures(await auditWith(db, audited))).toEqual([
+      'public.audit_events forced',
+      'public.audit_events delete',
+      'public.audit_events definer',
+      'public.audit_events search path',
+      'public.audit_events owner',
+      'public.audit_events rls',
+      'public.audit_events read policy',
+    ]);
+    const { code, stdout } = await runCli(db);
+    expect(code).toBe(1);
+    expect(stdout).toContain('✗ public.audit_events · definer: tenantry_audit_capture() not SECURITY DEFINER');
+    expect(stdout).toContain('✗ public.audit_events · owner: tenantry_audit_erasure() is owned by tenantry_admin');
+    expect(stdout).toContain(
+      '✗ public.audit_events · read policy: policies "tenant deletes its audit events" let tenantry_app',
+    );
+  });
+});

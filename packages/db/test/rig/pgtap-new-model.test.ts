@@ -190,7 +190,9 @@ describe('pgTAP after adding a model', () => {
     expect(added.tests - baseline.tests).toBe(12 + 14);
     expect(added.output).toMatch(/ok \d+ - public\.labels has a permissive DELETE policy for tenantry_app/);
     expect(added.output).toMatch(/ok \d+ - every policy of public\.notes for tenantry_app has the workspace clause/);
-    expect(generated).toContain('Tenant tables: public.invitations, public.labels, public.memberships, public.notes,');
+    expect(generated).toContain(
+      'Tenant tables: public.audit_events, public.invitations, public.labels, public.memberships, public.notes,',
+    );
   });
 
   it('the committed file is stale for the new schema: db:pgtap --check fails naming it', async () => {

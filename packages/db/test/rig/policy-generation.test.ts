@@ -60,11 +60,11 @@ model Label {
   @@map("labels")
 }
 
-model AuditEvent {
+model ReleaseNote {
   id   String @id @default(uuid()) @db.Uuid
   body String
 
-  @@map("audit_events")
+  @@map("release_notes")
 }
 `;
 
@@ -149,7 +149,7 @@ describe('policy generation in db:migrate', () => {
     expect(migrationSql).toContain(
       'CREATE POLICY "tenant deletes only its own labels outside a workspace" ON "labels"',
     );
-    expect(migrationSql).not.toMatch(/audit_events" (ENABLE|FORCE)|ON "audit_events"/);
+    expect(migrationSql).not.toMatch(/release_notes" (ENABLE|FORCE)|ON "release_notes"/);
     // The RLS follows the table it secures, in the same migration.
     expect(migrationSql.indexOf('CREATE TABLE "comments"')).toBeLessThan(
       migrationSql.indexOf('ALTER TABLE "comments" ENABLE ROW LEVEL SECURITY'),

@@ -32,7 +32,10 @@ let dir: string;
 const slugOf = async (tenantId: string) =>
   (await db.admin().tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { slug: true } })).slug;
 
-/** Rows of `tenantId` per table that has a tenant_id column, straight from the catalog, as the superuser. */
+/**
+ * Rows of `tenantId` per table that has a tenant_id column, straight from the catalog, as the
+ * superuser. In audit_events the erasure record (operation ERASE) is the row meant to stay.
+ */
 async function rowsLeft(tenantId: string): Promise<Record<string, number>> {
   const pool = db.pgPool('superuser');
   const { rows: tables } = await pool.query<{ table: string }>(
@@ -41,7 +44,10 @@ async function rowsLeft(tenantId: string): Promise<Record<string, number>> {
   );
   const counts: Record<string, number> = {};
   for (const { table } of tables) {
-    const { rows } = await pool.query(`select count(*)::int as n from "${table}" where tenant_id = $1`, [tenantId]);
+    const stays = table === 'audit_events' ? ` and operation <> 'ERASE'` : '';
+    const { rows } = await pool.query(`select count(*)::int as n from "${table}" where tenant_id = $1${stays}`, [
+      tenantId,
+    ]);
     counts[table] = rows[0].n;
   }
   const { rows } = await pool.query('select count(*)::int as n from tenants where id = $1', [tenantId]);
@@ -223,13 +229,19 @@ describe('export and erase a tenant', () => {
         expect(await tx.tenant.count({ where: { id: alpha.tenantId } })).toBe(0);
       },
     });
-    // What was deleted is what was exported (users excepted: global accounts stay).
-    const { users: _users, ...exportedTenantRows } = exported.counts;
-    expect(result.deleted).toEqual(
-      Object.fromEntries(Object.keys(result.deleted).map((t) => [t, exportedTenantRows[t]])),
+    // What was deleted is what was exported (users excepted: global accounts stay). The audit log
+    // also loses the DELETE events the erasure's own deletes wrote before it was emptied, last.
+    const { users: _users, audit_events: exportedEvents, ...exportedTenantRows } = exported.counts;
+    const { audit_events: deletedEvents, ...deletedRows } = result.deleted;
+    expect(deletedRows).toEqual(Object.fromEntries(Object.keys(deletedRows).map((t) => [t, exportedTenantRows[t]])));
+    expect(Object.keys(deletedRows).sort()).toEqual(Object.keys(exportedTenantRows).sort());
+    const auditedRows = ['memberships', 'invitations', 'workspaces', 'projects', 'tasks'].reduce(
+      (n, t) => n + (result.deleted[t] ?? 0),
+      0,
     );
-    expect(Object.keys(result.deleted).sort()).toEqual(Object.keys(exportedTenantRows).sort());
-    expect(Object.keys(result.deleted).at(-1)).toBe('tenants');
+    expect(exportedEvents).toBeGreaterThan(0);
+    expect(deletedEvents).toBe(exportedEvents! + auditedRows);
+    expect(Object.keys(result.deleted).slice(-2)).toEqual(['tenants', 'audit_events']);
     expect(Object.keys(result.deleted).indexOf('tasks')).toBeLessThan(Object.keys(result.deleted).indexOf('projects'));
     expect(Object.values(result.remaining).every((n) => n === 0)).toBe(true);
     expect(Object.keys(result.remaining).sort()).toEqual(Object.keys(result.deleted).sort());
@@ -249,6 +261,28 @@ describe('export and erase a tenant', () => {
     expect(Math.abs(result.erasedAt.getTime() - Date.now())).toBeLessThan(60_000);
     const text = JSON.stringify(records[0]);
     for (const secret of [alphaName, slug, 'invitee@example.test', 'alpha']) expect(text).not.toContain(secret);
+    // The audit log keeps one event of alpha: the erasure record, row counts per table and nothing else.
+    const { rows: events } = await db
+      .pgPool('superuser')
+      .query(
+        'select id::text, table_name, operation, row_key, changes, user_id, workspace_id from audit_events where tenant_id = $1',
+        [alpha.tenantId],
+      );
+    expect(events).toEqual([
+      {
+        id: result.auditEvent!.id,
+        table_name: 'tenants',
+        operation: 'ERASE',
+        row_key: { tenant_id: alpha.tenantId },
+        changes: { deleted: result.deleted, totalRows: result.totalRows },
+        user_id: null,
+        workspace_id: null,
+      },
+    ]);
+    expect(result.auditEvent).toEqual({ table: 'audit_events', id: events[0].id });
+    const eventText = JSON.stringify(events[0]);
+    for (const secret of [alphaName, slug, 'invitee@example.test', 'alpha', alpha.userId])
+      expect(eventText).not.toContain(secret);
     // Global users stay: the shared one still belongs to bravo.
     expect(await db.admin().user.count({ where: { id: { in: [alpha.userId, sharedUserId] } } })).toBe(2);
     expect(await db.admin().membership.count({ where: { userId: sharedUserId } })).toBe(1);

@@ -7,3 +7,10 @@
 export const ERASURE_FUNCTION = 'tenantry_audit_erasure';
 /** The table comment that marks the audit log in the catalog (eraseTenant and db:check find it by it). */
 export const AUDIT_LOG_COMMENT = 'tenantry audit log';
+/** The trigger function, and the three triggers on every audited table (db:check looks for them). */
+export const CAPTURE_FUNCTION = 'tenantry_audit_capture';
+export const AUDIT_TRIGGERS = {
+  insert: 'tenantry_audit_insert',
+  update: 'tenantry_audit_update',
+  delete: 'tenantry_audit_delete',
+} as const;

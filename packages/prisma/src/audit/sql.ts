@@ -2,11 +2,11 @@
  * The audit log's SQL, as `tenantry migrate dev` appends it to a migration (migration.ts):
  *
  * - The audit log table's security: SELECT only for the runtime role, under a read policy like every
- *   tenant table's (its tenant; in a context narrowed to a workspace, that workspace's events and
- *   the tenant-wide tables' ones); ENABLE and FORCE ROW LEVEL SECURITY; an INSERT policy for the
- *   owner alone (the trigger function runs as the owner, and FORCE subjects the owner to RLS too);
- *   UPDATE and TRUNCATE revoked from every role but the owner, so the log is append-only for all of
- *   them (DELETE stays with the roles that had it: the admin role erases and prunes).
+ *   workspace-scoped table's (its tenant; in a context narrowed to a workspace, that workspace's
+ *   events only); ENABLE and FORCE ROW LEVEL SECURITY; INSERT and SELECT policies for the owner
+ *   alone (the functions run as the owner, and FORCE subjects the owner to RLS too); every other
+ *   grant revoked but the runtime role's SELECT and the RLS-bypassing roles' SELECT and DELETE (the
+ *   admin role erases and prunes), so the log is append-only for all of them.
  * - `tenantry_audit_capture()`: the trigger function. SECURITY DEFINER, owned by the migration
  *   owner, `search_path` fixed: it writes the table no other role may write. The event's tenant and
  *   workspace are the written row's own (the columns RLS checked), the user is `app.user_id` as the
@@ -24,17 +24,11 @@
  */
 import { DEFAULT_TENANT_COLUMNS, type TenantColumns } from '../migrate/columns.js';
 import { type PolicyForm, policyFormFromEnv } from '../migrate/policies.js';
-import { AUDIT_LOG_COMMENT, ERASURE_FUNCTION } from './names.js';
+import { AUDIT_LOG_COMMENT, AUDIT_TRIGGERS, CAPTURE_FUNCTION, ERASURE_FUNCTION } from './names.js';
 import type { AuditedTable, AuditLogTable } from './schema.js';
 
-export { AUDIT_LOG_COMMENT, ERASURE_FUNCTION };
+export { AUDIT_LOG_COMMENT, AUDIT_TRIGGERS, CAPTURE_FUNCTION, ERASURE_FUNCTION };
 
-export const CAPTURE_FUNCTION = 'tenantry_audit_capture';
-export const AUDIT_TRIGGERS = {
-  insert: 'tenantry_audit_insert',
-  update: 'tenantry_audit_update',
-  delete: 'tenantry_audit_delete',
-} as const;
 /**
  * The search_path the functions run with: pg_catalog, the schema the migration created them in (the
  * log's; only the owner creates objects there, and db:check fails a runtime role that can), pg_temp
@@ -62,7 +56,12 @@ export interface AuditSqlOptions {
   form?: PolicyForm;
 }
 
-/** The read policy's expression for the runtime role. */
+/**
+ * The read policy's expression for the runtime role: the workspace-scoped tables' rule (policies.ts).
+ * A context of the tenant that is not narrowed reads all its events; one narrowed to a workspace reads
+ * that workspace's events only, not the tenant-wide tables' (workspace_id NULL) nor another
+ * workspace's, which is also what the extension's workspace filter on AuditEvent returns.
+ */
 export function auditReadRule(columns: TenantColumns = DEFAULT_TENANT_COLUMNS, form: PolicyForm = 'initplan'): string {
   const setting = (name: string) =>
     form === 'citus'
@@ -71,7 +70,7 @@ export function auditReadRule(columns: TenantColumns = DEFAULT_TENANT_COLUMNS, f
   const ws = setting('app.workspace_id');
   return (
     `${ident(columns.tenant)} = ${setting('app.tenant_id')}\n` +
-    `    AND CASE WHEN ${ws} IS NULL THEN true ELSE ${ident(columns.workspace)} IS NULL OR ${ident(columns.workspace)} = ${ws} END`
+    `    AND CASE WHEN ${ws} IS NULL THEN true ELSE ${ident(columns.workspace)} = ${ws} END`
   );
 }
 
@@ -114,17 +113,19 @@ export function renderAuditLogBlock(log: AuditLogTable, options: AuditSqlOptions
     `CREATE POLICY ${ident(OWNER_READ_POLICY)} ON ${target}`,
     '  FOR SELECT TO CURRENT_USER',
     '  USING (true);',
-    '-- Append-only for every role but the owner: no INSERT, UPDATE or TRUNCATE for anyone, and DELETE only for',
-    '-- the roles that bypass RLS (the admin role: erasure and retention; it gets it by default privileges).',
-    '-- Also grants given by default privileges to other roles (Supabase gives anon and authenticated all).',
+    '-- Append-only for every role but the owner. The runtime role keeps SELECT; the roles that bypass RLS (the',
+    '-- admin role, by default privileges) keep SELECT and DELETE, for erasure and retention; every other grant',
+    "-- goes (e.g. Supabase's default privileges give anon and authenticated ALL on every new table).",
     'DO $tenantry_audit$',
-    'DECLARE grantee text; bypass boolean;',
+    'DECLARE grantee text; kind text;',
     'BEGIN',
-    `  FOR grantee, bypass IN SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END,`,
-    '         coalesce((SELECT r.rolbypassrls OR r.rolsuper FROM pg_roles r WHERE r.oid = a.grantee), false)',
-    `      FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = ${literal(target)}::regclass AND a.grantee <> c.relowner`,
-    `       AND a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE') LOOP`,
-    `    EXECUTE format('REVOKE INSERT, UPDATE, TRUNCATE%s ON %s FROM %s', CASE WHEN bypass THEN '' ELSE ', DELETE' END, ${literal(target)}, grantee);`,
+    `  FOR grantee, kind IN SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END,`,
+    `         CASE WHEN a.grantee <> 0 AND pg_get_userbyid(a.grantee) = ${literal(options.role)} THEN 'runtime'`,
+    "              WHEN coalesce((SELECT r.rolbypassrls OR r.rolsuper FROM pg_roles r WHERE r.oid = a.grantee), false) THEN 'bypass'",
+    "              ELSE 'other' END",
+    `      FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = ${literal(target)}::regclass AND a.grantee <> c.relowner LOOP`,
+    "    EXECUTE format('REVOKE %s ON %s FROM %s', CASE kind WHEN 'runtime' THEN 'INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER'",
+    `      WHEN 'bypass' THEN 'INSERT, UPDATE, TRUNCATE, REFERENCES, TRIGGER' ELSE 'ALL' END, ${literal(target)}, grantee);`,
     '  END LOOP;',
     'END',
     '$tenantry_audit$;',
@@ -191,10 +192,16 @@ export function renderAuditLogBlock(log: AuditLogTable, options: AuditSqlOptions
     'END',
     '$tenantry_audit$;',
     `REVOKE ALL ON FUNCTION ${erasure}(uuid, text, jsonb) FROM PUBLIC;`,
-    '-- Executable by the roles that may delete audit events (the admin role), which erase tenants.',
+    '-- Executable by the roles that may delete audit events (the admin role), which erase tenants, and by no',
+    '-- other (default privileges may have granted EXECUTE on new functions to other roles: revoked).',
     'DO $tenantry_audit$',
     'DECLARE grantee text;',
     'BEGIN',
+    '  FOR grantee IN SELECT DISTINCT quote_ident(pg_get_userbyid(a.grantee))',
+    `      FROM pg_proc p, aclexplode(p.proacl) a WHERE p.oid IN (${literal(erasure)}::regproc, ${literal(capture)}::regproc) AND a.grantee NOT IN (0, p.proowner) LOOP`,
+    `    EXECUTE format('REVOKE ALL ON FUNCTION %s(uuid, text, jsonb) FROM %s', ${literal(erasure)}, grantee);`,
+    `    EXECUTE format('REVOKE ALL ON FUNCTION %s() FROM %s', ${literal(capture)}, grantee);`,
+    '  END LOOP;',
     '  FOR grantee IN SELECT DISTINCT quote_ident(pg_get_userbyid(a.grantee))',
     `      FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = ${literal(target)}::regclass AND a.grantee NOT IN (0, c.relowner)`,
     `       AND a.privilege_type = 'DELETE' LOOP`,

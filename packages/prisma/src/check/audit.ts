@@ -8,7 +8,9 @@
 // being the natural one. The Supabase traps (a bypassing runtime login, anon/authenticated grants,
 // policies TO PUBLIC) are in supabase-roles.ts.
 import type pg from 'pg';
+import { AUDIT_LOG_COMMENT } from '../audit/names.js';
 import { DEFAULT_TENANT_COLUMNS, type TenantColumns } from '../migrate/columns.js';
+import { auditLogFindings, type AuditLogCheck } from './audit-log.js';
 import {
   SUPABASE_API_ROLES,
   apiRoleGrantProblem,
@@ -75,7 +77,7 @@ export type RoleCheck = (typeof ROLE_CHECKS)[number];
 export interface Finding {
   /** `schema.table` for table checks, `role <name>` for role checks. */
   subject: string;
-  check: TableCheck | RoleCheck | CitusCheck | SupabaseCheck;
+  check: TableCheck | RoleCheck | CitusCheck | SupabaseCheck | AuditLogCheck;
   ok: boolean;
   /** For a failure: what is wrong and how to fix it. */
   detail?: string;
@@ -93,6 +95,11 @@ export interface AuditOptions {
    * role there fails `runtime login`. Without it that check is not made.
    */
   runtimeLogin?: RuntimeLogin;
+  /**
+   * The tables the schema marks `/// @tenantry.audit` (`schema.table`), for the `audit log` group
+   * (audit-log.ts): each must have the audit triggers. Without it, the tables that have any are checked.
+   */
+  auditedTables?: readonly string[];
 }
 
 const COMMANDS = { select: 'SELECT', insert: 'INSERT', update: 'UPDATE', delete: 'DELETE' } as const;
@@ -107,7 +114,15 @@ export async function auditDatabase(client: pg.ClientBase, options: AuditOptions
         : { subject: `role ${options.runtimeRole}`, check: 'runtime login', ok: false, detail: problem },
     );
   }
-  return [...role, ...(await auditTenantTables(client, options))];
+  return [
+    ...role,
+    ...(await auditTenantTables(client, options)),
+    ...(await auditLogFindings(client, {
+      runtimeRole: options.runtimeRole,
+      schemas: options.schemas,
+      ...(options.auditedTables ? { auditedTables: options.auditedTables } : {}),
+    })),
+  ];
 }
 
 async function auditRuntimeRole(client: pg.ClientBase, role: string): Promise<Finding[]> {
@@ -235,20 +250,23 @@ interface TenantTable {
   tenant_attnum: number;
   /** The workspace_id column's number; null for a tenant-wide table. */
   workspace_attnum: number | null;
+  /** The table is the audit log (its catalog comment; src/audit/sql.ts). */
+  audit_log: boolean;
 }
 
 async function auditTenantTables(client: pg.ClientBase, options: AuditOptions): Promise<Finding[]> {
   const columns = options.columns ?? DEFAULT_TENANT_COLUMNS;
   const { rows: tables } = await client.query<TenantTable>(
     `select c.oid::int as oid, format('%I.%I', n.nspname, c.relname) as name, c.relrowsecurity as enabled,
-            c.relforcerowsecurity as forced, a.attnum::int as tenant_attnum, w.attnum::int as workspace_attnum
+            c.relforcerowsecurity as forced, a.attnum::int as tenant_attnum, w.attnum::int as workspace_attnum,
+            starts_with(coalesce(obj_description(c.oid, 'pg_class'), ''), $4::text) as audit_log
        from pg_class c
        join pg_namespace n on n.oid = c.relnamespace
        join pg_attribute a on a.attrelid = c.oid and a.attname = $2 and not a.attisdropped
        left join pg_attribute w on w.attrelid = c.oid and w.attname = $3 and not w.attisdropped
       where c.relkind in ('r', 'p') and not c.relispartition and n.nspname = any($1::text[])
       order by 2`,
-    [options.schemas, columns.tenant, columns.workspace],
+    [options.schemas, columns.tenant, columns.workspace, AUDIT_LOG_COMMENT],
   );
   const tenantOids = new Map(tables.map((t) => [t.oid, t]));
   const { rowCount: apiRoles } = await client.query('select 1 from pg_roles where rolname = any($1::text[])', [
@@ -286,6 +304,20 @@ async function auditTenantTables(client: pg.ClientBase, options: AuditOptions): 
     );
     const appliesToRuntime = (roles: string[]) => roles.includes('public') || roles.includes(options.runtimeRole);
     for (const [check, cmd] of Object.entries(COMMANDS) as Array<[TableCheck, string]>) {
+      if (t.audit_log && cmd !== 'SELECT') {
+        // The audit log (audit-log.ts): the runtime role writes nothing there, by privilege and by policy.
+        const { rows } = await client.query<{ granted: boolean }>(
+          'select exists (select 1 from pg_roles r where r.rolname = $2 and has_table_privilege(r.oid, $1::oid, $3)) as granted',
+          [t.oid, options.runtimeRole, cmd],
+        );
+        const open = policies.filter((p) => (p.cmd === cmd || p.cmd === 'ALL') && appliesToRuntime(p.roles));
+        f(
+          check,
+          !rows[0]?.granted && open.length === 0,
+          `${t.name} is the audit log, which ${options.runtimeRole} must not ${cmd.toLowerCase()}, but it ${rows[0]?.granted ? `has ${cmd} on it` : `has policies ${open.map((p) => `"${p.name}"`).join(', ')} for it`}. Fix: REVOKE ${cmd} ON ${t.name} FROM ${options.runtimeRole}; and drop such policies (docs/audit-log.md).`,
+        );
+        continue;
+      }
       const ok = policies.some((p) => (p.cmd === cmd || p.cmd === 'ALL') && appliesToRuntime(p.roles));
       f(
         check,

@@ -7,3 +7,4 @@ export {
   loginUserOf,
   type RuntimeLogin,
 } from './supabase-roles.js';
+export { AUDIT_LOG_CHECKS, auditLogFindings, type AuditLogCheck, type AuditLogOptions } from './audit-log.js';

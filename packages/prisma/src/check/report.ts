@@ -1,5 +1,6 @@
 // Renders `db:check` findings as a table a DBA can read at a glance, then the failures with fixes.
 import { CITUS_CHECKS, ROLE_CHECKS, SUPABASE_CHECKS, TABLE_CHECKS, type Finding } from './audit.js';
+import { AUDIT_LOG_CHECKS } from './audit-log.js';
 
 export function formatReport(findings: Finding[], header: string, tenantColumn = 'tenant_id'): string {
   const lines = [header, ''];
@@ -45,6 +46,16 @@ export function formatReport(findings: Finding[], header: string, tenantColumn =
       ...CITUS_CHECKS.map((c) => cell(citus.find((f) => f.subject === s && f.check === c))),
     ]);
     lines.push(...grid(['citus', ...CITUS_CHECKS], rows), '');
+  }
+  // The audit log group (audit-log.ts): the log's row and one per audited table ('-' where a check is the log's).
+  const audit = findings.filter((f) => (AUDIT_LOG_CHECKS as readonly string[]).includes(f.check));
+  if (audit.length > 0) {
+    const subjects = [...new Set(audit.map((f) => f.subject))];
+    const rows = subjects.map((s) => [
+      s,
+      ...AUDIT_LOG_CHECKS.map((c) => cell(audit.find((f) => f.subject === s && f.check === c))),
+    ]);
+    lines.push(...grid(['audit log', ...AUDIT_LOG_CHECKS], rows), '');
   }
   const failures = findings.filter((f) => !f.ok);
   if (failures.length === 0) {

@@ -10,11 +10,13 @@
 // schema prisma.config.ts names; by default tenant_id and workspace_id. --runtime-url (default
 // DATABASE_URL) is the URL the app runs with: the role it logs in as is looked up through --url's
 // connection (never connected to) and fails `runtime login` when it bypasses RLS.
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { auditDatabase } from '../check/audit.js';
 import { formatReport } from '../check/report.js';
 import { loginUserOf, type RuntimeLogin } from '../check/supabase-roles.js';
+import { readAuditSchema } from '../audit/schema.js';
 import { tenantColumnsFor, type TenantColumns } from '../migrate/columns.js';
 import type { CliContext } from './context.js';
 
@@ -66,10 +68,25 @@ export async function checkCommand(argv: string[], ctx: CliContext): Promise<num
       }
       runtimeLogin = { user, source };
     }
-    return await audit(db.urls.DIRECT_URL ?? db.urls.DATABASE_URL!, values, columns, runtimeLogin);
+    const auditedTables = await markedTables((await ctx.config()).schemaPath, fields);
+    return await audit(db.urls.DIRECT_URL ?? db.urls.DATABASE_URL!, values, columns, runtimeLogin, auditedTables);
   } finally {
     await db.release();
   }
+}
+
+/**
+ * The tables the schema marks `/// @tenantry.audit` (as `schema.table`), which the audit log group
+ * expects triggers on; undefined when there is no schema to read (then the catalog's triggers are
+ * checked alone). A malformed marker fails the command: the schema does not say what it means.
+ */
+async function markedTables(
+  schemaPath: string | undefined,
+  fields: CliContext['fields'],
+): Promise<string[] | undefined> {
+  if (!schemaPath || !existsSync(schemaPath)) return undefined;
+  const schema = await readAuditSchema(schemaPath, fields ?? {});
+  return schema.tables.map((t) => `${t.schema ?? 'public'}.${t.table}`);
 }
 
 async function audit(
@@ -77,6 +94,7 @@ async function audit(
   values: { 'runtime-role'?: string; schema?: string[] },
   columns: TenantColumns,
   runtimeLogin: RuntimeLogin | undefined,
+  auditedTables?: string[],
 ): Promise<number> {
   const runtimeRole = values['runtime-role'] ?? (process.env.TENANTRY_RUNTIME_ROLE || 'tenantry_app');
   const schemas = values.schema?.length ? values.schema : ['public'];
@@ -95,6 +113,7 @@ async function audit(
       schemas,
       columns,
       ...(runtimeLogin ? { runtimeLogin } : {}),
+      ...(auditedTables ? { auditedTables } : {}),
     });
     const where = new URL(url);
     const header = `Tenantry RLS audit of ${decodeURIComponent(where.pathname.slice(1)) || 'postgres'} on ${where.hostname}:${where.port || 5432} · runtime role ${runtimeRole} · schemas ${schemas.join(', ')}`;

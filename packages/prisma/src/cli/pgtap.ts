@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { readAuditSchema } from '../audit/schema.js';
 import { schemaModels } from '../migrate/columns.js';
 import { runtimeRole } from '../migrate/policies.js';
 import { renderSchemaPgTap, tenantTables } from '../pgtap/schema-policies.js';
@@ -48,8 +49,10 @@ export async function pgtapCommand(argv: string[], ctx: CliContext): Promise<num
   const schemaPath = path.resolve(values.schema ?? config.schemaPath);
   const out = path.resolve(values.out ?? path.join(supabaseProjectDir(config.baseDir), PGTAP_FILE));
   const models = await schemaModels(schemaPath, fields);
+  const audit = await readAuditSchema(schemaPath, fields);
   const sql = renderSchemaPgTap({
     models,
+    audit,
     runtimeRole: runtimeRole(),
     source: path.relative(path.dirname(out), schemaPath).split(path.sep).join('/'),
   });

@@ -11,6 +11,8 @@
 // The file is deterministic (tables sorted, no timestamps), so `tenantry pgtap --check` can compare
 // the committed file with what the schema produces. Every assertion returns exactly one row, and
 // the plan is the number of assertions written.
+import type { AuditSchema } from '../audit/schema.js';
+import { AUDIT_TRIGGERS } from '../audit/names.js';
 import type { SchemaModelColumns } from '../migrate/columns.js';
 
 /** Supabase's Auth server role: its hooks (e.g. the custom access token hook) run as it. */
@@ -31,6 +33,12 @@ export interface SchemaPgTapOptions {
   authAdminTables?: readonly string[];
   /** Said in the header: where the schema was read, e.g. `../../../packages/db/prisma/schema.prisma`. */
   source?: string;
+  /**
+   * The schema's audit markers (src/audit/schema.ts): the audit log's table is asserted read-only for
+   * the runtime role (a SELECT policy, no write policy, no write privilege; the owner's policies, for
+   * the audit functions, allowed), and every audited table's three triggers.
+   */
+  audit?: Pick<AuditSchema, 'log' | 'tables'>;
 }
 
 interface Table {
@@ -144,6 +152,10 @@ export function renderSchemaPgTap(options: SchemaPgTapOptions): string {
     const forRuntime = `p.polroles = array[${roleOid}]`;
     const expressions = `array_remove(array[pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)], null)`;
     const scope = t.workspaceColumn !== undefined ? 'workspace-scoped' : 'tenant-wide';
+    const isLog =
+      options.audit?.log !== undefined &&
+      options.audit.log.table === t.name &&
+      (options.audit.log.schema ?? 'public') === t.schema;
     asserts.push(
       `select has_table(${literal(t.schema)}, ${literal(t.name)}, '${qualified} exists (model ${t.model}, ${scope})')`,
       `select has_column(${literal(t.schema)}, ${literal(t.name)}, ${literal(t.tenantColumn)}, ${literal(`${qualified} has its tenant column ${t.tenantColumn}`)})`,
@@ -163,16 +175,25 @@ export function renderSchemaPgTap(options: SchemaPgTapOptions): string {
       ['UPDATE', 'w'],
       ['DELETE', 'd'],
     ] as const) {
+      if (isLog && cmd !== 'SELECT') {
+        asserts.push(
+          `select ok(not exists (select 1 ${policies} and p.polcmd in ('${code}', '*') and ${forRuntime}) and not coalesce(has_table_privilege(${literal(role)}, ${regclass}, '${cmd}'), true), '${qualified} is the audit log: ${role} has no ${cmd} policy and no ${cmd} privilege on it')`,
+        );
+        continue;
+      }
       asserts.push(
         `select ok(exists (select 1 ${policies} and p.polpermissive and p.polcmd in ('${code}', '*') and ${forRuntime}), '${qualified} has a permissive ${cmd} policy for ${role}')`,
       );
     }
+    const ownerPolicies = isLog
+      ? ` and not (p.polroles = array[(select relowner from pg_class where oid = ${regclass})] and p.polcmd in ('a', 'r'))`
+      : '';
     const authAdmin = allowed.has(qualified)
       ? ` and not (to_regnamespace('auth') is not null and p.polroles = array[(select oid from pg_roles where rolname = '${SUPABASE_AUTH_ADMIN}')])`
       : '';
     asserts.push(
-      `select is_empty(${query(`select p.polname ${policies} and not (${forRuntime})${authAdmin}`)}, ${literal(
-        `every policy of ${qualified} applies to ${role} only${authAdmin ? ` (or, on Supabase, to ${SUPABASE_AUTH_ADMIN} only)` : ''}: none to PUBLIC, anon or authenticated`,
+      `select is_empty(${query(`select p.polname ${policies} and not (${forRuntime})${authAdmin}${ownerPolicies}`)}, ${literal(
+        `every policy of ${qualified} applies to ${role} only${authAdmin ? ` (or, on Supabase, to ${SUPABASE_AUTH_ADMIN} only)` : ''}${ownerPolicies ? ' (or, for the audit functions, to its owner: INSERT and SELECT)' : ''}: none to PUBLIC, anon or authenticated`,
       )})`,
       `select is_empty(${query(
         `select p.polname ${policies} and not (pg_temp.tenantry_initplan_form(pg_get_expr(p.polqual, p.polrelid)) and pg_temp.tenantry_initplan_form(pg_get_expr(p.polwithcheck, p.polrelid)))`,
@@ -191,6 +212,24 @@ export function renderSchemaPgTap(options: SchemaPgTapOptions): string {
     asRuntime.push(
       `select throws_ok(${literal(`alter table ${ident(t.schema)}.${ident(t.name)} disable row level security`)}, '42501', null, '${role} cannot disable row level security on ${qualified}')`,
     );
+    if (isLog) {
+      const target = `${ident(t.schema)}.${ident(t.name)}`;
+      for (const statement of [
+        `update ${target} set operation = operation`,
+        `delete from ${target}`,
+        `truncate ${target}`,
+      ])
+        asRuntime.push(
+          `select throws_ok(${literal(statement)}, '42501', null, ${literal(`${role} cannot ${statement.split(' ')[0]} the audit log ${qualified}`)})`,
+        );
+    }
+    const audited = options.audit?.tables.find((a) => a.table === t.name && (a.schema ?? 'public') === t.schema);
+    if (audited) {
+      for (const trigger of Object.values(AUDIT_TRIGGERS))
+        asserts.push(
+          `select has_trigger(${literal(t.schema)}, ${literal(t.name)}, ${literal(trigger)}, ${literal(`${qualified} is audited (/// @tenantry.audit on ${t.model}): trigger ${trigger}`)})`,
+        );
+    }
   }
 
   const lines = [
