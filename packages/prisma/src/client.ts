@@ -17,6 +17,7 @@ import { bindRequestsToCallerContext } from './extension/request-context.js';
 import { distributedFromEnv, poolSizeFromEnv, poolerFromEnv, runtimeDatabaseUrl, timeoutsFromEnv } from './config.js';
 import { TenantryConfigError } from './errors.js';
 import { adapterUsesPool, wrapExecuteRequest } from './internals/prisma-internals.js';
+import { runAsModelOperation } from './connection/statement-origin.js';
 import { restoreMethod, type SoftDeleteMethods } from './soft-delete/restore.js';
 
 /** What the engine needs of a generated client: Prisma 7's `PrismaClient` instance API. */
@@ -155,13 +156,16 @@ export function createTenantPrismaClient<C extends PrismaClientLike>(
   // wrapExecuteRequest: an extension costs more per operation than the scoping itself), else it
   // is the same scoping as an extension. Raw queries (no model) pass through: RLS scopes them.
   const scope = scopedOperation(meta, options.onRetry);
-  const below = wrapExecuteRequest(base, async (params, next) =>
-    params.model === undefined
-      ? next(params)
-      : scope(params.model, params.action, params.args, params.transaction === undefined, (args, action) =>
-          next({ ...params, args, action }),
-        ),
-  );
+  // Model operations outside a transaction run marked (statement-origin.ts): their statements keep
+  // a clean session clean, so a pool with pooler 'none' or 'session' skips the reset for them.
+  const below = wrapExecuteRequest(base, async (params, next) => {
+    if (params.model === undefined) return next(params);
+    const model = params.model;
+    const outside = params.transaction === undefined;
+    const run = () =>
+      scope(model, params.action, params.args, outside, (args, action) => next({ ...params, args, action }));
+    return outside ? runAsModelOperation(run) : run();
+  });
   const end = async () => {
     if (!options.pool && !pool.ending) await pool.end();
   };

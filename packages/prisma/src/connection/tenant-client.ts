@@ -18,11 +18,14 @@ import {
   type StatementLimits,
   type TimeoutSettings,
 } from './rls-settings.js';
+import { inModelOperation } from './statement-origin.js';
 import {
   TenantQuery,
+  dirtyKey,
   resetFailedKey,
   statusKey,
   type Connection,
+  type ResetPolicy,
   type SettingsMode,
   type TransactionStatus,
 } from './tenant-query.js';
@@ -35,8 +38,15 @@ import {
 } from '../internals/pg-internals.js';
 
 export const boundKey = Symbol('tenantry.boundContext');
+/**
+ * Whether the checkout was made by a model operation outside a transaction (statement-origin.ts),
+ * read in the caller's async context when it called connect(), like the tenant context (I3).
+ */
+export const modelCheckoutKey = Symbol('tenantry.modelCheckout');
 export const timeoutsKey = Symbol('tenantry.timeoutSettings');
 export const modeKey = Symbol('tenantry.settingsMode');
+/** When pipelines reset the session (see ResetPolicy in tenant-query.ts). */
+export const resetPolicyKey = Symbol('tenantry.resetPolicy');
 const lostKey = Symbol('tenantry.connectionError');
 const unansweredKey = Symbol('tenantry.unansweredStatement');
 const lastLimitsKey = Symbol('tenantry.lastLimits');
@@ -83,6 +93,7 @@ const NO_TIMEOUTS: ClientTimeouts = { options: {}, fixed: fixedLimits({}) };
 
 export class TenantClient extends pg.Client {
   [boundKey]: Bound = UNBOUND;
+  [modelCheckoutKey] = false;
   [timeoutsKey]: ClientTimeouts;
   /** The error that broke this connection (e.g. 25P03 from an idle transaction), for later statements. */
   [lostKey]: unknown;
@@ -92,11 +103,19 @@ export class TenantClient extends pg.Client {
   [lastLimitsKey]: StatementLimits | undefined;
   /** How the settings are sent: set_config (default) or SET LOCAL in a transaction block (Citus). */
   [modeKey]: SettingsMode;
+  [resetPolicyKey]: ResetPolicy;
 
-  constructor(config?: pg.ClientConfig & { [timeoutsKey]?: ClientTimeouts; [modeKey]?: SettingsMode }) {
+  constructor(
+    config?: pg.ClientConfig & {
+      [timeoutsKey]?: ClientTimeouts;
+      [modeKey]?: SettingsMode;
+      [resetPolicyKey]?: ResetPolicy;
+    },
+  ) {
     super(config);
     this[timeoutsKey] = config?.[timeoutsKey] ?? NO_TIMEOUTS;
     this[modeKey] = config?.[modeKey] ?? 'set-config';
+    this[resetPolicyKey] = config?.[resetPolicyKey] ?? 'always';
     // Without a listener an 'error' event would crash the process; what it carries is recorded
     // by emit() below for the statements that follow on this (now unusable) connection.
     this.on('error', () => {});
@@ -217,6 +236,12 @@ export class TenantClient extends pg.Client {
       done(this.typedError(err, limits, idleLimits));
     };
     const settings = control ? null : limits.pairs.length ? [...limits.pairs, ...bound.settings] : bound.settings;
+    // Transaction control and model operations outside a transaction leave nothing on the session;
+    // anything else (raw SQL above all) makes the next pipeline reset it (statement-origin.ts).
+    // Both the checkout and the statement must be the model operation's: pg-pool may hand a
+    // connection to a waiting caller from inside another request's release, in that request's
+    // async context, and the checkout's mark is read where the caller asked for the connection.
+    const keepsSessionClean = control || (this[modelCheckoutKey] && inModelOperation());
     const deadlineAt = remaining === undefined ? undefined : performance.now() + remaining;
     const send = (attempt: number): void => {
       const query: TenantQuery = new TenantQuery(
@@ -241,6 +266,8 @@ export class TenantClient extends pg.Client {
           ) {
             if (abortedOwnBlock) super.query('ROLLBACK', () => {});
             super.query(CLEAR_SESSION_TIMEOUT, () => {});
+            // The session held a timeout: the retry resets it first, whatever the policy.
+            (connectionOf(this) as Connection)[dirtyKey] = true;
             return send(attempt + 1);
           }
           if (abortedOwnBlock) {
@@ -251,6 +278,8 @@ export class TenantClient extends pg.Client {
         },
         settings,
         this[modeKey],
+        this[resetPolicyKey],
+        keepsSessionClean,
       );
       super.query(query as never);
     };

@@ -26,11 +26,14 @@ import { TenantClientClosedError, TenantryConfigError } from '../errors.js';
 import { TIMEOUT_OPTIONS, fixedLimits, rlsSettingsFor, type TimeoutSettings } from './rls-settings.js';
 import { assertSupportedPg, isPoolWaitTimeout } from '../internals/pg-internals.js';
 import { distributedFromEnv } from '../config.js';
+import { inModelOperation } from './statement-origin.js';
 import {
   TenantClient,
   UNBOUND,
   boundKey,
+  modelCheckoutKey,
   modeKey,
+  resetPolicyKey,
   timeoutsKey,
   type Bound,
   type ClientTimeouts,
@@ -47,10 +50,13 @@ const PG_STARTUP_TIMEOUTS = [
 
 export interface TenantPoolConfig extends pg.PoolConfig, TimeoutSettings {
   /**
-   * What sits between this pool and Postgres: `'transaction'`, `'session'` or `'none'` (direct).
-   * @deprecated Since every route now gets the same pipeline (an unnamed settings statement and a
-   * session reset), the value no longer changes what is sent. Still validated, so a typo in
-   * DATABASE_POOLER fails loudly; safe to remove.
+   * What sits between this pool and Postgres: `'transaction'` (the default, safe everywhere),
+   * `'session'` or `'none'` (direct). With `'none'` or `'session'` each server session belongs to
+   * one connection of this pool for the connection's lifetime, so the session reset (`DISCARD
+   * ALL`) runs only when the session may hold state: on a new connection, and after raw SQL or a
+   * transaction's statements (ResetPolicy in tenant-query.ts). Behind a transaction-mode pooler
+   * (PgBouncer `pool_mode = transaction`, Supavisor's port 6543) other clients share the server
+   * sessions: declare `'transaction'` there, or the next statement could meet their state.
    */
   pooler?: 'transaction' | 'session' | 'none';
   /**
@@ -122,6 +128,7 @@ export class TenantPool extends pg.Pool {
       Client: TenantClient,
       [timeoutsKey]: clientTimeouts,
       [modeKey]: distributed === 'citus' ? 'citus' : 'set-config',
+      [resetPolicyKey]: config.pooler === 'none' || config.pooler === 'session' ? 'when-dirty' : 'always',
     } as pg.PoolConfig);
     // pg-pool and adapter-pg attach their own 'error' listeners while a client is idle or in use,
     // but a backend terminated (57P01) in the gap between theirs would emit an unhandled 'error'
@@ -152,9 +159,11 @@ export class TenantPool extends pg.Pool {
     } catch (error) {
       return refuse(error as Error);
     }
+    const modelCheckout = inModelOperation();
     const bind = (client: pg.PoolClient | undefined) => {
       if (!client) return client;
       (client as unknown as TenantClient)[boundKey] = bound;
+      (client as unknown as TenantClient)[modelCheckoutKey] = modelCheckout;
       const release = client.release;
       // A client given back inside a transaction (raw BEGIN without COMMIT) holds that caller's
       // transaction, locks and state, and the reset cannot run inside a transaction block: destroy

@@ -2,7 +2,8 @@
  * A node-postgres query that carries the RLS settings with it, in the same round trip.
  *
  * On the wire it writes, under ONE Sync:
- *   Parse/Bind/Execute  DISCARD ALL                                  (only when the session is idle)
+ *   Parse/Bind/Execute  DISCARD ALL                  (only when the session is idle and, with
+ *                       pooler 'none' or 'session', may hold state: see ResetPolicy)
  *   Parse/Bind/Execute  select set_config('app.tenant_id', $1, true), ...   (not for BEGIN/COMMIT/...;
  *                       after the reset it starts with pg_sleep(0), see setConfigSql)
  *   Parse/Bind/Describe/Execute  <the statement Prisma compiled>
@@ -58,12 +59,30 @@ export type TransactionStatus = 'I' | 'T' | 'E';
 
 export const statusKey = Symbol('tenantry.transactionStatus');
 export const resetFailedKey = Symbol('tenantry.resetFailed');
+/**
+ * False only while the session is known to hold nothing of any request: after a reset that
+ * completed, followed by nothing but model operations and transaction control
+ * (statement-origin.ts). Undefined (a new connection) counts as dirty.
+ */
+export const dirtyKey = Symbol('tenantry.sessionDirty');
 
 /** pg's connection (see internals/pg-internals.ts), with what the engine records on it. */
 export type Connection = PgConnection & {
   [statusKey]?: TransactionStatus;
   [resetFailedKey]?: boolean;
+  [dirtyKey]?: boolean;
 };
+
+/**
+ * When a pipeline starts with the reset. `'always'` (the default; behind a transaction-mode pooler
+ * the server session is shared with other clients, whose state this client cannot know): every
+ * pipeline outside a transaction block. `'when-dirty'` (pooler 'none' or 'session': the server
+ * session belongs to this connection for its lifetime): only when the session may hold state, i.e.
+ * it is new, or a statement other than a model operation or transaction control ran on it since
+ * its last reset. A clean session then skips `DISCARD ALL`, which also keeps its cached plans (the
+ * triggers' and foreign keys' among them), instead of re-planning them for every statement.
+ */
+export type ResetPolicy = 'always' | 'when-dirty';
 
 /**
  * Postgres's own session reset. It also discards the session's cached plans (so the first write
@@ -91,6 +110,9 @@ export class TenantQuery extends PipelineQuery {
   private wrapped = false;
   /** Citus mode: the caller's CommandComplete arrived; what follows (the COMMIT's) is skipped. */
   private statementCompleted = false;
+  private readonly resetPolicy: ResetPolicy;
+  /** The statement leaves nothing on the session (a model operation or transaction control). */
+  private readonly keepsSessionClean: boolean;
 
   /**
    * @param settings The flattened `[name, value, ...]` settings to send, or null for transaction
@@ -103,10 +125,15 @@ export class TenantQuery extends PipelineQuery {
     callback: unknown,
     settings: RlsSettings | null,
     mode: SettingsMode = 'set-config',
+    resetPolicy: ResetPolicy = 'always',
+    keepsSessionClean = false,
   ) {
     super(config, values, callback);
     this.settings = settings;
     this.mode = mode;
+    // Citus mode always resets: its pipeline shape (BEGIN ... COMMIT) is kept as measured.
+    this.resetPolicy = mode === 'citus' ? 'always' : resetPolicy;
+    this.keepsSessionClean = keepsSessionClean;
   }
 
   /** True when this pipeline opened its own transaction block (Citus mode, outside a transaction). */
@@ -126,7 +153,11 @@ export class TenantQuery extends PipelineQuery {
     }
     // Unknown status (a client we did not watch connect) counts as idle: the reset then fails loudly
     // inside a transaction rather than being skipped outside one.
-    const reset = (connection[statusKey] ?? 'I') === 'I';
+    const idle = (connection[statusKey] ?? 'I') === 'I';
+    const reset = idle && (this.resetPolicy === 'always' || connection[dirtyKey] !== false);
+    // Marked when written, not when answered: the next pipeline on this connection is written only
+    // after this one's ReadyForQuery, and must see the mark whatever this statement did.
+    if (!this.keepsSessionClean) connection[dirtyKey] = true;
     this.connection = connection;
     this.withReset = reset;
     this.resetPending = reset;
@@ -191,7 +222,10 @@ export class TenantQuery extends PipelineQuery {
     if (this.leadingPending > 0) {
       this.leadingPending--;
       // The reset completed: whatever an earlier failed reset left on this session is gone.
-      if (this.resetPending && this.connection) this.connection[resetFailedKey] = false;
+      if (this.resetPending && this.connection) {
+        this.connection[resetFailedKey] = false;
+        if (this.keepsSessionClean) this.connection[dirtyKey] = false;
+      }
       this.resetPending = false;
       return true;
     }

@@ -1,0 +1,204 @@
+/**
+ * The reset that a clean session skips (ResetPolicy 'when-dirty', tenant-query.ts): with pooler
+ * 'none' (direct) and 'session' (PgBouncer session mode) a pipeline sends `DISCARD ALL` only when
+ * its session may hold state. These tests attack exactly that decision: state left by every way a
+ * statement can reach the pool other than a plain model operation (raw SQL, a raw statement in an
+ * interactive or a batch transaction, the pool used by hand, raw SQL that waits for the connection
+ * while a model operation holds it) must be gone for the next MODEL operation of another tenant,
+ * the statement that skips the reset when the session is clean. On all three routes, each with the
+ * pooler it really has (test-database.ts); one connection, so the next request meets the dirtied
+ * session. The state left is a temp table named like a tenant table (pg_temp comes first in the
+ * search path, so B's unqualified raw SQL would read A's copy; Prisma's own queries name the schema)
+ * and a session `default_transaction_read_only` (B's next model write would fail with 25006).
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TenantPool, createTenantPrismaClient, tenantContext, type TenantPrismaClient } from '../../src/index.js';
+import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { foreignRows, seedTenants, type SeededTenant } from '../support/fixtures.js';
+
+let db: TestDatabase;
+let a: SeededTenant;
+let b: SeededTenant;
+let prisma: TenantPrismaClient;
+
+beforeAll(async () => {
+  db = await useTestDatabase();
+  [a, b] = await seedTenants(db.admin(), ['alpha', 'bravo']);
+  // The runtime role has no TEMPORARY privilege (the migrations revoke it); granted here, in this
+  // file's own database, so that raw SQL CAN leave the most dangerous state there is.
+  await db.pgPool('superuser', { max: 1 }).query(`grant temporary on database "${db.name}" to tenantry_app`);
+  prisma = db.client({ poolSize: 1 });
+});
+
+const inA = <R>(fn: () => Promise<R>) => tenantContext.run({ tenantId: a.tenantId }, fn);
+const inB = <R>(fn: () => Promise<R>) => tenantContext.run({ tenantId: b.tenantId }, fn);
+
+/**
+ * A's copy of every project it can see, as a temp table that shadows `projects`, renamed to say so,
+ * and the session made read-only by default. One statement (a DO block), as raw SQL can send it.
+ */
+const SHADOW = `do $$ begin
+  create temp table if not exists projects as
+    select tenant_id, workspace_id, id, 'shadow ' || name as name, created_at, updated_at, deleted_at from public.projects;
+  perform set_config('default_transaction_read_only', 'on', false);
+end $$`;
+
+let writes = 0;
+/** B's model write must succeed (no read-only session) and land in the real table. */
+async function expectWritable(label: string): Promise<void> {
+  const name = `bravo write ${++writes}`;
+  const created = await inB(() => prisma.project.create({ data: { workspaceId: b.workspaceIds[0]!, name } }));
+  const stored = await db
+    .admin()
+    .project.findUnique({ where: { tenantId_id: { tenantId: b.tenantId, id: created.id } } });
+  expect(stored?.name, label).toBe(name);
+  await inB(() => prisma.$executeRaw`delete from projects where id = ${created.id}::uuid`);
+}
+
+/** B's model read must be B's real projects: none of A's, none renamed by the shadow. */
+async function expectCleanModelRead(label: string): Promise<void> {
+  const rows = await inB(() => prisma.project.findMany());
+  expect(foreignRows(rows, b.tenantId, label)).toEqual([]);
+  expect(
+    rows.map((r) => r.name).filter((n) => n.startsWith('shadow ')),
+    label,
+  ).toEqual([]);
+  expect(rows.length, label).toBe(b.projectIds.length);
+  const one = await inB(() =>
+    prisma.project.findUnique({ where: { tenantId_id: { tenantId: b.tenantId, id: b.projectIds[0]! } } }),
+  );
+  expect(one?.name.startsWith('shadow '), `${label}: findUnique`).toBe(false);
+  await expectWritable(label);
+}
+
+/** Nothing of the shadow is left on the session (probed by raw SQL after B's model read). */
+async function expectNoShadow(label: string): Promise<void> {
+  const [seen] = await inB(() =>
+    prisma.$queryRawUnsafe<Array<{ temp: boolean }>>(
+      "select exists (select 1 from pg_class where relname = 'projects' and relpersistence = 't') as temp",
+    ),
+  );
+  expect(seen?.temp, `${label}: a temp "projects" survived`).toBe(false);
+}
+
+describe('a session that may hold state is reset before the next model operation', () => {
+  it('model operations alone keep working across tenants (the path that skips the reset)', async () => {
+    for (let i = 0; i < 5; i++) {
+      await expectCleanModelRead(`model read ${i}`);
+      const mine = await inA(() => prisma.project.findMany());
+      expect(foreignRows(mine, a.tenantId, `A's model read ${i}`)).toEqual([]);
+      expect(mine.length).toBe(a.projectIds.length);
+    }
+  });
+
+  it('raw SQL of A, then a model read of B', async () => {
+    await expectCleanModelRead('before');
+    await inA(() => prisma.$executeRawUnsafe(SHADOW));
+    await expectCleanModelRead('after raw SQL');
+    await expectNoShadow('after raw SQL');
+  });
+
+  it('raw SQL inside an interactive transaction of A, then a model read of B', async () => {
+    await inA(() =>
+      prisma.$transaction(async (tx) => {
+        await tx.project.findMany();
+        await tx.$executeRawUnsafe(SHADOW);
+        await tx.project.count();
+      }),
+    );
+    await expectCleanModelRead('after an interactive transaction');
+    await expectNoShadow('after an interactive transaction');
+  });
+
+  it('raw SQL in a batch transaction next to model operations, then a model read of B', async () => {
+    for (const order of ['raw first', 'raw last'] as const) {
+      await inA(() =>
+        order === 'raw first'
+          ? prisma.$transaction([prisma.$executeRawUnsafe(SHADOW), prisma.project.findMany()])
+          : prisma.$transaction([prisma.project.findMany(), prisma.project.count(), prisma.$executeRawUnsafe(SHADOW)]),
+      );
+      await expectCleanModelRead(`after a batch transaction, ${order}`);
+      await expectNoShadow(`after a batch transaction, ${order}`);
+    }
+  });
+
+  it('a session SET inside a transaction that commits (search_path to the shadow), then a model read of B', async () => {
+    await inA(() =>
+      prisma.$transaction(async (tx) => {
+        await tx.$executeRawUnsafe(SHADOW);
+        await tx.$executeRawUnsafe("select set_config('search_path', 'pg_temp, public', false)");
+      }),
+    );
+    await expectCleanModelRead('after a session search_path set in a transaction');
+    const [path] = await inB(() =>
+      prisma.$queryRawUnsafe<Array<{ path: string }>>("select current_setting('search_path') as path"),
+    );
+    expect(path?.path).not.toContain('pg_temp,');
+  });
+
+  it('raw SQL waiting for the one connection while model operations of B hold it', async () => {
+    // pg-pool hands the connection to a waiter from inside the releasing request: the waiter's raw
+    // statement must still count as raw, and the model reads queued behind it must still reset.
+    const results = await Promise.all([
+      inB(() => prisma.project.findMany()),
+      inA(() => prisma.$executeRawUnsafe(SHADOW)),
+      inB(() => prisma.project.findMany()),
+      inB(() => prisma.project.findMany()),
+      inA(() => prisma.$executeRawUnsafe(SHADOW)),
+      inB(() => prisma.project.findMany()),
+    ]);
+    for (const [i, rows] of results.entries()) {
+      if (!Array.isArray(rows)) continue;
+      expect(foreignRows(rows, b.tenantId, `concurrent model read ${i}`)).toEqual([]);
+      expect(rows.filter((r) => r.name.startsWith('shadow ')).length, `concurrent model read ${i}`).toBe(0);
+      expect(rows.length).toBe(b.projectIds.length);
+    }
+    await expectCleanModelRead('after the concurrent mix');
+  });
+
+  it('a pool used by hand (pool.query, a checked-out client) leaves nothing for the model operations on it', async () => {
+    const pooler = db.route === 'direct' ? 'none' : db.route === 'pgbouncer-session' ? 'session' : 'transaction';
+    const pool = new TenantPool({ connectionString: db.runtimeUrl, max: 1, pooler });
+    const own = createTenantPrismaClient({ pool });
+    try {
+      const read = async () => {
+        // A model write first: it fails (25006) on a session left read-only.
+        const made = await inB(() =>
+          own.project.create({ data: { workspaceId: b.workspaceIds[0]!, name: 'bravo by hand' } }),
+        );
+        await inB(() => own.project.deleteMany({ where: { id: made.id } }));
+        return inB(() => own.project.findMany());
+      };
+      expect((await read()).length).toBe(b.projectIds.length);
+      await inA(() => pool.query(SHADOW));
+      let rows = await read();
+      expect(foreignRows(rows, b.tenantId, 'after pool.query')).toEqual([]);
+      expect(rows.filter((r) => r.name.startsWith('shadow ')).length).toBe(0);
+      const client = await inA(() => pool.connect());
+      try {
+        await inA(() => client.query(SHADOW));
+      } finally {
+        client.release();
+      }
+      rows = await read();
+      expect(foreignRows(rows, b.tenantId, 'after a checked-out client')).toEqual([]);
+      expect(rows.filter((r) => r.name.startsWith('shadow ')).length).toBe(0);
+      expect(rows.length).toBe(b.projectIds.length);
+    } finally {
+      await own.$disconnect();
+      if (!pool.ending) await pool.end();
+    }
+  });
+
+  it('a model write of B after raw SQL of A lands in the real table', async () => {
+    await inA(() => prisma.$executeRawUnsafe(SHADOW));
+    const created = await inB(() =>
+      prisma.project.create({ data: { workspaceId: b.workspaceIds[0]!, name: 'bravo after shadow' } }),
+    );
+    const stored = await db.admin().project.findUnique({
+      where: { tenantId_id: { tenantId: b.tenantId, id: created.id } },
+    });
+    expect(stored?.name).toBe('bravo after shadow');
+    await expectNoShadow('after a model write');
+  });
+});
