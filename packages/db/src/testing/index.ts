@@ -22,6 +22,6 @@ export {
   type DemoSeedReport,
   type LoadDemoDataOptions,
 } from './demo-data.js';
-export { tenantryOperations, seedTenantryFuzzData } from './fuzz/index.js';
+export { tenantryOperations, seedTenantryFuzzData, auditMismatches, type AuditMismatchReport } from './fuzz/index.js';
 export { provisionDevDatabase, isAlive, type DevDatabase, type ProvisionDevDatabaseOptions } from './dev-database.js';
 export { seedTenant, seedTenants, type SeededTenant, type SeedTenantOptions } from './tenants.js';

@@ -15,6 +15,7 @@ import { tenantExtension } from '../../../prisma/src/extension/tenant-extension.
 import { tenantMetadataOf } from '../../../prisma/src/extension/model-metadata.js';
 import { tenantContext } from '../../../prisma/src/tenant-context.js';
 import {
+  auditMismatches,
   formatIsolationReport,
   runIsolationFuzz,
   seedTenantryFuzzData,
@@ -55,15 +56,45 @@ describe('isolation fuzzer', () => {
         intervalMs: 200,
       },
     });
+    // The audit log accounts for every write of the run, exactly (src/testing/fuzz/audit-mismatches.ts).
+    const audit = await auditMismatches(superuser);
     console.log(formatIsolationReport(report, db.route));
+    console.log(`  audit: events ${audit.events}, rows ${audit.rows}, auditMismatches ${audit.auditMismatches}`);
     expect(report.violations).toEqual([]);
+    expect(audit.samples).toEqual([]);
     expect({
       crossTenantRows: report.crossTenantRows,
       noContextRows: report.noContextRows,
       lostWrites: report.lostWrites,
       phantomWrites: report.phantomWrites,
       inheritedSessionState: report.inheritedSessionState,
-    }).toEqual({ crossTenantRows: 0, noContextRows: 0, lostWrites: 0, phantomWrites: 0, inheritedSessionState: 0 });
+      auditMismatches: audit.auditMismatches,
+    }).toEqual({
+      crossTenantRows: 0,
+      noContextRows: 0,
+      lostWrites: 0,
+      phantomWrites: 0,
+      inheritedSessionState: 0,
+      auditMismatches: 0,
+    });
+    // The audit check saw the run's writes: events beyond the seeded rows' inserts.
+    expect(audit.events).toBeGreaterThan(audit.rows);
+    // And the counter can fail: a write the triggers did not see, and a lost event, are each counted.
+    const tamper = await superuser.connect();
+    try {
+      await tamper.query('begin');
+      await tamper.query('set local session_replication_role = replica');
+      await tamper.query(
+        `update tasks set title = title || ' (unaudited)' where id = (select id from tasks order by id limit 1)`,
+      );
+      await tamper.query('commit');
+      await tamper.query(
+        `delete from audit_events where id = (select max(id) from audit_events where table_name = 'projects')`,
+      );
+    } finally {
+      tamper.release();
+    }
+    expect((await auditMismatches(superuser)).auditMismatches).toBeGreaterThanOrEqual(2);
     // The run proved something: most operations completed, writes were acknowledged, faults hit,
     // and state-leaving statements ran before probes of other tenants and of no context.
     expect(report.opsSucceeded / report.ops).toBeGreaterThan(0.7);

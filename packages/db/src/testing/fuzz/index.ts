@@ -1,2 +1,3 @@
 export { tenantryOperations } from './tenantry-operations.js';
 export { seedTenantryFuzzData } from './tenantry-setup.js';
+export { auditMismatches, type AuditMismatchReport } from './audit-mismatches.js';
