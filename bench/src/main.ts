@@ -8,6 +8,7 @@ import os from 'node:os';
 import pg from 'pg';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AUDIT_TARGET, runAuditCost, type AuditCostRecord } from './audit-cost.js';
 import { startLatencyProxy, type DelayProxyStats, type LatencyProxy } from './latency/latency-proxy.js';
 import { runMatrix } from './matrix.js';
 import { busyVerdict, cellNoise, cpuSnapshot, pinCores, type CpuSnapshot, type Pinning } from './noise.js';
@@ -20,7 +21,15 @@ import { SOAK_SAMPLES, SOAK_WARMUP, runSoak, type SoakReport } from './soak.js';
 import { LAYER_STRATEGIES, STRATEGIES, createStrategies, type StrategyName } from './strategies/index.js';
 import { runSweep, type SweepRecord } from './sweep.js';
 import { checkTargets } from './targets.js';
-import { latencyTable, layerTable, soakTable, sweepTable, targetsTable, workloadTables } from './report/tables.js';
+import {
+  auditTable,
+  latencyTable,
+  layerTable,
+  soakTable,
+  sweepTable,
+  targetsTable,
+  workloadTables,
+} from './report/tables.js';
 import { renderSvg } from './report/svg.js';
 import { writeResults } from './report/write.js';
 import { WORKLOADS, type WorkloadName } from './workloads.js';
@@ -119,6 +128,18 @@ async function bench(rig: Rig, options: BenchOptions): Promise<number> {
   } finally {
     await admin.end();
   }
+  // The audit log's cost on writes: its own database (the main one's write counts stay as they were).
+  const auditDb = await rig.database('audit');
+  await auditDb.seedTo(options.tenants);
+  const auditCost: AuditCostRecord[] = await runAuditCost({
+    db: auditDb,
+    concurrencies: options.concurrencies,
+    rounds: options.rounds,
+    tenants: options.tenants,
+    poolSize: options.poolSize,
+    timing,
+    log,
+  });
   const loopback = results.filter((r) => r.rttMs === 0);
   const loopbackVsPe = vsPrismaExample.filter((r) => r.rttMs === 0);
   const main = (r: ResultRecord) => (STRATEGIES as readonly string[]).includes(r.strategy);
@@ -141,6 +162,19 @@ async function bench(rig: Rig, options: BenchOptions): Promise<number> {
     sweep,
     rtts: options.rtts,
     concurrencies: options.concurrencies,
+  });
+  const auditCell = auditCost.find(
+    (r) => r.workload === AUDIT_TARGET.workload && r.concurrency === AUDIT_TARGET.concurrency,
+  );
+  targets.push({
+    target: `audited ${AUDIT_TARGET.workload} ≥ ${AUDIT_TARGET.min.toFixed(2)}× unaudited at c=${AUDIT_TARGET.concurrency}`,
+    strategy: 'tenantry-direct',
+    workload: AUDIT_TARGET.workload,
+    concurrency: AUDIT_TARGET.concurrency,
+    rttMs: 0,
+    value: auditCell?.throughputVsUnaudited ?? Number.NaN,
+    status: auditCell ? (auditCell.throughputVsUnaudited >= AUDIT_TARGET.min ? 'pass' : 'fail') : 'not measured',
+    note: 'same database, triggers enabled vs disabled, interleaved',
   });
 
   const noise = busyVerdict(
@@ -200,6 +234,13 @@ async function bench(rig: Rig, options: BenchOptions): Promise<number> {
           '',
         ]
       : []),
+    '## Audit log cost (RTT 0, tenantry-direct)',
+    '',
+    'Project create and rename with the audit triggers enabled vs disabled (ALTER TABLE ... DISABLE TRIGGER of the `tenantry_audit_capture` triggers only), same database, interleaved per cell. ' +
+      'Ratios are per round, then the median.',
+    '',
+    auditTable(auditCost),
+    '',
     '### Targets',
     '',
     targetsTable(targets),
@@ -211,7 +252,10 @@ async function bench(rig: Rig, options: BenchOptions): Promise<number> {
   ].join('\n');
   console.log(markdown);
 
-  const wrong = results.reduce((n, r) => n + r.wrongTenantRows, 0) + sweep.reduce((n, r) => n + r.wrongTenantRows, 0);
+  const wrong =
+    results.reduce((n, r) => n + r.wrongTenantRows, 0) +
+    sweep.reduce((n, r) => n + r.wrongTenantRows, 0) +
+    auditCost.reduce((n, r) => n + r.wrongTenantRows, 0);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const svgs: Record<string, string> = {};
   for (const rttMs of options.rtts.filter((r) => r > 0)) {
@@ -229,6 +273,7 @@ async function bench(rig: Rig, options: BenchOptions): Promise<number> {
       vsPrismaExample,
       targets,
       sweep,
+      auditCost,
       cells,
     },
     markdown,

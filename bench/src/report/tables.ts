@@ -2,6 +2,7 @@
  * Renders results as Markdown tables with padded columns, readable both in a terminal (what
  * `pnpm bench` prints) and rendered (`bench/results/latest.md`).
  */
+import type { AuditCostRecord } from '../audit-cost.js';
 import type { ResultRecord } from '../results.js';
 import type { SoakReport } from '../soak.js';
 import type { SweepRecord } from '../sweep.js';
@@ -339,6 +340,33 @@ export function layerTable(results: ResultRecord[]): string {
       'rest (share)',
     ],
     rows,
+    ['l'],
+  );
+}
+
+/** The audit log's cost (audit-cost.ts): per workload and concurrency, audited vs unaudited. */
+export function auditTable(records: AuditCostRecord[]): string {
+  return markdownTable(
+    [
+      'workload',
+      'c',
+      'audited ops/s',
+      'unaudited ops/s',
+      '×unaudited',
+      'p50 audited ms',
+      'p50 unaudited ms',
+      'p50 ×unaudited',
+    ],
+    records.map((r) => [
+      r.workload === 'create' ? 'create (project)' : 'update (rename project)',
+      r.concurrency,
+      Math.round(r.auditedRps),
+      Math.round(r.unauditedRps),
+      fixed(r.throughputVsUnaudited),
+      fixed(r.auditedP50Ms, 3),
+      fixed(r.unauditedP50Ms, 3),
+      fixed(r.p50VsUnaudited),
+    ]),
     ['l'],
   );
 }
