@@ -448,7 +448,8 @@ describe('db:check: the audit log group', () => {
     const viaPublic = await brokenCopy(
       'grant delete on audit_events to public; grant execute on function tenantry_audit_erasure(uuid, text, jsonb) to tenantry_app',
     );
-    expect(failures(await auditWith(viaPublic, audited))).toEqual([
+    // ('anon grants' fails too when Supabase's roles exist on the server: PUBLIC includes them.)
+    expect(failures(await auditWith(viaPublic, audited)).filter((f) => !f.endsWith('anon grants'))).toEqual([
       'public.audit_events delete',
       'public.audit_events select only',
     ]);

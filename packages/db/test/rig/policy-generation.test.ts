@@ -224,6 +224,7 @@ describe('policy generation in db:migrate', () => {
     expect(new Set(findings.map((f) => f.subject))).toEqual(
       new Set([
         'role tenantry_app',
+        'public.audit_events',
         'public.comments',
         'public.invitations',
         'public.labels',
