@@ -112,11 +112,16 @@ describe('a session that may hold state is reset before the next model operation
 
   it('raw SQL in a batch transaction next to model operations, then a model read of B', async () => {
     for (const order of ['raw first', 'raw last'] as const) {
-      await inA(() =>
-        order === 'raw first'
-          ? prisma.$transaction([prisma.$executeRawUnsafe(SHADOW), prisma.project.findMany()])
-          : prisma.$transaction([prisma.project.findMany(), prisma.project.count(), prisma.$executeRawUnsafe(SHADOW)]),
-      );
+      await inA(async () => {
+        if (order === 'raw first')
+          await prisma.$transaction([prisma.$executeRawUnsafe(SHADOW), prisma.project.findMany()]);
+        else
+          await prisma.$transaction([
+            prisma.project.findMany(),
+            prisma.project.count(),
+            prisma.$executeRawUnsafe(SHADOW),
+          ]);
+      });
       await expectCleanModelRead(`after a batch transaction, ${order}`);
       await expectNoShadow(`after a batch transaction, ${order}`);
     }
