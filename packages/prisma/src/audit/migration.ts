@@ -164,8 +164,8 @@ export async function addAuditToMigrationFile(
 /** One line for the `migrate dev` output, or undefined when nothing was added. */
 export function describeAuditChange(change: AuditMigrationChange, migration: string): string | undefined {
   const parts: string[] = [];
-  if (change.log) parts.push('the audit log (grants, RLS, tenantry_audit_capture/erasure)');
-  if (change.audited.length > 0) parts.push(`audit triggers for ${change.audited.join(', ')}`);
+  if (change.log) parts.push('added the audit log (grants, RLS, tenantry_audit_capture/erasure)');
+  if (change.audited.length > 0) parts.push(`added audit triggers for ${change.audited.join(', ')}`);
   if (change.unaudited.length > 0) parts.push(`dropped the audit triggers of ${change.unaudited.join(', ')}`);
-  return parts.length === 0 ? undefined : `Added ${parts.join('; ')} to ${migration}/migration.sql`;
+  return parts.length === 0 ? undefined : `Audit log (${migration}/migration.sql): ${parts.join('; ')}`;
 }
