@@ -173,7 +173,7 @@ describe('pnpm tenant:create | export | erase', { timeout: 240_000 }, () => {
     expect(run.code, run.err).toBe(0);
     expect(run.out).toMatch(/ {2}deleted tasks: \d+ rows/);
     expect(run.out).toMatch(/erased tenant \S+: \d+ rows at \d{4}-\d\d-\d\dT/);
-    expect(run.out).toMatch(/verified on the admin role: (\w+ 0, )+tenants 0 rows remain/);
+    expect(run.out).toMatch(/verified on the admin role: (\w+ 0, )+tenants 0, audit_events 0 rows remain/);
     const left = await db.pgPool('superuser').query(
       `select (select count(*) from tasks where tenant_id = $1) + (select count(*) from projects where tenant_id = $1) +
                 (select count(*) from workspaces where tenant_id = $1) + (select count(*) from memberships where tenant_id = $1) +
