@@ -13,6 +13,7 @@
  */
 import { MissingTenantContextError, TenantryError, tenantContext } from '@tenantry/prisma';
 import { prisma } from './client.js';
+import { Prisma } from './generated/prisma/client.js';
 
 /** One search result. `projectId` is the task's project, null for a project. */
 export interface SearchHit {
@@ -29,7 +30,7 @@ export interface SearchHit {
 /** Anything with the tenant client's `$queryRaw`: the client itself or an interactive transaction's `tx`. */
 export interface SearchClient {
   // any: Prisma's $queryRaw is generic over the row type, and every tenant client's (or tx's) fits this.
-  $queryRaw: (query: TemplateStringsArray, ...values: any[]) => PromiseLike<any>;
+  $queryRaw: (query: Prisma.Sql) => PromiseLike<any>;
 }
 
 export interface SearchOptions {
@@ -128,25 +129,7 @@ export async function searchTenant(query: string, options: SearchOptions = {}): 
   // RLS alone would return nothing without a context; refusing says what is wrong instead.
   if (!tenantContext.get()) throw new MissingTenantContextError('search');
   const client = options.client ?? prisma;
-  // The match expressions are exactly the indexes' (to_tsvector('simple'::regconfig, column)), so a
-  // plan that can use them does. The tsquery is computed once (the CTE) and shared by both tables.
-  const rows: SearchRow[] = await client.$queryRaw`
-    WITH q AS (SELECT websearch_to_tsquery('simple'::regconfig, ${text}::text) AS query)
-    SELECT hit.kind, hit.id, hit.title, hit.project_id, hit.workspace_id, hit.rank
-      FROM (
-        SELECT 'project' AS kind, p.id::text AS id, p.name AS title, NULL::text AS project_id,
-               p.workspace_id::text AS workspace_id,
-               ts_rank(to_tsvector('simple'::regconfig, p.name), q.query)::float8 AS rank
-          FROM projects p, q
-         WHERE to_tsvector('simple'::regconfig, p.name) @@ q.query AND p.deleted_at IS NULL
-        UNION ALL
-        SELECT 'task', t.id::text, t.title, t.project_id::text, t.workspace_id::text,
-               ts_rank(to_tsvector('simple'::regconfig, t.title), q.query)::float8
-          FROM tasks t, q
-         WHERE to_tsvector('simple'::regconfig, t.title) @@ q.query AND t.deleted_at IS NULL
-      ) hit
-     ORDER BY hit.rank DESC, hit.id
-     LIMIT ${limit}::int`;
+  const rows: SearchRow[] = await client.$queryRaw(searchSql(text, limit));
   return rows.map((r) => ({
     kind: r.kind,
     id: r.id,
@@ -155,4 +138,32 @@ export async function searchTenant(query: string, options: SearchOptions = {}): 
     workspaceId: r.workspace_id,
     rank: Number(r.rank),
   }));
+}
+
+/**
+ * The search's SQL with `text` and `limit` bound (validated first: see validateSearchInput). Exported
+ * for the EXPLAIN tests, which plan exactly this statement. The match expressions are exactly the
+ * indexes' (to_tsvector('simple'::regconfig, column)), so a plan that may use them does. The tsquery
+ * is written out in each place (one bound value each) rather than in a CTE: websearch_to_tsquery with
+ * a fixed configuration is immutable, so the planner folds it to a constant an index can take; from
+ * a CTE it is a join column, which no plain index scan can use. No tenant or workspace clause: RLS adds it.
+ */
+export function searchSql(text: string, limit: number): Prisma.Sql {
+  const query = Prisma.sql`websearch_to_tsquery('simple'::regconfig, ${text}::text)`;
+  return Prisma.sql`
+    SELECT hit.kind, hit.id, hit.title, hit.project_id, hit.workspace_id, hit.rank
+      FROM (
+        SELECT 'project' AS kind, p.id::text AS id, p.name AS title, NULL::text AS project_id,
+               p.workspace_id::text AS workspace_id,
+               ts_rank(to_tsvector('simple'::regconfig, p.name), ${query})::float8 AS rank
+          FROM projects p
+         WHERE to_tsvector('simple'::regconfig, p.name) @@ ${query} AND p.deleted_at IS NULL
+        UNION ALL
+        SELECT 'task', t.id::text, t.title, t.project_id::text, t.workspace_id::text,
+               ts_rank(to_tsvector('simple'::regconfig, t.title), ${query})::float8
+          FROM tasks t
+         WHERE to_tsvector('simple'::regconfig, t.title) @@ ${query} AND t.deleted_at IS NULL
+      ) hit
+     ORDER BY hit.rank DESC, hit.id
+     LIMIT ${limit}::int`;
 }
