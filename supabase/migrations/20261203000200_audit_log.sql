@@ -62,8 +62,7 @@ $tenantry_audit$;
 CREATE OR REPLACE FUNCTION "tenantry_audit_capture"() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER AS $tenantry_audit$
 DECLARE
-  key_columns text[] := TG_ARGV[0]::text[];
-  excluded text[] := TG_ARGV[1]::text[];
+  r jsonb := to_jsonb(CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END);
   audited_table text := CASE WHEN TG_TABLE_SCHEMA = 'public' THEN TG_TABLE_NAME ELSE TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME END;
   actor text := NULLIF(current_setting('app.user_id', true), '');
 BEGIN
@@ -71,24 +70,17 @@ BEGIN
     RAISE EXCEPTION 'Cannot audit the write because app.user_id is not a UUID.'
       USING ERRCODE = '22023', HINT = 'Set the user with the tenant context (tenantContext.run({ ..., userId })), never by hand.';
   END IF;
-  IF TG_OP = 'INSERT' THEN
+  IF TG_OP = 'UPDATE' THEN
+    -- Only the columns whose value changed, old and new, without the excluded ones.
     INSERT INTO "audit_events" ("tenant_id", "workspace_id", "table_name", "operation", "row_key", "changes", "user_id", "txid")
-    SELECT (r ->> 'tenant_id')::uuid, (r ->> 'workspace_id')::uuid, audited_table, 'INSERT', (SELECT jsonb_object_agg(k, r -> k) FROM unnest(key_columns) AS k), r - excluded, actor::uuid, txid_current()
-      FROM (SELECT to_jsonb(n) AS r FROM new_rows n) AS s;
-  ELSIF TG_OP = 'DELETE' THEN
-    INSERT INTO "audit_events" ("tenant_id", "workspace_id", "table_name", "operation", "row_key", "changes", "user_id", "txid")
-    SELECT (r ->> 'tenant_id')::uuid, (r ->> 'workspace_id')::uuid, audited_table, 'DELETE', (SELECT jsonb_object_agg(k, r -> k) FROM unnest(key_columns) AS k), r - excluded, actor::uuid, txid_current()
-      FROM (SELECT to_jsonb(o) AS r FROM old_rows o) AS s;
+    SELECT (r ->> 'tenant_id')::uuid, (r ->> 'workspace_id')::uuid, audited_table, 'UPDATE', (SELECT jsonb_object_agg(k, r -> k) FROM unnest(TG_ARGV[0]::text[]) AS k),
+           coalesce((SELECT jsonb_object_agg(c.key, jsonb_build_object('old', o.v -> c.key, 'new', c.value))
+                       FROM (SELECT to_jsonb(OLD) AS v) AS o, jsonb_each(r) AS c
+                      WHERE c.value IS DISTINCT FROM o.v -> c.key AND c.key <> ALL (TG_ARGV[1]::text[])), '{}'::jsonb),
+           actor::uuid, txid_current();
   ELSE
-    -- The n-th old row is the n-th new row before the update (see src/audit/sql.ts).
     INSERT INTO "audit_events" ("tenant_id", "workspace_id", "table_name", "operation", "row_key", "changes", "user_id", "txid")
-    SELECT (n.r ->> 'tenant_id')::uuid, (n.r ->> 'workspace_id')::uuid, audited_table, 'UPDATE', (SELECT jsonb_object_agg(k, n.r -> k) FROM unnest(key_columns) AS k),
-           coalesce((SELECT jsonb_object_agg(c.key, jsonb_build_object('old', o.r -> c.key, 'new', c.value))
-                       FROM jsonb_each(n.r) AS c
-                      WHERE c.value IS DISTINCT FROM o.r -> c.key AND c.key <> ALL (excluded)), '{}'::jsonb),
-           actor::uuid, txid_current()
-      FROM (SELECT to_jsonb(x) AS r, row_number() OVER () AS i FROM new_rows x) AS n
-      JOIN (SELECT to_jsonb(x) AS r, row_number() OVER () AS i FROM old_rows x) AS o ON o.i = n.i;
+    VALUES ((r ->> 'tenant_id')::uuid, (r ->> 'workspace_id')::uuid, audited_table, TG_OP, (SELECT jsonb_object_agg(k, r -> k) FROM unnest(TG_ARGV[0]::text[]) AS k), r - TG_ARGV[1]::text[], actor::uuid, txid_current());
   END IF;
   RETURN NULL;
 END
@@ -146,45 +138,45 @@ BEGIN
 END
 $tenantry_audit$;
 
--- Audit "invitations" (/// @tenantry.audit on Invitation): one INSERT into the audit log per statement.
-CREATE TRIGGER "tenantry_audit_insert" AFTER INSERT ON "invitations" REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
-CREATE TRIGGER "tenantry_audit_update" AFTER UPDATE ON "invitations" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
-CREATE TRIGGER "tenantry_audit_delete" AFTER DELETE ON "invitations" REFERENCING OLD TABLE AS old_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
+-- Audit "invitations" (/// @tenantry.audit on Invitation): one event per written row.
+CREATE TRIGGER "tenantry_audit_insert" AFTER INSERT ON "invitations"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
+CREATE TRIGGER "tenantry_audit_update" AFTER UPDATE ON "invitations"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
+CREATE TRIGGER "tenantry_audit_delete" AFTER DELETE ON "invitations"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
 
--- Audit "memberships" (/// @tenantry.audit on Membership): one INSERT into the audit log per statement.
-CREATE TRIGGER "tenantry_audit_insert" AFTER INSERT ON "memberships" REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","user_id"}', '{}');
-CREATE TRIGGER "tenantry_audit_update" AFTER UPDATE ON "memberships" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","user_id"}', '{}');
-CREATE TRIGGER "tenantry_audit_delete" AFTER DELETE ON "memberships" REFERENCING OLD TABLE AS old_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","user_id"}', '{}');
+-- Audit "memberships" (/// @tenantry.audit on Membership): one event per written row.
+CREATE TRIGGER "tenantry_audit_insert" AFTER INSERT ON "memberships"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","user_id"}', '{}');
+CREATE TRIGGER "tenantry_audit_update" AFTER UPDATE ON "memberships"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","user_id"}', '{}');
+CREATE TRIGGER "tenantry_audit_delete" AFTER DELETE ON "memberships"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","user_id"}', '{}');
 
--- Audit "projects" (/// @tenantry.audit on Project): one INSERT into the audit log per statement.
-CREATE TRIGGER "tenantry_audit_insert" AFTER INSERT ON "projects" REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
-CREATE TRIGGER "tenantry_audit_update" AFTER UPDATE ON "projects" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
-CREATE TRIGGER "tenantry_audit_delete" AFTER DELETE ON "projects" REFERENCING OLD TABLE AS old_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
+-- Audit "projects" (/// @tenantry.audit on Project): one event per written row.
+CREATE TRIGGER "tenantry_audit_insert" AFTER INSERT ON "projects"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
+CREATE TRIGGER "tenantry_audit_update" AFTER UPDATE ON "projects"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
+CREATE TRIGGER "tenantry_audit_delete" AFTER DELETE ON "projects"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
 
--- Audit "tasks" (/// @tenantry.audit on Task): one INSERT into the audit log per statement.
-CREATE TRIGGER "tenantry_audit_insert" AFTER INSERT ON "tasks" REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
-CREATE TRIGGER "tenantry_audit_update" AFTER UPDATE ON "tasks" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
-CREATE TRIGGER "tenantry_audit_delete" AFTER DELETE ON "tasks" REFERENCING OLD TABLE AS old_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
+-- Audit "tasks" (/// @tenantry.audit on Task): one event per written row.
+CREATE TRIGGER "tenantry_audit_insert" AFTER INSERT ON "tasks"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
+CREATE TRIGGER "tenantry_audit_update" AFTER UPDATE ON "tasks"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
+CREATE TRIGGER "tenantry_audit_delete" AFTER DELETE ON "tasks"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
 
--- Audit "workspaces" (/// @tenantry.audit on Workspace): one INSERT into the audit log per statement.
-CREATE TRIGGER "tenantry_audit_insert" AFTER INSERT ON "workspaces" REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
-CREATE TRIGGER "tenantry_audit_update" AFTER UPDATE ON "workspaces" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
-CREATE TRIGGER "tenantry_audit_delete" AFTER DELETE ON "workspaces" REFERENCING OLD TABLE AS old_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
+-- Audit "workspaces" (/// @tenantry.audit on Workspace): one event per written row.
+CREATE TRIGGER "tenantry_audit_insert" AFTER INSERT ON "workspaces"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
+CREATE TRIGGER "tenantry_audit_update" AFTER UPDATE ON "workspaces"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
+CREATE TRIGGER "tenantry_audit_delete" AFTER DELETE ON "workspaces"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');
 
 -- Recorded as applied, as `prisma migrate deploy` records it, so that `pnpm db:deploy` and `pnpm db:status`
 -- after the Supabase CLI agree (checksum: sha256 of migration.sql).
@@ -199,5 +191,5 @@ CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
 );
 INSERT INTO "_prisma_migrations" ("id", "checksum", "finished_at", "migration_name", "logs", "rolled_back_at", "started_at", "applied_steps_count")
-SELECT gen_random_uuid()::text, '44e1d8e4afe965453891010dda690f24f7c1a1d66aa8657769ee14ff05abaf44', now(), '20261203000200_audit_log', NULL, NULL, now(), 1
+SELECT gen_random_uuid()::text, '26a411a65e2f93f30718452e56b419c746ee86c752e037a797ce7870205df472', now(), '20261203000200_audit_log', NULL, NULL, now(), 1
 WHERE NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE "migration_name" = '20261203000200_audit_log' AND "rolled_back_at" IS NULL);

@@ -55,7 +55,7 @@ export function replayAudit(migrations: readonly string[]): { triggers: Map<stri
   let functions = false;
   const statement = new RegExp(
     [
-      String.raw`^CREATE TRIGGER "${AUDIT_TRIGGERS.insert}" AFTER INSERT ON ${TABLE_REF} [^\n]*\n\s*FOR EACH STATEMENT EXECUTE FUNCTION [^(]+\((.*)\);$`,
+      String.raw`^CREATE TRIGGER "${AUDIT_TRIGGERS.insert}" AFTER INSERT ON ${TABLE_REF}(?: [^\n]*)?\n\s*FOR EACH (?:ROW|STATEMENT) EXECUTE FUNCTION [^(]+\((.*)\);$`,
       `^DROP TRIGGER IF EXISTS "${AUDIT_TRIGGERS.insert}" ON ${TABLE_REF};$`,
       `^DROP TABLE ${TABLE_REF};$`,
       String.raw`^CREATE OR REPLACE FUNCTION [^\n]*"${CAPTURE_FUNCTION}"\(\)`,

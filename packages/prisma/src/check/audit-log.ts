@@ -4,7 +4,7 @@
 //
 // - triggers     every audited table (the schema's `/// @tenantry.audit` models when the CLI could
 //                read the schema, plus every table with one of the triggers) has the three AFTER ...
-//                FOR EACH STATEMENT triggers, enabled, calling tenantry_audit_capture();
+//                FOR EACH ROW triggers, enabled, calling tenantry_audit_capture();
 // - definer      tenantry_audit_capture() and tenantry_audit_erasure() exist and are SECURITY DEFINER
 //                (they write the table no other role may write);
 // - search path  both run with a fixed search_path starting with pg_catalog and ending with pg_temp;
@@ -80,12 +80,12 @@ export async function auditLogFindings(client: pg.ClientBase, options: AuditLogO
     table: string;
     name: string;
     enabled: boolean;
-    statement: boolean;
+    perRow: boolean;
     after: boolean;
     fn: string;
   }>(
     `select format('%I.%I', n.nspname, c.relname) as table, t.tgname as name, t.tgenabled <> 'D' as enabled,
-            (t.tgtype & 1) = 0 as statement, (t.tgtype & 2) = 0 and (t.tgtype & 64) = 0 as after, p.proname as fn
+            (t.tgtype & 1) = 1 as "perRow", (t.tgtype & 2) = 0 and (t.tgtype & 64) = 0 as after, p.proname as fn
        from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
        join pg_proc p on p.oid = t.tgfoid
       where not t.tgisinternal and n.nspname = any($1::text[]) and (t.tgname = any($2::text[]) or p.proname = $3)`,
@@ -98,8 +98,8 @@ export async function auditLogFindings(client: pg.ClientBase, options: AuditLogO
       const t = triggers.find((r) => r.table === table && r.name === name);
       if (!t) problems.push(`trigger ${name} is missing`);
       else if (!t.enabled) problems.push(`trigger ${name} is disabled`);
-      else if (!t.statement || !t.after || t.fn !== CAPTURE_FUNCTION)
-        problems.push(`trigger ${name} is not AFTER ... FOR EACH STATEMENT calling ${CAPTURE_FUNCTION}()`);
+      else if (!t.perRow || !t.after || t.fn !== CAPTURE_FUNCTION)
+        problems.push(`trigger ${name} is not AFTER ... FOR EACH ROW calling ${CAPTURE_FUNCTION}()`);
     }
     add(
       table,
