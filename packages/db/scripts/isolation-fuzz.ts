@@ -10,14 +10,17 @@
 // one line for tools: `isolation: ops=N tenants=N faults=N crossTenantRows=N ... seed=S`.
 // Exits 1 when any of the five counters is not 0 (inheritedSessionState: session state such as temp
 // tables, cursors, SETs, prepared statements, LISTENs or advisory locks that one operation left and a
-// later one found) or too few operations succeeded.
+// later one found), when the audit log does not replay to the tables (auditMismatches, printed after
+// the routes), or too few operations succeeded.
 import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { createTenantPrismaClient } from '../src/client.js';
 import { createAdminPrismaClient } from '../src/admin.js';
 import { citusUrlFromEnv, citusWorkers, distributeTestDatabase, dropWorkerDatabases } from '../src/testing/citus.js';
 import {
   appMigrations,
+  auditMismatches,
   fuzzAllRoutes,
   provisionTestRig,
   seedTenantryFuzzData,
@@ -97,6 +100,16 @@ try {
       startedAt: started,
       out: (line) => console.log(line),
     }));
+    // The audit log must hold exactly the acknowledged writes: its events replayed give the tables.
+    const superuser = new pg.Pool({ connectionString: rig.server.superuserUrl(database), max: 1 });
+    try {
+      const audit = await auditMismatches(superuser);
+      console.log(`audit: events ${audit.events}, rows ${audit.rows}, auditMismatches ${audit.auditMismatches}`);
+      for (const sample of audit.samples) console.log(`  audit mismatch: ${sample}`);
+      if (audit.auditMismatches > 0) exitCode = 1;
+    } finally {
+      await superuser.end();
+    }
   } finally {
     await admin.$disconnect();
   }
