@@ -27,7 +27,7 @@
  * that writes many rows writes as many events, each from the plan the first one made.
  */
 import { DEFAULT_TENANT_COLUMNS, type TenantColumns } from '../migrate/columns.js';
-import { type PolicyForm, policyFormFromEnv } from '../migrate/policies.js';
+import { type PolicyForm, policyFormFromEnv } from '../migrate/policy-form.js';
 import { AUDIT_LOG_COMMENT, AUDIT_TRIGGERS, CAPTURE_FUNCTION, ERASURE_FUNCTION } from './names.js';
 import type { AuditedTable, AuditLogTable } from './schema.js';
 

@@ -16,7 +16,6 @@
 //                name the tenant setting (the generic `initplan` check holds their form).
 import type pg from 'pg';
 import { AUDIT_LOG_COMMENT, AUDIT_TRIGGERS, CAPTURE_FUNCTION, ERASURE_FUNCTION } from '../audit/names.js';
-import type { Finding } from './audit.js';
 
 export const AUDIT_LOG_CHECKS = [
   'triggers',
@@ -28,6 +27,14 @@ export const AUDIT_LOG_CHECKS = [
   'read policy',
 ] as const;
 export type AuditLogCheck = (typeof AUDIT_LOG_CHECKS)[number];
+
+/** One result of the group, as `check/audit.ts` reports it (its `Finding`, narrowed to this group). */
+export interface AuditLogFinding {
+  subject: string;
+  check: AuditLogCheck;
+  ok: boolean;
+  detail?: string;
+}
 
 export interface AuditLogOptions {
   runtimeRole: string;
@@ -48,7 +55,7 @@ interface LogRow {
 }
 
 /** The audit log's findings; none when the database has no audit log and no table is expected to be audited. */
-export async function auditLogFindings(client: pg.ClientBase, options: AuditLogOptions): Promise<Finding[]> {
+export async function auditLogFindings(client: pg.ClientBase, options: AuditLogOptions): Promise<AuditLogFinding[]> {
   const { rows: logs } = await client.query<LogRow>(
     `select c.oid::int as oid, format('%I.%I', n.nspname, c.relname) as name, pg_get_userbyid(c.relowner) as owner,
             c.relrowsecurity as enabled, c.relforcerowsecurity as forced
@@ -58,7 +65,7 @@ export async function auditLogFindings(client: pg.ClientBase, options: AuditLogO
       order by 2`,
     [options.schemas, AUDIT_LOG_COMMENT],
   );
-  const findings: Finding[] = [];
+  const findings: AuditLogFinding[] = [];
   const add = (subject: string, check: AuditLogCheck, ok: boolean, detail: string) =>
     findings.push(ok ? { subject, check, ok } : { subject, check, ok, detail });
   const expected = new Set(options.auditedTables ?? []);

@@ -52,17 +52,9 @@ export function runtimeRole(env: NodeJS.ProcessEnv = process.env): string {
   return role;
 }
 
-/**
- * The form of the settings in a policy. `initplan` (default): `(SELECT NULLIF(current_setting(...), '')::uuid)`,
- * evaluated once per statement as an InitPlan. `citus` (DATABASE_DISTRIBUTED=citus): the same without
- * the subquery, which Citus refuses in policies on distributed tables; current_setting is STABLE, so
- * it is still evaluated once per statement, on each node (docs/citus.md).
- */
-export type PolicyForm = 'initplan' | 'citus';
+import { type PolicyForm, policyFormFromEnv } from './policy-form.js';
 
-export function policyFormFromEnv(env: NodeJS.ProcessEnv = process.env): PolicyForm {
-  return env.DATABASE_DISTRIBUTED === 'citus' ? 'citus' : 'initplan';
-}
+export { type PolicyForm, policyFormFromEnv };
 
 const settingIn = (form: PolicyForm) => (name: string) =>
   form === 'citus'
