@@ -3,22 +3,82 @@
 // (prisma/citus/before-distribute.sql), then the engine's distributeForCitus (tenant tables by
 // tenant_id, colocated; global tables as reference tables; every policy in the form Citus accepts).
 // Prints what it did. Safe to run again: what is distributed already is skipped.
+//
+// `pnpm db:citus --create-migration [--url <owner url of a migrated development database>]` writes the
+// same distribution as a migration instead (prisma/migrations/<timestamp>_citus_distribution, the
+// engine's renderCitusMigration): planned from the database's catalog after the Citus policies (in a
+// transaction that is rolled back: the database is left as it was), it runs on a Citus coordinator
+// with `pnpm db:deploy` and does nothing on a single PostgreSQL. This repository has it already
+// (20261203000500_citus_distribution); later migrations distribute their own new tables.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { runMain } from '@tenantry/prisma/cli';
-import { CitusSetupError, distributeForCitus } from '@tenantry/prisma/migrate';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CITUS_MIGRATION_MARKER,
+  CitusSetupError,
+  distributeForCitus,
+  planCitusDistribution,
+  renderCitusMigration,
+} from '@tenantry/prisma/migrate';
 import { BEFORE_DISTRIBUTE_SQL } from '../src/testing/citus.js';
 
-const usage = `Usage: pnpm db:citus [--url <url>]
-  --url <url>   the owner's URL on the Citus coordinator (default: DIRECT_URL)`;
+const usage = `Usage: pnpm db:citus [--url <url>] [--create-migration [--name <name>]]
+  --url <url>          the owner's URL on the Citus coordinator (default: DIRECT_URL); with
+                       --create-migration, of a migrated development database (any PostgreSQL)
+  --create-migration   write the distribution as a migration instead of running it
+  --name <name>        the migration's name (default citus_distribution)`;
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('../prisma/migrations/', import.meta.url));
+
+/** Prisma's migration timestamp: YYYYMMDDHHMMSS, UTC. */
+const timestamp = (d = new Date()) => d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+
+async function createMigration(client: pg.Client, name: string): Promise<number> {
+  const entries = await readdir(MIGRATIONS_DIR, { withFileTypes: true });
+  for (const entry of entries.filter((e) => e.isDirectory())) {
+    const sql = await readFile(path.join(MIGRATIONS_DIR, entry.name, 'migration.sql'), 'utf8').catch(() => '');
+    if (sql.startsWith(CITUS_MIGRATION_MARKER)) {
+      console.error(
+        `Cannot create the Citus migration because ${entry.name} is one already. Later migrations distribute their own new tables (docs/citus.md, "Migrations").`,
+      );
+      return 1;
+    }
+  }
+  const before = await readFile(BEFORE_DISTRIBUTE_SQL, 'utf8');
+  await client.query('BEGIN');
+  let sql: string;
+  try {
+    await client.query(before);
+    const plan = await planCitusDistribution(client);
+    sql = renderCitusMigration(plan, {
+      before,
+      generatedBy: '`pnpm db:citus --create-migration` (scripts/db-citus.ts)',
+    });
+  } finally {
+    await client.query('ROLLBACK');
+  }
+  const dir = path.join(MIGRATIONS_DIR, `${timestamp()}_${name}`);
+  await mkdir(dir);
+  await writeFile(path.join(dir, 'migration.sql'), sql);
+  console.log(`wrote ${path.relative(process.cwd(), dir)}/migration.sql: run pnpm db:deploy on the coordinator`);
+  return 0;
+}
 
 async function main(argv: string[]): Promise<number> {
-  let values: { url?: string; help?: boolean };
+  let values: { url?: string; help?: boolean; 'create-migration'?: boolean; name?: string };
   try {
     ({ values } = parseArgs({
       args: argv.filter((a) => a !== '--'),
-      options: { url: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        url: { type: 'string' },
+        'create-migration': { type: 'boolean' },
+        name: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     }));
   } catch (error) {
     console.error(`${(error as Error).message}\n${usage}`);
@@ -38,6 +98,16 @@ async function main(argv: string[]): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
+    if (values['create-migration']) {
+      const name = values.name ?? 'citus_distribution';
+      if (!/^[a-z0-9_]+$/.test(name)) {
+        console.error(
+          `Cannot create the Citus migration because --name "${name}" is not lower-case letters, digits and _.`,
+        );
+        return 2;
+      }
+      return await createMigration(client, name);
+    }
     const done = await client.query('select 1 from pg_dist_partition limit 1').catch(() => undefined);
     if (!done || done.rowCount === 0) await client.query(await readFile(BEFORE_DISTRIBUTE_SQL, 'utf8'));
     const result = await distributeForCitus(client, { log: (line) => console.log(line) });

@@ -99,6 +99,54 @@ export async function distributeTestDatabase(
   database: string,
   workers: CitusNode[],
 ): Promise<DistributionResult> {
+  await prepareCitusDatabase(coordinatorUrl, database, workers);
+  const coordinator = new pg.Client({ connectionString: databaseUrl(coordinatorUrl, database) });
+  await coordinator.connect();
+  try {
+    await coordinator.query(await readFile(BEFORE_DISTRIBUTE_SQL, 'utf8'));
+    const result = await distributeForCitus(coordinator, { minWorkers: 2 });
+    await assertShardsOnWorkers(coordinator);
+    return result;
+  } finally {
+    await coordinator.end();
+  }
+}
+
+const databaseUrl = (serverUrl: string, database: string) => {
+  const url = new URL(serverUrl);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  return url.toString();
+};
+
+/**
+ * Every statement must really go through the workers: no shard may live on the coordinator (where
+ * local execution would answer without them), and the shards must be spread.
+ */
+export async function assertShardsOnWorkers(coordinator: pg.ClientBase): Promise<void> {
+  const { rows } = await coordinator.query<{ coordinator: number; nodes: number }>(
+    `select count(*) filter (where n.groupid = 0)::int as coordinator, count(distinct n.nodeid)::int as nodes
+       from pg_dist_shard s join pg_dist_placement p using (shardid) join pg_dist_node n on n.groupid = p.groupid
+      where s.logicalrelid in (select logicalrelid from pg_dist_partition where partmethod = 'h')`,
+  );
+  if (rows[0]!.coordinator > 0 || rows[0]!.nodes < 2) {
+    throw new Error(
+      `Cannot run the Citus tests because the shards are not spread over the workers (${rows[0]!.coordinator} on the coordinator, ${rows[0]!.nodes} node(s) in all). ` +
+        "Keep the coordinator without shards (SELECT citus_set_node_property('<coordinator>', <port>, 'shouldhaveshards', false)).",
+    );
+  }
+}
+
+/**
+ * Makes `database` (existing on the coordinator at `coordinatorUrl`, a superuser URL) a Citus
+ * database: the same database with the extension on every worker, the extension on the
+ * coordinator and the workers registered in it. Nothing is distributed yet: a migration run after
+ * this distributes the tables itself (20261203000500_citus_distribution).
+ */
+export async function prepareCitusDatabase(
+  coordinatorUrl: string,
+  database: string,
+  workers: CitusNode[],
+): Promise<void> {
   if (workers.length < 2) {
     throw new Error(
       `Cannot run the Citus tests because the coordinator has ${workers.length} worker(s); the lane needs at least 2 so that shards are really spread. ` +
@@ -109,30 +157,13 @@ export async function distributeTestDatabase(
     await run(onNode(coordinatorUrl, node, 'postgres'), [`CREATE DATABASE ${ident(database)}`]);
     await run(onNode(coordinatorUrl, node, database), ['CREATE EXTENSION IF NOT EXISTS citus']);
   }
-  const url = new URL(coordinatorUrl);
-  url.pathname = `/${encodeURIComponent(database)}`;
+  const url = new URL(databaseUrl(coordinatorUrl, database));
   const coordinator = new pg.Client({ connectionString: url.toString() });
   await coordinator.connect();
   try {
     await coordinator.query('CREATE EXTENSION IF NOT EXISTS citus');
     await coordinator.query('select citus_set_coordinator_host($1, $2)', [url.hostname, Number(url.port || 5432)]);
     for (const node of workers) await coordinator.query('select citus_add_node($1, $2)', [node.host, node.port]);
-    await coordinator.query(await readFile(BEFORE_DISTRIBUTE_SQL, 'utf8'));
-    const result = await distributeForCitus(coordinator, { minWorkers: 2 });
-    // Every statement must really go through the workers: no shard may live on the coordinator
-    // (where local execution would answer without them), and the shards must be spread.
-    const { rows } = await coordinator.query<{ coordinator: number; nodes: number }>(
-      `select count(*) filter (where n.groupid = 0)::int as coordinator, count(distinct n.nodeid)::int as nodes
-         from pg_dist_shard s join pg_dist_placement p using (shardid) join pg_dist_node n on n.groupid = p.groupid
-        where s.logicalrelid in (select logicalrelid from pg_dist_partition where partmethod = 'h')`,
-    );
-    if (rows[0]!.coordinator > 0 || rows[0]!.nodes < 2) {
-      throw new Error(
-        `Cannot run the Citus tests because the shards are not spread over the workers (${rows[0]!.coordinator} on the coordinator, ${rows[0]!.nodes} node(s) in all). ` +
-          "Keep the coordinator without shards (SELECT citus_set_node_property('<coordinator>', <port>, 'shouldhaveshards', false)).",
-      );
-    }
-    return result;
   } finally {
     await coordinator.end();
   }

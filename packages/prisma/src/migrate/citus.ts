@@ -92,16 +92,162 @@ export function citusForeignKey(definition: string, tenantColumn = DEFAULT_TENAN
 const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const qualified = (schema: string, table: string) => `${ident(schema)}.${ident(table)}`;
 
-export async function distributeForCitus(
-  client: pg.ClientBase,
-  options: DistributeOptions = {},
-): Promise<DistributionResult> {
+/** A table by schema and name. */
+export interface CitusTable {
+  schema: string;
+  name: string;
+}
+
+/**
+ * What it takes to distribute a schema, read from its catalog (planCitusDistribution): the same plan
+ * is run by distributeForCitus on a live coordinator, or written into a migration by
+ * renderCitusMigration, where it runs on a coordinator and does nothing on a single PostgreSQL.
+ */
+export interface CitusPlan {
+  tenantColumn: string;
+  runtimeRole: string;
+  /** Policies whose tenant settings go into the plain form (qual/check already rewritten). */
+  policies: { schema: string; table: string; name: string; qual: string | null; check: string | null }[];
+  /** Enum types that get an IMMUTABLE cast to text (see the header). */
+  enums: CitusTable[];
+  /** Foreign keys from or to the tables, set aside and added back in the Citus form. */
+  foreignKeys: { table: string; name: string; definition: string }[];
+  /** In this order: first the reference tables, then the distributed ones. */
+  reference: CitusTable[];
+  distributed: CitusTable[];
+  /** The table every distributed one is colocated with (an already distributed one, or the first). */
+  colocateWith?: CitusTable;
+  triggers: { table: string; name: string }[];
+}
+
+export interface PlanOptions {
+  schemas?: string[];
+  columns?: TenantColumns;
+  runtimeRole?: string;
+  keepLocal?: string[];
+}
+
+/**
+ * Plans the distribution of the schemas' tables from the live catalog. Works on a plain PostgreSQL
+ * too (every table is then still to do), which is how a migration is generated from a development
+ * database. A policy with a subquery other than the tenant settings stops it before anything
+ * changes (CitusSetupError, naming the policies).
+ */
+export async function planCitusDistribution(client: pg.ClientBase, options: PlanOptions = {}): Promise<CitusPlan> {
   const schemas = options.schemas ?? ['public'];
   const tenantColumn = (options.columns ?? DEFAULT_TENANT_COLUMNS).tenant;
   const runtimeRole = options.runtimeRole ?? 'tenantry_app';
   const keepLocal = new Set(options.keepLocal ?? ['_prisma_migrations']);
-  const log = options.log ?? (() => {});
+  const { rowCount: hasCitus } = await client.query("select 1 from pg_extension where extname = 'citus'");
+  const { rows: tables } = await client.query<{ schema: string; name: string; tenant: boolean; done: boolean }>(
+    `select n.nspname as schema, c.relname as name,
+            exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = $2 and not a.attisdropped) as tenant,
+            ${hasCitus ? 'exists (select 1 from pg_dist_partition p where p.logicalrelid = c.oid)' : 'false'} as done
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind in ('r', 'p') and n.nspname = any($1) and not c.relispartition
+      order by n.nspname, c.relname`,
+    [schemas, tenantColumn],
+  );
+  const inScope = tables.filter((t) => !keepLocal.has(t.name));
+  const todo = inScope.filter((t) => !t.done);
+  const plan: CitusPlan = {
+    tenantColumn,
+    runtimeRole,
+    policies: [],
+    enums: [],
+    foreignKeys: [],
+    reference: todo.filter((t) => !t.tenant).map(({ schema, name }) => ({ schema, name })),
+    distributed: todo.filter((t) => t.tenant).map(({ schema, name }) => ({ schema, name })),
+    triggers: [],
+  };
+  const anchor = inScope.find((t) => t.tenant && t.done) ?? plan.distributed[0];
+  if (anchor) plan.colocateWith = { schema: anchor.schema, name: anchor.name };
+  if (todo.length === 0) return plan;
+  const names = todo.map((t) => qualified(t.schema, t.name));
 
+  const { rows: policies } = await client.query<CitusPlan['policies'][number]>(
+    `select schemaname as schema, tablename as table, policyname as name, qual, with_check as check
+       from pg_policies where schemaname = any($1) order by 1, 2, 3`,
+    [schemas],
+  );
+  const todoKeys = new Set(todo.map((t) => `${t.schema}.${t.name}`));
+  const refused: string[] = [];
+  for (const policy of policies) {
+    if (!todoKeys.has(`${policy.schema}.${policy.table}`)) continue;
+    const qual = citusPolicyExpression(policy.qual);
+    const check = citusPolicyExpression(policy.check);
+    if (hasSubquery(qual) || hasSubquery(check)) refused.push(`"${policy.name}" on ${policy.schema}.${policy.table}`);
+    else if (qual !== policy.qual || check !== policy.check) plan.policies.push({ ...policy, qual, check });
+  }
+  if (refused.length > 0) {
+    throw new CitusSetupError(
+      `Cannot distribute the tables because Citus refuses subqueries in policies, and ${refused.length === 1 ? 'this policy has one' : 'these policies have one'} ` +
+        `besides the tenant settings: ${refused.join(', ')}. Move the subquery into a STABLE function and call that in the policy ` +
+        '(docs/citus.md, "Policies with subqueries"), then run again. Nothing was changed.',
+    );
+  }
+  ({ rows: plan.foreignKeys } = await client.query<CitusPlan['foreignKeys'][number]>(
+    `select conrelid::regclass::text as table, conname as name, pg_get_constraintdef(oid) as definition
+       from pg_constraint
+      where contype = 'f' and (conrelid = any($1::regclass[]) or confrelid = any($1::regclass[]))
+      order by conrelid::regclass::text, conname`,
+    [names],
+  ));
+  ({ rows: plan.triggers } = await client.query<CitusPlan['triggers'][number]>(
+    `select tgrelid::regclass::text as table, tgname as name from pg_trigger
+      where not tgisinternal and tgrelid = any($1::regclass[]) order by 1, 2`,
+    [names],
+  ));
+  ({ rows: plan.enums } = await client.query<CitusTable>(
+    `select distinct tn.nspname as schema, t.typname as name
+       from pg_attribute a join pg_type t on t.oid = a.atttypid join pg_namespace tn on tn.oid = t.typnamespace
+      where a.attrelid = any($1::regclass[]) and t.typtype = 'e' and not a.attisdropped
+        and not exists (select 1 from pg_cast c where c.castsource = t.oid and c.casttarget = 'text'::regtype)
+      order by 1, 2`,
+    [names],
+  ));
+  return plan;
+}
+
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/** The plan as SQL, in three steps: before the distribution, the distribution calls, after it. */
+export function citusStatements(plan: CitusPlan): { prepare: string[]; distribute: string[]; finish: string[] } {
+  const prepare: string[] = [];
+  for (const p of plan.policies) {
+    const parts = [p.qual !== null ? `USING (${p.qual})` : '', p.check !== null ? `WITH CHECK (${p.check})` : ''];
+    prepare.push(`ALTER POLICY ${ident(p.name)} ON ${qualified(p.schema, p.table)} ${parts.filter(Boolean).join(' ')}`);
+  }
+  for (const e of plan.enums) {
+    const type = qualified(e.schema, e.name);
+    const fn = qualified(e.schema, `tenantry_${e.name}_to_text`.slice(0, 63));
+    prepare.push(
+      `CREATE FUNCTION ${fn}(${type}) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE ` +
+        'AS $$ SELECT pg_catalog.textin(pg_catalog.enum_out($1)) $$',
+      `CREATE CAST (${type} AS text) WITH FUNCTION ${fn}(${type})`,
+    );
+  }
+  for (const fk of plan.foreignKeys) prepare.push(`ALTER TABLE ${fk.table} DROP CONSTRAINT ${ident(fk.name)}`);
+  const distribute: string[] = [];
+  for (const t of plan.reference) distribute.push(`create_reference_table(${literal(qualified(t.schema, t.name))})`);
+  const anchor = plan.colocateWith;
+  for (const t of plan.distributed) {
+    const first = !anchor || (anchor.schema === t.schema && anchor.name === t.name);
+    const colocate = first ? 'default' : qualified(anchor.schema, anchor.name);
+    distribute.push(
+      `create_distributed_table(${literal(qualified(t.schema, t.name))}, ${literal(plan.tenantColumn)}, colocate_with => ${literal(colocate)})`,
+    );
+  }
+  const finish = plan.foreignKeys.map((fk) => addForeignKey(fk, plan.tenantColumn));
+  finish.push(`ALTER ROLE ${ident(plan.runtimeRole)} SET citus.propagate_set_commands = 'local'`);
+  return { prepare, distribute, finish };
+}
+
+export async function distributeForCitus(
+  client: pg.ClientBase,
+  options: DistributeOptions = {},
+): Promise<DistributionResult> {
+  const log = options.log ?? (() => {});
   const citus = await client.query<{ version: string }>(
     "select extversion as version from pg_extension where extname = 'citus'",
   );
@@ -121,159 +267,113 @@ export async function distributeForCitus(
         "Add workers with SELECT citus_add_node('<host>', <port>) on the coordinator.",
     );
   }
-
-  const { rows: tables } = await client.query<{
-    schema: string;
-    name: string;
-    tenant: boolean;
-    done: boolean;
-  }>(
-    `select n.nspname as schema, c.relname as name,
-            exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = $2 and not a.attisdropped) as tenant,
-            exists (select 1 from pg_dist_partition p where p.logicalrelid = c.oid) as done
-       from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where c.relkind in ('r', 'p') and n.nspname = any($1) and not c.relispartition
-      order by n.nspname, c.relname`,
-    [schemas, tenantColumn],
-  );
-  const todo = tables.filter((t) => !keepLocal.has(t.name) && !t.done);
-  const inScope = tables.filter((t) => !keepLocal.has(t.name));
-  if (todo.length === 0) {
-    log('citus: every table is distributed already; nothing to do');
-    return {
-      distributed: [],
-      reference: [],
-      policiesRewritten: [],
-      foreignKeys: 0,
-      triggers: [],
-      enumCasts: [],
-      workers,
-    };
-  }
-  const names = todo.map((t) => qualified(t.schema, t.name));
-
   // Plan first: a policy Citus cannot take stops everything before the first change.
-  const { rows: policies } = await client.query<{
-    schema: string;
-    table: string;
-    name: string;
-    qual: string | null;
-    check: string | null;
-  }>(
-    `select schemaname as schema, tablename as table, policyname as name, qual, with_check as check
-       from pg_policies where schemaname = any($1) order by 1, 2, 3`,
-    [schemas],
-  );
-  const todoKeys = new Set(todo.map((t) => `${t.schema}.${t.name}`));
-  const rewrites: { policy: (typeof policies)[number]; qual: string | null; check: string | null }[] = [];
-  const refused: string[] = [];
-  for (const policy of policies) {
-    if (!todoKeys.has(`${policy.schema}.${policy.table}`)) continue;
-    const qual = citusPolicyExpression(policy.qual);
-    const check = citusPolicyExpression(policy.check);
-    if (hasSubquery(qual) || hasSubquery(check)) refused.push(`"${policy.name}" on ${policy.schema}.${policy.table}`);
-    else if (qual !== policy.qual || check !== policy.check) rewrites.push({ policy, qual, check });
+  const plan = await planCitusDistribution(client, options);
+  const result: DistributionResult = {
+    distributed: plan.distributed.map((t) => `${t.schema}.${t.name}`),
+    reference: plan.reference.map((t) => `${t.schema}.${t.name}`),
+    policiesRewritten: plan.policies.map((p) => `${p.table}: ${p.name}`),
+    foreignKeys: plan.foreignKeys.length,
+    triggers: plan.triggers.map((t) => `${t.table}: ${t.name}`),
+    enumCasts: plan.enums.map((e) => `${e.schema}.${e.name}`),
+    workers,
+  };
+  if (plan.reference.length + plan.distributed.length === 0) {
+    log('citus: every table is distributed already; nothing to do');
+    return result;
   }
-  if (refused.length > 0) {
-    throw new CitusSetupError(
-      `Cannot distribute the tables because Citus refuses subqueries in policies, and ${refused.length === 1 ? 'this policy has one' : 'these policies have one'} ` +
-        `besides the tenant settings: ${refused.join(', ')}. Move the subquery into a STABLE function and call that in the policy ` +
-        '(docs/citus.md, "Policies with subqueries"), then run again. Nothing was changed.',
-    );
-  }
-
-  const { rows: foreignKeys } = await client.query<{ table: string; name: string; definition: string }>(
-    `select conrelid::regclass::text as table, conname as name, pg_get_constraintdef(oid) as definition
-       from pg_constraint
-      where contype = 'f' and (conrelid = any($1::regclass[]) or confrelid = any($1::regclass[]))
-      order by conrelid::regclass::text, conname`,
-    [names],
-  );
-  const { rows: triggers } = await client.query<{ table: string; name: string }>(
-    `select tgrelid::regclass::text as table, tgname as name from pg_trigger
-      where not tgisinternal and tgrelid = any($1::regclass[]) order by 1, 2`,
-    [names],
-  );
-
-  const { rows: enums } = await client.query<{ schema: string; name: string }>(
-    `select distinct tn.nspname as schema, t.typname as name
-       from pg_attribute a join pg_type t on t.oid = a.atttypid join pg_namespace tn on tn.oid = t.typnamespace
-      where a.attrelid = any($1::regclass[]) and t.typtype = 'e' and not a.attisdropped
-        and not exists (select 1 from pg_cast c where c.castsource = t.oid and c.casttarget = 'text'::regtype)
-      order by 1, 2`,
-    [names],
-  );
-
-  const distributed = todo.filter((t) => t.tenant);
-  const reference = todo.filter((t) => !t.tenant);
-  const colocateWith = inScope.find((t) => t.tenant && t.done) ?? (distributed.length > 0 ? distributed[0] : undefined);
+  const { prepare, distribute, finish } = citusStatements(plan);
 
   await client.query('BEGIN');
   try {
-    for (const { policy, qual, check } of rewrites) {
-      const parts = [qual !== null ? `USING (${qual})` : '', check !== null ? `WITH CHECK (${check})` : ''];
-      await client.query(
-        `ALTER POLICY ${ident(policy.name)} ON ${qualified(policy.schema, policy.table)} ${parts.join(' ')}`,
-      );
-    }
-    for (const e of enums) {
-      const type = qualified(e.schema, e.name);
-      const fn = qualified(e.schema, `tenantry_${e.name}_to_text`.slice(0, 63));
-      await client.query(
-        `CREATE FUNCTION ${fn}(${type}) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE ` +
-          'AS $$ SELECT pg_catalog.textin(pg_catalog.enum_out($1)) $$',
-      );
-      await client.query(`CREATE CAST (${type} AS text) WITH FUNCTION ${fn}(${type})`);
-    }
-    for (const fk of foreignKeys) await client.query(`ALTER TABLE ${fk.table} DROP CONSTRAINT ${ident(fk.name)}`);
+    for (const statement of prepare) await client.query(statement);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;
   }
-  log(`citus: ${rewrites.length} policies in the Citus form, ${foreignKeys.length} foreign keys set aside`);
+  log(`citus: ${plan.policies.length} policies in the Citus form, ${plan.foreignKeys.length} foreign keys set aside`);
 
   // Distribution runs outside a transaction block (Citus copies each table's rows into its shards).
   // A failure here leaves foreign keys set aside: the error lists the statements that add them back.
-  const pending = new Set(foreignKeys);
+  const pendingForeignKeys = finish.slice(0, plan.foreignKeys.length);
   try {
     await client.query('SET citus.enable_unsafe_triggers = on');
-    for (const t of reference) {
-      await client.query('select create_reference_table($1::regclass)', [qualified(t.schema, t.name)]);
-      log(`citus: ${t.schema}.${t.name} is a reference table`);
+    for (const call of distribute) await client.query(`select ${call}`);
+    log(
+      `citus: reference tables ${result.reference.join(', ') || '(none)'}; distributed by ${plan.tenantColumn}: ${result.distributed.join(', ') || '(none)'}`,
+    );
+    while (finish.length > 0) {
+      await client.query(finish[0]!);
+      finish.shift();
+      if (pendingForeignKeys.length > 0) pendingForeignKeys.shift();
     }
-    for (const t of distributed) {
-      const colocate =
-        colocateWith && colocateWith !== t ? qualified(colocateWith.schema, colocateWith.name) : 'default';
-      await client.query('select create_distributed_table($1::regclass, $2, colocate_with => $3)', [
-        qualified(t.schema, t.name),
-        tenantColumn,
-        colocate,
-      ]);
-      log(`citus: ${t.schema}.${t.name} is distributed by ${tenantColumn}`);
-    }
-    for (const fk of foreignKeys) {
-      await client.query(addForeignKey(fk, tenantColumn));
-      pending.delete(fk);
-    }
-    await client.query(`ALTER ROLE ${ident(runtimeRole)} SET citus.propagate_set_commands = 'local'`);
   } catch (error) {
-    const restore = [...pending].map((fk) => `${addForeignKey(fk, tenantColumn)};`).join(' ');
+    const restore = pendingForeignKeys.map((sql) => `${sql};`).join(' ');
     throw new CitusSetupError(
       `Cannot finish distributing the tables: ${(error as Error).message}. ` +
-        (pending.size > 0
-          ? `${pending.size} foreign key(s) are still set aside; after fixing the cause, run again and then add them back: ${restore}`
+        (pendingForeignKeys.length > 0
+          ? `${pendingForeignKeys.length} foreign key(s) are still set aside; after fixing the cause, run again and then add them back: ${restore}`
           : 'Fix the cause and run again: distributed tables are skipped.'),
       { cause: error },
     );
   }
-  return {
-    distributed: distributed.map((t) => `${t.schema}.${t.name}`),
-    reference: reference.map((t) => `${t.schema}.${t.name}`),
-    policiesRewritten: rewrites.map((r) => `${r.policy.table}: ${r.policy.name}`),
-    foreignKeys: foreignKeys.length,
-    triggers: triggers.map((t) => `${t.table}: ${t.name}`),
-    enumCasts: enums.map((e) => `${e.schema}.${e.name}`),
-    workers,
-  };
+  return result;
+}
+
+/** The first line of a migration that renderCitusMigration wrote; later migrations look for it. */
+export const CITUS_MIGRATION_MARKER = '-- tenantry: citus distribution';
+
+/** The guard every Citus block in a migration starts with: nothing happens without the extension. */
+export const CITUS_GUARD = "NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus')";
+
+/**
+ * The plan as a migration: one DO block that, on a database with the citus extension (a Citus
+ * coordinator with its workers registered), distributes the tables in the plan's order, inside the
+ * migration's transaction, and on any other PostgreSQL (a single node, `migrate dev`'s shadow
+ * database) does nothing. `before` (SQL, run first on Citus only) is where a schema moves its own
+ * subqueries out of its policies. When every table is distributed already (a database set up with
+ * `distributeForCitus` before this migration existed) it does nothing either; when only some are,
+ * it fails naming them, before changing anything.
+ */
+export function renderCitusMigration(plan: CitusPlan, options: { before?: string; generatedBy?: string } = {}): string {
+  const { prepare, distribute, finish } = citusStatements(plan);
+  const tables = [...plan.reference, ...plan.distributed].map((t) => qualified(t.schema, t.name));
+  const array = `ARRAY[${tables.map(literal).join(', ')}]::regclass[]`;
+  const before = options.before?.trim();
+  if (before?.includes('$tenantry_before$')) {
+    throw new CitusSetupError(
+      'Cannot write the Citus migration because the SQL to run first contains $tenantry_before$.',
+    );
+  }
+  const indent = (sql: string) => `  ${sql.replaceAll('\n', '\n  ')};`;
+  const lines = [
+    CITUS_MIGRATION_MARKER,
+    `-- Generated by ${options.generatedBy ?? '@tenantry/prisma (renderCitusMigration)'} from the schema's catalog. On a Citus`,
+    '-- coordinator (this database has the citus extension, the workers are registered) it distributes the',
+    `-- schema: ${plan.reference.length} reference table(s), then ${plan.distributed.length} table(s) distributed by ${plan.tenantColumn}, colocated; the`,
+    '-- policies in the form Citus accepts; foreign keys set aside and added back. On a single PostgreSQL',
+    "-- (and in migrate dev's shadow database) it does nothing. docs/citus.md.",
+    'DO $tenantry_citus$',
+    'BEGIN',
+    `  IF ${CITUS_GUARD} THEN`,
+    '    RETURN;',
+    '  END IF;',
+    `  IF (SELECT count(*) FROM pg_dist_partition WHERE logicalrelid = ANY (${array})) = ${tables.length} THEN`,
+    "    RAISE NOTICE 'tenantry: the tables are distributed already; nothing to do';",
+    '    RETURN;',
+    `  ELSIF EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = ANY (${array})) THEN`,
+    "    RAISE EXCEPTION 'Cannot distribute the schema because some of its tables are distributed already: %. Run pnpm db:citus (distributeForCitus) to finish, then mark this migration applied (prisma migrate resolve --applied).',",
+    `      (SELECT string_agg(logicalrelid::text, ', ') FROM pg_dist_partition WHERE logicalrelid = ANY (${array}));`,
+    '  END IF;',
+    '  SET LOCAL citus.enable_unsafe_triggers = on;',
+    "  SET LOCAL citus.multi_shard_modify_mode = 'sequential';",
+    ...(before ? [`  EXECUTE $tenantry_before$\n${before}\n$tenantry_before$;`] : []),
+    ...prepare.map(indent),
+    ...distribute.map((call) => `  PERFORM ${call};`),
+    ...finish.map(indent),
+    'END',
+    '$tenantry_citus$;',
+  ];
+  return `${lines.join('\n')}\n`;
 }

@@ -22,9 +22,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { addAuditToMigrationFile, describeAuditChange } from '../audit/migration.js';
+import { addCitusToMigration, citusMigrationsWanted } from './citus-migration.js';
 import type { AuditSchema } from '../audit/schema.js';
 import { DEFAULT_TENANT_COLUMNS, type TenantColumns } from './columns.js';
 import { prismaMigrate } from './prisma-modules.js';
+import { tenantTablesCreatedIn, type TenantTable } from './tables.js';
+
+export { tablesCreatedIn, tenantTablesCreatedIn, type TenantTable } from './tables.js';
 
 export interface PolicySpec {
   name: string;
@@ -32,13 +36,6 @@ export interface PolicySpec {
   to: string;
   using?: string;
   withCheck?: string;
-}
-
-export interface TenantTable {
-  /** Unquoted schema, when the migration names one. */
-  schema?: string;
-  name: string;
-  workspaceScoped: boolean;
 }
 
 /** The runtime role the policies name: TENANTRY_RUNTIME_ROLE, default tenantry_app. */
@@ -136,24 +133,6 @@ export function renderRlsBlock(
     lines[lines.length - 1] += ';';
   }
   return lines.join('\n');
-}
-
-const CREATE_TABLE = /^CREATE TABLE (?:"((?:[^"]|"")+)"\.)?"((?:[^"]|"")+)" \(\n([\s\S]*?)\n\);$/gm;
-
-/** Tables with a tenant_id column that `sql` (a Prisma-generated migration) creates. */
-export function tenantTablesCreatedIn(sql: string, columns: TenantColumns = DEFAULT_TENANT_COLUMNS): TenantTable[] {
-  const tables: TenantTable[] = [];
-  for (const match of sql.matchAll(CREATE_TABLE)) {
-    const [, schema, name, body] = match as unknown as [string, string | undefined, string, string];
-    const declared = new Set([...body.matchAll(/^\s+"((?:[^"]|"")+)" /gm)].map((m) => m[1]!.replaceAll('""', '"')));
-    if (!declared.has(columns.tenant)) continue;
-    tables.push({
-      ...(schema ? { schema: schema.replaceAll('""', '"') } : {}),
-      name: name.replaceAll('""', '"'),
-      workspaceScoped: declared.has(columns.workspace),
-    });
-  }
-  return tables;
 }
 
 /**
@@ -341,6 +320,17 @@ export async function addRlsToMigrationFile(
     const change = await addAuditToMigrationFile(migrationDir, audit.schema, runtimeRole(), columns);
     const line = describeAuditChange(change, path.basename(migrationDir));
     if (line) (audit.report ?? ((l: string) => void process.stdout.write(`${l}\n`)))(line);
+  }
+  // Last: on Citus the new tables are distributed after their RLS and triggers exist.
+  if (await citusMigrationsWanted(path.dirname(migrationDir), path.basename(migrationDir))) {
+    const change = addCitusToMigration(await readFile(file, 'utf8'), columns);
+    if (change.distributed.length + change.reference.length > 0) {
+      await writeFile(file, change.sql);
+      (audit?.report ?? ((l: string) => void process.stdout.write(`${l}\n`)))(
+        `Citus: ${path.basename(migrationDir)} distributes ${[...change.distributed, ...change.reference.map((t) => `${t} (reference)`)].join(', ')} on a Citus coordinator` +
+          (change.foreignKeys > 0 ? `; its ${change.foreignKeys} foreign key(s) are added after the distribution` : ''),
+      );
+    }
   }
   const earlier = await migrationsBefore(path.dirname(migrationDir), path.basename(migrationDir));
   for (const w of workspaceKeyWarnings(original, earlier, columns))
