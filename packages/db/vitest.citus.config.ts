@@ -27,6 +27,8 @@ export const CITUS_FILES = [
   'foreign-tenant-arguments',
   'context-integrity',
   'batch-transactions',
+  'audit-log',
+  'soft-delete-schema',
 ]
   .map((name) => `test/integration/${name}.test.ts`)
   // Lane-only checks: the plans the workers run.

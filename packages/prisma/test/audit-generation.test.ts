@@ -97,13 +97,13 @@ describe('the audit SQL in a migration', () => {
     expect(first.sql).not.toMatch(/GRANT (INSERT|UPDATE|DELETE)/);
     expect(first.sql).toContain('LANGUAGE plpgsql SECURITY DEFINER');
     expect(first.sql.match(/^CREATE TRIGGER/gm)).toHaveLength(3);
-    expect(first.sql).toContain(`EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}');`);
+    expect(first.sql).toContain(`EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}', 'api_keys');`);
     // Idempotent in the same migration, and nothing more in the next one.
     expect(addAuditToMigration(first.sql, [], schema, 'tenantry_app').sql).toBe(first.sql);
     expect(addAuditToMigration('-- empty', [first.sql], schema, 'tenantry_app').sql).toBe('-- empty');
     expect(replayAudit([first.sql])).toEqual({
       functions: true,
-      triggers: new Map([['.api_keys', `'{"tenant_id","id"}', '{}'`]]),
+      triggers: new Map([['.api_keys', `'{"tenant_id","id"}', '{}', 'api_keys'`]]),
     });
   });
 
@@ -116,7 +116,7 @@ describe('the audit SQL in a migration', () => {
     expect(second.sql.indexOf('DROP TRIGGER IF EXISTS "tenantry_audit_insert" ON "api_keys";')).toBeLessThan(
       second.sql.indexOf('CREATE TRIGGER "tenantry_audit_insert"'),
     );
-    expect(second.sql).toContain(`'{"tenant_id","id"}', '{"secret_hash"}'`);
+    expect(second.sql).toContain(`'{"tenant_id","id"}', '{"secret_hash"}', 'api_keys'`);
     expect(second.sql).not.toContain('CREATE OR REPLACE FUNCTION');
     const unmarked = await schemaOf(`${LOG}\n${model('')}`);
     const third = addAuditToMigration('-- marker removed', [first, second.sql], unmarked, 'tenantry_app');

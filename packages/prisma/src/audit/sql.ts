@@ -169,7 +169,9 @@ export function renderAuditFunctions(log: AuditLogTable, options: AuditSqlOption
     `  LANGUAGE plpgsql SECURITY DEFINER AS $tenantry_audit$`,
     'DECLARE',
     "  r jsonb := to_jsonb(CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END);",
-    "  audited_table text := CASE WHEN TG_TABLE_SCHEMA = 'public' THEN TG_TABLE_NAME ELSE TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME END;",
+    '  -- The third argument names the table (triggers written before it existed have two): on Citus the',
+    "  -- trigger runs on a shard, whose own name is the shard's.",
+    "  audited_table text := coalesce(TG_ARGV[2], CASE WHEN TG_TABLE_SCHEMA = 'public' THEN TG_TABLE_NAME ELSE TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME END);",
     "  actor text := NULLIF(current_setting('app.user_id', true), '');",
     '  event_key jsonb;',
     '  event_changes jsonb;',
@@ -240,7 +242,15 @@ export function auditSearchPathBlock(log: AuditLogTable, capture: string, erasur
 
 /** The trigger arguments of `table`: its key and excluded columns as text[] literals. */
 export function triggerArguments(table: AuditedTable): string {
-  return `${textArray(table.key)}, ${textArray(table.exclude)}`;
+  return `${textArray(table.key)}, ${textArray(table.exclude)}, ${literal(auditedTableLabel(table))}`;
+}
+
+/**
+ * The table's name as events record it: bare in public, else schema-qualified. Passed to the trigger:
+ * on Citus the trigger runs on a shard, whose TG_TABLE_NAME is the shard's (`projects_102008`).
+ */
+export function auditedTableLabel(table: { schema?: string; table: string }): string {
+  return table.schema && table.schema !== 'public' ? `${table.schema}.${table.table}` : table.table;
 }
 
 /** The three statement triggers that audit `table`. */

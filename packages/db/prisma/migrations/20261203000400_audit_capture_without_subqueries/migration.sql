@@ -1,13 +1,20 @@
--- The audit log's functions without subqueries inside their INSERTs (src/audit/sql.ts, renderAuditFunctions):
--- Citus refuses an INSERT that holds a subquery ("subqueries are not supported within INSERT queries"), so every
--- audited write failed on a Citus cluster. The row key, the changes and the erasure's total are now computed
--- first; the events written are the same. CREATE OR REPLACE keeps the functions' owner and grants; their fixed
--- search_path is set again (it does not survive CREATE OR REPLACE).
+-- The audit log on Citus (src/audit/sql.ts). Two things made every audited write wrong there:
+-- - Citus refuses an INSERT that holds a subquery ("subqueries are not supported within INSERT queries"):
+--   the capture and erasure functions now compute the row key, the changes and the erasure's total first;
+-- - a trigger runs on the shard, whose TG_TABLE_NAME is the shard's ("projects_102008"): the triggers now
+--   pass the table's name as a third argument (the function falls back to TG_TABLE_NAME without it).
+-- The events written on a single PostgreSQL are the same. CREATE OR REPLACE keeps the functions' owner and
+-- grants; their fixed search_path is set again (it does not survive CREATE OR REPLACE).
+-- On a database distributed before this migration, Citus needs this to create triggers on distributed
+-- tables; elsewhere it is a setting nothing reads.
+SET LOCAL citus.enable_unsafe_triggers = on;
 CREATE OR REPLACE FUNCTION "tenantry_audit_capture"() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER AS $tenantry_audit$
 DECLARE
   r jsonb := to_jsonb(CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END);
-  audited_table text := CASE WHEN TG_TABLE_SCHEMA = 'public' THEN TG_TABLE_NAME ELSE TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME END;
+  -- The third argument names the table (triggers written before it existed have two): on Citus the
+  -- trigger runs on a shard, whose own name is the shard's.
+  audited_table text := coalesce(TG_ARGV[2], CASE WHEN TG_TABLE_SCHEMA = 'public' THEN TG_TABLE_NAME ELSE TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME END);
   actor text := NULLIF(current_setting('app.user_id', true), '');
   event_key jsonb;
   event_changes jsonb;
@@ -68,3 +75,59 @@ BEGIN
   EXECUTE format('ALTER FUNCTION %s(uuid, text, jsonb) SET search_path = pg_catalog, %I, pg_temp', '"tenantry_audit_erasure"', current_schema());
 END
 $tenantry_audit$;
+
+-- invitations: its triggers again, now naming the table (third argument).
+DROP TRIGGER IF EXISTS "tenantry_audit_insert" ON "invitations";
+DROP TRIGGER IF EXISTS "tenantry_audit_update" ON "invitations";
+DROP TRIGGER IF EXISTS "tenantry_audit_delete" ON "invitations";
+-- Audit "invitations" (/// @tenantry.audit on Invitation): one event per written row.
+CREATE TRIGGER "tenantry_audit_insert" AFTER INSERT ON "invitations"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}', 'invitations');
+CREATE TRIGGER "tenantry_audit_update" AFTER UPDATE ON "invitations"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}', 'invitations');
+CREATE TRIGGER "tenantry_audit_delete" AFTER DELETE ON "invitations"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}', 'invitations');
+-- memberships: its triggers again, now naming the table (third argument).
+DROP TRIGGER IF EXISTS "tenantry_audit_insert" ON "memberships";
+DROP TRIGGER IF EXISTS "tenantry_audit_update" ON "memberships";
+DROP TRIGGER IF EXISTS "tenantry_audit_delete" ON "memberships";
+-- Audit "memberships" (/// @tenantry.audit on Membership): one event per written row.
+CREATE TRIGGER "tenantry_audit_insert" AFTER INSERT ON "memberships"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","user_id"}', '{}', 'memberships');
+CREATE TRIGGER "tenantry_audit_update" AFTER UPDATE ON "memberships"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","user_id"}', '{}', 'memberships');
+CREATE TRIGGER "tenantry_audit_delete" AFTER DELETE ON "memberships"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","user_id"}', '{}', 'memberships');
+-- projects: its triggers again, now naming the table (third argument).
+DROP TRIGGER IF EXISTS "tenantry_audit_insert" ON "projects";
+DROP TRIGGER IF EXISTS "tenantry_audit_update" ON "projects";
+DROP TRIGGER IF EXISTS "tenantry_audit_delete" ON "projects";
+-- Audit "projects" (/// @tenantry.audit on Project): one event per written row.
+CREATE TRIGGER "tenantry_audit_insert" AFTER INSERT ON "projects"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}', 'projects');
+CREATE TRIGGER "tenantry_audit_update" AFTER UPDATE ON "projects"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}', 'projects');
+CREATE TRIGGER "tenantry_audit_delete" AFTER DELETE ON "projects"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}', 'projects');
+-- tasks: its triggers again, now naming the table (third argument).
+DROP TRIGGER IF EXISTS "tenantry_audit_insert" ON "tasks";
+DROP TRIGGER IF EXISTS "tenantry_audit_update" ON "tasks";
+DROP TRIGGER IF EXISTS "tenantry_audit_delete" ON "tasks";
+-- Audit "tasks" (/// @tenantry.audit on Task): one event per written row.
+CREATE TRIGGER "tenantry_audit_insert" AFTER INSERT ON "tasks"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}', 'tasks');
+CREATE TRIGGER "tenantry_audit_update" AFTER UPDATE ON "tasks"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}', 'tasks');
+CREATE TRIGGER "tenantry_audit_delete" AFTER DELETE ON "tasks"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}', 'tasks');
+-- workspaces: its triggers again, now naming the table (third argument).
+DROP TRIGGER IF EXISTS "tenantry_audit_insert" ON "workspaces";
+DROP TRIGGER IF EXISTS "tenantry_audit_update" ON "workspaces";
+DROP TRIGGER IF EXISTS "tenantry_audit_delete" ON "workspaces";
+-- Audit "workspaces" (/// @tenantry.audit on Workspace): one event per written row.
+CREATE TRIGGER "tenantry_audit_insert" AFTER INSERT ON "workspaces"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}', 'workspaces');
+CREATE TRIGGER "tenantry_audit_update" AFTER UPDATE ON "workspaces"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}', 'workspaces');
+CREATE TRIGGER "tenantry_audit_delete" AFTER DELETE ON "workspaces"
+  FOR EACH ROW EXECUTE FUNCTION "tenantry_audit_capture"('{"tenant_id","id"}', '{}', 'workspaces');
