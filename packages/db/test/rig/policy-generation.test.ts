@@ -16,7 +16,12 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { auditDatabase } from '@tenantry/prisma/check';
-import { addRlsToMigration, tenantTablesCreatedIn, workspaceKeyWarnings } from '@tenantry/prisma/migrate';
+import {
+  CITUS_TABLES_MARKER,
+  addRlsToMigration,
+  tenantTablesCreatedIn,
+  workspaceKeyWarnings,
+} from '@tenantry/prisma/migrate';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const rig = inject('rig');
@@ -154,6 +159,25 @@ describe('policy generation in db:migrate', () => {
     expect(migrationSql.indexOf('CREATE TABLE "comments"')).toBeLessThan(
       migrationSql.indexOf('ALTER TABLE "comments" ENABLE ROW LEVEL SECURITY'),
     );
+  });
+
+  it('gives the new tables the Citus block (the schema has its distribution migration), its foreign keys moved after it; here they exist as Prisma wrote them', async () => {
+    expect(stdout).toMatch(
+      new RegExp(
+        `Citus: ${migrationName} distributes comments, labels, release_notes \\(reference\\) on a Citus coordinator; its \\d+ foreign key\\(s\\) are added after the distribution`,
+      ),
+    );
+    const [prismaPart, block] = migrationSql.split(CITUS_TABLES_MARKER) as [string, string];
+    expect(block).toBeDefined();
+    expect(prismaPart).not.toContain('ADD CONSTRAINT "comments_tenant_id_workspace_id_task_id_fkey"');
+    expect(block).toContain(`PERFORM create_distributed_table('"comments"', 'tenant_id'`);
+    expect(block).toContain(`PERFORM create_reference_table('"release_notes"');`);
+    // Single PostgreSQL: the key is there, ON UPDATE CASCADE and all; nothing of Citus is.
+    const { rows } = await client.query<{ definition: string }>(
+      `select pg_get_constraintdef(oid) as definition from pg_constraint where conname = 'comments_tenant_id_workspace_id_task_id_fkey'`,
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.definition).toContain('ON UPDATE CASCADE');
   });
 
   it('applies the amended migration: _prisma_migrations holds its checksum', async () => {
