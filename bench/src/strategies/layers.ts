@@ -15,6 +15,7 @@ import pg from 'pg';
 import { TenantPool, bindRequestsToCallerContext, createTenantPrismaClient, tenantContext } from '@tenantry/db';
 import type { Pick } from '../dataset.js';
 import { explicitQueries, explicitTransactionBody } from './explicit-queries.js';
+import { modelOperation } from './model-operation.js';
 import { prismaOverPool } from './prisma-pieces.js';
 import { tenantryOperations } from './tenantry.js';
 import type { Strategy, StrategyName, StrategyOptions } from './types.js';
@@ -48,8 +49,14 @@ export function settingsStrategy(
   // through RLS). It is part of the connection layer's correctness, not of the extension measured apart.
   bindRequestsToCallerContext(db);
   const q = explicitQueries(db);
-  const inTenant = <R>(p: Pick, fn: () => Promise<R>) => tenantContext.run({ tenantId: p.tenantId }, fn);
+  // Model operations outside a transaction, marked as the engine's hook marks Prisma's (see
+  // model-operation.ts): without the mark every pipeline would start with DISCARD ALL, which
+  // tenantry-direct skips on a clean session, and the reset would be counted as the settings' cost.
+  const inTenant = <R>(p: Pick, fn: () => Promise<R>) =>
+    tenantContext.run({ tenantId: p.tenantId }, () => modelOperation(fn));
   const inWorkspace = <R>(p: Pick, fn: () => Promise<R>) =>
+    tenantContext.run({ tenantId: p.tenantId, workspaceId: p.workspaceId }, () => modelOperation(fn));
+  const inWorkspaceTransaction = <R>(p: Pick, fn: () => Promise<R>) =>
     tenantContext.run({ tenantId: p.tenantId, workspaceId: p.workspaceId }, fn);
   return {
     name,
@@ -64,7 +71,7 @@ export function settingsStrategy(
         const project = await inWorkspace(p, () => q.nestedCreate(p));
         return [project, ...project.tasks];
       },
-      transaction: (p) => inWorkspace(p, () => db.$transaction((tx) => explicitTransactionBody(tx, p))),
+      transaction: (p) => inWorkspaceTransaction(p, () => db.$transaction((tx) => explicitTransactionBody(tx, p))),
     },
     async close() {
       await db.$disconnect();
