@@ -41,7 +41,9 @@ export function settingsStrategy(
   url: string,
   options: StrategyOptions,
 ): Strategy {
-  const pool = new TenantPool({ connectionString: url, max: options.poolSize });
+  // pooler 'none': a direct connection, as tenantry-direct's (the default, 'transaction', resets before every
+  // statement because a transaction-mode pooler shares the server session).
+  const pool = new TenantPool({ connectionString: url, max: options.poolSize, pooler: 'none' });
   pool.on('error', () => {});
   const db = prismaOverPool(pool);
   // The engine's batching hook, without which Prisma coalesces concurrent findUnique calls of

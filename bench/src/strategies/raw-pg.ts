@@ -52,7 +52,9 @@ const NESTED_INSERT = (() => {
 })();
 
 export function rawPgStrategy(url: string, options: StrategyOptions): Strategy {
-  const pool = new TenantPool({ connectionString: url, max: options.poolSize });
+  // pooler 'none': a direct connection, as tenantry-direct's (the default, 'transaction', resets before every
+  // statement because a transaction-mode pooler shares the server session).
+  const pool = new TenantPool({ connectionString: url, max: options.poolSize, pooler: 'none' });
   pool.on('error', () => {});
   const rows = async (text: string, values: unknown[]): Promise<Row[]> =>
     tenantRows((await pool.query(adapterPgQuery(text, values))).rows);
