@@ -91,7 +91,9 @@ async function main(argv: string[]): Promise<number> {
   const url = values.url ?? process.env.DIRECT_URL;
   if (!url) {
     console.error(
-      'Cannot distribute the schema because no database was named. Set DIRECT_URL to the owner on the Citus coordinator, or pass --url.',
+      values['create-migration']
+        ? 'Cannot create the Citus migration because no database was named. Pass --url with the owner URL of a migrated development database, or set DIRECT_URL.'
+        : 'Cannot distribute the schema because no database was named. Set DIRECT_URL to the owner on the Citus coordinator, or pass --url.',
     );
     return 2;
   }

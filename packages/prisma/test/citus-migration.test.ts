@@ -147,6 +147,16 @@ describe('citusMigrationsWanted', () => {
       await writeFile(path.join(dir, '20260101000000_init', 'migration.sql'), 'CREATE TABLE "a" ();\n');
       expect(await citusMigrationsWanted(dir, '20260102000000_next', {})).toBe(false);
       expect(await citusMigrationsWanted(dir, '20260102000000_next', { DATABASE_DISTRIBUTED: 'citus' })).toBe(true);
+      // A later migration's own block is not the distribution migration.
+      await mkdir(path.join(dir, '20260101000050_tables'));
+      await writeFile(
+        path.join(dir, '20260101000050_tables', 'migration.sql'),
+        addCitusToMigration(migration, org)
+          .sql.split(CITUS_TABLES_MARKER)
+          .map((part, i) => (i ? CITUS_TABLES_MARKER + part : ''))
+          .join(''),
+      );
+      expect(await citusMigrationsWanted(dir, '20260102000000_next', {})).toBe(false);
       await mkdir(path.join(dir, '20260101000100_citus_distribution'));
       await writeFile(
         path.join(dir, '20260101000100_citus_distribution', 'migration.sql'),

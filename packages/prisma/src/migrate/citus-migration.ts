@@ -9,7 +9,7 @@
 // The block adds them itself: as Prisma wrote them on a single PostgreSQL; on Citus after
 // distributing the new tables, without ON UPDATE actions on keys that include the tenant column
 // (citusForeignKey). What the block does on Citus, in order: the new tables' policies in the form
-// Citus accepts (read from pg_policies when it runs, so the audit log's and hand-written ones are
+// Citus accepts (read from pg_policy when it runs, so the audit log's and hand-written ones are
 // covered; any other subquery stops the migration, naming the policy), an IMMUTABLE text cast for
 // each enum type of theirs that has none, the new tables without the tenant column as reference
 // tables, the ones with it distributed by it and colocated with the schema's tenant tables, then
@@ -21,7 +21,8 @@ import { DEFAULT_TENANT_COLUMNS, type TenantColumns } from './columns.js';
 import { tablesCreatedIn } from './tables.js';
 
 /** The first line of the block that addCitusToMigration appends. */
-export const CITUS_TABLES_MARKER = '-- tenantry: citus distribution of the tables created above';
+/** Distinct from CITUS_MIGRATION_MARKER (neither is a prefix of the other): a later migration is never taken for the distribution one. */
+export const CITUS_TABLES_MARKER = '-- tenantry: Citus block for the tables created above';
 
 const REF = String.raw`(?:"(?:[^"]|"")+"\.)?"(?:[^"]|"")+"`;
 /** Prisma's foreign key statement: ALTER TABLE <t> ADD CONSTRAINT "<n>" FOREIGN KEY (...) REFERENCES <t>(...) ...; */
@@ -53,7 +54,11 @@ export function addCitusToMigration(
   columns: TenantColumns = DEFAULT_TENANT_COLUMNS,
 ): CitusMigrationChange {
   const created = tablesCreatedIn(sql, columns);
-  if (created.length === 0 || sql.includes(CITUS_TABLES_MARKER) || sql.includes(CITUS_MIGRATION_MARKER)) {
+  if (
+    created.length === 0 ||
+    sql.includes(CITUS_TABLES_MARKER) ||
+    sql.split('\n').some((line) => line === CITUS_MIGRATION_MARKER)
+  ) {
     return { sql, distributed: [], reference: [], foreignKeys: 0 };
   }
   const key = (t: { schema?: string; name: string }) => (t.schema ? `${t.schema}.${t.name}` : t.name);
@@ -166,7 +171,7 @@ export async function citusMigrationsWanted(
   for (const entry of entries) {
     if (!entry.isDirectory() || entry.name >= name) continue;
     const sql = await readFile(path.join(migrationsDir, entry.name, 'migration.sql'), 'utf8').catch(() => '');
-    if (sql.startsWith(CITUS_MIGRATION_MARKER)) return true;
+    if (sql.split('\n', 1)[0] === CITUS_MIGRATION_MARKER) return true;
   }
   return false;
 }
