@@ -5,6 +5,7 @@
  * after. Admin-role work only (no pooled route to vary), so it runs once, in the unit project (test/rig).
  */
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTenant as createEngineTenant } from '@tenantry/prisma/lifecycle';
 import {
@@ -31,6 +32,20 @@ async function counts(): Promise<{ tenants: number; users: number; memberships: 
   };
 }
 const unique = () => randomUUID().slice(0, 8);
+
+/** Polls until a backend of this database (not `holder`) waits on a lock; fails after 10 s. */
+async function waitForLockWait(holder: pg.Client): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { rows } = await holder.query(
+      `select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`,
+    );
+    if (rows[0].n > 0) return;
+    if (Date.now() > deadline) throw new Error('createTenant never waited on the unique index within 10 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe('createTenant', () => {
   beforeAll(async () => {
@@ -99,6 +114,34 @@ describe('createTenant', () => {
   });
 
   it('a slug taken between the check and the insert (the unique index decides) is TenantSlugTakenError too', async () => {
+    // Made deterministic: another transaction inserts the slug and holds its commit, so createTenant's
+    // check finds nothing (the row is not visible yet), its insert waits on the unique index, and the
+    // commit makes that insert fail with P2002: the race lost at the index, every time.
+    const slug = `race-${unique()}`;
+    const before = await counts();
+    const other = new pg.Client({ connectionString: db.adminUrl });
+    await other.connect();
+    try {
+      await other.query('begin');
+      await other.query(`insert into tenants (id, name, slug) values (gen_random_uuid(), 'Other', $1)`, [slug]);
+      const racing = createTenant(db.admin(), {
+        name: 'Race',
+        slug,
+        owner: { email: `race-${slug}@example.test`, name: 'R' },
+      }).catch((e: unknown) => e);
+      await waitForLockWait(other);
+      await other.query('commit');
+      const error = await racing;
+      expect(error).toBeInstanceOf(TenantSlugTakenError);
+      expect(((error as Error).cause as { code?: string } | undefined)?.code).toBe('P2002');
+      expect((error as Error).message).not.toContain(slug);
+    } finally {
+      await other.end();
+    }
+    expect(await counts()).toEqual({ ...before, tenants: before.tenants + 1 });
+  });
+
+  it('three concurrent creations of one slug: exactly one wins, the others are TenantSlugTakenError', async () => {
     const slug = `race-${unique()}`;
     const before = await counts();
     const results = await Promise.allSettled(
@@ -112,11 +155,8 @@ describe('createTenant', () => {
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const reasons = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason);
+    expect(reasons).toHaveLength(2);
     for (const reason of reasons) expect(reason).toBeInstanceOf(TenantSlugTakenError);
-    // At least one lost the race at the unique index (Prisma's P2002), not at the check before it.
-    expect(reasons.some((r) => (r as Error).cause && ((r as Error).cause as { code?: string }).code === 'P2002')).toBe(
-      true,
-    );
     expect(await counts()).toEqual({
       ...before,
       tenants: before.tenants + 1,
