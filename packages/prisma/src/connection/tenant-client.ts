@@ -7,7 +7,7 @@
  */
 import pg from 'pg';
 import { governingDeadlineOf, tenantContext, type TenantContext } from '../tenant-context.js';
-import { DatabaseAvailabilityError, DeadlineExceededError } from '../availability-errors.js';
+import { ConnectionLostError, DatabaseAvailabilityError, DeadlineExceededError } from '../availability-errors.js';
 import { availabilityErrorOf } from './classify-errors.js';
 import { TenantContextMismatchError, UnsupportedQueryError } from '../errors.js';
 import {
@@ -15,6 +15,7 @@ import {
   rlsSettingsFor,
   statementLimits,
   type RlsSettings,
+  type SentLimit,
   type StatementLimits,
   type TimeoutSettings,
 } from './rls-settings.js';
@@ -50,6 +51,15 @@ export const resetPolicyKey = Symbol('tenantry.resetPolicy');
 const lostKey = Symbol('tenantry.connectionError');
 const unansweredKey = Symbol('tenantry.unansweredStatement');
 const lastLimitsKey = Symbol('tenantry.lastLimits');
+const answeredKey = Symbol('tenantry.lastAnswered');
+const sentAtKey = Symbol('tenantry.lastSentAt');
+const lostIdleCutKey = Symbol('tenantry.connectionErrorIdleCut');
+
+/**
+ * How much earlier than the idle limit a statement may have been written and still have reached
+ * the server after the limit ended the session (the time a pipeline takes to arrive).
+ */
+const IDLE_ARRIVAL_SLACK_MS = 25;
 
 /**
  * How long after a deadline's server-side limits should have fired this side stops waiting for an
@@ -97,10 +107,16 @@ export class TenantClient extends pg.Client {
   [timeoutsKey]: ClientTimeouts;
   /** The error that broke this connection (e.g. 25P03 from an idle transaction), for later statements. */
   [lostKey]: unknown;
+  /** That error read as the idle limit (see idleCutByPooler), decided when it arrived. */
+  [lostIdleCutKey]: DeadlineExceededError | undefined;
   /** Set when this side closed the connection because a statement outlived its deadline unanswered. */
   [unansweredKey]: { limitMillis: number } | undefined;
   /** The limits sent with the last data statement, which are the ones an idle transaction ends by. */
   [lastLimitsKey]: StatementLimits | undefined;
+  /** When the last answered statement was written, and the session's transaction status after it. */
+  [answeredKey]: { sentAt: number; status: TransactionStatus } | undefined;
+  /** When the last statement was written (answered or not). */
+  [sentAtKey]: number | undefined;
   /** How the settings are sent: set_config (default) or SET LOCAL in a transaction block (Citus). */
   [modeKey]: SettingsMode;
   [resetPolicyKey]: ResetPolicy;
@@ -230,10 +246,16 @@ export class TenantClient extends pg.Client {
       }, limitMillis + NO_ANSWER_GRACE_MS);
       noAnswer.unref?.();
     }
+    let sentAt = performance.now();
     const typed: Callback = (err, res) => {
       if (noAnswer) clearTimeout(noAnswer);
-      if (!err) return done(null, res);
-      done(this.typedError(err, limits, idleLimits));
+      if (!err) {
+        this[answeredKey] = { sentAt, status: this.transactionStatus };
+        return done(null, res);
+      }
+      const error = this.typedError(err, limits, idleLimits, sentAt);
+      this[answeredKey] = { sentAt, status: this.transactionStatus };
+      done(error);
     };
     const settings = control ? null : limits.pairs.length ? [...limits.pairs, ...bound.settings] : bound.settings;
     // Transaction control and model operations outside a transaction leave nothing on the session;
@@ -244,6 +266,8 @@ export class TenantClient extends pg.Client {
     const keepsSessionClean = control || (this[modelCheckoutKey] && inModelOperation());
     const deadlineAt = remaining === undefined ? undefined : performance.now() + remaining;
     const send = (attempt: number): void => {
+      sentAt = performance.now();
+      this[sentAtKey] = sentAt;
       const query: TenantQuery = new TenantQuery(
         normalized,
         undefined,
@@ -294,17 +318,58 @@ export class TenantClient extends pg.Client {
    */
   override emit(event: string | symbol, ...args: unknown[]): boolean {
     if (event === 'error' && args[0] instanceof Error) {
+      const first = this[lostKey] === undefined;
       this[lostKey] ??= args[0];
-      args[0] = this.typedError(args[0], this[timeoutsKey].fixed);
+      args[0] = this.typedError(args[0], this[timeoutsKey].fixed, this[lastLimitsKey], this[sentAtKey]);
+      if (first && args[0] instanceof DeadlineExceededError && args[0].postgresCode === '08P01') {
+        this[lostIdleCutKey] = args[0];
+      }
     }
     return super.emit(event, ...args);
+  }
+
+  /**
+   * PgBouncer, when the server ends an idle transaction (25P03) just as the client sends its next
+   * statement (often the COMMIT), may report only its own "server conn crashed?" (08P01). That is
+   * the idle limit, not a lost connection, when everything says so: the last answer left the session
+   * in a transaction, an idle limit was sent with it, that limit has run out since, and the
+   * statement now in flight (if any) was written too late to reach the server before it did.
+   */
+  private idleCutByPooler(
+    typed: DatabaseAvailabilityError,
+    idle: SentLimit | undefined,
+    sentAt: number | undefined,
+    cause: unknown,
+  ): DeadlineExceededError | undefined {
+    const answered = this[answeredKey];
+    if (!(typed instanceof ConnectionLostError) || typed.postgresCode !== '08P01') return undefined;
+    if (!idle || !answered || answered.status === 'I') return undefined;
+    if (performance.now() - answered.sentAt < idle.millis) return undefined;
+    if (
+      sentAt !== undefined &&
+      sentAt > answered.sentAt &&
+      sentAt - answered.sentAt < idle.millis - IDLE_ARRIVAL_SLACK_MS
+    )
+      return undefined;
+    return new DeadlineExceededError({
+      kind: 'idle-in-transaction',
+      source: idle.source,
+      limitMillis: idle.millis,
+      code: typed.postgresCode,
+      cause,
+    });
   }
 
   /**
    * A statement's error as the caller should see it: availability failures typed (naming the limit
    * that expired, when one did), everything else untouched for adapter-pg to map (P2002, ...).
    */
-  private typedError(error: Error, limits: StatementLimits, idleLimits = this[lastLimitsKey]): Error {
+  private typedError(
+    error: Error,
+    limits: StatementLimits,
+    idleLimits = this[lastLimitsKey],
+    sentAt: number | undefined = undefined,
+  ): Error {
     if (error instanceof DatabaseAvailabilityError) return error;
     const unanswered = this[unansweredKey];
     if (unanswered) {
@@ -317,9 +382,14 @@ export class TenantClient extends pg.Client {
     }
     // A statement on a connection that an earlier error broke (pg: "not queryable") reports that
     // earlier error's cause: an idle transaction cut by idle_in_transaction_session_timeout (25P03).
-    const original = isNotQueryableError(error) && this[lostKey] ? this[lostKey] : error;
+    const earlier = isNotQueryableError(error) && this[lostKey] !== undefined;
+    const original = earlier ? this[lostKey] : error;
     const typed = availabilityErrorOf(original);
     if (!typed) return error;
+    const idleCut = earlier
+      ? this[lostIdleCutKey]
+      : this.idleCutByPooler(typed, (idleLimits ?? limits).idle, sentAt, original);
+    if (idleCut) return idleCut;
     if (typed instanceof DeadlineExceededError && typed.kind !== 'deadline' && typed.kind !== 'pool-wait') {
       const sent =
         typed.kind === 'statement'
