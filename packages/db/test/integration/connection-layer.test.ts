@@ -114,7 +114,7 @@ describe('settings statement (every pooler mode)', () => {
   const poolerFor = () =>
     db.route === 'pgbouncer-transaction' ? 'transaction' : db.route === 'direct' ? 'none' : 'session';
 
-  it('is unnamed on every route, so SQL PREPARE/DEALLOCATE cannot replace it', async () => {
+  it('is unnamed for raw SQL on every route (pool.query is not a model operation), so SQL PREPARE/DEALLOCATE cannot replace it', async () => {
     const p = new TenantPool({ connectionString: db.runtimeUrl, max: 1, pooler: poolerFor() });
     try {
       for (let i = 0; i < 3; i++) await inA(() => p.query('select 1'));
@@ -139,7 +139,8 @@ describe('settings statement (every pooler mode)', () => {
         await expect(client.query('select 1/0')).rejects.toMatchObject({ code: '22012' });
         await expect(client.query('select 1')).rejects.toMatchObject({ code: '25P02' });
         await client.query('ROLLBACK');
-        // Nothing of ours is named, so DEALLOCATE ALL takes nothing away: the very next query works.
+        // Raw statements: nothing of ours is named, so DEALLOCATE ALL takes nothing away: the very next
+        // query works (the named statement of clean sessions: session-state.test.ts).
         await client.query('DEALLOCATE ALL');
         const { rows } = await client.query('select count(*)::int as n from projects');
         expect(rows[0].n).toBe(a.projectIds.length);

@@ -326,3 +326,66 @@ describe('a connection given back inside a transaction is not handed out again',
     }
   });
 });
+
+describe('the prepared settings statement (pooler none and session: prepared once on a clean session)', () => {
+  const replaceWith = (tenantId: string) => `do $$ begin
+      begin execute 'deallocate tenantry_set_config_3'; exception when invalid_sql_statement_name then null; end;
+      execute 'prepare tenantry_set_config_3(text, text, text, text, text, text) as '
+        || 'select set_config($1, ''${tenantId}'', true), set_config($3, $4, true), set_config($5, $6, true)';
+    end $$`;
+
+  it('is prepared by model operations on a clean session and bound after; never behind a transaction-mode pooler', async () => {
+    // Model operations only (plus the raw probe itself, which comes last and sees what was there).
+    for (let i = 0; i < 3; i++) expect(await inA(() => prisma.project.count())).toBe(a.projectIds.length);
+    const statements = await inA(() =>
+      prisma.$queryRawUnsafe<Array<{ name: string; from_sql: boolean }>>(
+        'select name, from_sql from pg_prepared_statements order by name',
+      ),
+    );
+    if (db.route === 'pgbouncer-transaction') expect(statements).toEqual([]);
+    else expect(statements).toEqual([{ name: 'tenantry_set_config_3', from_sql: false }]);
+    // That probe was raw SQL: the next request starts from a reset, and nothing of it is left.
+    const after = await inB(() => prisma.$queryRawUnsafe<unknown[]>('select name from pg_prepared_statements'));
+    expect(after).toEqual([]);
+  });
+
+  it("replaced from SQL inside a transaction, the transaction's later statements do not use it", async () => {
+    for (let i = 0; i < 2; i++) await inA(() => prisma.project.count());
+    const seen = await inA(() =>
+      prisma.$transaction(async (tx) => {
+        const first = await tx.project.findMany();
+        // A replacement that would set ANOTHER tenant (B) for every statement that binds it.
+        await tx.$executeRawUnsafe(replaceWith(b.tenantId));
+        const models = await tx.project.findMany();
+        const raw = await tx.$queryRawUnsafe<Array<{ tenantId: string }>>(
+          `select tenant_id::text as "tenantId", current_setting('app.tenant_id') as setting from projects`,
+        );
+        return { first, models, raw };
+      }),
+    );
+    expect(seen.first.map((p) => p.tenantId)).toEqual(a.projectIds.map(() => a.tenantId));
+    expect(seen.models.map((p) => p.tenantId)).toEqual(a.projectIds.map(() => a.tenantId));
+    expect(foreignRows(seen.raw, a.tenantId, 'raw read after the replacement')).toEqual([]);
+    expect(seen.raw).toHaveLength(a.projectIds.length);
+    // After the transaction: B's and no-context requests do not run the replacement either.
+    const bRows = await inB(() => prisma.project.findMany());
+    expect(bRows.map((p) => p.tenantId)).toEqual(b.projectIds.map(() => b.tenantId));
+    const none = await prisma.$queryRawUnsafe<unknown[]>('select id from projects');
+    expect(none).toEqual([]);
+  });
+
+  it('DEALLOCATE ALL inside a transaction takes nothing the next statements need', async () => {
+    for (let i = 0; i < 2; i++) await inA(() => prisma.project.count());
+    const counts = await inA(() =>
+      prisma.$transaction(async (tx) => {
+        const before = await tx.project.count();
+        await tx.$executeRawUnsafe('deallocate all');
+        const after = await tx.project.count();
+        return [before, after];
+      }),
+    );
+    expect(counts).toEqual([a.projectIds.length, a.projectIds.length]);
+    // And outside one, on the same (now reset) connection, the statement is prepared again.
+    for (let i = 0; i < 2; i++) expect(await inA(() => prisma.project.count())).toBe(a.projectIds.length);
+  });
+});

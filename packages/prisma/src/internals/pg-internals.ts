@@ -39,7 +39,7 @@ export function assertSupportedPg(): void {
 /**
  * The connection object behind a `pg.Client` (`client.connection`, a pg `Connection`): the writer
  * of protocol messages and the emitter of backend messages.
- * Relies on (pg 8.15–8.23.1): `parse({ text, types })`, `bind({ values, binary })`,
+ * Relies on (pg 8.15–8.23.1): `parse({ text, name, types })`, `bind({ values, statement, binary })`,
  * `describe({ type: 'P', name })`, `execute({ portal })`, `sync()` write one message each;
  * `stream` is the socket (`cork`/`uncork` batch writes into one packet, `destroy` closes it);
  * it emits `readyForQuery` with `{ status }` ('I' | 'T' | 'E') for every ReadyForQuery message.
@@ -120,6 +120,12 @@ export interface PipelineStatement {
   readonly binary?: boolean;
   /** Describe the portal (needed for the statement whose rows the caller reads). */
   readonly describe?: boolean;
+  /**
+   * A named (prepared) statement: Bind uses `name`, and Parse is written only when `parse` is true
+   * (the statement does not exist on the session yet). Unnamed when absent.
+   */
+  readonly name?: string;
+  readonly parse?: boolean;
 }
 
 /**
@@ -192,14 +198,17 @@ export abstract class PipelineQuery extends BaseQuery {
     connection.stream.cork?.();
     try {
       for (const statement of statements) {
-        connection.parse(
-          statement.types === undefined ? { text: statement.text } : { text: statement.text, types: statement.types },
-        );
-        connection.bind(
-          statement.binary === undefined
-            ? { values: statement.values }
-            : { values: statement.values, binary: statement.binary },
-        );
+        const name = statement.name;
+        if (name === undefined || statement.parse) {
+          const parse: { text: string; name?: string; types?: unknown[] } = { text: statement.text };
+          if (name !== undefined) parse.name = name;
+          if (statement.types !== undefined) parse.types = statement.types;
+          connection.parse(parse);
+        }
+        const bind: { values: unknown[]; statement?: string; binary?: boolean } = { values: statement.values };
+        if (name !== undefined) bind.statement = name;
+        if (statement.binary !== undefined) bind.binary = statement.binary;
+        connection.bind(bind);
         if (statement.describe) connection.describe({ type: 'P', name: '' });
         connection.execute({ portal: '' });
       }
