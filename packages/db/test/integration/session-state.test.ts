@@ -389,3 +389,46 @@ describe('the prepared settings statement (pooler none and session: prepared onc
     for (let i = 0; i < 2; i++) expect(await inA(() => prisma.project.count())).toBe(a.projectIds.length);
   });
 });
+
+describe('a session statement_timeout left behind a slow reset, by several clients at once', () => {
+  it("never fails another tenant's next operation, on any route (behind a transaction-mode pooler the retry may meet another dirty session)", async () => {
+    // 500 holdable cursors make the next reset outlast the 1 ms timer; three workers on three
+    // connections keep leaving it, and after each, tenant B runs a transaction.
+    const slowReset = `do $$ begin
+        for i in 1..500 loop execute pg_catalog.format('declare slow_reset_%s cursor with hold for select %s', i, i); end loop;
+        set statement_timeout = 1;
+      end $$`;
+    const several = db.client({ poolSize: 3 });
+    const failures: string[] = [];
+    let nextOk = 0;
+    await Promise.all(
+      Array.from({ length: 3 }, async () => {
+        for (let i = 0; i < 30; i++) {
+          await inA(() =>
+            i % 2 === 0
+              ? several.$transaction((tx) => tx.$executeRawUnsafe(slowReset))
+              : several.$executeRawUnsafe(slowReset),
+          ).catch((error: unknown) => {
+            // Its own COMMIT, under the timeout it set itself, may be cancelled: that is A's doing.
+            if (i % 2 !== 0 || postgresCode(error) !== '57014') failures.push(`A: ${String(error)}`);
+          });
+          try {
+            const [row] = await inB(() =>
+              several.$transaction((tx) =>
+                tx.$queryRawUnsafe<Array<{ t: string; n: number }>>(
+                  `select current_setting('app.tenant_id') as t, (select count(*)::int from projects) as n`,
+                ),
+              ),
+            );
+            expect(row).toEqual({ t: b.tenantId, n: b.projectIds.length });
+            nextOk++;
+          } catch (error) {
+            failures.push(`B: ${String(error)}`);
+          }
+        }
+      }),
+    );
+    expect(failures).toEqual([]);
+    expect(nextOk).toBe(90);
+  }, 60_000);
+});

@@ -101,12 +101,26 @@ async function leave(
   options: { query?: boolean; tolerate?: string[]; inTransaction: boolean },
 ) {
   const run = (c: AnyPrismaClient) => (options.query ? c.$queryRawUnsafe(sql) : c.$executeRawUnsafe(sql));
+  // Whether the statement itself ran: in a transaction, a `statement_timeout` it set applies to its
+  // own COMMIT, which may then be cancelled (57014): that is this operation's own doing, not state
+  // inherited from another (the transaction rolled back, and the setting with it).
+  let ranInTransaction = false;
   try {
-    await (options.inTransaction ? env.client.$transaction((tx: AnyPrismaClient) => run(tx)) : run(env.client));
+    await (options.inTransaction
+      ? env.client.$transaction(async (tx: AnyPrismaClient) => {
+          const result = await run(tx);
+          ranInTransaction = true;
+          return result;
+        })
+      : run(env.client));
     env.oracle.leftSessionState(key, who(env, false));
   } catch (error) {
     const state = sqlstateOf(error);
     if (state && options.tolerate?.includes(state)) return;
+    if (state === '57014' && ranInTransaction && key === 'setting:statement_timeout') {
+      env.oracle.refused(`${op} own timeout at COMMIT`);
+      return;
+    }
     if (inheritedStateError(error)) throw error;
     if (isSessionStatementRefused(error)) {
       env.oracle.refused(`${op} ${state ?? (error as Error).name}`);
