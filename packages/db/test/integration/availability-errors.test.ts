@@ -25,6 +25,7 @@ import {
 import { freeLocalPort } from '../../src/testing/index.js';
 import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { foreignRows, seedTenants, type SeededTenant } from '../support/fixtures.js';
+import { rejection } from '../support/errors.js';
 
 let db: TestDatabase;
 let a: SeededTenant;
@@ -54,16 +55,6 @@ afterEach(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const inA = <R>(fn: () => R): R => tenantContext.run({ tenantId: a.tenantId }, fn);
-
-/** The error `promise` rejects with; fails the test when it resolves. */
-async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the operation to fail, but it succeeded');
-}
 
 /** A typed availability error whose message names neither a tenant nor any of `values`. */
 function expectClean(error: unknown, values: string[] = []): void {

@@ -22,6 +22,7 @@ import {
 } from '../../src/index.js';
 import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { foreignRows, seedTenants, type SeededTenant } from '../support/fixtures.js';
+import { rejection } from '../support/errors.js';
 
 let db: TestDatabase;
 let a: SeededTenant;
@@ -53,16 +54,6 @@ const ctxA = (): TenantContext => ({ tenantId: a.tenantId });
 const inC = <R>(deadlineMs: number, fn: () => R): R => tenantContext.run({ tenantId: c.tenantId, deadlineMs }, fn);
 const inA = <R>(deadlineMs: number | undefined, fn: () => R): R =>
   tenantContext.run(deadlineMs === undefined ? ctxA() : { ...ctxA(), deadlineMs }, fn);
-
-/** The error `promise` rejects with; fails the test when it resolves. */
-async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the operation to fail, but it succeeded');
-}
 
 /** Runs `fn` and returns its error and how long it took to fail. */
 async function timedRejection(fn: () => PromiseLike<unknown>): Promise<{ error: DeadlineExceededError; took: number }> {

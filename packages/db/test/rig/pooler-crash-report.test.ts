@@ -19,6 +19,7 @@ import {
 import { startCrashReportingProxy, type CrashReportingProxy } from '../support/crash-reporting-proxy.js';
 import { seedTenants, type SeededTenant } from '../support/fixtures.js';
 import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { rejection } from '../support/errors.js';
 
 let db: TestDatabase;
 let alpha: SeededTenant;
@@ -37,15 +38,6 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the operation to fail, but it succeeded');
-}
 
 describe('a pooler that reports only "server conn crashed?" (08P01)', () => {
   it('after the server ended the idle transaction: DeadlineExceededError idle-in-transaction, naming the deadline', async () => {

@@ -23,3 +23,13 @@ export async function expectPostgresError(promise: Promise<unknown>, code: strin
   if (got !== code)
     throw new Error(`expected Postgres error ${code}, got ${got ?? 'none'}: ${(error as Error).message}`);
 }
+
+/** The error `promise` rejects with; fails the test when it resolves. */
+export async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the operation to fail, but it succeeded');
+}

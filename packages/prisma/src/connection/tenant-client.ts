@@ -51,7 +51,8 @@ export const resetPolicyKey = Symbol('tenantry.resetPolicy');
 const lostKey = Symbol('tenantry.connectionError');
 const unansweredKey = Symbol('tenantry.unansweredStatement');
 const lastLimitsKey = Symbol('tenantry.lastLimits');
-const answeredKey = Symbol('tenantry.lastAnswered');
+const answeredAtKey = Symbol('tenantry.lastAnsweredSentAt');
+const answeredStatusKey = Symbol('tenantry.lastAnsweredStatus');
 const sentAtKey = Symbol('tenantry.lastSentAt');
 const lostIdleCutKey = Symbol('tenantry.connectionErrorIdleCut');
 
@@ -119,7 +120,8 @@ export class TenantClient extends pg.Client {
   /** The limits sent with the last data statement, which are the ones an idle transaction ends by. */
   [lastLimitsKey]: StatementLimits | undefined;
   /** When the last answered statement was written, and the session's transaction status after it. */
-  [answeredKey]: { sentAt: number; status: TransactionStatus } | undefined;
+  [answeredAtKey]: number | undefined;
+  [answeredStatusKey]: TransactionStatus | undefined;
   /** When the last statement was written (answered or not). */
   [sentAtKey]: number | undefined;
   /** How the settings are sent: set_config (default) or SET LOCAL in a transaction block (Citus). */
@@ -254,13 +256,11 @@ export class TenantClient extends pg.Client {
     let sentAt = performance.now();
     const typed: Callback = (err, res) => {
       if (noAnswer) clearTimeout(noAnswer);
-      if (!err) {
-        this[answeredKey] = { sentAt, status: this.transactionStatus };
-        return done(null, res);
-      }
-      const error = this.typedError(err, limits, idleLimits, sentAt);
-      this[answeredKey] = { sentAt, status: this.transactionStatus };
-      done(error);
+      const error = err ? this.typedError(err, limits, idleLimits, sentAt) : null;
+      this[answeredAtKey] = sentAt;
+      this[answeredStatusKey] = this.transactionStatus;
+      if (error) return done(error);
+      done(null, res);
     };
     const settings = control ? null : limits.pairs.length ? [...limits.pairs, ...bound.settings] : bound.settings;
     // Transaction control and model operations outside a transaction leave nothing on the session;
@@ -346,15 +346,11 @@ export class TenantClient extends pg.Client {
     sentAt: number | undefined,
     cause: unknown,
   ): DeadlineExceededError | undefined {
-    const answered = this[answeredKey];
+    const answeredAt = this[answeredAtKey];
     if (!(typed instanceof ConnectionLostError) || typed.postgresCode !== '08P01') return undefined;
-    if (!idle || !answered || answered.status === 'I') return undefined;
-    if (performance.now() - answered.sentAt < idle.millis) return undefined;
-    if (
-      sentAt !== undefined &&
-      sentAt > answered.sentAt &&
-      sentAt - answered.sentAt < idle.millis - IDLE_ARRIVAL_SLACK_MS
-    )
+    if (!idle || answeredAt === undefined || this[answeredStatusKey] === 'I') return undefined;
+    if (performance.now() - answeredAt < idle.millis) return undefined;
+    if (sentAt !== undefined && sentAt > answeredAt && sentAt - answeredAt < idle.millis - IDLE_ARRIVAL_SLACK_MS)
       return undefined;
     return new DeadlineExceededError({
       kind: 'idle-in-transaction',

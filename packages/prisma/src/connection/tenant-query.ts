@@ -72,7 +72,7 @@ export const resetFailedKey = Symbol('tenantry.resetFailed');
  */
 export const dirtyKey = Symbol('tenantry.sessionDirty');
 /**
- * The engine's named settings statements known to exist on the session (see preparedSettings), or
+ * The engine's named settings statements known to exist on the session (see pipeline()), or
  * null when that is unknown (a reset is under way, or a pipeline that prepared one failed before
  * the caller's statement). Undefined on a new connection: none.
  */
