@@ -51,15 +51,16 @@ export function settingsStrategy(
   // through RLS). It is part of the connection layer's correctness, not of the extension measured apart.
   bindRequestsToCallerContext(db);
   const q = explicitQueries(db);
-  // Model operations outside a transaction, marked as the engine's hook marks Prisma's (see
-  // model-operation.ts): without the mark every pipeline would start with DISCARD ALL, which
-  // tenantry-direct skips on a clean session, and the reset would be counted as the settings' cost.
+  // Model operations (in the interactive transaction too), marked as the engine's hook marks
+  // Prisma's, over an adapter wrapped as the engine wraps its own (see model-operation.ts): without
+  // the marks every pipeline would start with DISCARD ALL, which tenantry-direct skips on a clean
+  // session, and the reset would be counted as the settings' cost.
   const inTenant = <R>(p: Pick, fn: () => Promise<R>) =>
     tenantContext.run({ tenantId: p.tenantId }, () => modelOperation(fn));
   const inWorkspace = <R>(p: Pick, fn: () => Promise<R>) =>
     tenantContext.run({ tenantId: p.tenantId, workspaceId: p.workspaceId }, () => modelOperation(fn));
   const inWorkspaceTransaction = <R>(p: Pick, fn: () => Promise<R>) =>
-    tenantContext.run({ tenantId: p.tenantId, workspaceId: p.workspaceId }, fn);
+    tenantContext.run({ tenantId: p.tenantId, workspaceId: p.workspaceId }, () => modelOperation(fn));
   return {
     name,
     ops: {

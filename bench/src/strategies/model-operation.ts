@@ -1,12 +1,30 @@
 /**
- * The mark the engine's `_executeRequest` hook sets around a Prisma model operation outside a
- * transaction (packages/prisma/src/connection/statement-origin.ts): a statement written under it
- * keeps a clean session clean, so the next pipeline on the connection skips `DISCARD ALL`.
+ * The marks the engine sets on a Prisma model operation's statements (see
+ * packages/prisma/src/connection/statement-origin.ts): the operation's (`_executeRequest` hook) and
+ * the driver's (its wrapped adapter's `queryRaw`/`executeRaw`/`startTransaction`). A statement
+ * under both keeps a clean session clean, so the next pipeline on the connection skips `DISCARD ALL`.
  *
  * The strategies that reach the TenantPool without the engine's client (raw-pg, the layer
  * strategies over plain Prisma) send exactly the statements Prisma's model operations send, and
- * use it so that they pay what tenantry-direct pays, no more. Deliberately not part of the engine's
- * public API: an application that marked raw SQL this way would let session state outlive its
- * request. The interactive-transaction workload is never marked, as in the engine.
+ * set both marks so that they pay what tenantry-direct pays, no more: raw-pg opens the driver's
+ * window around each of its pool calls (`driverStatement`, `driverTransaction`), the layer
+ * strategies wrap their adapter as the engine does (`wrapDriverAdapter`). Deliberately not part of
+ * the engine's public API: an application that marked raw SQL this way would let session state
+ * outlive its request.
  */
+import { runAsDriverCall } from '../../../packages/prisma/src/connection/statement-origin.js';
+import { wrapDriverAdapter } from '../../../packages/prisma/src/internals/prisma-internals.js';
+
 export { runAsModelOperation as modelOperation } from '../../../packages/prisma/src/connection/statement-origin.js';
+
+/** `fn` (one pool.query or client.query call) as a driver's statement. */
+export const driverStatement = <R>(fn: () => R): R => runAsDriverCall('statement', fn);
+
+/** `fn` (the pool.connect() of a transaction) as the driver's startTransaction. */
+export const driverTransaction = <R>(fn: () => R): R => runAsDriverCall('transaction', fn);
+
+/** Wraps a PrismaPg adapter factory as createTenantPrismaClient wraps its own. */
+export const asEngineAdapter = <A extends object>(adapter: A): A => {
+  wrapDriverAdapter(adapter, runAsDriverCall);
+  return adapter;
+};

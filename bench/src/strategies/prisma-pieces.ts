@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { createAdminPrismaClient, type AdminPrismaClient } from '@tenantry/db/admin';
 import type pg from 'pg';
+import { asEngineAdapter } from './model-operation.js';
 
 type PrismaClientClass = new (options: { adapter: unknown; log?: unknown[] }) => AdminPrismaClient;
 type PrismaPgClass = new (pool: pg.Pool) => unknown;
@@ -36,7 +37,7 @@ function load() {
 /** A plain PrismaClient of this schema (no tenant extension) over the pool given. */
 export function prismaOverPool(pool: pg.Pool): AdminPrismaClient {
   const { PrismaClient, PrismaPg } = load();
-  return new PrismaClient({ adapter: new PrismaPg(pool), log: [] });
+  return new PrismaClient({ adapter: asEngineAdapter(new PrismaPg(pool) as object), log: [] });
 }
 
 /** adapter-pg's PrismaPg, the copy @tenantry/db uses (for tests that compare against the real adapter). */

@@ -12,16 +12,16 @@
  * Multi-statement workloads mirror Prisma's statement sequence: a nested create is BEGIN, INSERT
  * project, INSERT tasks (one multi-row statement), SELECT project, SELECT tasks, COMMIT.
  *
- * Every workload but the interactive transaction runs as a model operation
- * (runAsModelOperation, the mark the engine's hook sets around Prisma's model operations outside a
- * transaction): its statements are Prisma's own, which leave nothing on the session, so a clean
- * session skips the reset as tenantry-direct's does. Unmarked, the pool would start every pipeline
- * with DISCARD ALL (it cannot tell the bench's SQL from raw SQL), and the floor would pay for a reset
+ * Every workload runs as a model operation, with each pool call inside the driver's window
+ * (model-operation.ts: the marks the engine sets on Prisma's model operations and its adapter's
+ * calls): its statements are Prisma's own, which leave nothing on the session, so a clean session
+ * skips the reset as tenantry-direct's does. Unmarked, the pool would start every pipeline with
+ * DISCARD ALL (it cannot tell the bench's SQL from raw SQL), and the floor would pay for a reset
  * tenantry does not run (create c=32 was 0.43x the baseline, against tenantry-direct's 0.81x).
  */
 import { randomUUID } from 'node:crypto';
 import { TenantPool, tenantContext } from '@tenantry/db';
-import { modelOperation } from './model-operation.js';
+import { driverStatement, driverTransaction, modelOperation } from './model-operation.js';
 import type pg from 'pg';
 import { adapterPgQuery } from './adapter-pg-parsers.js';
 import { NESTED_TASKS, type Row } from '../workloads.js';
@@ -57,11 +57,14 @@ export function rawPgStrategy(url: string, options: StrategyOptions): Strategy {
   const pool = new TenantPool({ connectionString: url, max: options.poolSize, pooler: 'none' });
   pool.on('error', () => {});
   const rows = async (text: string, values: unknown[]): Promise<Row[]> =>
-    tenantRows((await pool.query(adapterPgQuery(text, values))).rows);
+    tenantRows((await driverStatement(() => pool.query(adapterPgQuery(text, values)))).rows);
+
+  /** One statement of a transaction, as the driver's statement. */
+  const q = (client: pg.PoolClient, query: pg.QueryArrayConfig) => driverStatement(() => client.query(query));
 
   /** BEGIN … COMMIT on one checked-out connection; ROLLBACK and rethrow on failure. */
   async function inTransaction<R>(work: (client: pg.PoolClient) => Promise<R>): Promise<R> {
-    const client = await pool.connect();
+    const client = await driverTransaction(() => pool.connect());
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -100,7 +103,8 @@ export function rawPgStrategy(url: string, options: StrategyOptions): Strategy {
               const now = new Date();
               const projectId = randomUUID();
               const name = `bench nested ${p.seq}`;
-              await client.query(
+              await q(
+                client,
                 adapterPgQuery(SQL.insertProject, [p.tenantId, p.workspaceId, projectId, name, now, now]),
               );
               const values = Array.from({ length: NESTED_TASKS }, (_, i) => [
@@ -113,9 +117,10 @@ export function rawPgStrategy(url: string, options: StrategyOptions): Strategy {
                 now,
                 now,
               ]).flat();
-              await client.query(adapterPgQuery(NESTED_INSERT, values));
-              const project = await client.query(adapterPgQuery(SQL.selectProject, [p.tenantId, projectId, 1, 0]));
-              const tasks = await client.query(
+              await q(client, adapterPgQuery(NESTED_INSERT, values));
+              const project = await q(client, adapterPgQuery(SQL.selectProject, [p.tenantId, projectId, 1, 0]));
+              const tasks = await q(
+                client,
                 adapterPgQuery(SQL.selectProjectTasks, [p.tenantId, p.workspaceId, projectId, 0]),
               );
               return tenantRows([...project.rows, ...tasks.rows]);
@@ -124,13 +129,15 @@ export function rawPgStrategy(url: string, options: StrategyOptions): Strategy {
         ),
       transaction: (p) =>
         tenantContext.run({ tenantId: p.tenantId, workspaceId: p.workspaceId }, () =>
-          inTransaction(async (client) => {
-            const project = await client.query(adapterPgQuery(SQL.selectProject, [p.tenantId, p.projectId, 1, 0]));
-            await client.query(adapterPgQuery(SQL.countTasks, [p.projectId, p.tenantId, p.workspaceId, 0]));
-            const rename = [`renamed ${p.seq}`, new Date(), p.tenantId, p.projectId, p.tenantId, p.workspaceId];
-            const renamed = await client.query(adapterPgQuery(SQL.renameProject, rename));
-            return project.rowCount ? tenantRows([...project.rows, ...renamed.rows]) : [];
-          }),
+          modelOperation(() =>
+            inTransaction(async (client) => {
+              const project = await q(client, adapterPgQuery(SQL.selectProject, [p.tenantId, p.projectId, 1, 0]));
+              await q(client, adapterPgQuery(SQL.countTasks, [p.projectId, p.tenantId, p.workspaceId, 0]));
+              const rename = [`renamed ${p.seq}`, new Date(), p.tenantId, p.projectId, p.tenantId, p.workspaceId];
+              const renamed = await q(client, adapterPgQuery(SQL.renameProject, rename));
+              return project.rowCount ? tenantRows([...project.rows, ...renamed.rows]) : [];
+            }),
+          ),
         ),
     },
     async close() {

@@ -16,8 +16,8 @@ import { tenantFieldsFrom, tenantMetadataOf } from './extension/model-metadata.j
 import { bindRequestsToCallerContext } from './extension/request-context.js';
 import { distributedFromEnv, poolSizeFromEnv, poolerFromEnv, runtimeDatabaseUrl, timeoutsFromEnv } from './config.js';
 import { TenantryConfigError } from './errors.js';
-import { adapterUsesPool, wrapExecuteRequest } from './internals/prisma-internals.js';
-import { runAsModelOperation } from './connection/statement-origin.js';
+import { adapterUsesPool, wrapDriverAdapter, wrapExecuteRequest } from './internals/prisma-internals.js';
+import { runAsDriverCall, runAsModelOperation, runOutsideModelOperation } from './connection/statement-origin.js';
 import { restoreMethod, type SoftDeleteMethods } from './soft-delete/restore.js';
 
 /** What the engine needs of a generated client: Prisma 7's `PrismaClient` instance API. */
@@ -28,6 +28,11 @@ export interface PrismaClientLike {
 
 /** Prisma's log levels (the generated client's `Prisma.LogLevel`). */
 export type LogLevel = 'info' | 'query' | 'warn' | 'error';
+/** A level to print (`'stdout'`) or to emit to `$on(level, listener)` (`'event'`), as Prisma takes it. */
+export interface LogDefinition {
+  level: LogLevel;
+  emit: 'stdout' | 'event';
+}
 
 export interface TenantPrismaClientOptions<C extends PrismaClientLike = PrismaClientLike> {
   /**
@@ -43,8 +48,11 @@ export interface TenantPrismaClientOptions<C extends PrismaClientLike = PrismaCl
   connectionString?: string;
   /** Maximum connections in this client's pool; defaults to DATABASE_POOL_SIZE or 10. */
   poolSize?: number;
-  /** Prisma log levels, e.g. ['warn', 'error']. */
-  log?: LogLevel[];
+  /**
+   * Prisma log levels, e.g. ['warn', 'error'], or definitions such as `{ level: 'query', emit: 'event' }`
+   * for `client.$on('query', listener)`. SQL a listener sends counts as raw SQL (see docs/security.md).
+   */
+  log?: Array<LogLevel | LogDefinition>;
   /**
    * Milliseconds to wait for a free connection before failing with PoolExhaustedError; 0 waits
    * forever. Defaults to DATABASE_POOL_TIMEOUT_MS or 10000. A context's `deadlineMs` shortens it.
@@ -134,6 +142,9 @@ export function createTenantPrismaClient<C extends PrismaClientLike>(
   // the pool drops that client and the next checkout opens a fresh one.
   pool.on('error', () => {});
   const adapter = new PrismaPg(pool);
+  // The driver's own calls open the window that statement-origin.ts requires of a model
+  // operation's statements; without it (an adapter of another shape) every pipeline resets.
+  wrapDriverAdapter(adapter, runAsDriverCall);
   // adapter-pg takes our pool only if it passes `instanceof pg.Pool` for ITS copy of pg; otherwise
   // it silently builds its own, unscoped pool from the options. Refuse instead.
   if (!adapterUsesPool(adapter, pool)) {
@@ -156,15 +167,17 @@ export function createTenantPrismaClient<C extends PrismaClientLike>(
   // wrapExecuteRequest: an extension costs more per operation than the scoping itself), else it
   // is the same scoping as an extension. Raw queries (no model) pass through: RLS scopes them.
   const scope = scopedOperation(meta, options.onRetry);
-  // Model operations outside a transaction run marked (statement-origin.ts): their statements keep
-  // a clean session clean, so a pool with pooler 'none' or 'session' skips the reset for them.
+  // Model operations run marked (statement-origin.ts), in a transaction too: their driver
+  // statements keep a clean session clean, so a pool with pooler 'none' or 'session' skips the
+  // reset for them. Every other request (raw SQL) runs explicitly unmarked, also when user code
+  // starts it from inside a model operation (a `$on('query')` listener, onRetry).
   const below = wrapExecuteRequest(base, async (params, next) => {
-    if (params.model === undefined) return next(params);
+    if (params.model === undefined) return runOutsideModelOperation(() => next(params));
     const model = params.model;
     const outside = params.transaction === undefined;
-    const run = () =>
-      scope(model, params.action, params.args, outside, (args, action) => next({ ...params, args, action }));
-    return outside ? runAsModelOperation(run) : run();
+    return runAsModelOperation(() =>
+      scope(model, params.action, params.args, outside, (args, action) => next({ ...params, args, action })),
+    );
   });
   const end = async () => {
     if (!options.pool && !pool.ending) await pool.end();

@@ -8,6 +8,7 @@ export {
   createTenantPrismaClient,
   type TenantPrismaClientOptions,
   type PrismaClientLike,
+  type LogDefinition,
   type LogLevel,
   type TenantPrismaClient,
 } from './client.js';

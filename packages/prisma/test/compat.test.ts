@@ -24,6 +24,7 @@ import {
   inlineSchemaOf,
   requestBatcherOf,
   wrapExecuteRequest,
+  wrapDriverAdapter,
   runsOutsideTransaction,
   runtimeDataModelOf,
 } from '../src/internals/prisma-internals.js';
@@ -38,6 +39,7 @@ import {
   prepareValue,
 } from '../src/internals/pg-internals.js';
 import { TenantClient } from '../src/connection/tenant-client.js';
+import { currentDriverCall, runAsDriverCall } from '../src/connection/statement-origin.js';
 import { tenantMetadataOf } from '../src/extension/model-metadata.js';
 import { bindRequestsToCallerContext } from '../src/extension/request-context.js';
 
@@ -235,6 +237,66 @@ describe(`Prisma internals (${prismaVersions})`, () => {
       'PrismaPg#externalPool (null for a config)',
       prismaVersions,
     );
+  });
+});
+
+describe(`adapter-pg's calls into pg are synchronous (${prismaVersions})`, () => {
+  it('queryRaw/executeRaw call pool.query, startTransaction calls pool.connect, and a transaction calls client.query, inside the wrapped call', async () => {
+    // statement-origin.ts counts a statement as the driver's only when pg is called inside the
+    // synchronous window of the wrapped adapter method. A pool that records the window at each call
+    // (and answers with an empty result instead of reaching a server) shows whether it still is.
+    const seen: Array<[string, string | undefined]> = [];
+    const result = { rows: [], fields: [], rowCount: 0, command: 'SELECT' };
+    const txClient = {
+      query: (text: unknown) => {
+        seen.push([
+          `client.query ${typeof text === 'string' ? text : (text as { text: string }).text}`,
+          currentDriverCall(),
+        ]);
+        return Promise.resolve(result);
+      },
+      release: () => {},
+      on: () => txClient,
+      removeListener: () => txClient,
+    };
+    class RecordingPool extends pg.Pool {
+      override query(config: unknown): never {
+        seen.push([`pool.query ${(config as { text: string }).text}`, currentDriverCall()]);
+        return Promise.resolve(result) as never;
+      }
+      override connect(): never {
+        seen.push(['pool.connect', currentDriverCall()]);
+        return Promise.resolve(txClient) as never;
+      }
+    }
+    const recording = new RecordingPool({ connectionString: 'postgres://nobody@127.0.0.1:1/never' });
+    const factory = new PrismaPg(recording);
+    internal(wrapDriverAdapter(factory, runAsDriverCall), 'PrismaPg#connect() (the adapter factory)', prismaVersions);
+    type Query = { sql: string; args: unknown[]; argTypes: unknown[] };
+    type Queryable = { queryRaw(q: Query): Promise<unknown>; executeRaw(q: Query): Promise<unknown> };
+    const driver = (await factory.connect()) as unknown as Queryable & { startTransaction(): Promise<Queryable> };
+    const q = (sql: string): Query => ({ sql, args: [], argTypes: [] });
+    await driver.queryRaw(q('select 1'));
+    await driver.executeRaw(q('update 1'));
+    const tx = await driver.startTransaction();
+    await tx.queryRaw(q('select 2'));
+    await tx.executeRaw(q('update 2'));
+    expect(currentDriverCall()).toBeUndefined();
+    internal(
+      JSON.stringify(seen) ===
+        JSON.stringify([
+          ['pool.query select 1', 'statement'],
+          ['pool.query update 1', 'statement'],
+          ['pool.connect', 'transaction'],
+          // BEGIN runs inside startTransaction, before the transaction is wrapped: control, exempt.
+          ['client.query BEGIN', null],
+          ['client.query select 2', 'statement'],
+          ['client.query update 2', 'statement'],
+        ]),
+      `adapter-pg calling pg synchronously inside queryRaw/executeRaw/startTransaction (saw ${JSON.stringify(seen)})`,
+      prismaVersions,
+    );
+    await recording.end();
   });
 });
 

@@ -205,5 +205,94 @@ describe('a session that may hold state is reset before the next model operation
     });
     expect(stored?.name).toBe('bravo after shadow');
     await expectNoShadow('after a model write');
+    await inB(() => prisma.project.deleteMany({ where: { id: created.id } }));
+  });
+});
+
+describe('user code that Prisma runs inside a model operation does not inherit its mark', () => {
+  it("raw SQL from a query-event listener ($on('query')) during A's model read, then a model read of B", async () => {
+    const listening = db.client({ poolSize: 1, log: [{ emit: 'event', level: 'query' }] });
+    let fired = 0;
+    const pending: Array<Promise<unknown>> = [];
+    (listening as unknown as { $on(e: 'query', cb: () => void): void }).$on('query', () => {
+      // The listener runs while the model operation's statement is being reported, in its async
+      // context; whatever it sends is raw SQL and must leave the session dirty.
+      if (fired++ > 0) return;
+      // Prisma's promises are lazy: then() here, so that it runs now, in the listener's context.
+      pending.push(listening.$executeRawUnsafe(SHADOW).then((n) => n));
+    });
+    const before = (await inB(() => prisma.project.findMany())).length;
+    await inA(() => listening.project.findMany());
+    await Promise.all(pending);
+    expect(fired).toBeGreaterThan(0);
+    const label = 'after a listener ran raw SQL';
+    const rows = await inB(() => listening.project.findMany());
+    expect(foreignRows(rows, b.tenantId, label)).toEqual([]);
+    expect(rows.length, label).toBe(before);
+    // A model write fails (25006) on a session the listener left read-only.
+    const made = await inB(() =>
+      listening.project.create({ data: { workspaceId: b.workspaceIds[0]!, name: 'bravo after a listener' } }),
+    );
+    await inB(() => listening.project.deleteMany({ where: { id: made.id } }));
+    const [seen] = await inB(() =>
+      listening.$queryRawUnsafe<Array<{ temp: boolean }>>(
+        "select exists (select 1 from pg_class where relname = 'projects' and relpersistence = 't') as temp",
+      ),
+    );
+    expect(seen?.temp, `${label}: a temp "projects" survived`).toBe(false);
+  });
+
+  it("SQL sent by hand on the client's own pool from a query-event listener, then a model read of B", async () => {
+    const pooler = db.route === 'direct' ? 'none' : db.route === 'pgbouncer-session' ? 'session' : 'transaction';
+    const pool = new TenantPool({ connectionString: db.runtimeUrl, max: 1, pooler });
+    const own = createTenantPrismaClient({ pool, log: [{ emit: 'event', level: 'query' }] });
+    try {
+      let fired = 0;
+      const pending: Array<Promise<unknown>> = [];
+      (own as unknown as { $on(e: 'query', cb: () => void): void }).$on('query', () => {
+        if (fired++ > 0) return;
+        pending.push(
+          pool.query(SHADOW),
+          pool.connect().then((c) => c.query(SHADOW).finally(() => c.release())),
+        );
+      });
+      const before = (await inB(() => own.project.findMany())).length;
+      fired = 0;
+      await inA(() => own.project.findMany());
+      await Promise.all(pending);
+      const rows = await inB(() => own.project.findMany());
+      expect(foreignRows(rows, b.tenantId, 'after a listener used the pool')).toEqual([]);
+      expect(rows.length).toBe(before);
+      const made = await inB(() =>
+        own.project.create({ data: { workspaceId: b.workspaceIds[0]!, name: 'bravo after a listener by hand' } }),
+      );
+      await inB(() => own.project.deleteMany({ where: { id: made.id } }));
+      const [seen] = await inB(() =>
+        own.$queryRawUnsafe<Array<{ temp: boolean }>>(
+          "select exists (select 1 from pg_class where relname = 'projects' and relpersistence = 't') as temp",
+        ),
+      );
+      expect(seen?.temp, 'a temp "projects" survived').toBe(false);
+    } finally {
+      await own.$disconnect();
+      if (!pool.ending) await pool.end();
+    }
+  });
+
+  it('raw SQL started in the same tick as model operations of an interactive transaction (one batch), then a model read of B', async () => {
+    // Prisma batches a transaction's requests of one tick and runs them from one callback, in the
+    // first request's async context: the raw one must not run under the model operations' mark.
+    for (const order of ['model first', 'raw first'] as const) {
+      await inA(() =>
+        prisma.$transaction(async (tx) => {
+          await tx.project.count();
+          if (order === 'model first')
+            await Promise.all([tx.project.findMany(), tx.$executeRawUnsafe(SHADOW), tx.project.count()]);
+          else await Promise.all([tx.$executeRawUnsafe(SHADOW), tx.project.findMany()]);
+        }),
+      );
+      await expectCleanModelRead(`after ${order}`);
+      await expectNoShadow(`after ${order}`);
+    }
   });
 });

@@ -349,6 +349,31 @@ describe('the prepared settings statement (pooler none and session: prepared onc
     expect(after).toEqual([]);
   });
 
+  it('an interactive or batch transaction of model operations alone keeps the session clean (no reset after it)', async () => {
+    for (let i = 0; i < 2; i++) await inA(() => prisma.project.count());
+    const inTx = await inA(() =>
+      prisma.$transaction(async (tx) => {
+        const rows = await tx.project.findMany();
+        const made = await tx.project.create({ data: { workspaceId: a.workspaceIds[0]!, name: 'alpha in tx' } });
+        await tx.project.deleteMany({ where: { id: made.id } });
+        return rows;
+      }),
+    );
+    expect(foreignRows(inTx, a.tenantId, 'interactive transaction')).toEqual([]);
+    await inA(() => prisma.$transaction([prisma.project.count(), prisma.project.findMany()]));
+    // The raw probe comes last: had anything reset the session since the model operations
+    // prepared the settings statement, it would be gone.
+    const statements = await inA(() =>
+      prisma.$queryRawUnsafe<Array<{ name: string }>>('select name from pg_prepared_statements order by name'),
+    );
+    if (db.route === 'pgbouncer-transaction') expect(statements).toEqual([]);
+    else expect(statements.map((s) => s.name)).toEqual(['tenantry_set_config_3']);
+    const after = await inB(() => prisma.$queryRawUnsafe<unknown[]>('select name from pg_prepared_statements'));
+    expect(after).toEqual([]);
+    // deleteMany soft-deletes; the row goes for good here, so that the later tests count as before.
+    await db.pgPool('superuser', { max: 1 }).query("delete from projects where name = 'alpha in tx'");
+  });
+
   it("replaced from SQL inside a transaction, the transaction's later statements do not use it", async () => {
     for (let i = 0; i < 2; i++) await inA(() => prisma.project.count());
     const seen = await inA(() =>

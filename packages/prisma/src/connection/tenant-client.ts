@@ -19,7 +19,7 @@ import {
   type StatementLimits,
   type TimeoutSettings,
 } from './rls-settings.js';
-import { inModelOperation } from './statement-origin.js';
+import { statementKeepsSessionClean, type CheckoutOrigin } from './statement-origin.js';
 import {
   TenantQuery,
   dirtyKey,
@@ -40,8 +40,8 @@ import {
 
 export const boundKey = Symbol('tenantry.boundContext');
 /**
- * Whether the checkout was made by a model operation outside a transaction (statement-origin.ts),
- * read in the caller's async context when it called connect(), like the tenant context (I3).
+ * What the checkout's statements may count as (CheckoutOrigin, statement-origin.ts), read in the
+ * caller's context when it called connect(), like the tenant context (I3).
  */
 export const modelCheckoutKey = Symbol('tenantry.modelCheckout');
 export const timeoutsKey = Symbol('tenantry.timeoutSettings');
@@ -109,7 +109,7 @@ const NO_TIMEOUTS: ClientTimeouts = { options: {}, fixed: fixedLimits({}) };
 
 export class TenantClient extends pg.Client {
   [boundKey]: Bound = UNBOUND;
-  [modelCheckoutKey] = false;
+  [modelCheckoutKey]: CheckoutOrigin = false;
   [timeoutsKey]: ClientTimeouts;
   /** The error that broke this connection (e.g. 25P03 from an idle transaction), for later statements. */
   [lostKey]: unknown;
@@ -263,12 +263,14 @@ export class TenantClient extends pg.Client {
       done(null, res);
     };
     const settings = control ? null : limits.pairs.length ? [...limits.pairs, ...bound.settings] : bound.settings;
-    // Transaction control and model operations outside a transaction leave nothing on the session;
+    // Transaction control and model operations' driver statements leave nothing on the session;
     // anything else (raw SQL above all) makes the next pipeline reset it (statement-origin.ts).
-    // Both the checkout and the statement must be the model operation's: pg-pool may hand a
-    // connection to a waiting caller from inside another request's release, in that request's
-    // async context, and the checkout's mark is read where the caller asked for the connection.
-    const keepsSessionClean = control || (this[modelCheckoutKey] && inModelOperation());
+    // pg-pool runs its one statement from the connect callback, possibly from inside another
+    // request's release and in that request's async context: for such a checkout ('statement')
+    // the mark read where the caller asked for the connection decides, for that one statement.
+    const origin = this[modelCheckoutKey];
+    const keepsSessionClean = control || statementKeepsSessionClean(origin);
+    if (origin === 'statement' && !control) this[modelCheckoutKey] = false;
     const deadlineAt = remaining === undefined ? undefined : performance.now() + remaining;
     const send = (attempt: number): void => {
       sentAt = performance.now();

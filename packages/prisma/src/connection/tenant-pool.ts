@@ -26,7 +26,7 @@ import { TenantClientClosedError, TenantryConfigError } from '../errors.js';
 import { TIMEOUT_OPTIONS, fixedLimits, rlsSettingsFor, type TimeoutSettings } from './rls-settings.js';
 import { assertSupportedPg, isPoolWaitTimeout } from '../internals/pg-internals.js';
 import { distributedFromEnv } from '../config.js';
-import { inModelOperation } from './statement-origin.js';
+import { checkoutOrigin } from './statement-origin.js';
 import {
   TenantClient,
   UNBOUND,
@@ -53,8 +53,9 @@ export interface TenantPoolConfig extends pg.PoolConfig, TimeoutSettings {
    * What sits between this pool and Postgres: `'transaction'` (the default, safe everywhere),
    * `'session'` or `'none'` (direct). With `'none'` or `'session'` each server session belongs to
    * one connection of this pool for the connection's lifetime, so the session reset (`DISCARD
-   * ALL`) runs only when the session may hold state: on a new connection, and after raw SQL or a
-   * transaction's statements (ResetPolicy in tenant-query.ts). Behind a transaction-mode pooler
+   * ALL`) runs only when the session may hold state: on a new connection, and after raw SQL or
+   * anything else but a model operation's statements (ResetPolicy in tenant-query.ts,
+   * statement-origin.ts). Behind a transaction-mode pooler
    * (PgBouncer `pool_mode = transaction`, Supavisor's port 6543) other clients share the server
    * sessions: declare `'transaction'` there, or the next statement could meet their state.
    */
@@ -159,17 +160,22 @@ export class TenantPool extends pg.Pool {
     } catch (error) {
       return refuse(error as Error);
     }
-    const modelCheckout = inModelOperation();
+    // What this checkout's statements may count as (statement-origin.ts), read now, synchronously,
+    // like the context: the driver's window is open only while the driver's own call runs.
+    const origin = checkoutOrigin(typeof callback === 'function');
     const bind = (client: pg.PoolClient | undefined) => {
       if (!client) return client;
       (client as unknown as TenantClient)[boundKey] = bound;
-      (client as unknown as TenantClient)[modelCheckoutKey] = modelCheckout;
+      (client as unknown as TenantClient)[modelCheckoutKey] = origin;
       const release = client.release;
       // A client given back inside a transaction (raw BEGIN without COMMIT) holds that caller's
       // transaction, locks and state, and the reset cannot run inside a transaction block: destroy
       // it instead of handing it to the next caller. The same when its last reset failed.
-      const guarded = (err?: Error | boolean) =>
-        release.call(
+      // Given back, it counts as nobody's until the next checkout binds it (pg-pool's 'acquire'
+      // listeners see it before that).
+      const guarded = (err?: Error | boolean) => {
+        (client as unknown as TenantClient)[modelCheckoutKey] = false;
+        return release.call(
           client,
           err ||
             ((client as unknown as TenantClient).mustNotBeReused
@@ -178,6 +184,7 @@ export class TenantPool extends pg.Pool {
                 )
               : undefined),
         );
+      };
       client.release = guarded as typeof client.release;
       return client;
     };

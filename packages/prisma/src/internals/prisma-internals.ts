@@ -143,3 +143,53 @@ const wrappedKey = Symbol('tenantry.executeRequestWrapped');
 export function adapterUsesPool(adapter: object, pool: object): boolean {
   return (adapter as { externalPool?: unknown }).externalPool === pool;
 }
+
+/** The methods of a driver adapter (or its transaction) that send statements, as the engine wraps them. */
+type DriverMethods = Record<'queryRaw' | 'executeRaw' | 'startTransaction', unknown>;
+
+/**
+ * Wraps the driver adapter that `factory.connect()` creates so that `around` runs every call of its
+ * statement methods, and of the transactions it starts: `around('statement', fn)` for `queryRaw` and
+ * `executeRaw`, `around('transaction', fn)` for `startTransaction`. Returns false, changing nothing,
+ * when the factory does not have that shape.
+ *
+ * Relies on (@prisma/adapter-pg 7.10.0): the factory's `connect()` resolving to the adapter
+ * (PrismaPgAdapter); the adapter's `queryRaw`/`executeRaw` calling `pool.query(...)` and its
+ * `startTransaction` calling `pool.connect()` SYNCHRONOUSLY, before their first `await` (queryRaw →
+ * performIO → client.query); `startTransaction` resolving to the transaction (PgTransaction), whose
+ * `queryRaw`/`executeRaw` call `client.query(...)` the same way. statement-origin.ts depends on
+ * that synchronous window; test/compat.test.ts checks it.
+ */
+export function wrapDriverAdapter(
+  factory: object,
+  around: <R>(kind: 'statement' | 'transaction', fn: () => R) => R,
+): boolean {
+  const connect = (factory as { connect?: unknown }).connect;
+  if (typeof connect !== 'function') return false;
+  const wrapMethods = (target: object, names: ReadonlyArray<keyof DriverMethods>) => {
+    for (const name of names) {
+      const original = (target as Partial<DriverMethods>)[name];
+      if (typeof original !== 'function') continue;
+      const kind = name === 'startTransaction' ? 'transaction' : 'statement';
+      Object.defineProperty(target, name, {
+        configurable: true,
+        writable: true,
+        value(this: object, ...args: unknown[]) {
+          const result = around(kind, () => (original as (...a: unknown[]) => unknown).apply(this, args));
+          if (name !== 'startTransaction') return result;
+          return (result as Promise<unknown>).then((tx) => {
+            if (tx !== null && typeof tx === 'object') wrapMethods(tx, ['queryRaw', 'executeRaw']);
+            return tx;
+          });
+        },
+      });
+    }
+  };
+  (factory as { connect: unknown }).connect = async function (this: object, ...args: unknown[]) {
+    const adapter = await (connect as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+    if (adapter !== null && typeof adapter === 'object')
+      wrapMethods(adapter, ['queryRaw', 'executeRaw', 'startTransaction']);
+    return adapter;
+  };
+  return true;
+}
