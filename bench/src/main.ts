@@ -14,17 +14,24 @@ import { runMatrix } from './matrix.js';
 import { busyVerdict, cellNoise, cpuSnapshot, pinCores, type CpuSnapshot, type Pinning } from './noise.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { provisionRig, type BenchDatabase, type Rig } from './provisioning.js';
-import { aggregate, type ResultRecord, type Samples } from './results.js';
+import { aggregate, routeRecords, type ResultRecord, type Samples } from './results.js';
 import type { CellProbe, Sample } from './runner.js';
 import { installRoundTripCounter } from './round-trips.js';
 import { SOAK_SAMPLES, SOAK_WARMUP, runSoak, type SoakReport } from './soak.js';
-import { LAYER_STRATEGIES, STRATEGIES, createStrategies, type StrategyName } from './strategies/index.js';
+import {
+  LAYER_STRATEGIES,
+  ROUTE_BASELINE_STRATEGIES,
+  STRATEGIES,
+  createStrategies,
+  type StrategyName,
+} from './strategies/index.js';
 import { runSweep, type SweepRecord } from './sweep.js';
 import { checkTargets } from './targets.js';
 import {
   auditTable,
   latencyTable,
   layerTable,
+  routeTable,
   soakTable,
   sweepTable,
   targetsTable,
@@ -63,6 +70,7 @@ async function bench(rig: Rig, options: BenchOptions): Promise<number> {
   const pinning = rig.server.source === 'testcontainers' ? undefined : pinCores();
   const admin = new pg.Client({ connectionString: db.superuserUrl });
   await admin.connect();
+  await checkConnectionSlots(admin, options, rig.server.source);
   const serverPids = async () => {
     const r = await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [db.name]);
     return [...r.rows.map((x) => x.pid), rig.bouncers.session.pid, rig.bouncers.transaction.pid].filter(
@@ -73,6 +81,7 @@ async function bench(rig: Rig, options: BenchOptions): Promise<number> {
   const timing = { warmupMs: options.warmupMs, durationMs: options.durationMs };
   const results: ResultRecord[] = [];
   const vsPrismaExample: ResultRecord[] = [];
+  const vsRoute: ResultRecord[] = [];
   const cells: CellRecord[] = [];
   try {
     for (const rttMs of options.rtts) {
@@ -111,6 +120,8 @@ async function bench(rig: Rig, options: BenchOptions): Promise<number> {
       results.push(...aggregate(samples, WORKLOADS, options.concurrencies, names, 'baseline', rttMs));
       // The same per-round ratios, against Prisma's RLS example instead of the baseline (tables, targets).
       vsPrismaExample.push(...aggregate(samples, WORKLOADS, options.concurrencies, names, 'prisma-example', rttMs));
+      // Each pooled route against the baseline through the same PgBouncer (same-route table).
+      vsRoute.push(...routeRecords(samples, WORKLOADS, options.concurrencies, names, rttMs));
       for (const [key, list] of samples) {
         const [workload, concurrency, strategy] = key.split('|');
         list.forEach((sample, round) =>
@@ -223,6 +234,18 @@ async function bench(rig: Rig, options: BenchOptions): Promise<number> {
           '',
         ]
       : []),
+    ...(vsRoute.length
+      ? [
+          '## The same route (RTT ' + [...new Set(vsRoute.map((r) => r.rttMs))].join(', ') + ' ms)',
+          '',
+          'The baseline through the same PgBouncer (unscoped Prisma, BYPASSRLS role): what the pooler costs without isolation. ' +
+            '×base: against the direct baseline; ×route base: the tenantry route against unscoped Prisma on the same route (per round, then the median). ' +
+            "The targets stay against the direct baseline, as the issue sets them; this table says how much of a pooled route's gap is PgBouncer's.",
+          '',
+          routeTable(results, vsRoute),
+          '',
+        ]
+      : []),
     ...(results.some((r) => r.strategy === 'layer-extension')
       ? [
           '## Cost per layer (RTT 0)',
@@ -271,6 +294,7 @@ async function bench(rig: Rig, options: BenchOptions): Promise<number> {
       rtts: options.rtts,
       results,
       vsPrismaExample,
+      vsRouteBaseline: vsRoute,
       targets,
       sweep,
       auditCost,
@@ -302,11 +326,38 @@ type CellRecord = Sample & { rttMs: number; workload: string; concurrency: numbe
 
 /**
  * Which strategies run at an RTT: all of them at 0 (the layer split is CPU cost, clearest on loopback);
- * the main six at RTT > 0, four in --quick (baseline, prisma-example, tenantry-direct, raw-pg).
+ * the main six and the same-route baselines at RTT > 0, four in --quick (baseline, prisma-example,
+ * tenantry-direct, raw-pg), which also leaves the same-route baselines out at RTT 0.
  */
 function strategiesAt(rttMs: number, options: BenchOptions): StrategyName[] {
-  if (rttMs === 0) return [...STRATEGIES, ...LAYER_STRATEGIES];
-  return options.mode === 'quick' ? ['baseline', 'prisma-example', 'tenantry-direct', 'raw-pg'] : [...STRATEGIES];
+  // --quick (the CI smoke, on a shared server) leaves out the same-route baselines.
+  if (rttMs === 0)
+    return options.mode === 'quick'
+      ? [...STRATEGIES, ...LAYER_STRATEGIES]
+      : [...STRATEGIES, ...ROUTE_BASELINE_STRATEGIES, ...LAYER_STRATEGIES];
+  return options.mode === 'quick'
+    ? ['baseline', 'prisma-example', 'tenantry-direct', 'raw-pg']
+    : [...STRATEGIES, ...ROUTE_BASELINE_STRATEGIES];
+}
+
+/**
+ * At c=32 every strategy of a round holds its pool's connections until they idle out, so the server
+ * must have that many slots free (plus the PgBouncers' and this process's own): fail before any cell
+ * runs, saying how to get a server of its own, rather than with 53300 in the middle of a run.
+ */
+async function checkConnectionSlots(admin: pg.Client, options: BenchOptions, source: string): Promise<void> {
+  const needed = strategiesAt(0, options).length * options.poolSize + 10;
+  const { rows } = await admin.query<{ max: number; used: number }>(
+    "select current_setting('max_connections')::int as max, (select count(*)::int from pg_stat_activity) as used",
+  );
+  const free = rows[0]!.max - rows[0]!.used;
+  if (free < needed) {
+    throw new Error(
+      `Cannot run the benchmark because the ${source} server has ${free} connection slots free ` +
+        `(max_connections ${rows[0]!.max}) and this run needs about ${needed} (${strategiesAt(0, options).length} strategies × pool ${options.poolSize}, plus PgBouncer and the bench). ` +
+        'Give it a server of its own (TENANTRY_PG=embedded pnpm bench, or unset TEST_DATABASE_URL), or raise max_connections.',
+    );
+  }
 }
 
 /** --quick keeps CI under 2 minutes: the layers on findMany only, every RTT > 0 on findMany at c=1 only. */
@@ -330,6 +381,8 @@ function throughProxy(db: BenchDatabase, proxy: LatencyProxy): BenchDatabase {
     appUrlSession: proxy.rewrite(db.appUrlSession),
     appUrlTransaction: proxy.rewrite(db.appUrlTransaction),
     adminUrl: proxy.rewrite(db.adminUrl),
+    adminUrlSession: proxy.rewrite(db.adminUrlSession),
+    adminUrlTransaction: proxy.rewrite(db.adminUrlTransaction),
   };
 }
 

@@ -17,6 +17,9 @@ export interface BenchDatabase {
   appUrlTransaction: string;
   /** tenantry_admin (BYPASSRLS), straight to Postgres: the baseline's role. */
   adminUrl: string;
+  /** tenantry_admin through PgBouncer in session and in transaction mode (the same-route baselines). */
+  adminUrlSession: string;
+  adminUrlTransaction: string;
   superuserUrl: string;
   /** Grows the database to `tenants` seeded tenants (idempotent for the ones already there). */
   seedTo(tenants: number): Promise<void>;
@@ -52,6 +55,8 @@ export async function provisionRig(log: (m: string) => void, poolSize: number): 
         appUrlSession: rig.url('app', 'pgbouncer-session', name),
         appUrlTransaction: rig.url('app', 'pgbouncer-transaction', name),
         adminUrl: rig.url('admin', 'direct', name),
+        adminUrlSession: rig.url('admin', 'pgbouncer-session', name),
+        adminUrlTransaction: rig.url('admin', 'pgbouncer-transaction', name),
         superuserUrl: rig.url('superuser', 'direct', name),
         async seedTo(tenants) {
           if (tenants <= seeded) return;

@@ -5,7 +5,7 @@
  */
 import type { Sample } from './runner.js';
 import { median, round } from './stats.js';
-import type { StrategyName } from './strategies/index.js';
+import { ROUTE_BASELINES, type StrategyName } from './strategies/index.js';
 import type { WorkloadName } from './workloads.js';
 
 export interface ResultRecord {
@@ -77,6 +77,26 @@ export function aggregate(
         });
       }
     }
+  }
+  return out;
+}
+
+/**
+ * Each pooled tenantry route against the baseline through the same PgBouncer (ROUTE_BASELINES):
+ * the same per-round ratios as `aggregate`, with the route baseline as the reference. Routes whose
+ * strategy or reference was not run leave no record.
+ */
+export function routeRecords(
+  samples: Samples,
+  workloads: readonly WorkloadName[],
+  concurrencies: readonly number[],
+  strategies: readonly StrategyName[],
+  rttMs = 0,
+): ResultRecord[] {
+  const out: ResultRecord[] = [];
+  for (const [strategy, reference] of Object.entries(ROUTE_BASELINES) as Array<[StrategyName, StrategyName]>) {
+    if (strategies.includes(strategy) && strategies.includes(reference))
+      out.push(...aggregate(samples, workloads, concurrencies, [strategy], reference, rttMs));
   }
   return out;
 }

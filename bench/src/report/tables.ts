@@ -282,6 +282,66 @@ export function latencyTable(results: ResultRecord[], vsPrismaExample: ResultRec
 }
 
 /**
+ * Each pooled route against unscoped Prisma through the same PgBouncer: the route baseline's own
+ * ratio to the direct baseline (PgBouncer's cost without isolation), the tenantry route's ratio to
+ * the direct baseline, and to its route baseline (tenantry's own cost on that route). `vsRoute`
+ * holds the last, per round then the median (results.ts).
+ */
+export function routeTable(results: ResultRecord[], vsRoute: ResultRecord[]): string {
+  const rows = [...vsRoute]
+    .sort(
+      (a, b) =>
+        a.rttMs - b.rttMs ||
+        WORKLOADS.indexOf(a.workload) - WORKLOADS.indexOf(b.workload) ||
+        a.concurrency - b.concurrency ||
+        a.strategy.localeCompare(b.strategy),
+    )
+    .map((r) => {
+      const at = (strategy: string) =>
+        results.find(
+          (x) =>
+            x.rttMs === r.rttMs &&
+            x.workload === r.workload &&
+            x.concurrency === r.concurrency &&
+            x.strategy === strategy,
+        );
+      const route = r.strategy.replace('tenantry-', '');
+      const base = at(`baseline-${route}`);
+      const own = at(r.strategy);
+      return [
+        r.workload,
+        r.concurrency,
+        r.rttMs,
+        route,
+        base ? Math.round(base.rps) : 'n/a',
+        base ? fixed(base.throughputVsBaseline) : 'n/a',
+        Math.round(r.rps),
+        own ? fixed(own.throughputVsBaseline) : 'n/a',
+        fixed(r.throughputVsBaseline),
+        fixed(r.p50VsBaseline),
+        r.wrongTenantRows,
+      ];
+    });
+  return markdownTable(
+    [
+      'workload',
+      'c',
+      'RTT ms',
+      'route',
+      'unscoped req/s',
+      'unscoped ×base',
+      'tenantry req/s',
+      'tenantry ×base',
+      'tenantry ×route base',
+      'p50 ×route base',
+      'wrong-tenant rows',
+    ],
+    rows,
+    ['l', 'r', 'r', 'l'],
+  );
+}
+
+/**
  * Cost per layer at RTT 0: each layer's loss of throughput against the baseline, and its share of
  * the gap between the baseline and tenantry-direct. extension = 1 − ext-only, settings = 1 −
  * settings-only, RLS = settings-only − RLS+settings; what the three do not add up to is their

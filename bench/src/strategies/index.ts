@@ -6,7 +6,16 @@ import { rawPgStrategy } from './raw-pg.js';
 import { tenantryStrategy } from './tenantry.js';
 import type { Strategy, StrategyName, StrategyOptions } from './types.js';
 
-export { LAYER_STRATEGIES, STRATEGIES, type MainStrategyName, type Strategy, type StrategyName } from './types.js';
+export {
+  LAYER_STRATEGIES,
+  ROUTE_BASELINES,
+  ROUTE_BASELINE_STRATEGIES,
+  STRATEGIES,
+  type MainStrategyName,
+  type RouteBaselineName,
+  type Strategy,
+  type StrategyName,
+} from './types.js';
 
 /** Builds the named strategies against `db`, in the order given (the order they interleave in). */
 export function createStrategies(
@@ -17,7 +26,11 @@ export function createStrategies(
   return names.map((name) => {
     switch (name) {
       case 'baseline':
-        return baselineStrategy(db.adminUrl, options);
+        return baselineStrategy(name, db.adminUrl, options);
+      case 'baseline-pgbouncer-session':
+        return baselineStrategy(name, db.adminUrlSession, options);
+      case 'baseline-pgbouncer-transaction':
+        return baselineStrategy(name, db.adminUrlTransaction, options);
       case 'prisma-example':
         return prismaExampleStrategy(db.appUrl, options);
       case 'tenantry-direct':

@@ -24,6 +24,7 @@ import {
   TenantQuery,
   dirtyKey,
   resetFailedKey,
+  sentInTransactionKey,
   statusKey,
   type Connection,
   type ResetPolicy,
@@ -148,6 +149,8 @@ export class TenantClient extends pg.Client {
     const connection: Connection = connectionOf(this);
     onReadyForQuery(connection, (status) => {
       connection[statusKey] = status;
+      // Out of the transaction block (or failed in it): no transaction-local settings are in force.
+      if (status !== 'T') connection[sentInTransactionKey] = undefined;
     });
   }
 

@@ -4,8 +4,10 @@
  * On the wire it writes, under ONE Sync:
  *   Parse/Bind/Execute  DISCARD ALL                  (only when the session is idle and, with
  *                       pooler 'none' or 'session', may hold state: see ResetPolicy)
- *   Parse/Bind/Execute  select set_config('app.tenant_id', $1, true), ...   (not for BEGIN/COMMIT/...;
- *                       after the reset it starts with pg_sleep(0), see setConfigSql)
+ *   Parse/Bind/Execute  select set_config('app.tenant_id', $1, true), ...   (not for BEGIN/COMMIT/...,
+ *                       nor for a model statement inside a transaction block whose earlier statement
+ *                       already set the same settings there, see sentInTransactionKey; after the
+ *                       reset it starts with pg_sleep(0), see setConfigSql)
  *   Parse/Bind/Describe/Execute  <the statement Prisma compiled>
  *   Sync
  * The extended protocol runs everything up to a Sync as one implicit transaction, so the settings
@@ -78,13 +80,29 @@ export const dirtyKey = Symbol('tenantry.sessionDirty');
  */
 export const preparedKey = Symbol('tenantry.preparedSettings');
 
+/**
+ * The settings (flattened pairs, as sent) that are in force in the session's current transaction
+ * block because a pipeline sent them inside it, or undefined. Cleared by every transaction-control
+ * statement (a `ROLLBACK TO SAVEPOINT` reverts what was set after the savepoint), by any error, and
+ * whenever a ReadyForQuery says the session is no longer in a transaction (tenant-client.ts).
+ */
+export const sentInTransactionKey = Symbol('tenantry.settingsSentInTransaction');
+
 /** pg's connection (see internals/pg-internals.ts), with what the engine records on it. */
 export type Connection = PgConnection & {
   [statusKey]?: TransactionStatus;
   [resetFailedKey]?: boolean;
   [dirtyKey]?: boolean;
   [preparedKey]?: Set<string> | null;
+  [sentInTransactionKey]?: RlsSettings;
 };
+
+/** True when `a` and `b` hold the same settings in the same order. */
+function sameSettings(a: RlsSettings | undefined, b: RlsSettings): boolean {
+  if (a === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** The name of the prepared settings statement for `pairs` settings (SQL sees it in pg_prepared_statements). */
 export const preparedSettingsName = (pairs: number): string => `tenantry_set_config_${pairs}`;
@@ -171,7 +189,8 @@ export class TenantQuery extends PipelineQuery {
     }
     // Unknown status (a client we did not watch connect) counts as idle: the reset then fails loudly
     // inside a transaction rather than being skipped outside one.
-    const idle = (connection[statusKey] ?? 'I') === 'I';
+    const status = connection[statusKey] ?? 'I';
+    const idle = status === 'I';
     const cleanBefore = connection[dirtyKey] === false;
     const reset = idle && (this.resetPolicy === 'always' || !cleanBefore);
     // Marked when written, not when answered: the next pipeline on this connection is written only
@@ -199,7 +218,22 @@ export class TenantQuery extends PipelineQuery {
         statements.push({ text: 'select pg_catalog.pg_sleep(0)', values: [] });
       }
       for (const text of [CITUS_PROPAGATE, ...setLocal]) statements.push({ text, values: [] });
-    } else if (settings !== null) {
+    } else if (settings === null) {
+      // Transaction control: a ROLLBACK TO SAVEPOINT may revert settings sent after the savepoint,
+      // and after COMMIT/ROLLBACK none are in force. The next statement sends them again.
+      connection[sentInTransactionKey] = undefined;
+    } else if (
+      status === 'T' &&
+      cleanBefore &&
+      this.keepsSessionClean &&
+      sameSettings(connection[sentInTransactionKey], settings)
+    ) {
+      // Inside a transaction block, a statement earlier in it set exactly these settings
+      // (transaction-locally), and since then nothing but this engine's model operations ran on
+      // the session (known clean: no raw SQL can have changed them, and raw SQL marks the session
+      // dirty for the rest of the transaction) and no transaction control (which clears the
+      // record). They are still in force: the statement goes without them.
+    } else {
       const pairs = settings.length / 2;
       const prepared = connection[preparedKey];
       if (this.resetPolicy === 'when-dirty' && cleanBefore && prepared !== null) {
@@ -222,6 +256,10 @@ export class TenantQuery extends PipelineQuery {
       } else {
         statements.push({ text: setConfigSql(pairs, reset), values: settings as unknown[] });
       }
+      // Sent inside a transaction block, they stay in force until it ends (or a savepoint is
+      // rolled back to): recorded, so that the transaction's later model statements can go
+      // without them. Outside one they end with this pipeline's implicit transaction.
+      connection[sentInTransactionKey] = status === 'T' && this.keepsSessionClean ? settings : undefined;
     }
     this.leadingPending = statements.length;
     statements.push({
@@ -236,6 +274,8 @@ export class TenantQuery extends PipelineQuery {
   }
 
   protected override beforeError(connection: Connection): void {
+    // Whatever failed, the transaction (if any) is aborted or the settings' fate unknown.
+    connection[sentInTransactionKey] = undefined;
     // The reset itself failed (e.g. a session statement_timeout left by raw SQL cancelled it): the
     // session's state is unknown, so the pool must not hand this connection out again, unless a
     // later reset on it succeeds.
