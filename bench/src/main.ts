@@ -68,9 +68,12 @@ async function bench(rig: Rig, options: BenchOptions): Promise<number> {
   );
   // Pin after provisioning (the PgBouncers exist) and before any proxy starts (it inherits Node's cores).
   const pinning = rig.server.source === 'testcontainers' ? undefined : pinCores();
+  await checkConnectionSlots(db.superuserUrl, options, rig.server.source);
   const admin = new pg.Client({ connectionString: db.superuserUrl });
+  // rig.stop() drops the database WITH (FORCE): a failure before admin.end() must not turn into
+  // an unhandled 57P01 that hides it.
+  admin.on('error', () => {});
   await admin.connect();
-  await checkConnectionSlots(admin, options, rig.server.source);
   const serverPids = async () => {
     const r = await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [db.name]);
     return [...r.rows.map((x) => x.pid), rig.bouncers.session.pid, rig.bouncers.transaction.pid].filter(
@@ -345,16 +348,29 @@ function strategiesAt(rttMs: number, options: BenchOptions): StrategyName[] {
  * must have that many slots free (plus the PgBouncers' and this process's own): fail before any cell
  * runs, saying how to get a server of its own, rather than with 53300 in the middle of a run.
  */
-async function checkConnectionSlots(admin: pg.Client, options: BenchOptions, source: string): Promise<void> {
-  const needed = strategiesAt(0, options).length * options.poolSize + 10;
-  const { rows } = await admin.query<{ max: number; used: number }>(
-    "select current_setting('max_connections')::int as max, (select count(*)::int from pg_stat_activity) as used",
-  );
-  const free = rows[0]!.max - rows[0]!.used;
+async function checkConnectionSlots(url: string, options: BenchOptions, source: string): Promise<void> {
+  // Each strategy's pool, or its own PgBouncer server pool (one per user and mode), up to poolSize.
+  const strategies = strategiesAt(0, options).length;
+  const needed = strategies * options.poolSize;
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => {});
+  await client.connect();
+  let max: number;
+  let used: number;
+  try {
+    const { rows } = await client.query<{ max: number; used: number }>(
+      "select current_setting('max_connections')::int as max, (select count(*)::int from pg_stat_activity) as used",
+    );
+    ({ max, used } = rows[0]!);
+  } finally {
+    await client.end();
+  }
+  // This client's own slot is free again now.
+  const free = max - used + 1;
   if (free < needed) {
     throw new Error(
       `Cannot run the benchmark because the ${source} server has ${free} connection slots free ` +
-        `(max_connections ${rows[0]!.max}) and this run needs about ${needed} (${strategiesAt(0, options).length} strategies × pool ${options.poolSize}, plus PgBouncer and the bench). ` +
+        `(max_connections ${max}) and this run needs up to ${needed} at once (${strategies} strategies × pool ${options.poolSize}). ` +
         'Give it a server of its own (TENANTRY_PG=embedded pnpm bench, or unset TEST_DATABASE_URL), or raise max_connections.',
     );
   }
