@@ -12,10 +12,16 @@
  * the engine's public API: an application that marked raw SQL this way would let session state
  * outlive its request.
  */
-import { runAsDriverCall } from '../../../packages/prisma/src/connection/statement-origin.js';
+import { runAsDriverCall, runAsModelOperation } from '../../../packages/prisma/src/connection/statement-origin.js';
 import { wrapDriverAdapter } from '../../../packages/prisma/src/internals/prisma-internals.js';
 
-export { runAsModelOperation as modelOperation } from '../../../packages/prisma/src/connection/statement-origin.js';
+/**
+ * `fn` as a model operation. Prisma's promises are lazy: a query runs in the async context of
+ * whoever calls its `then`, so a PrismaPromise returned out of the mark would run unmarked (and
+ * reset before every statement, as the layer strategies' writes did until 2026-12-04). It is
+ * awaited here, inside the mark.
+ */
+export const modelOperation = <R>(fn: () => PromiseLike<R>): Promise<R> => runAsModelOperation(async () => await fn());
 
 /** `fn` (one pool.query or client.query call) as a driver's statement. */
 export const driverStatement = <R>(fn: () => R): R => runAsDriverCall('statement', fn);
