@@ -209,6 +209,27 @@ describe('a session that may hold state is reset before the next model operation
   });
 });
 
+/**
+ * After A's listener ran SHADOW on `client`'s one connection: B's model read has B's `before` rows,
+ * B's model write succeeds (it fails with 25006 on a session left read-only), and no temp
+ * "projects" is left on the session (probed by raw SQL last).
+ */
+async function expectBravoUnaffected(client: TenantPrismaClient, before: number, label: string): Promise<void> {
+  const rows = await inB(() => client.project.findMany());
+  expect(foreignRows(rows, b.tenantId, label)).toEqual([]);
+  expect(rows.length, label).toBe(before);
+  const made = await inB(() =>
+    client.project.create({ data: { workspaceId: b.workspaceIds[0]!, name: `bravo ${label}` } }),
+  );
+  await inB(() => client.project.deleteMany({ where: { id: made.id } }));
+  const [seen] = await inB(() =>
+    client.$queryRawUnsafe<Array<{ temp: boolean }>>(
+      "select exists (select 1 from pg_class where relname = 'projects' and relpersistence = 't') as temp",
+    ),
+  );
+  expect(seen?.temp, `${label}: a temp "projects" survived`).toBe(false);
+}
+
 describe('user code that Prisma runs inside a model operation does not inherit its mark', () => {
   it("raw SQL from a query-event listener ($on('query')) during A's model read, then a model read of B", async () => {
     const listening = db.client({ poolSize: 1, log: [{ emit: 'event', level: 'query' }] });
@@ -225,21 +246,7 @@ describe('user code that Prisma runs inside a model operation does not inherit i
     await inA(() => listening.project.findMany());
     await Promise.all(pending);
     expect(fired).toBeGreaterThan(0);
-    const label = 'after a listener ran raw SQL';
-    const rows = await inB(() => listening.project.findMany());
-    expect(foreignRows(rows, b.tenantId, label)).toEqual([]);
-    expect(rows.length, label).toBe(before);
-    // A model write fails (25006) on a session the listener left read-only.
-    const made = await inB(() =>
-      listening.project.create({ data: { workspaceId: b.workspaceIds[0]!, name: 'bravo after a listener' } }),
-    );
-    await inB(() => listening.project.deleteMany({ where: { id: made.id } }));
-    const [seen] = await inB(() =>
-      listening.$queryRawUnsafe<Array<{ temp: boolean }>>(
-        "select exists (select 1 from pg_class where relname = 'projects' and relpersistence = 't') as temp",
-      ),
-    );
-    expect(seen?.temp, `${label}: a temp "projects" survived`).toBe(false);
+    await expectBravoUnaffected(listening, before, 'after a listener ran raw SQL');
   });
 
   it("SQL sent by hand on the client's own pool from a query-event listener, then a model read of B", async () => {
@@ -247,32 +254,22 @@ describe('user code that Prisma runs inside a model operation does not inherit i
     const pool = new TenantPool({ connectionString: db.runtimeUrl, max: 1, pooler });
     const own = createTenantPrismaClient({ pool, log: [{ emit: 'event', level: 'query' }] });
     try {
-      let fired = 0;
+      let armed = false;
       const pending: Array<Promise<unknown>> = [];
       (own as unknown as { $on(e: 'query', cb: () => void): void }).$on('query', () => {
-        if (fired++ > 0) return;
+        if (!armed) return;
+        armed = false;
         pending.push(
           pool.query(SHADOW),
           pool.connect().then((c) => c.query(SHADOW).finally(() => c.release())),
         );
       });
       const before = (await inB(() => own.project.findMany())).length;
-      fired = 0;
+      armed = true;
       await inA(() => own.project.findMany());
+      expect(pending).toHaveLength(2);
       await Promise.all(pending);
-      const rows = await inB(() => own.project.findMany());
-      expect(foreignRows(rows, b.tenantId, 'after a listener used the pool')).toEqual([]);
-      expect(rows.length).toBe(before);
-      const made = await inB(() =>
-        own.project.create({ data: { workspaceId: b.workspaceIds[0]!, name: 'bravo after a listener by hand' } }),
-      );
-      await inB(() => own.project.deleteMany({ where: { id: made.id } }));
-      const [seen] = await inB(() =>
-        own.$queryRawUnsafe<Array<{ temp: boolean }>>(
-          "select exists (select 1 from pg_class where relname = 'projects' and relpersistence = 't') as temp",
-        ),
-      );
-      expect(seen?.temp, 'a temp "projects" survived').toBe(false);
+      await expectBravoUnaffected(own, before, 'after a listener used the pool');
     } finally {
       await own.$disconnect();
       if (!pool.ending) await pool.end();
