@@ -27,6 +27,7 @@ const TENANT = 1_234;
 
 interface PlanNode {
   'Node Type': string;
+  'Plan Rows'?: number;
   'Relation Name'?: string;
   'Index Name'?: string;
   'Index Cond'?: string;
@@ -37,6 +38,8 @@ interface PlanNode {
 
 let server: PostgresServer;
 let app: pg.Client;
+/** The BYPASSRLS role: the unscoped statement's plan, for comparison. */
+let admin: pg.Client;
 const database = `tenantry_plans${process.pid}`;
 /** Per table, the indexes whose first column is tenant_id (for `tenants`: its primary key on id). */
 const tenantIndexes = new Map<string, Set<string>>();
@@ -63,10 +66,13 @@ beforeAll(async () => {
   }
   app = new pg.Client({ connectionString: roleUrl(server, ROLES.app, database) });
   await app.connect();
+  admin = new pg.Client({ connectionString: roleUrl(server, ROLES.admin, database) });
+  await admin.connect();
 });
 
 afterAll(async () => {
   await app?.end();
+  await admin?.end();
   if (server) {
     await dropDatabases(server, [database]);
     await server.stop();
@@ -171,4 +177,48 @@ describe('RLS policy plans use the tenant index with an InitPlan', () => {
       `${sql}: memberships is not probed through a tenant_id-leading index with the InitPlan's value. Plan:\n${text}`,
     ).toBeGreaterThan(0);
   });
+});
+
+/**
+ * The policies must not change the plan of the statements the extension sends: the extension puts
+ * `tenant_id = $1` (and, in a narrowed context, `workspace_id = $2`) into the statement, and the
+ * policy's clauses repeat it. What they add must be estimated as true for (nearly) every row of the
+ * tenant, or the planner expects fewer rows than there are and, for a LIMIT, prefers reading all of
+ * the tenant's rows and sorting them to reading an index in order (the workspace clause as a CASE,
+ * estimated at 50 %: a bitmap scan of all 50 tasks and a sort, for a findMany of 20). Compared with the
+ * same statement's plan as the BYPASSRLS role, which no policy touches.
+ */
+describe('RLS policies keep the plan of the scoped statements', () => {
+  const relationScans = (plan: PlanNode) =>
+    nodesOf(plan).filter((n) => n['Relation Name'] !== undefined && n['Parent Relationship'] !== 'InitPlan');
+  const shape = (plan: PlanNode) =>
+    nodesOf(plan)
+      .filter((n) => !['Result'].includes(n['Node Type']) && n['Parent Relationship'] !== 'InitPlan')
+      .map((n) => `${n['Node Type']}${n['Index Name'] ? ` ${n['Index Name']}` : ''}`);
+
+  async function unscopedPlanOf(sql: string): Promise<PlanNode> {
+    const { rows } = await admin.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`explain (format json) ${sql}`);
+    return rows[0]!['QUERY PLAN'][0]!.Plan;
+  }
+
+  for (const table of ['projects', 'tasks'])
+    for (const workspace of [false, true]) {
+      const as = workspace ? 'tenant and workspace set' : 'tenant set';
+      it(`${table}: a findMany with LIMIT 20 is planned as unscoped (${as})`, async () => {
+        const filter = workspace
+          ? `tenant_id = '${ids.tenant(TENANT)}' and workspace_id = '${ids.workspace(TENANT, 0)}'`
+          : `tenant_id = '${ids.tenant(TENANT)}'`;
+        const sql = `select * from ${table} where ${filter} order by tenant_id, id limit 20`;
+        const scoped = await planOf(sql, workspace);
+        const unscoped = await unscopedPlanOf(sql);
+        const text = `scoped:\n${JSON.stringify(scoped, null, 1)}\nunscoped:\n${JSON.stringify(unscoped, null, 1)}`;
+        expect(shape(scoped), `${sql}: the policies changed the plan.\n${text}`).toEqual(shape(unscoped));
+        const [scan] = relationScans(scoped);
+        const [unscopedScan] = relationScans(unscoped);
+        expect(
+          scan!['Plan Rows']!,
+          `${sql}: the policies make the planner expect fewer of the tenant's rows.\n${text}`,
+        ).toBeGreaterThanOrEqual(0.9 * unscopedScan!['Plan Rows']!);
+      });
+    }
 });

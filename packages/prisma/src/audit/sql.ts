@@ -27,7 +27,7 @@
  * that writes many rows writes as many events, each from the plan the first one made.
  */
 import { DEFAULT_TENANT_COLUMNS, type TenantColumns } from '../migrate/columns.js';
-import { type PolicyForm, policyFormFromEnv } from '../migrate/policy-form.js';
+import { type PolicyForm, policyFormFromEnv, settingSql, workspaceClauseSql } from '../migrate/policy-form.js';
 import { AUDIT_LOG_COMMENT, AUDIT_TRIGGERS, CAPTURE_FUNCTION, ERASURE_FUNCTION } from './names.js';
 import type { AuditedTable, AuditLogTable } from './schema.js';
 
@@ -67,14 +67,9 @@ export interface AuditSqlOptions {
  * workspace's, which is also what the extension's workspace filter on AuditEvent returns.
  */
 export function auditReadRule(columns: TenantColumns = DEFAULT_TENANT_COLUMNS, form: PolicyForm = 'initplan'): string {
-  const setting = (name: string) =>
-    form === 'citus'
-      ? `NULLIF(current_setting('${name}', true), '')::uuid`
-      : `(SELECT NULLIF(current_setting('${name}', true), '')::uuid)`;
-  const ws = setting('app.workspace_id');
   return (
-    `${ident(columns.tenant)} = ${setting('app.tenant_id')}\n` +
-    `    AND CASE WHEN ${ws} IS NULL THEN true ELSE ${ident(columns.workspace)} = ${ws} END`
+    `${ident(columns.tenant)} = ${settingSql('app.tenant_id', form)}\n` +
+    `    AND ${workspaceClauseSql(ident(columns.workspace), form)}`
   );
 }
 

@@ -49,14 +49,10 @@ export function runtimeRole(env: NodeJS.ProcessEnv = process.env): string {
   return role;
 }
 
-import { type PolicyForm, policyFormFromEnv } from './policy-form.js';
+import { type PolicyForm, policyFormFromEnv, settingSql, workspaceClauseSql } from './policy-form.js';
 
 export { type PolicyForm, policyFormFromEnv };
 
-const settingIn = (form: PolicyForm) => (name: string) =>
-  form === 'citus'
-    ? `NULLIF(current_setting('${name}', true), '')::uuid`
-    : `(SELECT NULLIF(current_setting('${name}', true), '')::uuid)`;
 /** A column as the policies write it: bare when it is a plain lower-case identifier (tenant_id), else quoted. */
 const columnSql = (column: string) => (/^[a-z_][a-z0-9_]*$/.test(column) ? column : ident(column));
 
@@ -66,14 +62,11 @@ export function tenantPolicies(
   columns: TenantColumns = DEFAULT_TENANT_COLUMNS,
   form: PolicyForm = policyFormFromEnv(),
 ): PolicySpec[] {
-  const setting = settingIn(form);
+  const setting = (name: string) => settingSql(name, form);
   const NOT_NARROWED = `${setting('app.workspace_id')} IS NULL`;
   const TENANT = `${columnSql(columns.tenant)} = ${setting('app.tenant_id')}`;
-  // CASE, not `(... IS NULL OR workspace_id = ...)`: both mean the same, but the planner estimates
-  // the OR form on initplan parameters at ~1 % of the rows, so for a tenant-wide context it expects
-  // one row, sorts instead of reading an index in order, and reads every heap page of the tenant
-  // for a LIMIT 20 (measured: 4,600 vs 6,000 statements/s on findMany). A CASE it estimates at 50 %.
-  const WORKSPACE = `CASE WHEN ${setting('app.workspace_id')} IS NULL THEN true ELSE ${columnSql(columns.workspace)} = ${setting('app.workspace_id')} END`;
+  // The workspace clause's form is chosen for the planner's estimate: see workspaceClauseSql.
+  const WORKSPACE = workspaceClauseSql(columnSql(columns.workspace), form);
   if (table.workspaceScoped) {
     const rule = `${TENANT}\n    AND ${WORKSPACE}`;
     const name = (verb: string) => policyName(`tenant ${verb} only its own ${table.name}`, ' in the active workspace');
