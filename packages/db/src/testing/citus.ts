@@ -169,11 +169,37 @@ export async function prepareCitusDatabase(
   }
 }
 
-/** Drops the workers' copies of `databases` (the coordinator's are dropped by the rig). */
+/**
+ * Drops the workers' copies of `databases` (the coordinator's are dropped by the rig). A coordinator
+ * backend that died between Citus's PREPARE TRANSACTION on the workers and its COMMIT PREPARED (the
+ * fuzzer kills connections mid-flight) leaves a prepared transaction there until Citus's recovery
+ * runs (citus.recover_2pc_interval), and Postgres refuses to drop a database one holds (55006), even
+ * WITH (FORCE). They are rolled back first: the database is about to go, and so is what they wrote.
+ */
 export async function dropWorkerDatabases(coordinatorUrl: string, workers: CitusNode[], databases: string[]) {
   for (const node of workers) {
     for (const database of databases) {
+      await rollBackPreparedTransactions(onNode(coordinatorUrl, node, database));
       await run(onNode(coordinatorUrl, node, 'postgres'), [`DROP DATABASE IF EXISTS ${ident(database)} WITH (FORCE)`]);
     }
+  }
+}
+
+/** ROLLBACK PREPARED must run in the transaction's own database; a database that is gone has none. */
+async function rollBackPreparedTransactions(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+  } catch (error) {
+    if ((error as { code?: string }).code === '3D000') return; // no such database on this node
+    throw error;
+  }
+  try {
+    const { rows } = await client.query<{ gid: string }>(
+      'select gid from pg_catalog.pg_prepared_xacts where database = current_database()',
+    );
+    for (const { gid } of rows) await client.query(`ROLLBACK PREPARED '${gid.replaceAll("'", "''")}'`);
+  } finally {
+    await client.end();
   }
 }

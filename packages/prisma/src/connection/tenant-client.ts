@@ -184,7 +184,16 @@ export class TenantClient extends pg.Client {
       callback = values;
       values = undefined;
     }
-    const normalized = typeof config === 'string' ? { text: config } : { ...config };
+    // A copy without the callback (a rest copy, not `delete`, which would turn the object into a
+    // dictionary that pg's Query then clones slowly, once per statement).
+    let configCallback: unknown;
+    let normalized: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    if (typeof config === 'string') normalized = { text: config };
+    else {
+      const { callback: given, ...rest } = config ?? {};
+      configCallback = given;
+      normalized = rest;
+    }
     if (values !== undefined) normalized.values = values;
     const control = typeof text === 'string' && TRANSACTION_CONTROL.test(text) && !normalized.values?.length;
     if (normalized.name || normalized.rows) {
@@ -235,8 +244,7 @@ export class TenantClient extends pg.Client {
       this[lastLimitsKey] = limits;
     }
     let promise: Promise<unknown> | undefined;
-    let cb = (callback ?? normalized.callback) as Callback | undefined;
-    delete normalized.callback;
+    let cb = (callback ?? configCallback) as Callback | undefined;
     if (!cb) {
       promise = new Promise((resolve, reject) => {
         cb = (err, res) => (err ? reject(err) : resolve(res));
