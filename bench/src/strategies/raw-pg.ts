@@ -27,22 +27,29 @@ import { adapterPgQuery } from './adapter-pg-parsers.js';
 import { NESTED_TASKS, type Row } from '../workloads.js';
 import type { Strategy, StrategyOptions } from './types.js';
 
-const TASK_COLUMNS = `"tenant_id", "id", "workspace_id", "project_id", "title", "done", "created_at", "updated_at"`;
-const PROJECT_COLUMNS = `"tenant_id", "id", "workspace_id", "name", "created_at", "updated_at"`;
-
-const SQL = {
-  findMany: `SELECT ${TASK_COLUMNS} FROM "public"."tasks" WHERE "tenant_id" = $1 ORDER BY "tenant_id" ASC, "id" ASC LIMIT $2 OFFSET $3`,
-  findUnique: `SELECT ${TASK_COLUMNS} FROM "public"."tasks" WHERE ("tenant_id" = $1 AND "id" = $2) LIMIT $3 OFFSET $4`,
-  insertProject: `INSERT INTO "public"."projects" ("tenant_id","workspace_id","id","name","created_at","updated_at") VALUES ($1,$2,$3,$4,$5,$6) RETURNING ${PROJECT_COLUMNS}`,
-  selectProject: `SELECT ${PROJECT_COLUMNS} FROM "public"."projects" WHERE ("tenant_id" = $1 AND "id" = $2) LIMIT $3 OFFSET $4`,
-  selectProjectTasks: `SELECT ${TASK_COLUMNS} FROM "public"."tasks" WHERE ("tenant_id" = $1 AND "workspace_id" = $2 AND "project_id" = $3) OFFSET $4`,
-  countTasks: `SELECT COUNT(*) AS "_count$_all" FROM (SELECT "tenant_id", "id" FROM "public"."tasks" WHERE ("project_id" = $1 AND "tenant_id" = $2 AND "workspace_id" = $3) OFFSET $4) AS "sub"`,
-  renameProject: `UPDATE "public"."projects" SET "name" = $1, "updated_at" = $2 WHERE (("tenant_id" = $3 AND "id" = $4) AND ("tenant_id" = $5 AND "workspace_id" = $6)) RETURNING ${PROJECT_COLUMNS}`,
-};
-
-/** What the isolation check needs of an array row: its tenant, column 0. */
-const tenantRows = (rows: unknown[][]): Row[] => rows.map((r) => ({ tenant_id: r[0] as string }));
-
+const columns = (table: string, names: string[]) => names.map((c) => `"public"."${table}"."${c}"`).join(', ');
+const col = (table: string, name: string) => `"public"."${table}"."${name}"`;
+const TASK_COLUMNS = columns('tasks', [
+  'tenant_id',
+  'id',
+  'workspace_id',
+  'project_id',
+  'title',
+  'done',
+  'created_at',
+  'updated_at',
+  'deleted_at',
+]);
+const PROJECT_COLUMNS = columns('projects', [
+  'tenant_id',
+  'id',
+  'workspace_id',
+  'name',
+  'created_at',
+  'updated_at',
+  'deleted_at',
+]);
+const INSERT_PROJECT = `INSERT INTO "public"."projects" ("tenant_id","workspace_id","id","name","created_at","updated_at") VALUES ($1,$2,$3,$4,$5,$6) RETURNING`;
 const NESTED_INSERT = (() => {
   const rows = Array.from(
     { length: NESTED_TASKS },
@@ -50,6 +57,39 @@ const NESTED_INSERT = (() => {
   );
   return `INSERT INTO "public"."tasks" ("tenant_id","workspace_id","id","project_id","title","done","created_at","updated_at") VALUES ${rows.join(', ')}`;
 })();
+const t = (name: string) => col('tasks', name);
+const pr = (name: string) => col('projects', name);
+
+/**
+ * The statements Prisma sends for tenantry-direct's operations (the tenant extension's filters and
+ * soft delete's `deleted_at IS NULL` included), text for text; `bench/test/raw-pg-sql.test.ts`
+ * compares them with Prisma's query log, so they cannot go stale when Prisma or the extension
+ * changes what it sends.
+ */
+export const SQL = {
+  findMany: `SELECT ${TASK_COLUMNS} FROM "public"."tasks" WHERE (${t('deleted_at')} IS NULL AND ${t('tenant_id')} = $1) ORDER BY ${t('tenant_id')} ASC, ${t('id')} ASC LIMIT $2 OFFSET $3`,
+  findUnique: `SELECT ${TASK_COLUMNS} FROM "public"."tasks" WHERE ((${t('tenant_id')} = $1 AND ${t('id')} = $2) AND (${t('deleted_at')} IS NULL AND ${t('tenant_id')} = $3)) LIMIT $4 OFFSET $5`,
+  insertProject: `${INSERT_PROJECT} ${PROJECT_COLUMNS}`,
+  insertProjectKeys: `${INSERT_PROJECT} ${columns('projects', ['tenant_id', 'id', 'workspace_id'])}`,
+  insertTasks: NESTED_INSERT,
+  selectProject: `SELECT ${PROJECT_COLUMNS} FROM "public"."projects" WHERE (${pr('tenant_id')} = $1 AND ${pr('id')} = $2) LIMIT $3 OFFSET $4`,
+  selectProjectTasks: `SELECT ${TASK_COLUMNS} FROM "public"."tasks" WHERE (${t('deleted_at')} IS NULL AND ${t('tenant_id')} = $1 AND ${t('workspace_id')} = $2 AND ${t('project_id')} = $3) OFFSET $4`,
+  selectLiveProject: `SELECT ${PROJECT_COLUMNS} FROM "public"."projects" WHERE ((${pr('tenant_id')} = $1 AND ${pr('id')} = $2) AND (${pr('deleted_at')} IS NULL AND ${pr('tenant_id')} = $3 AND ${pr('workspace_id')} = $4)) LIMIT $5 OFFSET $6`,
+  countTasks: `SELECT COUNT(*) AS "_count$_all" FROM (SELECT ${t('tenant_id')}, ${t('id')} FROM "public"."tasks" WHERE (${t('project_id')} = $1 AND ${t('deleted_at')} IS NULL AND ${t('tenant_id')} = $2 AND ${t('workspace_id')} = $3) OFFSET $4) AS "sub"`,
+  renameProject: `UPDATE "public"."projects" SET "name" = $1, "updated_at" = $2 WHERE ((${pr('tenant_id')} = $3 AND ${pr('id')} = $4) AND (${pr('deleted_at')} IS NULL AND ${pr('tenant_id')} = $5 AND ${pr('workspace_id')} = $6)) RETURNING ${PROJECT_COLUMNS}`,
+};
+
+/** Per workload, the statements raw-pg sends in order (BEGIN and COMMIT left out). */
+export const RAW_PG_STATEMENTS = {
+  findMany: [SQL.findMany],
+  findUnique: [SQL.findUnique],
+  create: [SQL.insertProject],
+  nestedCreate: [SQL.insertProjectKeys, SQL.insertTasks, SQL.selectProject, SQL.selectProjectTasks],
+  transaction: [SQL.selectLiveProject, SQL.countTasks, SQL.renameProject],
+} as const;
+
+/** What the isolation check needs of an array row: its tenant, column 0. */
+const tenantRows = (rows: unknown[][]): Row[] => rows.map((r) => ({ tenant_id: r[0] as string }));
 
 export function rawPgStrategy(url: string, options: StrategyOptions): Strategy {
   // pooler 'none': a direct connection, as tenantry-direct's (the default, 'transaction', resets before every
@@ -87,7 +127,7 @@ export function rawPgStrategy(url: string, options: StrategyOptions): Strategy {
         ),
       findUnique: (p) =>
         tenantContext.run({ tenantId: p.tenantId }, () =>
-          modelOperation(() => rows(SQL.findUnique, [p.tenantId, p.taskId, 1, 0])),
+          modelOperation(() => rows(SQL.findUnique, [p.tenantId, p.taskId, p.tenantId, 1, 0])),
         ),
       create: (p) =>
         tenantContext.run({ tenantId: p.tenantId, workspaceId: p.workspaceId }, () =>
@@ -105,7 +145,7 @@ export function rawPgStrategy(url: string, options: StrategyOptions): Strategy {
               const name = `bench nested ${p.seq}`;
               await q(
                 client,
-                adapterPgQuery(SQL.insertProject, [p.tenantId, p.workspaceId, projectId, name, now, now]),
+                adapterPgQuery(SQL.insertProjectKeys, [p.tenantId, p.workspaceId, projectId, name, now, now]),
               );
               const values = Array.from({ length: NESTED_TASKS }, (_, i) => [
                 p.tenantId,
@@ -117,7 +157,7 @@ export function rawPgStrategy(url: string, options: StrategyOptions): Strategy {
                 now,
                 now,
               ]).flat();
-              await q(client, adapterPgQuery(NESTED_INSERT, values));
+              await q(client, adapterPgQuery(SQL.insertTasks, values));
               const project = await q(client, adapterPgQuery(SQL.selectProject, [p.tenantId, projectId, 1, 0]));
               const tasks = await q(
                 client,
@@ -131,7 +171,10 @@ export function rawPgStrategy(url: string, options: StrategyOptions): Strategy {
         tenantContext.run({ tenantId: p.tenantId, workspaceId: p.workspaceId }, () =>
           modelOperation(() =>
             inTransaction(async (client) => {
-              const project = await q(client, adapterPgQuery(SQL.selectProject, [p.tenantId, p.projectId, 1, 0]));
+              const project = await q(
+                client,
+                adapterPgQuery(SQL.selectLiveProject, [p.tenantId, p.projectId, p.tenantId, p.workspaceId, 1, 0]),
+              );
               await q(client, adapterPgQuery(SQL.countTasks, [p.projectId, p.tenantId, p.workspaceId, 0]));
               const rename = [`renamed ${p.seq}`, new Date(), p.tenantId, p.projectId, p.tenantId, p.workspaceId];
               const renamed = await q(client, adapterPgQuery(SQL.renameProject, rename));
