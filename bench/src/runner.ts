@@ -61,6 +61,20 @@ async function closedLoop(
   return { ops, wrong, elapsedMs: performance.now() - started };
 }
 
+/**
+ * An unmeasured closed loop (the matrix's warm-up pass, see matrix.ts). Returns the wrong-tenant rows
+ * it read: none may pass unnoticed, measured or not.
+ */
+export async function warmUpCell(
+  workload: WorkloadName,
+  op: Operation,
+  concurrency: number,
+  durationMs: number,
+  pick: () => Draw,
+): Promise<number> {
+  return (await closedLoop(workload, op, concurrency, durationMs, pick, undefined)).wrong;
+}
+
 export async function measureCell(
   workload: WorkloadName,
   op: Operation,
